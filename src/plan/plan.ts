@@ -1,0 +1,121 @@
+import type { FieldType } from '../contract/contract.js';
+import type { Expr } from './expr.js';
+
+/**
+ * The logical plan: frozen plain data, one `kind` per node, no knowledge of
+ * how it is executed (no Arrow, no Parquet here). Built by `graphql/`, made
+ * valid by analyzer rules, rewritten by optimizer rules, run by `engine/`.
+ *
+ * Rows between nodes are keyed by contract field name; only the scan knows
+ * source column names.
+ */
+export interface ScanField {
+  readonly name: string;
+  readonly column: string;
+  readonly type: FieldType;
+}
+
+/** Reads a product version's source. */
+export interface ScanNode {
+  readonly kind: 'scan';
+  readonly product: string;
+  readonly major: number;
+  readonly version: string;
+  /** Resolved source location: an absolute glob or an `s3://` URI. */
+  readonly source: string;
+  /** Fields read (the projection). */
+  readonly fields: readonly ScanField[];
+  /** Conjuncts evaluated inside the scan; also used to skip row groups by statistics. */
+  readonly filters: readonly Expr[];
+  /** Stop after this many rows that pass `filters` (limit pushed into the scan). */
+  readonly fetch?: number;
+}
+
+export interface FilterNode {
+  readonly kind: 'filter';
+  readonly input: PlanNode;
+  readonly predicate: Expr;
+}
+
+export interface ProjectNode {
+  readonly kind: 'project';
+  readonly input: PlanNode;
+  readonly fields: readonly string[];
+}
+
+export interface SortKey {
+  readonly field: string;
+  readonly direction: 'asc' | 'desc';
+  /** Always true today: SPEC §2 puts nulls last in both directions. */
+  readonly nullsLast: boolean;
+}
+
+export interface SortNode {
+  readonly kind: 'sort';
+  readonly input: PlanNode;
+  readonly keys: readonly SortKey[];
+  /** Keep only the first `fetch` rows (top-K). */
+  readonly fetch?: number;
+}
+
+export interface LimitNode {
+  readonly kind: 'limit';
+  readonly input: PlanNode;
+  readonly skip: number;
+  readonly fetch?: number;
+}
+
+/** One row `{ count }` with the number of input rows. */
+export interface CountNode {
+  readonly kind: 'count';
+  readonly input: PlanNode;
+}
+
+export type PlanNode = ScanNode | FilterNode | ProjectNode | SortNode | LimitNode | CountNode;
+
+const freeze = <T extends object>(o: T): T => Object.freeze(o);
+
+export const ScanNode = {
+  create: (s: Omit<ScanNode, 'kind'>): ScanNode =>
+    freeze({ kind: 'scan', ...s, fields: freeze([...s.fields]), filters: freeze([...s.filters]) }),
+  is: (n: PlanNode): n is ScanNode => n.kind === 'scan',
+};
+export const FilterNode = {
+  create: (input: PlanNode, predicate: Expr): FilterNode => freeze({ kind: 'filter', input, predicate }),
+  is: (n: PlanNode): n is FilterNode => n.kind === 'filter',
+};
+export const ProjectNode = {
+  create: (input: PlanNode, fields: readonly string[]): ProjectNode => freeze({ kind: 'project', input, fields: freeze([...fields]) }),
+  is: (n: PlanNode): n is ProjectNode => n.kind === 'project',
+};
+export const SortNode = {
+  create: (input: PlanNode, keys: readonly SortKey[], fetch?: number): SortNode =>
+    freeze({ kind: 'sort', input, keys: freeze([...keys]), ...(fetch !== undefined && { fetch }) }),
+  is: (n: PlanNode): n is SortNode => n.kind === 'sort',
+};
+export const LimitNode = {
+  create: (input: PlanNode, skip: number, fetch?: number): LimitNode =>
+    freeze({ kind: 'limit', input, skip, ...(fetch !== undefined && { fetch }) }),
+  is: (n: PlanNode): n is LimitNode => n.kind === 'limit',
+};
+export const CountNode = {
+  create: (input: PlanNode): CountNode => freeze({ kind: 'count', input }),
+  is: (n: PlanNode): n is CountNode => n.kind === 'count',
+};
+
+/** The node's inputs, in order. */
+export function inputsOf(n: PlanNode): readonly PlanNode[] {
+  return n.kind === 'scan' ? [] : [n.input];
+}
+
+/** The same node over a new input (nodes here have at most one). */
+export function withInput(n: PlanNode, input: PlanNode): PlanNode {
+  if (n.kind === 'scan') return n;
+  if (n.input === input) return n;
+  return freeze({ ...n, input });
+}
+
+/** Finds every scan under a plan, left to right. */
+export function scansOf(n: PlanNode): ScanNode[] {
+  return n.kind === 'scan' ? [n] : inputsOf(n).flatMap(scansOf);
+}

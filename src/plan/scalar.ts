@@ -1,0 +1,79 @@
+import type { FieldType } from '../contract/contract.js';
+
+/**
+ * Values inside a plan and between plan operators, one representation per
+ * contract type, chosen so comparisons are exact and cheap:
+ *
+ * | type      | representation                         |
+ * |-----------|----------------------------------------|
+ * | string    | string                                 |
+ * | boolean   | boolean                                |
+ * | int32     | number (integer)                       |
+ * | int64     | bigint                                 |
+ * | float64   | number                                 |
+ * | date      | number: days since 1970-01-01          |
+ * | timestamp | bigint: microseconds since epoch (UTC) |
+ *
+ * `null` stands for SQL NULL.
+ */
+export type Scalar = string | boolean | number | bigint;
+export type Nullable = Scalar | null;
+export type Row = Record<string, Nullable>;
+
+const DAY_MS = 86_400_000;
+
+export function formatDate(days: number): string {
+  return new Date(days * DAY_MS).toISOString().slice(0, 10);
+}
+
+export function formatTimestamp(micros: bigint): string {
+  const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
+  const iso = new Date(Number(ms)).toISOString(); // yyyy-mm-ddThh:mm:ss.sssZ
+  const sub = ((micros % 1000n) + 1000n) % 1000n;
+  return sub === 0n ? iso : `${iso.slice(0, -1)}${String(sub).padStart(3, '0')}Z`;
+}
+
+/** Formats a scalar the way the plan printer and cursors show it. */
+export function formatScalar(v: Nullable, type: FieldType): string {
+  if (v === null) return 'null';
+  switch (type) {
+    case 'date':
+      return formatDate(v as number);
+    case 'timestamp':
+      return formatTimestamp(v as bigint);
+    case 'string':
+      return JSON.stringify(v);
+    default:
+      return String(v);
+  }
+}
+
+/**
+ * SQL ordering of two non-null scalars of the same type. Strings compare by
+ * code point, which for the UTF-8 that Parquet stores equals byte order.
+ */
+export function compareScalars(a: Scalar, b: Scalar): number {
+  if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function compareStrings(a: string, b: string): number {
+  // UTF-16 code-unit order differs from code-point order only when surrogates
+  // meet code units U+E000..U+FFFF; fall back to code points then.
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      if (x >= 0xd800 || y >= 0xd800) {
+        const cx = a.codePointAt(i)!;
+        const cy = b.codePointAt(i)!;
+        if (cx !== cy) return cx < cy ? -1 : 1;
+        continue;
+      }
+      return x < y ? -1 : 1;
+    }
+  }
+  return a.length - b.length < 0 ? -1 : a.length === b.length ? 0 : 1;
+}
