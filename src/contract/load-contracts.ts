@@ -33,7 +33,9 @@ const fieldSchema = z.strictObject({
   nullable: z.boolean().default(true),
   description: z.string().optional(),
   classification: z.enum(CLASSIFICATIONS).default('internal'),
-  filter: z.array(z.enum(OPERATOR_GROUPS)).optional(),
+  // YAML reads a bare `null` in `filter: [eq, null]` as a null value, not the
+  // string; both mean the `null` operator group.
+  filter: z.array(z.preprocess((g) => (g === null ? 'null' : g), z.enum(OPERATOR_GROUPS))).optional(),
   sort: z.boolean().default(true),
   deprecated: z.string().min(1).optional(),
 });

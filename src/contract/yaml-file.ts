@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { basename, relative } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -16,10 +16,14 @@ export interface ParsedYaml<T> {
   lineOf(path: readonly (string | number)[]): number | undefined;
 }
 
-/** How a file is named in messages: relative to the working directory, never a secret. */
+/**
+ * How a config file is named in operator-facing messages: relative to the
+ * working directory when inside it, else in full. (Messages to API callers
+ * never name files; see errors.ts.)
+ */
 export function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') ? basename(file) : rel;
+  return rel.startsWith('..') || isAbsolute(rel) ? resolve(file) : rel;
 }
 
 export function readYaml<S extends z.ZodType>(file: string, schema: S): ParsedYaml<z.infer<S>> {

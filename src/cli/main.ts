@@ -1,0 +1,176 @@
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, type SluiceConfig } from '../config/config.js';
+import { displayPath } from '../contract/yaml-file.js';
+import { Engine } from '../engine/engine.js';
+import { ConfigErrors, SluiceError } from '../errors.js';
+import { loadCatalog } from '../server/load-catalog.js';
+import { createGateway } from '../server/create-gateway.js';
+import { explainQuery } from './explain.js';
+import { printSdl } from './print-sdl.js';
+
+/**
+ * `sluice <command>` (SPEC §9). Every command takes `--config` (default
+ * ./sluice.yaml) and exits non-zero with a one-line reason on bad input.
+ * Returns the exit code instead of exiting, so tests can call it in-process.
+ */
+const USAGE = `usage: sluice <command> [--config sluice.yaml]
+
+commands:
+  serve [--port N]                 start the gateway
+  contract validate                validate contracts and their sources
+  schema print                     print the generated SDL
+  schema check                     fail when schema/schema.graphql is stale (--write to update it)
+  explain <query.graphql>          print the plan as compiled, after the analyzer, and optimized
+          [--variables JSON] [--role R] [--purpose P]`;
+
+export interface CliIO {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const consoleIO: CliIO = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+
+export async function main(argv: readonly string[], io: CliIO = consoleIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', default: 'sluice.yaml' },
+        port: { type: 'string' },
+        variables: { type: 'string' },
+        role: { type: 'string' },
+        purpose: { type: 'string' },
+        write: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    io.err(`sluice: ${(e as Error).message}`);
+    io.err(USAGE);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, sub, ...rest] = positionals;
+  if (values.help || !command) {
+    (values.help ? io.out : io.err)(USAGE);
+    return values.help ? 0 : 2;
+  }
+
+  try {
+    const config = loadConfig(values.config);
+    switch (`${command} ${sub ?? ''}`.trim()) {
+      case 'serve':
+        return await serve(config, values.port, io);
+      case 'contract validate': {
+        const catalog = await loadCatalog(config.productsDir, new Engine());
+        io.out(`ok: ${catalog.contracts.length} contract(s) valid: ${catalog.contracts.map((c) => `${c.product} v${c.major} (${c.version}, ${c.status})`).join(', ')}`);
+        return 0;
+      }
+      case 'schema print': {
+        const catalog = await loadCatalog(config.productsDir, new Engine());
+        io.out(printSdl(catalog, config).trimEnd());
+        return 0;
+      }
+      case 'schema check':
+        return await schemaCheck(config, values.write, io);
+      default:
+        if (command === 'explain' && sub) {
+          if (rest.length > 0) break;
+          const catalog = await loadCatalog(config.productsDir, new Engine());
+          const document = readText(sub);
+          const variables = values.variables ? (JSON.parse(values.variables) as Record<string, unknown>) : {};
+          io.out(await explainQuery({ catalog, config, document, variables, role: values.role, purpose: values.purpose }));
+          return 0;
+        }
+    }
+    io.err(`sluice: unknown command "${positionals.join(' ')}"`);
+    io.err(USAGE);
+    return 2;
+  } catch (e) {
+    return report(e, io);
+  }
+}
+
+function report(e: unknown, io: CliIO): number {
+  if (e instanceof ConfigErrors) {
+    io.err(`sluice: ${e.errors.length} problem(s) found:`);
+    for (const x of e.errors) io.err(`  ${x.message}`);
+    return 1;
+  }
+  if (e instanceof SluiceError || e instanceof SyntaxError) {
+    io.err(`sluice: ${e.message.split('\n')[0]}`);
+    return 1;
+  }
+  io.err(`sluice: unexpected error: ${(e as Error)?.stack ?? String(e)}`);
+  return 70;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new SluiceError('BAD_USER_INPUT', 'user', `cannot read ${displayPath(file)}`);
+  }
+}
+
+async function schemaCheck(config: SluiceConfig, write: boolean, io: CliIO): Promise<number> {
+  const catalog = await loadCatalog(config.productsDir, new Engine());
+  const file = resolve(dirname(resolve(config.file)), 'schema/schema.graphql');
+  const current = printSdl(catalog, config);
+  const committed = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  if (committed === current) {
+    io.out(`ok: ${displayPath(file)} is up to date`);
+    return 0;
+  }
+  if (write) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, current);
+    io.out(`wrote ${displayPath(file)}`);
+    return 0;
+  }
+  io.err(
+    committed === undefined
+      ? `sluice: ${displayPath(file)} does not exist; run \`sluice schema check --write\` and commit it`
+      : `sluice: ${displayPath(file)} is stale; run \`sluice schema check --write\`, review the diff and commit it`,
+  );
+  return 1;
+}
+
+async function serve(config: SluiceConfig, portArg: string | undefined, io: CliIO): Promise<number> {
+  const port = portArg === undefined ? config.server.port : Number(portArg);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SluiceError('BAD_USER_INPUT', 'user', `--port must be a number from 0 to 65535 (got ${portArg})`);
+  }
+  io.out('sluice: checking contracts and sources…');
+  const engine = new Engine();
+  const catalog = await loadCatalog(config.productsDir, engine);
+  const gateway = createGateway({ config, catalog, engine });
+  const server = createServer(gateway);
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, config.server.host, ok);
+  });
+  const address = server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${config.server.host}:${actual}/graphql`;
+  const served = catalog.served().map((c) => `${c.product} v${c.major}`);
+  io.out(`sluice: serving ${served.join(', ')} at ${url}${config.server.graphiql ? ' (GraphiQL: open it in a browser)' : ''}`);
+
+  return await new Promise<number>((done) => {
+    const stop = (signal: string) => {
+      io.out(`sluice: ${signal}, finishing open requests…`);
+      server.close(() => done(0));
+      server.closeIdleConnections();
+      setTimeout(() => {
+        server.closeAllConnections();
+      }, 10_000).unref();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

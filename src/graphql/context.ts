@@ -1,0 +1,22 @@
+import type { Contract } from '../contract/contract.js';
+import type { PlanNode } from '../plan/plan.js';
+import type { Row } from '../plan/scalar.js';
+import type { Session } from '../session/session.js';
+
+/**
+ * What resolvers get for a request: the session, and one way to run a plan in
+ * it. Resolvers never reach the engine directly; `run` goes through the
+ * analyzer and optimizer and records lineage for the field at `path`.
+ */
+export interface GatewayContext {
+  readonly session: Session;
+  run(plan: PlanNode, contract: Contract, path: readonly (string | number)[]): Promise<Row[]>;
+}
+
+/** Options fixed when the schema is built (the same for every request). */
+export interface SchemaOptions {
+  /** HMAC key for cursors; replicas sharing it accept each other's cursors. */
+  readonly cursorSecret: Buffer;
+  /** Date (YYYY-MM-DD) used to decide which versions are past their sunset. */
+  readonly today?: string;
+}

@@ -1,0 +1,89 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { FieldType } from '../contract/contract.js';
+import { userError } from '../errors.js';
+import type { Nullable } from '../plan/scalar.js';
+
+/**
+ * Keyset cursors (SPEC §2). A cursor holds the sort-key values of the last row
+ * of a page and a fingerprint of the query that made it (product version,
+ * `where`, `orderBy`), signed with HMAC-SHA-256.
+ *
+ * - Deterministic: no time, no randomness, no replica identity inside, so the
+ *   same query over the same data yields the same cursor on every replica that
+ *   shares the signing key (derived from config; see `cursorKey`).
+ * - Tamper-evident: a changed byte fails the signature; a cursor used with a
+ *   different `where` or `orderBy` fails the fingerprint.
+ * - It holds only values of the page's own rows, as the caller sees them.
+ *   Its payload is readable (base64url JSON): opaque by contract, not secret.
+ */
+export interface CursorKey {
+  readonly field: string;
+  readonly type: FieldType;
+}
+
+interface Payload {
+  /** Fingerprint of product version + where + orderBy. */
+  readonly q: string;
+  /** Sort-key values, encoded per type. */
+  readonly k: readonly (string | number | boolean | null)[];
+}
+
+const SIG_BYTES = 16;
+
+export function queryFingerprint(parts: unknown): string {
+  const json = JSON.stringify(parts, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  return createHash('sha256').update(json).digest('base64url').slice(0, 22);
+}
+
+export function encodeCursor(secret: Buffer, fingerprint: string, keys: readonly CursorKey[], values: readonly Nullable[]): string {
+  const payload: Payload = { q: fingerprint, k: values.map((v) => (typeof v === 'bigint' ? v.toString() : v)) };
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${body}.${sign(secret, body)}`;
+}
+
+export function decodeCursor(secret: Buffer, cursor: string, fingerprint: string, keys: readonly CursorKey[]): Nullable[] {
+  const invalid = () =>
+    userError('after: this cursor is not valid here; use the endCursor of a previous page of the same query (same where and orderBy)');
+  const dot = cursor.indexOf('.');
+  if (dot <= 0 || cursor.length > 4096) throw invalid();
+  const body = cursor.slice(0, dot);
+  const given = Buffer.from(cursor.slice(dot + 1), 'base64url');
+  const expected = Buffer.from(sign(secret, body), 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+  let payload: Payload;
+  try {
+    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload;
+  } catch {
+    throw invalid();
+  }
+  if (payload.q !== fingerprint) {
+    throw userError('after: this cursor was issued for a different where or orderBy; start again without after, or send the same where and orderBy');
+  }
+  if (!Array.isArray(payload.k) || payload.k.length !== keys.length) throw invalid();
+  return keys.map((key, i) => {
+    const v = payload.k[i];
+    if (v === null || v === undefined) return null;
+    switch (key.type) {
+      case 'int64':
+      case 'timestamp':
+        if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+        break;
+      case 'string':
+        if (typeof v === 'string') return v;
+        break;
+      case 'boolean':
+        if (typeof v === 'boolean') return v;
+        break;
+      case 'int32':
+      case 'date':
+      case 'float64':
+        if (typeof v === 'number') return v;
+        break;
+    }
+    throw invalid();
+  });
+}
+
+function sign(secret: Buffer, body: string): string {
+  return createHmac('sha256', secret).update(body).digest().subarray(0, SIG_BYTES).toString('base64url');
+}

@@ -1,0 +1,77 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { fieldOf, type Contract } from '../contract/contract.js';
+import type { Row } from '../plan/scalar.js';
+import { compileConnection, type ConnectionArgs } from './compile-connection.js';
+import type { GatewayContext, SchemaOptions } from './context.js';
+import { encodeCursor } from './cursor.js';
+import { selectionOf } from './selection.js';
+
+/** What the connection's fields resolve from; parts not selected stay absent. */
+export interface ConnectionResult {
+  readonly nodes?: readonly Row[];
+  readonly pageInfo?: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+  readonly totalCount?: number;
+}
+
+/**
+ * Resolves a product's root connection field: reads the selection, compiles
+ * plans for the page and (only if selected) the total count, runs both in the
+ * request's session and shapes the answer.
+ */
+export async function resolveConnection(
+  contract: Contract,
+  args: ConnectionArgs,
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  options: SchemaOptions,
+): Promise<ConnectionResult> {
+  const selection = selectionOf(info);
+  const nodeSelection = selection.fields.get('nodes');
+  const nodeFields = nodeSelection ? [...nodeSelection.fields.keys()].filter((f) => fieldOf(contract, f) !== undefined) : [];
+  const pageInfo = selection.fields.has('pageInfo');
+  const sessionMax = ctx.session.limits.maxPageSize;
+  const limits = {
+    defaultPageSize: Math.min(contract.limits.defaultPageSize, sessionMax ?? Infinity),
+    maxPageSize: Math.min(contract.limits.maxPageSize, sessionMax ?? Infinity),
+  };
+
+  const plan = compileConnection(
+    contract,
+    args,
+    { nodeFields, nodes: nodeSelection !== undefined, pageInfo, totalCount: selection.fields.has('totalCount') },
+    limits,
+    options.cursorSecret,
+  );
+
+  const path = pathOf(info);
+  const [pageRows, countRows] = await Promise.all([
+    plan.page ? ctx.run(plan.page, contract, path) : undefined,
+    plan.count ? ctx.run(plan.count, contract, path) : undefined,
+  ]);
+
+  const result: { -readonly [K in keyof ConnectionResult]: ConnectionResult[K] } = {};
+  if (pageRows) {
+    const nodes = pageRows.slice(0, plan.first);
+    result.nodes = nodes;
+    const last = nodes[nodes.length - 1];
+    result.pageInfo = {
+      hasNextPage: pageRows.length > plan.first,
+      endCursor: last
+        ? encodeCursor(
+            options.cursorSecret,
+            plan.fingerprint,
+            plan.cursorKeys,
+            plan.cursorKeys.map((k) => last[k.field] ?? null),
+          )
+        : null,
+    };
+  }
+  if (countRows) result.totalCount = Number(countRows[0]?.['count'] ?? 0);
+  return result;
+}
+
+function pathOf(info: GraphQLResolveInfo): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) out.unshift(p.key);
+  return out;
+}

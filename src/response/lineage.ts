@@ -1,0 +1,88 @@
+import type { Contract } from '../contract/contract.js';
+import type { ScanReport, SourceFileReport } from '../engine/engine.js';
+import type { Session } from '../session/session.js';
+
+/**
+ * Lineage of one response (SPEC §5): for each root field that touched a
+ * product, which version and contract, which files and how many of their row
+ * groups were read, and (with governance) which policies and masks applied.
+ * One recorder per request; plans report into it as they run.
+ */
+export interface SourceLineage {
+  readonly uri: string;
+  readonly etag: string;
+  readonly rowGroupsScanned: number;
+  readonly rowGroupsTotal: number;
+}
+
+export interface ProductLineage {
+  readonly path: readonly (string | number)[];
+  readonly product: string;
+  readonly major: number;
+  readonly version: string;
+  readonly contractHash: string;
+  readonly sources: SourceLineage[];
+  readonly policies: { readonly id: string; readonly version: number }[];
+  readonly maskedFields: string[];
+  readonly rowFilter: boolean;
+}
+
+export interface LineageExtension {
+  readonly queryId: string;
+  readonly decisionId: string;
+  readonly products: readonly Omit<ProductLineage, 'major'>[];
+}
+
+export class LineageRecorder {
+  private readonly entries = new Map<string, ProductLineage & { sources: SourceLineage[] }>();
+
+  constructor(private readonly session: Session) {}
+
+  /** Adds what one plan read for the field at `path`; several plans of one field merge. */
+  record(path: readonly (string | number)[], contract: Contract, scans: readonly ScanReport[]): void {
+    const key = `${path.join('.')}|${contract.product}@${contract.major}`;
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = {
+        path: [...path],
+        product: contract.product,
+        major: contract.major,
+        version: contract.version,
+        contractHash: contract.hash,
+        sources: [],
+        policies: [],
+        maskedFields: [],
+        rowFilter: false,
+      };
+      this.entries.set(key, entry);
+    }
+    for (const scan of scans) {
+      if (scan.product !== contract.product || scan.major !== contract.major) continue;
+      for (const s of scan.sources) mergeSource(entry.sources, s);
+    }
+  }
+
+  get touched(): boolean {
+    return this.entries.size > 0;
+  }
+
+  toExtension(): LineageExtension {
+    return {
+      queryId: this.session.queryId,
+      decisionId: this.session.decisionId,
+      // `major` is internal bookkeeping; SPEC §5 names the version instead.
+      products: [...this.entries.values()].map(({ major: _, ...shown }) => shown),
+    };
+  }
+}
+
+/**
+ * The page and the totalCount of one field read the same files; lineage shows
+ * each file once with the larger number of row groups read.
+ */
+function mergeSource(into: SourceLineage[], s: SourceFileReport): void {
+  const i = into.findIndex((x) => x.uri === s.uri);
+  const next: SourceLineage = { uri: s.uri, etag: s.etag, rowGroupsScanned: s.rowGroupsScanned, rowGroupsTotal: s.rowGroupsTotal };
+  if (i < 0) into.push(next);
+  else if (into[i]!.rowGroupsScanned < s.rowGroupsScanned) into[i] = next;
+}

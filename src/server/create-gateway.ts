@@ -1,0 +1,97 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { SluiceConfig } from '../config/config.js';
+import type { Catalog } from '../contract/catalog.js';
+import type { Engine } from '../engine/engine.js';
+import { buildSchema } from '../graphql/build-schema.js';
+import type { GatewayContext } from '../graphql/context.js';
+import { LineageRecorder } from '../response/lineage.js';
+import { runPlan } from '../session/run-plan.js';
+import { ANONYMOUS, createSession } from '../session/session.js';
+import { maskError, type ErrorLogger } from './mask-error.js';
+import { useBodyLimit } from './use-body-limit.js';
+import { useLineage } from './use-lineage.js';
+
+export interface RequestContext extends GatewayContext {
+  readonly lineage: LineageRecorder;
+}
+
+export interface GatewayOptions {
+  readonly config: SluiceConfig;
+  readonly catalog: Catalog;
+  readonly engine: Engine;
+  readonly log?: ErrorLogger;
+  /** Today's date (YYYY-MM-DD) for sunset decisions; tests pin it. */
+  readonly today?: string;
+}
+
+export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext>;
+
+/**
+ * The GraphQL gateway: the generated schema served by graphql-yoga, one
+ * session per request. Plugins, in order:
+ *  1. body limit   — refuse oversized bodies before anything parses them;
+ *  2. introspection off (when configured) — before validation sees the query;
+ *  3. lineage      — wraps execution, so it sees every plan the request ran.
+ */
+export function createGateway(o: GatewayOptions): Gateway {
+  const { config, catalog, engine } = o;
+  const log: ErrorLogger = o.log ?? ((message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })));
+  const schema = buildSchema(catalog, { cursorSecret: config.cursorSecret, ...(o.today !== undefined && { today: o.today }) });
+  const served = catalog.served(o.today);
+
+  return createYoga<Record<string, unknown>, RequestContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: config.server.graphiql ? { title: 'Sluice', defaultQuery: DEFAULT_QUERY } : false,
+    renderGraphiQL,
+    logging: false,
+    maskedErrors: {
+      maskError: (error, _message, isDev) => {
+        void isDev;
+        return maskError(error, log);
+      },
+    },
+    context: ({ request }): RequestContext => {
+      const session = createSession({
+        caller: ANONYMOUS,
+        visible: served,
+        limits: { timeoutMs: config.server.timeoutMs },
+        signal: request.signal,
+        ...(request.headers.get('x-purpose') && { purpose: request.headers.get('x-purpose')! }),
+      });
+      const lineage = new LineageRecorder(session);
+      return {
+        session,
+        lineage,
+        run: async (plan, contract, path) => {
+          const result = await runPlan({ engine }, session, plan);
+          lineage.record(path, contract, result.scans);
+          return result.rows;
+        },
+      };
+    },
+    plugins: [
+      useBodyLimit({ maxBytes: config.server.maxBodyBytes }),
+      ...(config.server.introspection ? [] : [useDisableIntrospection()]),
+      useLineage({ recorderOf: (ctx) => (ctx as Partial<RequestContext>).lineage }),
+    ],
+  });
+}
+
+const DEFAULT_QUERY = `# Sluice serves each data product version as a root field.
+# Try: change the filter, add totalCount, page with after: endCursor.
+query LargeEuOrders {
+  ordersV2(
+    where: { region: { eq: "EU" }, total_amount: { gt: 1500 } }
+    orderBy: [{ total_amount: DESC }]
+    first: 5
+  ) {
+    nodes { order_id total_amount currency order_date created_at }
+    pageInfo { hasNextPage endCursor }
+    totalCount
+  }
+}
+`;

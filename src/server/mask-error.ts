@@ -1,0 +1,42 @@
+import { GraphQLError } from 'graphql';
+import { SluiceError } from '../errors.js';
+
+/**
+ * Turns whatever a resolver threw into what a caller may see (SPEC §6).
+ * Expected errors keep their message and code; anything else is a bug or an
+ * infrastructure fault, logged with the query id and shown as
+ * INTERNAL_SERVER_ERROR with no detail (no stack, path or value leaks).
+ */
+export type ErrorLogger = (message: string, fields: Record<string, unknown>) => void;
+
+export function maskError(error: unknown, log: ErrorLogger, queryId?: string): GraphQLError {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const gqlPath = error instanceof GraphQLError ? error.path : undefined;
+  const nodes = error instanceof GraphQLError ? error.nodes : undefined;
+
+  if (original instanceof SluiceError && original.fault !== 'internal') {
+    return new GraphQLError(original.message, {
+      nodes,
+      path: gqlPath,
+      extensions: {
+        code: original.code,
+        ...original.details,
+        ...(original.httpStatus !== undefined && { http: { status: original.httpStatus } }),
+      },
+    });
+  }
+  if (error instanceof GraphQLError && !error.originalError) {
+    // Parse, validation and coercion errors made by graphql-js: already safe.
+    return error;
+  }
+  if (error instanceof GraphQLError && original instanceof GraphQLError && original.extensions?.['code']) {
+    // Scalar parse errors raised as GraphQLError with a code (BAD_USER_INPUT).
+    return new GraphQLError(original.message, { nodes, path: gqlPath, extensions: original.extensions });
+  }
+  log('unexpected error', { queryId, error: original instanceof Error ? original.stack : String(original) });
+  return new GraphQLError(`Unexpected error.${queryId ? ` Quote query id ${queryId} when reporting it.` : ''}`, {
+    nodes,
+    path: gqlPath,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
+}

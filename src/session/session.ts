@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { versionKey, type Contract } from '../contract/contract.js';
+
+/**
+ * A session is the control boundary of one request (SPEC §3), after Apache
+ * DataFusion's `SessionContext`: who is calling, in which role and for which
+ * purpose, which product versions it may see, and its limits. Sessions are
+ * frozen and share nothing mutable; what they share (contracts, footers,
+ * decoded data) is immutable or cached under keys that include everything
+ * that changes an answer.
+ */
+export interface Caller {
+  readonly subject: string;
+  readonly roles: readonly string[];
+  readonly tenant?: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** How the caller proved who it is. */
+  readonly credential: 'anonymous' | 'api-key' | 'jwt';
+}
+
+export interface SessionLimits {
+  /** Upper bound on `first`, on top of each contract's own. */
+  readonly maxPageSize?: number;
+  /** Wall-clock budget of the whole request. */
+  readonly timeoutMs: number;
+}
+
+export interface Session {
+  readonly queryId: string;
+  readonly decisionId: string;
+  readonly caller: Caller;
+  readonly role: string;
+  readonly purpose: string;
+  /** Product versions this session may see, by `product@vN`. */
+  readonly catalog: ReadonlyMap<string, Contract>;
+  readonly limits: SessionLimits;
+  readonly startedAt: number;
+  /** Aborted when the request ends or its deadline passes. */
+  readonly signal: AbortSignal;
+}
+
+export const ANONYMOUS: Caller = Object.freeze({
+  subject: 'anonymous',
+  roles: Object.freeze(['anonymous']),
+  attributes: Object.freeze({}),
+  credential: 'anonymous',
+});
+
+export interface SessionOptions {
+  readonly caller: Caller;
+  readonly role?: string;
+  readonly purpose?: string;
+  readonly visible: readonly Contract[];
+  readonly limits: SessionLimits;
+  readonly signal?: AbortSignal;
+  readonly queryId?: string;
+}
+
+export function createSession(o: SessionOptions): Session {
+  const queryId = o.queryId ?? randomUUID();
+  const deadline = AbortSignal.timeout(o.limits.timeoutMs);
+  return Object.freeze({
+    queryId,
+    decisionId: `d-${randomUUID()}`,
+    caller: o.caller,
+    role: o.role ?? o.caller.roles[0] ?? 'anonymous',
+    purpose: o.purpose ?? 'unspecified',
+    catalog: new Map(o.visible.map((c) => [versionKey(c.product, c.major), c])),
+    limits: Object.freeze({ ...o.limits }),
+    startedAt: Date.now(),
+    signal: o.signal ? AbortSignal.any([o.signal, deadline]) : deadline,
+  });
+}
+
+export const sessionSees = (s: Session, product: string, major: number): Contract | undefined =>
+  s.catalog.get(versionKey(product, major));
