@@ -1,0 +1,127 @@
+/**
+ * `push_down_filter`: moves filters as close to the data as they may go, and
+ * into the scan, where they are evaluated while reading and let the engine
+ * skip whole row groups by their statistics.
+ *
+ * Before:
+ *
+ *   Project: order_id, amount
+ *     Sort: amount DESC, order_id ASC
+ *       Filter: region = "EU" AND amount > 900
+ *         Scan: orders v2 (2.1.0) fields=[order_id, amount, region, status] filters=[status = "open"]
+ *
+ * After:
+ *
+ *   Project: order_id, amount
+ *     Sort: amount DESC, order_id ASC
+ *       Scan: orders v2 (2.1.0) fields=[order_id, amount, region, status] filters=[status = "open", region = "EU", amount > 900]
+ *
+ * A filter's predicate is split into conjuncts; each conjunct sinks on its
+ * own, and one already present below is not added twice. A filter only
+ * crosses nodes known to commute with it (an allow-list, see `sink`):
+ *
+ * - Sort without fetch: filtering before or after sorting keeps the same rows
+ *   in the same order.
+ * - Project, for the conjuncts whose fields the project keeps.
+ * - Filter: two filters are one filter over the AND of their conjuncts.
+ * - Scan without fetch: its filters are conjuncts evaluated before its rows
+ *   are counted.
+ *
+ * Everything else keeps the filter above it, because crossing it changes the
+ * answer: a Limit, a Sort with fetch or a Scan with fetch (filtering the first
+ * N rows is not taking the first N filtered rows), a Count (its one row has no
+ * fields to filter), and any node kind added later. In particular a mask over
+ * a scan: row filters the caller wrote must see masked values (SPEC §4), so a
+ * filter above a mask must stay above it until someone shows a given
+ * conjunct is safe to move.
+ */
+import { assertNever } from '../errors.js';
+import { Expr, exprFields } from '../plan/expr.js';
+import { FilterNode, ScanNode, withInput, type PlanNode } from '../plan/plan.js';
+import { changed, transformUp, unchanged, type Transformed } from '../plan/transform.js';
+import type { OptimizerRule } from './optimizer-rule.js';
+
+export const pushDownFilter: OptimizerRule = {
+  name: 'push_down_filter',
+  // Bottom-up, so a filter sinks into a subtree whose own filters have already
+  // sunk, and meets them (to merge with) in the scan or just above a blocker.
+  rewrite: (plan) => transformUp(plan, (n) => (n.kind === 'filter' ? pushFilter(n) : unchanged(n))),
+};
+
+function pushFilter(filter: FilterNode): Transformed<PlanNode> {
+  const conjuncts = union([], Expr.conjuncts(filter.predicate));
+  // A filter that is always true keeps every row.
+  if (conjuncts.length === 0) return changed(filter.input);
+  const pushed = sink(conjuncts, filter.input);
+  return pushed === undefined ? unchanged(filter) : changed(pushed);
+}
+
+/**
+ * `conjuncts` applied to `input` from inside it, as deep as they may go, or
+ * undefined when none of them may cross `input` (they stay directly above it).
+ *
+ * Deliberately not exhaustive: this is the allow-list of nodes a filter may
+ * cross, and any other kind, present or future, blocks.
+ */
+function sink(conjuncts: readonly Expr[], input: PlanNode): PlanNode | undefined {
+  switch (input.kind) {
+    case 'scan':
+      if (input.fetch !== undefined) return undefined;
+      return ScanNode.create({ ...input, filters: union(input.filters, conjuncts) });
+    case 'sort':
+      if (input.fetch !== undefined) return undefined;
+      return withInput(input, place(conjuncts, input.input));
+    case 'filter':
+      return place(union(Expr.conjuncts(input.predicate), conjuncts), input.input);
+    case 'project': {
+      const kept = new Set(input.fields);
+      const movable = conjuncts.filter((c) => [...exprFields(c)].every((f) => kept.has(f)));
+      if (movable.length === 0) return undefined;
+      const staying = conjuncts.filter((c) => !movable.includes(c));
+      return place(staying, withInput(input, place(movable, input.input)));
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `conjuncts` over `input`: sunk into it where they may go, else a Filter on top. */
+function place(conjuncts: readonly Expr[], input: PlanNode): PlanNode {
+  if (conjuncts.length === 0) return input;
+  return sink(conjuncts, input) ?? FilterNode.create(input, Expr.and(conjuncts));
+}
+
+/** `existing` followed by those of `added` not already among them. */
+function union(existing: readonly Expr[], added: readonly Expr[]): Expr[] {
+  const out = [...existing];
+  for (const e of added) if (!out.some((o) => sameExpr(o, e))) out.push(e);
+  return out;
+}
+
+/** Structural equality; literals compare by value and type (`1` is not `1n`). */
+function sameExpr(a: Expr, b: Expr): boolean {
+  if (a === b) return true;
+  switch (a.kind) {
+    case 'compare':
+      return b.kind === 'compare' && a.field === b.field && a.op === b.op && a.value === b.value;
+    case 'in':
+      return (
+        b.kind === 'in' &&
+        a.field === b.field &&
+        a.negated === b.negated &&
+        a.values.length === b.values.length &&
+        a.values.every((v, i) => v === b.values[i])
+      );
+    case 'text':
+      return b.kind === 'text' && a.field === b.field && a.op === b.op && a.pattern === b.pattern && a.negated === b.negated;
+    case 'isNull':
+      return b.kind === 'isNull' && a.field === b.field && a.negated === b.negated;
+    case 'and':
+    case 'or':
+      return (b.kind === 'and' || b.kind === 'or') && b.kind === a.kind && a.args.length === b.args.length && a.args.every((x, i) => sameExpr(x, b.args[i]!));
+    case 'const':
+      return b.kind === 'const' && a.value === b.value;
+    default:
+      return assertNever(a, 'expression');
+  }
+}
