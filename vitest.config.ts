@@ -1,6 +1,15 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql ships CJS and ESM builds. Node loads the CJS one for the
+    // externalized libraries (Pothos, yoga); Vite would give our sources the
+    // ESM one, and two graphql realms refuse each other's types. One realm:
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // DuckDB, parquet-wasm and real servers: give slow CI machines room.
