@@ -12,6 +12,7 @@ import { ANONYMOUS, createSession } from '../session/session.js';
 import { maskError, type ErrorLogger } from './mask-error.js';
 import { useBodyLimit } from './use-body-limit.js';
 import { useLineage } from './use-lineage.js';
+import { useNoSuggestions } from './use-no-suggestions.js';
 
 export interface RequestContext extends GatewayContext {
   readonly lineage: LineageRecorder;
@@ -33,7 +34,8 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
  * session per request. Plugins, in order:
  *  1. body limit   — refuse oversized bodies before anything parses them;
  *  2. introspection off (when configured) — before validation sees the query;
- *  3. lineage      — wraps execution, so it sees every plan the request ran.
+ *  3. no suggestions — strips "Did you mean" from validation messages;
+ *  4. lineage      — wraps execution, so it sees every plan the request ran.
  */
 export function createGateway(o: GatewayOptions): Gateway {
   const { config, catalog, engine } = o;
@@ -76,6 +78,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     plugins: [
       useBodyLimit({ maxBytes: config.server.maxBodyBytes }),
       ...(config.server.introspection ? [] : [useDisableIntrospection()]),
+      useNoSuggestions(),
       useLineage({ recorderOf: (ctx) => (ctx as Partial<RequestContext>).lineage }),
     ],
   });

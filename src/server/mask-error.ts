@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { SluiceError } from '../errors.js';
+import { stripSuggestions } from './use-no-suggestions.js';
 
 /**
  * Turns whatever a resolver threw into what a caller may see (SPEC §6).
@@ -26,8 +27,16 @@ export function maskError(error: unknown, log: ErrorLogger, queryId?: string): G
     });
   }
   if (error instanceof GraphQLError && !error.originalError) {
-    // Parse, validation and coercion errors made by graphql-js: already safe.
+    // Parse and validation errors made by graphql-js: already safe.
     return error;
+  }
+  if (error instanceof GraphQLError && original instanceof GraphQLError && gqlPath === undefined) {
+    // A variable's value failed coercion before execution started: graphql-js
+    // wraps the scalar's (or its own) error in one that names the variable.
+    return new GraphQLError(stripSuggestions(error.message), {
+      nodes,
+      extensions: { ...original.extensions, code: 'BAD_USER_INPUT' },
+    });
   }
   if (error instanceof GraphQLError && original instanceof GraphQLError && original.extensions?.['code']) {
     // Scalar parse errors raised as GraphQLError with a code (BAD_USER_INPUT).
