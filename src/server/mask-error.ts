@@ -26,9 +26,14 @@ export function maskError(error: unknown, log: ErrorLogger, queryId?: string): G
       },
     });
   }
-  if (error instanceof GraphQLError && !error.originalError) {
+  if (error instanceof GraphQLError && !error.originalError && error.extensions?.['code']) {
     // Parse and validation errors made by graphql-js: already safe.
     return error;
+  }
+  if (error instanceof GraphQLError && !error.originalError && gqlPath === undefined) {
+    // graphql-js rejects some requests before execution without a code, e.g.
+    // a required variable that was not provided.
+    return new GraphQLError(stripSuggestions(error.message), { nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
   }
   if (error instanceof GraphQLError && original instanceof GraphQLError && gqlPath === undefined) {
     // A variable's value failed coercion before execution started: graphql-js
