@@ -12,6 +12,7 @@ import { ANONYMOUS, createSession } from '../session/session.js';
 import { maskError, type ErrorLogger } from './mask-error.js';
 import { useBodyLimit } from './use-body-limit.js';
 import { useLineage } from './use-lineage.js';
+import { useMediaTypeError } from './use-media-type-error.js';
 import { useNoSuggestions } from './use-no-suggestions.js';
 
 export interface RequestContext extends GatewayContext {
@@ -33,9 +34,11 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
  * The GraphQL gateway: the generated schema served by graphql-yoga, one
  * session per request. Plugins, in order:
  *  1. body limit   — refuse oversized bodies before anything parses them;
- *  2. introspection off (when configured) — before validation sees the query;
- *  3. no suggestions — strips "Did you mean" from validation messages;
- *  4. lineage      — wraps execution, so it sees every plan the request ran.
+ *  2. media type   — a POST body none of yoga's parsers took gets a 415 with a
+ *                    message (yoga's parsers run before any of these);
+ *  3. introspection off (when configured) — before validation sees the query;
+ *  4. no suggestions — strips "Did you mean" from validation messages;
+ *  5. lineage      — wraps execution, so it sees every plan the request ran.
  */
 export function createGateway(o: GatewayOptions): Gateway {
   const { config, catalog, engine } = o;
@@ -77,6 +80,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     },
     plugins: [
       useBodyLimit({ maxBytes: config.server.maxBodyBytes }),
+      useMediaTypeError(),
       ...(config.server.introspection ? [] : [useDisableIntrospection()]),
       useNoSuggestions(),
       useLineage({ recorderOf: (ctx) => (ctx as Partial<RequestContext>).lineage }),
