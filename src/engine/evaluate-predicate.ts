@@ -1,0 +1,280 @@
+import { assertNever, internalError } from '../errors.js';
+import type { CompareExpr, CompareOp, Expr, InExpr, TextExpr } from '../plan/expr.js';
+import { compareScalars, type Scalar } from '../plan/scalar.js';
+import { bitSet, type Column, type NumberArray } from './column.js';
+
+/**
+ * Compiles a predicate against one batch's columns into a row test.
+ *
+ * Predicates arrive in negation normal form with every leaf false on NULL
+ * (src/plan/expr.ts), so plain two-valued logic gives SQL's answer: each
+ * leaf first checks the row is not null, and `ne`, `notIn` and negated text
+ * tests therefore never match nulls. Only `isNull` looks at nulls.
+ *
+ * Leaves run over the decoded buffers: numbers and bigints straight from the
+ * typed arrays, strings as UTF-8 bytes (byte order is code-point order, and a
+ * UTF-8 substring match is a string substring match), so filtering decodes no
+ * strings.
+ */
+export type RowTest = (i: number) => boolean;
+
+const ALWAYS: RowTest = () => true;
+const NEVER: RowTest = () => false;
+
+export function compilePredicate(e: Expr, columns: ReadonlyMap<string, Column>): RowTest {
+  switch (e.kind) {
+    case 'const':
+      return e.value ? ALWAYS : NEVER;
+    case 'and': {
+      const tests = e.args.map((a) => compilePredicate(a, columns));
+      if (tests.length === 2) {
+        const [a, b] = tests as [RowTest, RowTest];
+        return (i) => a(i) && b(i);
+      }
+      return (i) => {
+        for (const t of tests) if (!t(i)) return false;
+        return true;
+      };
+    }
+    case 'or': {
+      const tests = e.args.map((a) => compilePredicate(a, columns));
+      if (tests.length === 2) {
+        const [a, b] = tests as [RowTest, RowTest];
+        return (i) => a(i) || b(i);
+      }
+      return (i) => {
+        for (const t of tests) if (t(i)) return true;
+        return false;
+      };
+    }
+    case 'isNull': {
+      const c = columnFor(columns, e.field);
+      if (c.kind === 'scalars') {
+        const v = c.values;
+        return e.negated ? (i) => v[i] !== null : (i) => v[i] === null;
+      }
+      const valid = c.valid;
+      if (valid === null) return e.negated ? ALWAYS : NEVER;
+      return e.negated ? (i) => bitSet(valid, i) : (i) => !bitSet(valid, i);
+    }
+    case 'compare':
+      return compileCompare(e, columnFor(columns, e.field));
+    case 'in':
+      return compileIn(e, columnFor(columns, e.field));
+    case 'text':
+      return compileText(e, columnFor(columns, e.field));
+    default:
+      return assertNever(e, 'expression');
+  }
+}
+
+function columnFor(columns: ReadonlyMap<string, Column>, field: string): Column {
+  const c = columns.get(field);
+  if (c === undefined) throw internalError(`predicate reads field ${field}, which is not in the batch`);
+  return c;
+}
+
+/** Only rows whose value is present can match a leaf. */
+function guard(valid: Uint8Array | null, test: RowTest): RowTest {
+  if (valid === null) return test;
+  return (i) => bitSet(valid, i) && test(i);
+}
+
+const OUTCOME: Record<CompareOp, (c: number) => boolean> = {
+  eq: (c) => c === 0,
+  ne: (c) => c !== 0,
+  lt: (c) => c < 0,
+  lte: (c) => c <= 0,
+  gt: (c) => c > 0,
+  gte: (c) => c >= 0,
+};
+
+function compileCompare(e: CompareExpr, c: Column): RowTest {
+  switch (c.kind) {
+    case 'number':
+      return guard(c.valid, compareTypedArray(c.values, e.op, numberLiteral(e.value, e.field)));
+    case 'bigint':
+      return guard(c.valid, compareTypedArray(c.values, e.op, bigintLiteral(e.value, e.field)));
+    case 'boolean': {
+      const bits = c.bits;
+      const x = booleanLiteral(e.value, e.field) ? 1 : 0;
+      const outcome = OUTCOME[e.op];
+      return guard(c.valid, (i) => outcome((bitSet(bits, i) ? 1 : 0) - x));
+    }
+    case 'string': {
+      const { offsets, bytes } = c;
+      const p = Buffer.from(stringLiteral(e.value, e.field), 'utf8');
+      const n = p.length;
+      if (e.op === 'eq') return guard(c.valid, (i) => offsets[i + 1]! - offsets[i]! === n && bytes.compare(p, 0, n, offsets[i], offsets[i + 1]) === 0);
+      if (e.op === 'ne') return guard(c.valid, (i) => offsets[i + 1]! - offsets[i]! !== n || bytes.compare(p, 0, n, offsets[i], offsets[i + 1]) !== 0);
+      const outcome = OUTCOME[e.op];
+      // Buffer#compare orders the row's bytes (source) against p (target).
+      return guard(c.valid, (i) => outcome(bytes.compare(p, 0, n, offsets[i], offsets[i + 1])));
+    }
+    case 'scalars': {
+      const v = c.values;
+      const x = e.value;
+      const outcome = OUTCOME[e.op];
+      return (i) => {
+        const y = v[i]!;
+        return y !== null && outcome(compareScalars(y, x));
+      };
+    }
+    default:
+      return assertNever(c, 'column');
+  }
+}
+
+/** One closure per operator, so the hot loop has no dispatch on `op`. */
+function compareTypedArray<T extends number | bigint>(values: ArrayLike<T>, op: CompareOp, x: T): RowTest {
+  switch (op) {
+    case 'eq':
+      return (i) => values[i] === x;
+    case 'ne':
+      return (i) => values[i] !== x;
+    case 'lt':
+      return (i) => values[i]! < x;
+    case 'lte':
+      return (i) => values[i]! <= x;
+    case 'gt':
+      return (i) => values[i]! > x;
+    case 'gte':
+      return (i) => values[i]! >= x;
+    default:
+      return assertNever(op, 'comparison');
+  }
+}
+
+function compileIn(e: InExpr, c: Column): RowTest {
+  const neg = e.negated;
+  switch (c.kind) {
+    case 'number': {
+      const set = new Set(e.values.map((v) => numberLiteral(v, e.field)));
+      const values: NumberArray = c.values;
+      return guard(c.valid, (i) => set.has(values[i]!) !== neg);
+    }
+    case 'bigint': {
+      const set = new Set(e.values.map((v) => bigintLiteral(v, e.field)));
+      const values = c.values;
+      return guard(c.valid, (i) => set.has(values[i]!) !== neg);
+    }
+    case 'boolean': {
+      const set = new Set(e.values.map((v) => booleanLiteral(v, e.field)));
+      const bits = c.bits;
+      return guard(c.valid, (i) => set.has(bitSet(bits, i)) !== neg);
+    }
+    case 'string': {
+      // Candidates grouped by byte length: most rows are rejected by one lookup.
+      const byLength = new Map<number, Buffer[]>();
+      for (const v of e.values) {
+        const p = Buffer.from(stringLiteral(v, e.field), 'utf8');
+        byLength.set(p.length, [...(byLength.get(p.length) ?? []), p]);
+      }
+      const { offsets, bytes } = c;
+      return guard(c.valid, (i) => {
+        const s = offsets[i]!;
+        const end = offsets[i + 1]!;
+        const candidates = byLength.get(end - s);
+        let hit = false;
+        if (candidates !== undefined) {
+          for (const p of candidates) {
+            if (bytes.compare(p, 0, p.length, s, end) === 0) {
+              hit = true;
+              break;
+            }
+          }
+        }
+        return hit !== neg;
+      });
+    }
+    case 'scalars': {
+      const v = c.values;
+      const list = e.values;
+      return (i) => {
+        const y = v[i]!;
+        return y !== null && list.some((x) => compareScalars(y, x) === 0) !== neg;
+      };
+    }
+    default:
+      return assertNever(c, 'column');
+  }
+}
+
+function compileText(e: TextExpr, c: Column): RowTest {
+  const neg = e.negated;
+  if (c.kind === 'scalars') {
+    const v = c.values;
+    const match = stringMatcher(e);
+    return (i) => {
+      const y = v[i]!;
+      return typeof y === 'string' && match(y) !== neg;
+    };
+  }
+  if (c.kind !== 'string') throw internalError(`text operator ${e.op} on non-string field ${e.field}`);
+  const { offsets, bytes } = c;
+  const p = Buffer.from(e.pattern, 'utf8');
+  const n = p.length;
+  switch (e.op) {
+    case 'startsWith':
+      return guard(c.valid, (i) => (offsets[i + 1]! - offsets[i]! >= n && bytes.compare(p, 0, n, offsets[i], offsets[i]! + n) === 0) !== neg);
+    case 'endsWith':
+      return guard(c.valid, (i) => (offsets[i + 1]! - offsets[i]! >= n && bytes.compare(p, 0, n, offsets[i + 1]! - n, offsets[i + 1]) === 0) !== neg);
+    case 'contains':
+      return guard(c.valid, (i) => containsBytes(bytes, offsets[i]!, offsets[i + 1]!, p) !== neg);
+    default:
+      return assertNever(e.op, 'text operator');
+  }
+}
+
+function stringMatcher(e: TextExpr): (s: string) => boolean {
+  const p = e.pattern;
+  switch (e.op) {
+    case 'contains':
+      return (s) => s.includes(p);
+    case 'startsWith':
+      return (s) => s.startsWith(p);
+    case 'endsWith':
+      return (s) => s.endsWith(p);
+    default:
+      return assertNever(e.op, 'text operator');
+  }
+}
+
+/** Naive search: values are short, and a bounded loop never looks past the row. */
+function containsBytes(bytes: Uint8Array, start: number, end: number, p: Uint8Array): boolean {
+  const n = p.length;
+  if (n === 0) return true;
+  const first = p[0];
+  const last = end - n;
+  outer: for (let k = start; k <= last; k++) {
+    if (bytes[k] !== first) continue;
+    for (let j = 1; j < n; j++) if (bytes[k + j] !== p[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+// Literals are typed by the plan (src/plan/scalar.ts); a literal of another
+// type is a bug upstream, except integers given as numbers for int64 fields,
+// which are converted exactly.
+function numberLiteral(v: Scalar, field: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  throw internalError(`literal ${String(v)} for numeric field ${field}`);
+}
+
+function bigintLiteral(v: Scalar, field: string): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  throw internalError(`literal ${String(v)} for int64/timestamp field ${field}`);
+}
+
+function booleanLiteral(v: Scalar, field: string): boolean {
+  if (typeof v === 'boolean') return v;
+  throw internalError(`literal ${String(v)} for boolean field ${field}`);
+}
+
+function stringLiteral(v: Scalar, field: string): string {
+  if (typeof v === 'string') return v;
+  throw internalError(`literal ${String(v)} for string field ${field}`);
+}

@@ -1,0 +1,162 @@
+import { SluiceError, assertNever } from '../errors.js';
+import { exprFields } from '../plan/expr.js';
+import type { CountNode, FilterNode, LimitNode, PlanNode, ProjectNode, SortNode } from '../plan/plan.js';
+import type { Nullable, Row } from '../plan/scalar.js';
+import { columnOf, liveCount, narrow, sliceLive, type Batch } from './batch.js';
+import { valueAt, type Column } from './column.js';
+import { compilePredicate } from './evaluate-predicate.js';
+import { openScan, type ScanContext, type ScanOrder } from './scan.js';
+import { SortAll, TopK } from './top-k.js';
+
+/**
+ * Runs a plan as a pipeline of operators over batches, pulled from the top:
+ * a limit that has its rows stops pulling and the scan stops reading.
+ *
+ * Building the pipeline is itself async (scans list and open their files up
+ * front), and each operator is told which fields its parent reads, so the
+ * scan decodes only those columns: a count over a scan decodes none.
+ */
+type Stream = AsyncIterable<Batch>;
+
+export async function executePlan(plan: PlanNode, ctx: ScanContext): Promise<Row[]> {
+  ctx.throwIfAborted();
+  const fields = outputFields(plan);
+  const stream = await build(plan, fields, ctx, undefined);
+  const rows: Row[] = [];
+  for await (const b of stream) {
+    ctx.throwIfAborted();
+    const columns = fields.map((f) => columnOf(b, f));
+    const emit = (i: number) => {
+      const row: Row = {};
+      for (let k = 0; k < fields.length; k++) row[fields[k]!] = valueAt(columns[k]!, i);
+      rows.push(row);
+    };
+    if (b.selection === null) for (let i = 0; i < b.length; i++) emit(i);
+    else for (const i of b.selection) emit(i);
+  }
+  return rows;
+}
+
+/** Fields of the rows a node produces, in order. */
+export function outputFields(n: PlanNode): readonly string[] {
+  switch (n.kind) {
+    case 'scan':
+      return n.fields.map((f) => f.name);
+    case 'project':
+      return n.fields;
+    case 'count':
+      return ['count'];
+    case 'filter':
+    case 'sort':
+    case 'limit':
+      return outputFields(n.input);
+    default:
+      return assertNever(n, 'plan node');
+  }
+}
+
+/**
+ * `needed`: the fields the parent reads from this node. `order`: a top-K
+ * above asks the scan to visit row groups best-first; only nodes that keep
+ * the row set independent of order (filter, project) pass it down.
+ */
+async function build(n: PlanNode, needed: readonly string[], ctx: ScanContext, order: ScanOrder | undefined): Promise<Stream> {
+  switch (n.kind) {
+    case 'scan':
+      return openScan(n, needed, ctx, order);
+    case 'filter':
+      return filter(n, await build(n.input, union(needed, [...exprFields(n.predicate)]), ctx, order));
+    case 'project':
+      return project(n, needed, await build(n.input, needed, ctx, order));
+    case 'sort':
+      return sort(n, n.fetch, needed, ctx);
+    case 'limit':
+      return limit(n, needed, ctx);
+    case 'count':
+      return count(n, ctx);
+    default:
+      return assertNever(n, 'plan node');
+  }
+}
+
+async function* filter(n: FilterNode, input: Stream): Stream {
+  for await (const b of input) {
+    const out = narrow(b, compilePredicate(n.predicate, b.columns));
+    if (liveCount(out) > 0) yield out;
+  }
+}
+
+async function* project(n: ProjectNode, needed: readonly string[], input: Stream): Stream {
+  const keep = n.fields.filter((f) => needed.includes(f));
+  for await (const b of input) {
+    yield { ...b, columns: new Map(keep.map((f) => [f, columnOf(b, f)])) };
+  }
+}
+
+async function sort(n: SortNode, fetch: number | undefined, needed: readonly string[], ctx: ScanContext): Promise<Stream> {
+  const keyFields = n.keys.map((k) => k.field);
+  if (fetch === undefined) {
+    const input = await build(n.input, union(needed, keyFields), ctx, undefined);
+    return sorted(input, new SortAll(n.keys, needed), needed);
+  }
+  const topK = new TopK(n.keys, fetch, needed);
+  const first = n.keys[0];
+  const order: ScanOrder | undefined = first && {
+    field: first.field,
+    direction: first.direction,
+    stopBefore: (bound) => topK.cannotBeat(bound),
+  };
+  const input = await build(n.input, union(needed, keyFields), ctx, order);
+  return sorted(input, topK, needed);
+}
+
+async function* sorted(input: Stream, sorter: TopK | SortAll, fields: readonly string[]): Stream {
+  for await (const b of input) sorter.offer(b);
+  yield rowsBatch(sorter.result(), fields);
+}
+
+async function limit(n: LimitNode, needed: readonly string[], ctx: ScanContext): Promise<Stream> {
+  // A sort under a limit only needs its first skip + fetch rows: run it as a top-K.
+  const input =
+    n.input.kind === 'sort' && n.fetch !== undefined
+      ? await sort(n.input, Math.min(n.input.fetch ?? Infinity, n.skip + n.fetch), needed, ctx)
+      : await build(n.input, needed, ctx, undefined);
+  return sliceStream(input, n.skip, n.fetch ?? Infinity);
+}
+
+async function* sliceStream(input: Stream, skip: number, fetch: number): Stream {
+  if (fetch <= 0) return;
+  let toSkip = skip;
+  let left = fetch;
+  for await (const b of input) {
+    const live = liveCount(b);
+    if (toSkip >= live) {
+      toSkip -= live;
+      continue;
+    }
+    const out = sliceLive(b, toSkip, left);
+    toSkip = 0;
+    left -= liveCount(out);
+    yield out;
+    if (left <= 0) return;
+  }
+}
+
+async function count(n: CountNode, ctx: ScanContext): Promise<Stream> {
+  const input = await build(n.input, [], ctx, undefined);
+  return (async function* () {
+    let total = 0;
+    for await (const b of input) total += liveCount(b);
+    yield rowsBatch([[total]], ['count']);
+  })();
+}
+
+/** Materialised rows (after a sort or count) as a batch of scalar columns. */
+function rowsBatch(rows: readonly Nullable[][], fields: readonly string[]): Batch {
+  const columns = new Map<string, Column>(fields.map((f, k) => [f, { kind: 'scalars', values: rows.map((r) => r[k]!) }]));
+  return { length: rows.length, columns, selection: null, ordinalBase: 0 };
+}
+
+const union = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])];
+
+export const queryTimeout = () => new SluiceError('QUERY_TIMEOUT', 'user', 'the query was cancelled or ran out of time');

@@ -1,0 +1,115 @@
+import { assertNever } from '../errors.js';
+import type { CompareExpr, Expr, InExpr, TextExpr } from '../plan/expr.js';
+import { compareScalars, compareStrings, type Scalar } from '../plan/scalar.js';
+import type { ColumnChunkStats } from './parquet-metadata.js';
+
+/**
+ * Statistics-based row-group pruning: a row group is skipped only when the
+ * predicate is provably false for every row in it, judged from exact
+ * min/max and null counts. Missing statistics prove nothing, so a row group
+ * without them is always read.
+ *
+ * Leaves are false on NULL (src/plan/expr.ts), so a group of only nulls fails
+ * every leaf but `isNull`. AND is provably false when any argument is; OR
+ * when all are.
+ */
+
+/** A row group's statistics for one field, in the field's representation. */
+export interface FieldStats extends ColumnChunkStats {
+  readonly numRows: number;
+}
+
+export type StatsOf = (field: string) => FieldStats | undefined;
+
+export function isProvablyEmpty(e: Expr, stats: StatsOf): boolean {
+  switch (e.kind) {
+    case 'const':
+      return !e.value;
+    case 'and':
+      return e.args.some((a) => isProvablyEmpty(a, stats));
+    case 'or':
+      return e.args.every((a) => isProvablyEmpty(a, stats));
+    case 'isNull': {
+      const s = stats(e.field);
+      if (s?.nullCount === undefined) return false;
+      return e.negated ? s.nullCount === s.numRows : s.nullCount === 0;
+    }
+    case 'compare':
+    case 'in':
+    case 'text': {
+      const s = stats(e.field);
+      if (s === undefined) return false;
+      if (s.nullCount === s.numRows) return true;
+      if (s.min === undefined || s.max === undefined) return false;
+      return leafExcludesRange(e, s.min, s.max);
+    }
+    default:
+      return assertNever(e, 'expression');
+  }
+}
+
+/** Whether no non-null value in [min, max] can satisfy the leaf. */
+function leafExcludesRange(e: CompareExpr | InExpr | TextExpr, min: Scalar, max: Scalar): boolean {
+  switch (e.kind) {
+    case 'compare': {
+      const v = e.value;
+      const op = e.op;
+      switch (op) {
+        case 'eq':
+          return compareScalars(v, min) < 0 || compareScalars(v, max) > 0;
+        case 'ne':
+          return compareScalars(min, v) === 0 && compareScalars(max, v) === 0;
+        case 'lt':
+          return compareScalars(min, v) >= 0;
+        case 'lte':
+          return compareScalars(min, v) > 0;
+        case 'gt':
+          return compareScalars(max, v) <= 0;
+        case 'gte':
+          return compareScalars(max, v) < 0;
+        default:
+          return assertNever(op, 'comparison');
+      }
+    }
+    case 'in':
+      if (e.negated) return compareScalars(min, max) === 0 && e.values.some((v) => compareScalars(v, min) === 0);
+      return e.values.every((v) => compareScalars(v, min) < 0 || compareScalars(v, max) > 0);
+    case 'text': {
+      if (e.negated || e.op !== 'startsWith' || typeof min !== 'string' || typeof max !== 'string') return false;
+      // Every string starting with p is >= p, and is below any string that
+      // is greater than p without starting with it (they differ at some
+      // position inside p, where that string is greater).
+      const p = e.pattern;
+      return compareStrings(max, p) < 0 || (compareStrings(min, p) > 0 && !min.startsWith(p));
+    }
+    default:
+      return assertNever(e, 'expression');
+  }
+}
+
+/**
+ * Where a row group can start in a sort on one field, for top-K visiting
+ * order: the best value it may hold (min ascending, max descending), `nulls`
+ * when it holds only nulls (they sort last), or `unknown`.
+ */
+export type SortBound = { readonly kind: 'value'; readonly value: Scalar } | { readonly kind: 'nulls' } | { readonly kind: 'unknown' };
+
+export function sortBound(s: FieldStats | undefined, direction: 'asc' | 'desc'): SortBound {
+  if (s === undefined) return { kind: 'unknown' };
+  if (s.nullCount === s.numRows) return { kind: 'nulls' };
+  const value = direction === 'asc' ? s.min : s.max;
+  return value === undefined ? { kind: 'unknown' } : { kind: 'value', value };
+}
+
+/**
+ * Orders bounds for visiting: unknown first (they might hold anything, so
+ * no group after them can be skipped before they are read), then by value
+ * from best to worst, then all-null groups. Stable for equal bounds.
+ */
+export function compareBounds(a: SortBound, b: SortBound, direction: 'asc' | 'desc'): number {
+  const rank = (x: SortBound) => (x.kind === 'unknown' ? 0 : x.kind === 'value' ? 1 : 2);
+  const r = rank(a) - rank(b);
+  if (r !== 0 || a.kind !== 'value' || b.kind !== 'value') return r;
+  const c = compareScalars(a.value, b.value);
+  return direction === 'asc' ? c : -c;
+}

@@ -1,0 +1,171 @@
+import { openAsBlob } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { sourceError, type SluiceError } from '../errors.js';
+
+/**
+ * Where a source's bytes come from. The engine needs exactly two things from
+ * storage: the list of objects a source pattern names, and random access to
+ * each object's bytes. Local files implement both here; S3 (a later issue)
+ * plugs in by implementing `SourceStore` with ranged GETs.
+ */
+
+/**
+ * A SOURCE_* error whose message starts with `label` (the product) when
+ * there is one. Messages name files as users see them, never by absolute path.
+ */
+export function sourceFailure(code: 'SOURCE_UNAVAILABLE' | 'SOURCE_CORRUPT', label: string, message: string): SluiceError {
+  return sourceError(code, label === '' ? message : `${label}: ${message}`);
+}
+
+/** Random access to one object's bytes: Parquet readers need the size (the footer is at the end) and ranges. */
+export interface ByteRangeReader {
+  readonly size: number;
+  /** Bytes [start, end). Rejects with a SOURCE_UNAVAILABLE SluiceError when the object cannot be read. */
+  read(start: number, end: number): Promise<ArrayBuffer>;
+}
+
+/** One file of a source, as listed at the start of a scan. */
+export interface SourceObject {
+  /** How the object is named to users and in lineage: never an absolute local path. */
+  readonly uri: string;
+  /** Changes whenever the content may have changed; reported in lineage. */
+  readonly etag: string;
+  readonly size: number;
+  /**
+   * Identifies this exact content for caches (footers, open readers): a
+   * rewritten file gets a new key, so a cache never serves a stale footer.
+   */
+  readonly cacheKey: string;
+  open(): Promise<ByteRangeReader>;
+}
+
+export interface SourceStore {
+  /**
+   * Objects matching `pattern`, sorted by name. `label` names the product (or
+   * the contract source) in error messages. Throws SOURCE_UNAVAILABLE when
+   * nothing matches or the location cannot be listed.
+   */
+  list(pattern: string, label: string): Promise<SourceObject[]>;
+}
+
+/**
+ * Local files. Patterns are absolute paths whose last segment may hold `*`
+ * and `?` (what contracts write: `/…/data/*.parquet`); directories are
+ * literal, so a listing is one readdir.
+ */
+export class LocalSourceStore implements SourceStore {
+  async list(pattern: string, label: string): Promise<SourceObject[]> {
+    if (pattern.startsWith('s3://')) {
+      throw sourceFailure('SOURCE_UNAVAILABLE', label, `s3:// sources are not supported yet`);
+    }
+    if (!isAbsolute(pattern)) throw sourceFailure('SOURCE_UNAVAILABLE', label, `source location must be resolved to an absolute path`);
+    const dir = dirname(pattern);
+    const last = basename(pattern);
+    if (/[*?[\]{}]/.test(dir)) {
+      throw sourceFailure('SOURCE_UNAVAILABLE', label, `wildcards are supported only in the file name of a source location`);
+    }
+    let names: string[];
+    if (/[*?]/.test(last)) {
+      const matcher = globSegment(last);
+      try {
+        const entries = await readdir(dir, { withFileTypes: true });
+        names = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && matcher.test(e.name)).map((e) => e.name);
+      } catch {
+        throw sourceFailure('SOURCE_UNAVAILABLE', label, `source directory ${shownPath(dir)} cannot be listed`);
+      }
+    } else {
+      names = [last];
+    }
+    // Code-unit order, independent of locale, so every replica lists the same order.
+    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const objects = await Promise.all(names.map((n) => localObject(join(dir, n), label)));
+    const found = objects.filter((o): o is SourceObject => o !== undefined);
+    if (found.length === 0) {
+      throw sourceFailure('SOURCE_UNAVAILABLE', label, `no source files match ${shownPath(pattern)}`);
+    }
+    return found;
+  }
+}
+
+async function localObject(path: string, label: string): Promise<SourceObject | undefined> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    // A file deleted between readdir and stat is simply not part of this listing.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw sourceFailure('SOURCE_UNAVAILABLE', label, `source file ${shownPath(path)} cannot be read`);
+  }
+  if (!st.isFile()) return undefined;
+  const size = st.size;
+  const mtimeMs = Math.trunc(st.mtimeMs);
+  const uri = shownPath(path);
+  return {
+    uri,
+    etag: `W/"${size.toString(16)}-${mtimeMs.toString(16)}"`,
+    size,
+    cacheKey: `${path}\u0000${size}\u0000${st.mtimeMs}`,
+    async open() {
+      let blob: Blob;
+      try {
+        blob = await openAsBlob(path);
+      } catch {
+        throw sourceFailure('SOURCE_UNAVAILABLE', label, `source file ${uri} cannot be read`);
+      }
+      return {
+        size: blob.size,
+        // A Blob from openAsBlob reads lazily and fails once the file changes
+        // on disk, so a rewritten file is never read half old, half new.
+        read: async (start, end) => {
+          try {
+            return await blob.slice(start, end).arrayBuffer();
+          } catch {
+            throw sourceFailure('SOURCE_UNAVAILABLE', label, `source file ${uri} cannot be read (changed or removed while reading)`);
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * How a local file is named to callers (lineage, error messages): relative
+ * to the working directory when inside it, else only its name. Callers must
+ * never learn the server's directory layout, so unlike config messages
+ * (contract/yaml-file.ts `displayPath`) this never falls back to an
+ * absolute path.
+ */
+export function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? basename(path) : rel;
+}
+
+/** `part-*.parquet` → /^part-.*\.parquet$/ ; `*` and `?` never match a path separator. */
+function globSegment(segment: string): RegExp {
+  let re = '';
+  for (const ch of segment) {
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 'u');
+}
+
+/**
+ * A Blob-shaped view of a reader, for parquet-wasm's `ParquetFile.fromFile`,
+ * which only calls `size`, `slice` and `arrayBuffer`. Going through the
+ * reader (not a native Blob) is what lets S3 plug in without touching decode.
+ */
+export function readerAsBlob(reader: ByteRangeReader, start = 0, end = reader.size): Blob {
+  const view = {
+    size: end - start,
+    type: '',
+    slice(s = 0, e = end - start) {
+      const clamp = (x: number) => Math.max(0, Math.min(end - start, x < 0 ? end - start + x : x));
+      return readerAsBlob(reader, start + clamp(s), start + Math.max(clamp(s), clamp(e)));
+    },
+    arrayBuffer: () => reader.read(start, end),
+  };
+  return view as unknown as Blob;
+}

@@ -1,0 +1,249 @@
+import { assertNever } from '../errors.js';
+import type { SortKey } from '../plan/plan.js';
+import { compareScalars, type Nullable } from '../plan/scalar.js';
+import { columnOf, type Batch } from './batch.js';
+import { bitSet, valueAt, type Column } from './column.js';
+import type { SortBound } from './prune-row-groups.js';
+
+/**
+ * Sorting: keys in order, each ascending or descending, NULLS LAST in both
+ * directions (SPEC §2), ties broken by input ordinal so the sort is stable
+ * whatever order the scan visited row groups in.
+ *
+ * `TopK` keeps the best `k` rows in a bounded heap whose root is the worst
+ * kept row. A candidate is compared against that root straight from the
+ * batch's buffers (strings as UTF-8 bytes), and only rows that enter the
+ * heap are materialised. `SortAll` (no fetch) has to keep every row.
+ */
+interface Entry {
+  /** The fields kept for the parent, in order, then any sort key the parent does not read. */
+  readonly row: Nullable[];
+  /** UTF-8 of string keys by key number, to compare with undecoded candidates (top-K only). */
+  readonly keyBytes: (Buffer | undefined)[];
+  readonly ordinal: number;
+}
+
+/** Where each sort key sits in an entry's row, and which fields an entry holds. */
+interface EntryLayout {
+  readonly fields: readonly string[];
+  readonly keyAt: readonly number[];
+}
+
+function entryLayout(fields: readonly string[], keys: readonly SortKey[]): EntryLayout {
+  const all = [...fields];
+  const keyAt = keys.map((k) => {
+    const at = all.indexOf(k.field);
+    if (at >= 0) return at;
+    all.push(k.field);
+    return all.length - 1;
+  });
+  return { fields: all, keyAt };
+}
+
+function compareEntries(keys: readonly SortKey[], keyAt: readonly number[]): (a: Entry, b: Entry) => number {
+  return (a, b) => {
+    for (let k = 0; k < keys.length; k++) {
+      const c = compareKeyValues(a.row[keyAt[k]!]!, b.row[keyAt[k]!]!, keys[k]!.direction);
+      if (c !== 0) return c;
+    }
+    return a.ordinal - b.ordinal;
+  };
+}
+
+function compareKeyValues(x: Nullable, y: Nullable, direction: 'asc' | 'desc'): number {
+  if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+  const c = compareScalars(x, y);
+  return direction === 'asc' ? c : -c;
+}
+
+/** Materialises row `i` of a batch; `withBytes` when it will be compared with undecoded rows. */
+function entryOf(b: Batch, i: number, columns: readonly Column[], layout: EntryLayout, withBytes: boolean): Entry {
+  const row: Nullable[] = new Array(columns.length);
+  for (let k = 0; k < columns.length; k++) row[k] = valueAt(columns[k]!, i);
+  const keyBytes = withBytes
+    ? layout.keyAt.map((at) => {
+        const v = row[at];
+        return typeof v === 'string' ? Buffer.from(v, 'utf8') : undefined;
+      })
+    : [];
+  return { row, keyBytes, ordinal: b.ordinalBase + i };
+}
+
+/** Kept rows, best first, cut down to the parent's fields. */
+function rowsOf(entries: Entry[], order: (a: Entry, b: Entry) => number, width: number): Nullable[][] {
+  entries.sort(order);
+  return entries.map((e) => (e.row.length === width ? e.row : e.row.slice(0, width)));
+}
+
+/** Row `i` of the current batch against a kept entry's key `k`, unadjusted for direction; null is handled by the caller. */
+type RowVsEntry = (i: number, e: Entry) => number;
+
+function rowVsEntry(c: Column, at: number, k: number): { isNull: (i: number) => boolean; compare: RowVsEntry } {
+  switch (c.kind) {
+    case 'number':
+    case 'bigint': {
+      const values = c.values as ArrayLike<number | bigint>;
+      const valid = c.valid;
+      return {
+        isNull: valid === null ? () => false : (i) => !bitSet(valid, i),
+        compare: (i, e) => {
+          const x = values[i]!;
+          const y = e.row[at] as number | bigint;
+          return x < y ? -1 : x > y ? 1 : 0;
+        },
+      };
+    }
+    case 'boolean': {
+      const { bits, valid } = c;
+      return {
+        isNull: valid === null ? () => false : (i) => !bitSet(valid, i),
+        compare: (i, e) => (bitSet(bits, i) ? 1 : 0) - (e.row[at] ? 1 : 0),
+      };
+    }
+    case 'string': {
+      const { offsets, bytes, valid } = c;
+      return {
+        isNull: valid === null ? () => false : (i) => !bitSet(valid, i),
+        compare: (i, e) => {
+          const p = e.keyBytes[k]!;
+          return bytes.compare(p, 0, p.length, offsets[i], offsets[i + 1]);
+        },
+      };
+    }
+    case 'scalars': {
+      const values = c.values;
+      return {
+        isNull: (i) => values[i] === null,
+        compare: (i, e) => compareScalars(values[i]!, e.row[at]!),
+      };
+    }
+    default:
+      return assertNever(c, 'column');
+  }
+}
+
+export class TopK {
+  private readonly heap: Entry[] = [];
+  private readonly layout: EntryLayout;
+  private readonly worse: (a: Entry, b: Entry) => number;
+
+  constructor(
+    private readonly keys: readonly SortKey[],
+    private readonly k: number,
+    private readonly fields: readonly string[],
+  ) {
+    this.layout = entryLayout(fields, keys);
+    this.worse = compareEntries(keys, this.layout.keyAt);
+  }
+
+  offer(b: Batch): void {
+    if (this.k === 0) return;
+    const { layout, heap } = this;
+    const columns = layout.fields.map((f) => columnOf(b, f));
+    const readers = this.keys.map((key, k) => rowVsEntry(columns[layout.keyAt[k]!]!, layout.keyAt[k]!, k));
+    const dirs = this.keys.map((key) => (key.direction === 'asc' ? 1 : -1));
+    const keyAt = layout.keyAt;
+    // Whether row i sorts before the kept entry e (ties on every key go to the lower ordinal).
+    const beats = (i: number, e: Entry): boolean => {
+      for (let k = 0; k < readers.length; k++) {
+        const r = readers[k]!;
+        const rowNull = r.isNull(i);
+        const keptNull = e.row[keyAt[k]!] === null;
+        if (rowNull || keptNull) {
+          if (rowNull !== keptNull) return keptNull;
+          continue;
+        }
+        const c = r.compare(i, e) * dirs[k]!;
+        if (c !== 0) return c < 0;
+      }
+      return b.ordinalBase + i < e.ordinal;
+    };
+    const visit = (i: number) => {
+      if (heap.length < this.k) this.push(entryOf(b, i, columns, layout, true));
+      else if (beats(i, heap[0]!)) this.replaceTop(entryOf(b, i, columns, layout, true));
+    };
+    if (b.selection === null) for (let i = 0; i < b.length; i++) visit(i);
+    else for (const i of b.selection) visit(i);
+  }
+
+  /**
+   * Whether no row of a row group starting at `bound` (on the first key) can
+   * enter the heap: it is full and the bound sorts strictly after the worst
+   * kept row's first key. Rows tying on the first key could still win on a
+   * later key, hence strictly. A worst row whose first key is null can be
+   * beaten by any non-null row, so then nothing is skipped.
+   */
+  cannotBeat(bound: SortBound): boolean {
+    if (this.k === 0) return true;
+    if (this.heap.length < this.k) return false;
+    const worst = this.heap[0]!.row[this.layout.keyAt[0]!]!;
+    if (worst === null) return false;
+    switch (bound.kind) {
+      case 'unknown':
+        return false;
+      case 'nulls':
+        return true;
+      case 'value':
+        return compareKeyValues(bound.value, worst, this.keys[0]!.direction) > 0;
+      default:
+        return assertNever(bound, 'sort bound');
+    }
+  }
+
+  /** The kept rows, best first: one array of values per row, in `fields` order. */
+  result(): Nullable[][] {
+    return rowsOf([...this.heap], this.worse, this.fields.length);
+  }
+
+  // A max-heap on `worse`: the root is the row that leaves first.
+  private push(e: Entry): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.worse(h[i]!, h[parent]!) <= 0) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  private replaceTop(e: Entry): void {
+    const h = this.heap;
+    h[0] = e;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < h.length && this.worse(h[l]!, h[top]!) > 0) top = l;
+      if (r < h.length && this.worse(h[r]!, h[top]!) > 0) top = r;
+      if (top === i) return;
+      [h[i], h[top]] = [h[top]!, h[i]!];
+      i = top;
+    }
+  }
+}
+
+/** A full sort: every live row is materialised, then sorted once. */
+export class SortAll {
+  private readonly entries: Entry[] = [];
+  private readonly layout: EntryLayout;
+
+  constructor(
+    private readonly keys: readonly SortKey[],
+    private readonly fields: readonly string[],
+  ) {
+    this.layout = entryLayout(fields, keys);
+  }
+
+  offer(b: Batch): void {
+    const columns = this.layout.fields.map((f) => columnOf(b, f));
+    if (b.selection === null) for (let i = 0; i < b.length; i++) this.entries.push(entryOf(b, i, columns, this.layout, false));
+    else for (const i of b.selection) this.entries.push(entryOf(b, i, columns, this.layout, false));
+  }
+
+  result(): Nullable[][] {
+    return rowsOf(this.entries, compareEntries(this.keys, this.layout.keyAt), this.fields.length);
+  }
+}
