@@ -1,0 +1,60 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
+const write = (name: string, text: string) => {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+};
+const problem = (text: string) => {
+  try {
+    loadConfig(write('bad.yaml', text));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).message;
+  }
+  throw new Error('expected the config to be rejected');
+};
+
+afterEach(() => {
+  delete process.env['SLUICE_TEST_CURSOR'];
+});
+
+describe('sluice.yaml', () => {
+  it('loads the demo config, resolving paths against the file', () => {
+    const c = loadConfig('sluice.yaml');
+    expect(c.server).toMatchObject({ port: 4000, graphiql: true, introspection: true, maxBodyBytes: 1048576 });
+    expect(c.productsDir).toBe(join(process.cwd(), 'products'));
+  });
+
+  it('defaults to a closed production profile: no GraphiQL, no introspection', () => {
+    const c = loadConfig(write('min.yaml', 'products: ./p\n'));
+    expect(c.server).toMatchObject({ graphiql: false, introspection: false, port: 4000 });
+    expect(c.productsDir).toBe(join(dir, 'p'));
+  });
+
+  it.each([
+    ['an unknown key, with its line', 'server:\n  port: 4000\n  prot: 1\n', /bad\.yaml:3: server\.prot: unknown key "prot"/],
+    ['a wrong type', 'server:\n  port: "four"\n', /bad\.yaml:2: server\.port: /],
+    ['malformed YAML', 'server: [\n', /bad\.yaml:\d+: malformed YAML/],
+    ['a duplicate key', 'products: a\nproducts: b\n', /bad\.yaml:\d+: malformed YAML: .*unique/i],
+    ['a missing secret', 'cursors:\n  secretEnv: SLUICE_TEST_CURSOR\n', /secretEnv names SLUICE_TEST_CURSOR, which is not set/],
+  ])('rejects %s', (_what, text, message) => {
+    expect(problem(text)).toMatch(message);
+  });
+
+  it('derives the cursor key from the environment when named, else from the config text', () => {
+    process.env['SLUICE_TEST_CURSOR'] = 's3cret';
+    const a = loadConfig(write('a.yaml', 'cursors:\n  secretEnv: SLUICE_TEST_CURSOR\n'));
+    const b = loadConfig(write('b.yaml', 'cursors:\n  secretEnv: SLUICE_TEST_CURSOR\n'));
+    expect(a.cursorSecret.equals(b.cursorSecret)).toBe(true);
+    const c = loadConfig(write('c.yaml', 'products: ./x\n'));
+    const d = loadConfig(write('d.yaml', 'products: ./y\n'));
+    expect(c.cursorSecret.equals(d.cursorSecret)).toBe(false);
+  });
+});
