@@ -9,7 +9,8 @@ import type { GatewayContext } from '../graphql/context.js';
 import { LineageRecorder } from '../response/lineage.js';
 import { runPlan } from '../session/run-plan.js';
 import { ANONYMOUS, createSession } from '../session/session.js';
-import { maskError, type ErrorLogger } from './mask-error.js';
+import { maskError, unexpected, type ErrorLogger } from './mask-error.js';
+import { SluiceError } from '../errors.js';
 import { useBodyLimit } from './use-body-limit.js';
 import { useLineage } from './use-lineage.js';
 import { useMediaTypeError } from './use-media-type-error.js';
@@ -72,9 +73,16 @@ export function createGateway(o: GatewayOptions): Gateway {
         session,
         lineage,
         run: async (plan, contract, path) => {
-          const result = await runPlan({ engine }, session, plan);
-          lineage.record(path, contract, result.scans);
-          return result.rows;
+          try {
+            const result = await runPlan({ engine }, session, plan);
+            lineage.record(path, contract, result.scans);
+            return result.rows;
+          } catch (e) {
+            if (e instanceof SluiceError && e.fault !== 'internal') throw e;
+            // A bug: log it in full with the query id, answer with the id only.
+            log('unexpected error', { queryId: session.queryId, error: e instanceof Error ? e.stack : String(e) });
+            throw unexpected(session.queryId);
+          }
         },
       };
     },

@@ -10,6 +10,10 @@ import { stripSuggestions } from './use-no-suggestions.js';
  */
 export type ErrorLogger = (message: string, fields: Record<string, unknown>) => void;
 
+/** An internal error already logged with its query id; only the id reaches the caller. */
+export const unexpected = (queryId: string) =>
+  new SluiceError('INTERNAL_SERVER_ERROR', 'internal', `Unexpected error. Quote query id ${queryId} when reporting it.`, { queryId, logged: true });
+
 export function maskError(error: unknown, log: ErrorLogger, queryId?: string): GraphQLError {
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
   const gqlPath = error instanceof GraphQLError ? error.path : undefined;
@@ -24,6 +28,13 @@ export function maskError(error: unknown, log: ErrorLogger, queryId?: string): G
         ...original.details,
         ...(original.httpStatus !== undefined && { http: { status: original.httpStatus } }),
       },
+    });
+  }
+  if (original instanceof SluiceError && original.details['logged'] === true) {
+    return new GraphQLError(original.message, {
+      nodes,
+      path: gqlPath,
+      extensions: { code: original.code, queryId: original.details['queryId'] },
     });
   }
   if (error instanceof GraphQLError && !error.originalError && error.extensions?.['code']) {
