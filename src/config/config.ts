@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, type JsonWebKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { displayPath, readYaml } from '../contract/yaml-file.js';
@@ -8,7 +9,7 @@ import { ConfigError } from '../errors.js';
  * `sluice.yaml` (SPEC §8). Paths are relative to the config file. Secrets are
  * never in the file: it names environment variables that hold them.
  *
- * Sections that later work fills in (`auth`, `storage`, `audit`, `masking`)
+ * Sections that later work fills in (`storage`, `audit`, `masking`)
  * are accepted in the shape the spec gives, so a config written for the full
  * product loads today.
  */
@@ -22,6 +23,80 @@ const serverSchema = z.strictObject({
   timeoutMs: z.number().int().positive().default(30_000),
 });
 
+/**
+ * Who may call (SPEC §3). API keys are stored as their SHA-256 only; JWTs are
+ * verified with an HS256 secret from the environment or with the public keys
+ * of a local JWKS file, never both, so a token cannot pick which kind of key
+ * verifies it (key confusion).
+ */
+const nonEmpty = z.string().min(1);
+const attributeValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
+
+const apiKeySchema = z.strictObject({
+  id: nonEmpty,
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be the SHA-256 of the key, 64 hex digits (`sluice key hash <key>` prints it)')
+    .transform((hex) => hex.toLowerCase()),
+  subject: nonEmpty,
+  roles: z.array(nonEmpty).min(1),
+  tenant: nonEmpty.optional(),
+  attributes: z.record(z.string(), attributeValue).default({}),
+  /** When set, the key may only be used for these purposes (`X-Purpose`). */
+  purposes: z.array(nonEmpty).min(1).optional(),
+  /** The key may only run persisted operations (SPEC §7). */
+  persistedOnly: z.boolean().default(false),
+});
+
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+type JwtAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number] | (typeof HMAC_ALGORITHMS)[number];
+
+const jwtSchema = z
+  .strictObject({
+    issuer: nonEmpty,
+    audience: nonEmpty,
+    /** Public keys (RS*, PS*, ES*, EdDSA), relative to the config file. */
+    jwksFile: nonEmpty.optional(),
+    /** Environment variable holding the HMAC secret (HS*). */
+    secretEnv: nonEmpty.optional(),
+    algorithms: z.array(z.enum([...ASYMMETRIC_ALGORITHMS, ...HMAC_ALGORITHMS])).min(1).optional(),
+    claims: z.strictObject({
+      subject: nonEmpty.default('sub'),
+      /** A string or string-array claim. */
+      roles: nonEmpty,
+      tenant: nonEmpty.optional(),
+      attributes: z.array(nonEmpty).default([]),
+    }),
+    clockToleranceSec: z.number().int().min(0).max(300).default(30),
+  })
+  .superRefine((jwt, ctx) => {
+    if ((jwt.jwksFile === undefined) === (jwt.secretEnv === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'set exactly one of jwksFile (RS256/ES256 public keys) or secretEnv (HS256 secret)' });
+      return;
+    }
+    const allowed: readonly string[] = jwt.jwksFile !== undefined ? ASYMMETRIC_ALGORITHMS : HMAC_ALGORITHMS;
+    const wrong = (jwt.algorithms ?? []).filter((a) => !allowed.includes(a));
+    if (wrong.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['algorithms'],
+        message: `${wrong.join(', ')} cannot be used with ${jwt.jwksFile !== undefined ? 'jwksFile; HMAC algorithms need secretEnv' : 'secretEnv; public-key algorithms need jwksFile'}`,
+      });
+    }
+  })
+  .transform((jwt) => ({
+    ...jwt,
+    algorithms: (jwt.algorithms ?? (jwt.jwksFile !== undefined ? ['RS256', 'ES256'] : ['HS256'])) as readonly JwtAlgorithm[],
+  }));
+
+const authSchema = z.strictObject({
+  /** Callers without credentials get this role; absent, they get 401. */
+  anonymous: z.strictObject({ role: nonEmpty }).optional(),
+  apiKeys: z.array(apiKeySchema).default([]),
+  jwt: jwtSchema.optional(),
+});
+
 const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   products: z.string().default('./products'),
@@ -33,19 +108,16 @@ const configSchema = z.strictObject({
       secretEnv: z.string().optional(),
     })
     .default({}),
-  auth: z
-    .strictObject({
-      anonymous: z.strictObject({ role: z.string() }).optional(),
-      apiKeys: z.array(z.record(z.string(), z.unknown())).optional(),
-      jwt: z.record(z.string(), z.unknown()).optional(),
-    })
-    .optional(),
+  auth: authSchema.default({ apiKeys: [] }),
   storage: z.strictObject({ s3: z.record(z.string(), z.unknown()).optional() }).optional(),
   audit: z.strictObject({ file: z.string().optional() }).optional(),
   masking: z.strictObject({ hashKeyEnv: z.string().optional() }).optional(),
 });
 
 export type ServerConfig = z.infer<typeof serverSchema>;
+export type AuthConfig = z.infer<typeof authSchema>;
+export type ApiKeyConfig = AuthConfig['apiKeys'][number];
+export type JwtConfig = NonNullable<AuthConfig['jwt']>;
 
 export interface SluiceConfig {
   readonly file: string;
@@ -54,6 +126,7 @@ export interface SluiceConfig {
   readonly policiesDir: string;
   readonly persistedFile?: string;
   readonly cursorSecret: Buffer;
+  readonly auth: AuthConfig;
   readonly raw: z.infer<typeof configSchema>;
 }
 
@@ -61,6 +134,10 @@ export function loadConfig(file: string): SluiceConfig {
   const parsed = readYaml(file, configSchema);
   const raw = parsed.value;
   const base = dirname(resolve(file));
+  checkAuth(raw.auth, base, (path) => {
+    const line = parsed.lineOf(['auth', ...path]);
+    return line === undefined ? displayPath(file) : `${displayPath(file)}:${line}`;
+  });
   return {
     file,
     server: raw.server,
@@ -68,6 +145,7 @@ export function loadConfig(file: string): SluiceConfig {
     policiesDir: resolve(base, raw.policies),
     ...(raw.persisted !== undefined && { persistedFile: resolve(base, raw.persisted) }),
     cursorSecret: cursorSecret(file, raw.cursors.secretEnv, parsed.text),
+    auth: raw.auth,
     raw,
   };
 }
@@ -86,4 +164,90 @@ function cursorSecret(file: string, envName: string | undefined, configText: str
   return createHash('sha256')
     .update(fromEnv ?? `sluice-cursor:${configText}`)
     .digest();
+}
+
+/**
+ * Checks what the schema cannot: API key ids and hashes are unique, and the
+ * JWT key material exists and is usable, so a bad deployment fails at
+ * start-up rather than on the first request. `where` names `file:line` of a
+ * path under `auth`.
+ */
+function checkAuth(auth: AuthConfig, configDir: string, where: (path: readonly (string | number)[]) => string): void {
+  const ids = new Map<string, number>();
+  const hashes = new Map<string, string>();
+  auth.apiKeys.forEach((key, i) => {
+    if (ids.has(key.id)) {
+      throw new ConfigError(where(['apiKeys', i, 'id']), `auth.apiKeys.${i}.id: "${key.id}" is already the id of auth.apiKeys.${ids.get(key.id)}`);
+    }
+    ids.set(key.id, i);
+    const other = hashes.get(key.sha256);
+    if (other !== undefined) {
+      throw new ConfigError(where(['apiKeys', i, 'sha256']), `auth.apiKeys.${i}.sha256: the same hash as key "${other}"; every key needs its own secret`);
+    }
+    hashes.set(key.sha256, key.id);
+  });
+  if (auth.jwt) jwtKeyOf(auth.jwt, configDir, (k) => where(['jwt', k]));
+}
+
+/** What verifies bearer tokens: public keys or an HMAC secret, never both. */
+export type JwtKey =
+  | { readonly kind: 'jwks'; readonly jwks: { readonly keys: readonly JsonWebKey[] } }
+  | { readonly kind: 'secret'; readonly secret: Uint8Array };
+
+/** RFC 7518 §3.2: an HMAC key at least as long as the hash output. */
+const HMAC_KEY_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
+
+/**
+ * Loads the key material `auth.jwt` names: the JWKS file (relative to the
+ * config directory; public RSA, EC or OKP keys only) or the secret from the
+ * environment. Throws a ConfigError at `where(key)` when it is missing or
+ * unusable. Secrets never appear in messages.
+ */
+export function jwtKeyOf(jwt: JwtConfig, configDir: string, where: (key: 'jwksFile' | 'secretEnv') => string): JwtKey {
+  if (jwt.secretEnv !== undefined) {
+    const fail = (message: string) => new ConfigError(where('secretEnv'), `auth.jwt.secretEnv ${message}`);
+    const value = process.env[jwt.secretEnv];
+    if (!value) throw fail(`names ${jwt.secretEnv}, which is not set in the environment`);
+    const secret = new TextEncoder().encode(value);
+    const needed = Math.max(...jwt.algorithms.map((a) => HMAC_KEY_BYTES[a] ?? 0));
+    if (secret.length < needed) {
+      throw fail(`names ${jwt.secretEnv}, which holds ${secret.length} bytes; ${jwt.algorithms.join('/')} needs a secret of at least ${needed} bytes`);
+    }
+    return { kind: 'secret', secret };
+  }
+  const file = resolve(configDir, jwt.jwksFile!);
+  const fail = (message: string) => new ConfigError(where('jwksFile'), `auth.jwt.jwksFile: ${displayPath(file)} ${message}`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw fail('cannot be read');
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw fail('is not JSON');
+  }
+  const keys = (doc as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw fail('must be a JWK Set, {"keys": [...]}, with at least one key');
+  keys.forEach((key: unknown, i) => {
+    if (typeof key !== 'object' || key === null || Array.isArray(key)) throw fail(`keys[${i}] is not a JSON object`);
+    const jwk = key as JsonWebKey;
+    const named = `keys[${i}]${typeof jwk['kid'] === 'string' ? ` (kid "${jwk['kid']}")` : ''}`;
+    if (jwk.kty !== 'RSA' && jwk.kty !== 'EC' && jwk.kty !== 'OKP') {
+      throw fail(`${named} has kty ${JSON.stringify(jwk.kty)}; a JWKS holds RSA, EC or OKP public keys (an HMAC secret goes in secretEnv)`);
+    }
+    if (PRIVATE_JWK_MEMBERS.some((m) => m in jwk)) throw fail(`${named} is a private key; publish only the public keys`);
+    if (typeof jwk['alg'] === 'string' && !(jwt.algorithms as readonly string[]).includes(jwk['alg'])) {
+      throw fail(`${named} is for ${jwk['alg']}, which auth.jwt.algorithms (${jwt.algorithms.join(', ')}) does not allow`);
+    }
+    try {
+      createPublicKey({ key: jwk, format: 'jwk' });
+    } catch {
+      throw fail(`${named} is not a valid public key`);
+    }
+  });
+  return { kind: 'jwks', jwks: { keys: keys as JsonWebKey[] } };
 }
