@@ -16,6 +16,12 @@ export interface Caller {
   readonly attributes: Readonly<Record<string, unknown>>;
   /** How the caller proved who it is. */
   readonly credential: 'anonymous' | 'api-key' | 'jwt';
+  /** The configured id of the API key used (never the key itself). */
+  readonly keyId?: string;
+  /** When set, the only purposes this caller may name in `X-Purpose`. */
+  readonly purposes?: readonly string[];
+  /** The caller may run persisted operations only (SPEC §7). */
+  readonly persistedOnly?: boolean;
 }
 
 export interface SessionLimits {
