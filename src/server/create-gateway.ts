@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
@@ -8,9 +9,11 @@ import { buildSchema } from '../graphql/build-schema.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { LineageRecorder } from '../response/lineage.js';
 import { runPlan } from '../session/run-plan.js';
-import { ANONYMOUS, createSession } from '../session/session.js';
+import { createSession } from '../session/session.js';
+import { createAuthenticator } from './authenticate.js';
 import { maskError, unexpected, type ErrorLogger } from './mask-error.js';
 import { SluiceError } from '../errors.js';
+import { authenticationOf, useAuthentication } from './use-authentication.js';
 import { useBodyLimit } from './use-body-limit.js';
 import { useLineage } from './use-lineage.js';
 import { useMediaTypeError } from './use-media-type-error.js';
@@ -37,15 +40,21 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
  *  1. body limit   — refuse oversized bodies before anything parses them;
  *  2. media type   — a POST body none of yoga's parsers took gets a 415 with a
  *                    message (yoga's parsers run before any of these);
- *  3. introspection off (when configured) — before validation sees the query;
- *  4. no suggestions — strips "Did you mean" from validation messages;
- *  5. lineage      — wraps execution, so it sees every plan the request ran.
+ *  3. authentication — before parsing and validation, so a caller without
+ *                    credentials learns nothing about the schema, and before
+ *                    any plugin that needs to know the caller;
+ *  4. introspection off (when configured) — before validation sees the query;
+ *  5. no suggestions — strips "Did you mean" from validation messages;
+ *  6. lineage      — wraps execution, so it sees every plan the request ran.
  */
 export function createGateway(o: GatewayOptions): Gateway {
   const { config, catalog, engine } = o;
   const log: ErrorLogger = o.log ?? ((message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })));
   const schema = buildSchema(catalog, { cursorSecret: config.cursorSecret, ...(o.today !== undefined && { today: o.today }) });
   const served = catalog.served(o.today);
+  const authenticated = authenticationOf(
+    createAuthenticator(config.auth, { configDir: dirname(resolve(config.file)), configFile: config.file }),
+  );
 
   return createYoga<Record<string, unknown>, RequestContext>({
     schema,
@@ -60,13 +69,15 @@ export function createGateway(o: GatewayOptions): Gateway {
         return maskError(error, log);
       },
     },
-    context: ({ request }): RequestContext => {
+    context: async ({ request }): Promise<RequestContext> => {
+      const { caller, role, purpose } = await authenticated(request);
       const session = createSession({
-        caller: ANONYMOUS,
+        caller,
+        role,
+        purpose,
         visible: served,
         limits: { timeoutMs: config.server.timeoutMs },
         signal: request.signal,
-        ...(request.headers.get('x-purpose') && { purpose: request.headers.get('x-purpose')! }),
       });
       const lineage = new LineageRecorder(session);
       return {
@@ -89,6 +100,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     plugins: [
       useBodyLimit({ maxBytes: config.server.maxBodyBytes }),
       useMediaTypeError(),
+      useAuthentication({ authenticated }),
       ...(config.server.introspection ? [] : [useDisableIntrospection()]),
       useNoSuggestions(),
       useLineage({ recorderOf: (ctx) => (ctx as Partial<RequestContext>).lineage }),
