@@ -6,6 +6,7 @@ import { loadConfig, type SluiceConfig } from '../config/config.js';
 import { displayPath } from '../contract/yaml-file.js';
 import { Engine } from '../engine/engine.js';
 import { ConfigErrors, SluiceError } from '../errors.js';
+import { apiKeyHash } from '../server/authenticate.js';
 import { loadCatalog } from '../server/load-catalog.js';
 import { createGateway } from '../server/create-gateway.js';
 import { explainQuery } from './explain.js';
@@ -24,7 +25,8 @@ commands:
   schema print                     print the generated SDL
   schema check                     fail when schema/schema.graphql is stale (--write to update it)
   explain <query.graphql>          print the plan as compiled, after the analyzer, and optimized
-          [--variables JSON] [--role R] [--purpose P]`;
+          [--variables JSON] [--role R] [--purpose P]
+  key hash <key>                   print the SHA-256 to put in auth.apiKeys[].sha256`;
 
 export interface CliIO {
   out(line: string): void;
@@ -59,6 +61,12 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
   if (values.help || !command) {
     (values.help ? io.out : io.err)(USAGE);
     return values.help ? 0 : 2;
+  }
+
+  if (command === 'key' && sub === 'hash' && rest.length === 1) {
+    // Needs no config: operators run it to fill one in.
+    io.out(apiKeyHash(rest[0]!));
+    return 0;
   }
 
   try {
