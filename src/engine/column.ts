@@ -2,7 +2,6 @@ import { makeVector, Type, type Data, type DataType, type Vector } from 'apache-
 import type { FieldType } from '../contract/contract.js';
 import { assertNever, internalError } from '../errors.js';
 import type { Nullable } from '../plan/scalar.js';
-import { floorDiv } from './parquet-metadata.js';
 
 /**
  * Decoded values of one field over one batch, kept in the buffers Arrow
@@ -25,11 +24,6 @@ export type Column =
 export type NumberArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;
 
 export const bitSet = (bits: Uint8Array, i: number): boolean => ((bits[i >> 3]! >> (i & 7)) & 1) === 1;
-
-export function isNullAt(c: Column, i: number): boolean {
-  if (c.kind === 'scalars') return c.values[i] === null;
-  return c.valid !== null && !bitSet(c.valid, i);
-}
 
 /** The value of row `i`, materialised. */
 export function valueAt(c: Column, i: number): Nullable {
@@ -183,4 +177,10 @@ function columnFromGet(vector: Vector, type: FieldType): Column | string {
     else return `is ${vector.type}`;
   }
   return { kind: 'scalars', values };
+}
+
+/** Division rounding toward negative infinity: nanoseconds before 1970 floor to the earlier microsecond. */
+export function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }

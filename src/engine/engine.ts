@@ -1,9 +1,10 @@
 import type { PlanNode } from '../plan/plan.js';
 import type { Row } from '../plan/scalar.js';
 import type { ColumnDescription } from './column-types.js';
-import { executePlan, queryTimeout } from './execute.js';
+import { DecodePool } from './decode-pool.js';
+import { executePlan } from './execute.js';
 import { readFooter } from './parquet-metadata.js';
-import { openSourceFile, type OpenSourceFile } from './read-row-groups.js';
+import type { OpenSourceFile } from './read-row-groups.js';
 import type { ScanReport, SourceAccess } from './scan.js';
 import { LocalSourceStore, type SourceObject, type SourceStore } from './source-files.js';
 
@@ -18,8 +19,9 @@ export type { ByteRangeReader, SourceObject, SourceStore } from './source-files.
  * Contract for callers:
  * - One Engine per process, shared by concurrent requests. It holds only
  *   caches of immutable data (digested footers and decoder handles, keyed by
- *   path, size and mtime, so a rewritten file is re-read); everything
- *   belonging to one execution lives in that call.
+ *   path, size and mtime, so a rewritten file is re-read) and the decoder
+ *   thread (decode-pool.ts); everything belonging to one execution lives in
+ *   that call.
  * - Results are rows keyed by contract field name, values in the plan's
  *   representation (src/plan/scalar.ts), plus one `ScanReport` per scan
  *   executed listing every file of the source, pruned ones with
@@ -65,6 +67,7 @@ export class Engine {
   private readonly store: SourceStore;
   private readonly openFiles: OpenFileCache;
   private readonly access: SourceAccess;
+  private readonly decoder = new DecodePool();
 
   constructor(options: EngineOptions = {}) {
     this.store = options.store ?? new LocalSourceStore();
@@ -76,17 +79,17 @@ export class Engine {
   }
 
   async execute(plan: PlanNode, options: ExecutionOptions = {}): Promise<ExecutionResult> {
-    const signal = options.signal;
     const scans: ScanReport[] = [];
-    const rows = await executePlan(plan, {
-      access: this.access,
-      signal,
-      reports: scans,
-      throwIfAborted: () => {
-        if (signal?.aborted) throw queryTimeout();
-      },
-    });
+    const rows = await executePlan(plan, { access: this.access, decoder: this.decoder, signal: options.signal, reports: scans });
     return { rows, scans };
+  }
+
+  /**
+   * Stops the decoder thread. Optional: an idle engine does not keep the
+   * process alive. The engine stays usable (a new thread starts on demand).
+   */
+  close(): Promise<void> {
+    return this.decoder.close();
   }
 
   /**
@@ -132,7 +135,7 @@ class OpenFileCache {
     const opening = (async () => {
       const reader = await object.open();
       const footer = await readFooter(reader, object.uri, label);
-      return openSourceFile(object, reader, footer);
+      return { object, reader, footer };
     })();
     opening.catch(() => {
       if (this.entries.get(key) === opening) this.entries.delete(key);

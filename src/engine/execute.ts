@@ -1,9 +1,10 @@
-import { SluiceError, assertNever } from '../errors.js';
+import { assertNever } from '../errors.js';
 import { exprFields } from '../plan/expr.js';
 import type { CountNode, FilterNode, LimitNode, PlanNode, ProjectNode, SortNode } from '../plan/plan.js';
 import type { Nullable, Row } from '../plan/scalar.js';
 import { columnOf, liveCount, narrow, sliceLive, type Batch } from './batch.js';
 import { valueAt, type Column } from './column.js';
+import { throwIfAborted } from './cancellation.js';
 import { compilePredicate } from './evaluate-predicate.js';
 import { openScan, type ScanContext, type ScanOrder } from './scan.js';
 import { SortAll, TopK } from './top-k.js';
@@ -19,12 +20,12 @@ import { SortAll, TopK } from './top-k.js';
 type Stream = AsyncIterable<Batch>;
 
 export async function executePlan(plan: PlanNode, ctx: ScanContext): Promise<Row[]> {
-  ctx.throwIfAborted();
+  throwIfAborted(ctx.signal);
   const fields = outputFields(plan);
   const stream = await build(plan, fields, ctx, undefined);
   const rows: Row[] = [];
   for await (const b of stream) {
-    ctx.throwIfAborted();
+    throwIfAborted(ctx.signal);
     const columns = fields.map((f) => columnOf(b, f));
     const emit = (i: number) => {
       const row: Row = {};
@@ -38,7 +39,7 @@ export async function executePlan(plan: PlanNode, ctx: ScanContext): Promise<Row
 }
 
 /** Fields of the rows a node produces, in order. */
-export function outputFields(n: PlanNode): readonly string[] {
+function outputFields(n: PlanNode): readonly string[] {
   switch (n.kind) {
     case 'scan':
       return n.fields.map((f) => f.name);
@@ -104,7 +105,11 @@ async function sort(n: SortNode, fetch: number | undefined, needed: readonly str
   const order: ScanOrder | undefined = first && {
     field: first.field,
     direction: first.direction,
+    keyFields,
     stopBefore: (bound) => topK.cannotBeat(bound),
+    narrowing: () => topK.full,
+    candidates: (b) => topK.candidates(b),
+    shortBy: () => topK.shortBy,
   };
   const input = await build(n.input, union(needed, keyFields), ctx, order);
   return sorted(input, topK, needed);
@@ -158,5 +163,3 @@ function rowsBatch(rows: readonly Nullable[][], fields: readonly string[]): Batc
 }
 
 const union = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])];
-
-export const queryTimeout = () => new SluiceError('QUERY_TIMEOUT', 'user', 'the query was cancelled or ran out of time');

@@ -1,7 +1,7 @@
 import { parquetMetadataAsync, type FileMetaData, type LogicalType, type SchemaElement } from 'hyparquet';
-import { SluiceError } from '../errors.js';
 import type { Scalar } from '../plan/scalar.js';
 import type { ColumnDescription } from './column-types.js';
+import { floorDiv } from './column.js';
 import { sourceFailure, type ByteRangeReader } from './source-files.js';
 
 /**
@@ -53,18 +53,24 @@ const FOOTER_FETCH_BYTES = 64 * 1024;
 
 /**
  * Reads and digests a footer. `label` names the product and `uri` the file in
- * messages. Throws SOURCE_CORRUPT when the bytes are not Parquet, and lets the
- * reader's SOURCE_UNAVAILABLE through.
+ * messages. Throws SOURCE_UNAVAILABLE when the bytes cannot be read and
+ * SOURCE_CORRUPT when they are not Parquet.
  */
 export async function readFooter(reader: ByteRangeReader, uri: string, label: string): Promise<ParquetFooter> {
   let meta: FileMetaData;
+  let readFailed = false;
+  const read = async (start: number, end?: number) => {
+    try {
+      return await reader.read(start, end ?? reader.size);
+    } catch (e) {
+      readFailed = true;
+      throw e;
+    }
+  };
   try {
-    meta = await parquetMetadataAsync(
-      { byteLength: reader.size, slice: (start, end) => reader.read(start, end ?? reader.size) },
-      { parsers: STAT_PARSERS, geoparquet: false, initialFetchSize: FOOTER_FETCH_BYTES },
-    );
-  } catch (e) {
-    if (e instanceof SluiceError) throw e;
+    meta = await parquetMetadataAsync({ byteLength: reader.size, slice: read }, { parsers: STAT_PARSERS, geoparquet: false, initialFetchSize: FOOTER_FETCH_BYTES });
+  } catch {
+    if (readFailed) throw sourceFailure('SOURCE_UNAVAILABLE', label, `source file ${uri} cannot be read`);
     throw sourceFailure('SOURCE_CORRUPT', label, `${uri} is not a valid Parquet file`);
   }
   return digest(meta, uri, label);
@@ -176,9 +182,4 @@ function statValue(v: unknown): Scalar | undefined {
     default:
       return undefined;
   }
-}
-
-export function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }

@@ -17,6 +17,11 @@ import type { ColumnChunkStats } from './parquet-metadata.js';
 /** A row group's statistics for one field, in the field's representation. */
 export interface FieldStats extends ColumnChunkStats {
   readonly numRows: number;
+  /**
+   * Float columns may hold NaN, which statistics leave out of min/max and
+   * which no comparison accepts: bounds then still exclude, but never cover.
+   */
+  readonly mayHoldNaN: boolean;
 }
 
 export type StatsOf = (field: string) => FieldStats | undefined;
@@ -82,6 +87,73 @@ function leafExcludesRange(e: CompareExpr | InExpr | TextExpr, min: Scalar, max:
       const p = e.pattern;
       return compareStrings(max, p) < 0 || (compareStrings(min, p) > 0 && !min.startsWith(p));
     }
+    default:
+      return assertNever(e, 'expression');
+  }
+}
+
+/**
+ * The dual: whether the predicate is provably true for every row, so a row
+ * group needs no filtering (a count over it needs no decoding at all). Leaves
+ * need a known null count of zero, as a null fails them, except `isNull`.
+ */
+export function isProvablyAll(e: Expr, stats: StatsOf): boolean {
+  switch (e.kind) {
+    case 'const':
+      return e.value;
+    case 'and':
+      return e.args.every((a) => isProvablyAll(a, stats));
+    case 'or':
+      return e.args.some((a) => isProvablyAll(a, stats));
+    case 'isNull': {
+      const s = stats(e.field);
+      if (s?.nullCount === undefined) return false;
+      return e.negated ? s.nullCount === 0 : s.nullCount === s.numRows;
+    }
+    case 'compare':
+    case 'in':
+    case 'text': {
+      const s = stats(e.field);
+      if (s === undefined || s.nullCount !== 0 || s.mayHoldNaN || s.min === undefined || s.max === undefined) return false;
+      return leafCoversRange(e, s.min, s.max);
+    }
+    default:
+      return assertNever(e, 'expression');
+  }
+}
+
+/** Whether every value in [min, max] satisfies the leaf. */
+function leafCoversRange(e: CompareExpr | InExpr | TextExpr, min: Scalar, max: Scalar): boolean {
+  switch (e.kind) {
+    case 'compare': {
+      const v = e.value;
+      const op = e.op;
+      switch (op) {
+        case 'eq':
+          return compareScalars(min, v) === 0 && compareScalars(max, v) === 0;
+        case 'ne':
+          return compareScalars(v, min) < 0 || compareScalars(v, max) > 0;
+        case 'lt':
+          return compareScalars(max, v) < 0;
+        case 'lte':
+          return compareScalars(max, v) <= 0;
+        case 'gt':
+          return compareScalars(min, v) > 0;
+        case 'gte':
+          return compareScalars(min, v) >= 0;
+        default:
+          return assertNever(op, 'comparison');
+      }
+    }
+    case 'in':
+      if (e.negated) return e.values.every((v) => compareScalars(v, min) < 0 || compareScalars(v, max) > 0);
+      return compareScalars(min, max) === 0 && e.values.some((v) => compareScalars(v, min) === 0);
+    case 'text':
+      if (e.op !== 'startsWith' || typeof min !== 'string' || typeof max !== 'string') return false;
+      // Strings sharing a prefix form one interval in code-point order, so
+      // when both bounds have the prefix every string between them has it.
+      if (!e.negated) return min.startsWith(e.pattern) && max.startsWith(e.pattern);
+      return leafExcludesRange({ ...e, negated: false }, min, max);
     default:
       return assertNever(e, 'expression');
   }

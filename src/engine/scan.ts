@@ -2,10 +2,12 @@ import { internalError } from '../errors.js';
 import { Expr, exprFields } from '../plan/expr.js';
 import type { ScanField, ScanNode } from '../plan/plan.js';
 import { liveCount, narrow, sliceLive, type Batch } from './batch.js';
+import { throwIfAborted } from './cancellation.js';
 import { checkColumnType } from './column-types.js';
+import type { DecodePool } from './decode-pool.js';
 import { compilePredicate } from './evaluate-predicate.js';
-import { compareBounds, isProvablyEmpty, sortBound, type SortBound, type StatsOf } from './prune-row-groups.js';
-import { readRowGroup, type OpenSourceFile } from './read-row-groups.js';
+import { compareBounds, isProvablyAll, isProvablyEmpty, sortBound, type SortBound, type StatsOf } from './prune-row-groups.js';
+import { readRowGroup, type DecodedBatch, type OpenSourceFile } from './read-row-groups.js';
 import { sourceFailure, type SourceObject } from './source-files.js';
 
 /**
@@ -40,22 +42,30 @@ export interface SourceAccess {
 }
 
 /**
- * A request from a top-K sort above: visit row groups best-first on the
- * first sort key, and ask before each one whether it can still contribute.
- * `stopBefore` must be monotone: once true for a bound, true for every worse
- * bound, because the scan ends at the first true.
+ * A top-K sort above the scan (through filters and projections) asking for
+ * its rows best-first. The scan visits row groups in order of the first
+ * key's statistics and asks before each whether it can still contribute;
+ * `stopBefore` must be monotone (once true for a bound, true for every worse
+ * one) because the scan ends at the first true. Within a row group, once
+ * `narrowing()`, the scan decodes the key and filter columns first and the
+ * rest only for `candidates` that could still enter the top-K.
  */
 export interface ScanOrder {
   readonly field: string;
   readonly direction: 'asc' | 'desc';
+  readonly keyFields: readonly string[];
   stopBefore(bound: SortBound): boolean;
+  narrowing(): boolean;
+  candidates(b: Batch): Batch;
+  /** Rows the top-K still lacks to be full. */
+  shortBy(): number;
 }
 
 export interface ScanContext {
   readonly access: SourceAccess;
+  readonly decoder: DecodePool;
   readonly signal: AbortSignal | undefined;
   readonly reports: ScanReport[];
-  throwIfAborted(): void;
 }
 
 interface Unit {
@@ -64,6 +74,8 @@ interface Unit {
   readonly numRows: number;
   readonly ordinalBase: number;
   readonly bound: SortBound;
+  /** Statistics prove every row passes the filters: nothing to evaluate, filter-only columns unread. */
+  readonly allPass: boolean;
 }
 
 /**
@@ -80,10 +92,11 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
   const byName = new Map(node.fields.map((f) => [f.name, f]));
   const filter = Expr.and(node.filters);
   const filterFields = exprFields(filter);
-  for (const f of [...filterFields, ...needed, ...(order ? [order.field] : [])]) {
+  const keyFields = order?.keyFields ?? [];
+  for (const f of [...filterFields, ...needed, ...keyFields]) {
     if (!byName.has(f)) throw internalError(`scan of ${label} does not read field ${f}`);
   }
-  const decode = node.fields.filter((f) => filterFields.has(f.name) || needed.includes(f.name) || order?.field === f.name);
+  const decode = node.fields.filter((f) => filterFields.has(f.name) || needed.includes(f.name) || keyFields.includes(f.name));
   for (const file of files) checkSchema(file, decode, label);
 
   const report: ScanReport = {
@@ -107,63 +120,146 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
   let ordinal = 0;
   files.forEach((file, fi) => {
     file.footer.rowGroups.forEach((rg, ri) => {
-      const statsOf: StatsOf = (field) => {
-        const s = rg.stats.get(byName.get(field)!.column);
-        return s && { ...s, numRows: rg.numRows };
+      const statsOf: StatsOf = (name) => {
+        const field = byName.get(name)!;
+        const s = rg.stats.get(field.column);
+        return s && { ...s, numRows: rg.numRows, mayHoldNaN: field.type === 'float64' };
       };
       if (rg.numRows > 0 && !isProvablyEmpty(filter, statsOf)) {
         const bound: SortBound = ordered ? sortBound(statsOf(ordered.field), ordered.direction) : { kind: 'unknown' };
-        units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound });
+        units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound, allPass: isProvablyAll(filter, statsOf) });
       }
       ordinal += rg.numRows;
     });
   });
   if (ordered) units = units.sort((a, b) => compareBounds(a.bound, b.bound, ordered.direction));
 
-  return readUnits(units, files, decode, filter, node.fetch, report, ctx, ordered, label);
+  return readUnits({ units, files, decode, filterFields, needed: new Set(needed), filter, fetch: node.fetch, order: ordered, report, label }, ctx);
 }
 
-async function* readUnits(
-  units: readonly Unit[],
-  files: readonly OpenSourceFile[],
-  decode: readonly ScanField[],
-  filter: Expr,
-  fetch: number | undefined,
-  report: ScanReport,
-  ctx: ScanContext,
-  order: ScanOrder | undefined,
-  label: string,
-): AsyncGenerator<Batch> {
-  let remaining = fetch ?? Infinity;
+interface ReadPlan {
+  readonly units: readonly Unit[];
+  readonly files: readonly OpenSourceFile[];
+  /** Every field the scan may decode: those read above, the filters' and the sort keys'. */
+  readonly decode: readonly ScanField[];
+  readonly filterFields: ReadonlySet<string>;
+  /** Fields the operators above read. */
+  readonly needed: ReadonlySet<string>;
+  readonly filter: Expr;
+  readonly fetch: number | undefined;
+  readonly order: ScanOrder | undefined;
+  readonly report: ScanReport;
+  readonly label: string;
+}
+
+/** The first (or only) read of a row group, started ahead of use. */
+interface FirstRead {
+  readonly batches: DecodedBatch[];
+  /** Only the deciding columns were read; the rest follow for rows that survive. */
+  readonly late: readonly ScanField[];
+}
+
+async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> {
+  const { units, files, filter, order, report, label } = p;
+  // Fields a row group needs when the statistics already settle its filter.
+  const unfiltered = p.decode.filter((f) => p.needed.has(f.name) || (order?.keyFields.includes(f.name) ?? false));
+  let remaining = p.fetch ?? Infinity;
   if (remaining <= 0) return;
-  for (const u of units) {
-    ctx.throwIfAborted();
+  const split = { tried: 0, completed: 0 };
+
+  const start = (u: Unit): Promise<FirstRead> => {
+    const filtering = filter.kind !== 'const' && !u.allPass;
+    const decode = filtering ? p.decode : unfiltered;
+    const source = report.sources[u.file]!;
+    source.rowGroupsScanned++;
+    source.rowsScanned += u.numRows;
+    // Decoding the deciding columns first pays off when they often leave no
+    // row alive (a selective filter; a full top-K that most rows cannot
+    // enter). When the second read is nearly always needed, one read is
+    // cheaper, so the scan keeps splitting only while at least one row group
+    // in four needed no second read.
+    const early = decode.filter((f) => (filtering && p.filterFields.has(f.name)) || (order?.keyFields.includes(f.name) ?? false));
+    const late = decode.filter((f) => !early.includes(f));
+    const twoPhase =
+      late.length > 0 &&
+      early.length > 0 &&
+      (filtering || order?.narrowing() === true) &&
+      (split.tried < 4 || split.completed * 4 < split.tried * 3);
+    const file = files[u.file]!;
+    const read = (async (): Promise<FirstRead> => {
+      const batches = await readRowGroup(ctx.decoder, file, u.rowGroup, twoPhase ? early : decode, label, ctx.signal);
+      // Both reads must cut the row group alike to be joined; a split batch is read whole instead.
+      if (twoPhase && batches.length !== 1) return { batches: await readRowGroup(ctx.decoder, file, u.rowGroup, decode, label, ctx.signal), late: [] };
+      return { batches, late: twoPhase ? late : [] };
+    })();
+    // A read started ahead may never be awaited (the consumer stopped); its failure must not go unhandled.
+    read.catch(() => undefined);
+    return read;
+  };
+
+  // Decoding runs in the decoder thread, so row groups are started ahead
+  // while the current one is filtered: a few for a scan that reads
+  // everything; for a top-K, one when it is full and the next group may
+  // still feed it, a couple when it is short and the next group is not sure
+  // to fill it (a selective filter); none while the scan may well stop soon
+  // (a fetch, a top-K on its first group).
+  const depth = (k: number): number => {
+    if (p.fetch !== undefined) return 0;
+    if (order === undefined) return 3;
+    if (order.narrowing()) return 1;
+    const next = units[k + 1];
+    if (k === 0 || (next !== undefined && next.allPass && next.numRows >= order.shortBy())) return 0;
+    return 2;
+  };
+  // A count whose filters the statistics settle needs no decoding: the footer knows the rows.
+  const footerOnly = (u: Unit) => (filter.kind === 'const' || u.allPass) && unfiltered.length === 0;
+  const started = new Map<number, Promise<FirstRead>>();
+  for (let k = 0; k < units.length; k++) {
+    const u = units[k]!;
+    throwIfAborted(ctx.signal);
     if (order?.stopBefore(u.bound)) return;
-    if (decode.length === 0) {
-      // Nothing to read (a count without filters): the footer knows the rows.
+    if (footerOnly(u)) {
       const out = sliceLive({ length: u.numRows, columns: new Map(), selection: null, ordinalBase: u.ordinalBase }, 0, remaining);
       remaining -= liveCount(out);
       yield out;
       if (remaining <= 0) return;
       continue;
     }
-    const decoded = await readRowGroup(files[u.file]!, u.rowGroup, decode, label);
-    const source = report.sources[u.file]!;
-    source.rowGroupsScanned++;
-    source.rowsScanned += u.numRows;
+    const read = started.get(k) ?? start(u);
+    started.delete(k);
+    for (let j = k + 1; j <= k + depth(k) && j < units.length; j++) {
+      if (started.has(j) || footerOnly(units[j]!)) continue;
+      if (order?.stopBefore(units[j]!.bound)) break;
+      started.set(j, start(units[j]!));
+    }
+    const { batches, late } = await read;
+    if (late.length > 0) split.tried++;
     let offset = 0;
-    for (const d of decoded) {
+    for (const d of batches) {
       let batch: Batch = { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + offset };
       offset += d.length;
-      if (filter.kind !== 'const') batch = narrow(batch, compilePredicate(filter, batch.columns));
+      if (filter.kind !== 'const' && !u.allPass) batch = narrow(batch, compilePredicate(filter, batch.columns));
+      if (late.length > 0 && order !== undefined) batch = order.candidates(batch);
       batch = sliceLive(batch, 0, remaining);
-      const live = liveCount(batch);
-      if (live === 0) continue;
-      remaining -= live;
+      if (liveCount(batch) === 0) continue;
+      if (late.length > 0) {
+        batch = await completeBatch(batch, files[u.file]!, u.rowGroup, late, label, ctx);
+        split.completed++;
+      }
+      remaining -= liveCount(batch);
       yield batch;
       if (remaining <= 0) return;
     }
   }
+}
+
+/** Adds the remaining columns to a row group's batch decoded in two reads. */
+async function completeBatch(batch: Batch, file: OpenSourceFile, rowGroup: number, late: readonly ScanField[], label: string, ctx: ScanContext): Promise<Batch> {
+  const rest = await readRowGroup(ctx.decoder, file, rowGroup, late, label, ctx.signal);
+  if (rest.length !== 1 || rest[0]!.length !== batch.length) {
+    throw internalError(`row group ${rowGroup} of ${file.object.uri} decoded into differently split batches`);
+  }
+  return { ...batch, columns: new Map([...batch.columns, ...rest[0]!.columns]) };
 }
 
 /** A file whose schema no longer fits the contract is a source problem, reported before any row is read. */

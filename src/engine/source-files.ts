@@ -62,7 +62,7 @@ export class LocalSourceStore implements SourceStore {
     if (!isAbsolute(pattern)) throw sourceFailure('SOURCE_UNAVAILABLE', label, `source location must be resolved to an absolute path`);
     const dir = dirname(pattern);
     const last = basename(pattern);
-    if (/[*?[\]{}]/.test(dir)) {
+    if (/[*?]/.test(dir)) {
       throw sourceFailure('SOURCE_UNAVAILABLE', label, `wildcards are supported only in the file name of a source location`);
     }
     let names: string[];
@@ -70,7 +70,9 @@ export class LocalSourceStore implements SourceStore {
       const matcher = globSegment(last);
       try {
         const entries = await readdir(dir, { withFileTypes: true });
-        names = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && matcher.test(e.name)).map((e) => e.name);
+        // As in a shell, wildcards do not match hidden files (`.part-0.parquet.crc`, editors' temporaries).
+        const hidden = (name: string) => name.startsWith('.') && !last.startsWith('.');
+        names = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && !hidden(e.name) && matcher.test(e.name)).map((e) => e.name);
       } catch {
         throw sourceFailure('SOURCE_UNAVAILABLE', label, `source directory ${shownPath(dir)} cannot be listed`);
       }
@@ -117,13 +119,7 @@ async function localObject(path: string, label: string): Promise<SourceObject | 
         size: blob.size,
         // A Blob from openAsBlob reads lazily and fails once the file changes
         // on disk, so a rewritten file is never read half old, half new.
-        read: async (start, end) => {
-          try {
-            return await blob.slice(start, end).arrayBuffer();
-          } catch {
-            throw sourceFailure('SOURCE_UNAVAILABLE', label, `source file ${uri} cannot be read (changed or removed while reading)`);
-          }
-        },
+        read: (start, end) => blob.slice(start, end).arrayBuffer(),
       };
     },
   };
@@ -150,22 +146,4 @@ function globSegment(segment: string): RegExp {
     else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${re}$`, 'u');
-}
-
-/**
- * A Blob-shaped view of a reader, for parquet-wasm's `ParquetFile.fromFile`,
- * which only calls `size`, `slice` and `arrayBuffer`. Going through the
- * reader (not a native Blob) is what lets S3 plug in without touching decode.
- */
-export function readerAsBlob(reader: ByteRangeReader, start = 0, end = reader.size): Blob {
-  const view = {
-    size: end - start,
-    type: '',
-    slice(s = 0, e = end - start) {
-      const clamp = (x: number) => Math.max(0, Math.min(end - start, x < 0 ? end - start + x : x));
-      return readerAsBlob(reader, start + clamp(s), start + Math.max(clamp(s), clamp(e)));
-    },
-    arrayBuffer: () => reader.read(start, end),
-  };
-  return view as unknown as Blob;
 }

@@ -1,7 +1,7 @@
 import { assertNever } from '../errors.js';
 import type { SortKey } from '../plan/plan.js';
 import { compareScalars, type Nullable } from '../plan/scalar.js';
-import { columnOf, type Batch } from './batch.js';
+import { columnOf, narrow, type Batch } from './batch.js';
 import { bitSet, valueAt, type Column } from './column.js';
 import type { SortBound } from './prune-row-groups.js';
 
@@ -140,11 +140,43 @@ export class TopK {
     if (this.k === 0) return;
     const { layout, heap } = this;
     const columns = layout.fields.map((f) => columnOf(b, f));
-    const readers = this.keys.map((key, k) => rowVsEntry(columns[layout.keyAt[k]!]!, layout.keyAt[k]!, k));
+    const beats = this.beatsIn(b);
+    const visit = (i: number) => {
+      if (heap.length < this.k) this.push(entryOf(b, i, columns, layout, true));
+      else if (beats(i, heap[0]!)) this.replaceTop(entryOf(b, i, columns, layout, true));
+    };
+    if (b.selection === null) for (let i = 0; i < b.length; i++) visit(i);
+    else for (const i of b.selection) visit(i);
+  }
+
+  /** Once the heap is full, most rows of a batch cannot enter it: `candidates` can then narrow a batch cheaply. */
+  get full(): boolean {
+    return this.heap.length >= this.k;
+  }
+
+  get shortBy(): number {
+    return Math.max(0, this.k - this.heap.length);
+  }
+
+  /**
+   * The rows of `b` that could still enter the heap, judged on the sort keys
+   * alone (`b` needs only the key columns). Lets a scan skip decoding the
+   * other columns of a row group none of whose rows can win.
+   */
+  candidates(b: Batch): Batch {
+    if (this.k === 0) return { ...b, selection: new Int32Array(0) };
+    if (!this.full) return b;
+    const beats = this.beatsIn(b);
+    const worst = this.heap[0]!;
+    return narrow(b, (i) => beats(i, worst));
+  }
+
+  /** Whether row i of `b` sorts before the kept entry e (ties on every key go to the lower ordinal). */
+  private beatsIn(b: Batch): (i: number, e: Entry) => boolean {
+    const keyAt = this.layout.keyAt;
+    const readers = this.keys.map((key, k) => rowVsEntry(columnOf(b, key.field), keyAt[k]!, k));
     const dirs = this.keys.map((key) => (key.direction === 'asc' ? 1 : -1));
-    const keyAt = layout.keyAt;
-    // Whether row i sorts before the kept entry e (ties on every key go to the lower ordinal).
-    const beats = (i: number, e: Entry): boolean => {
+    return (i, e) => {
       for (let k = 0; k < readers.length; k++) {
         const r = readers[k]!;
         const rowNull = r.isNull(i);
@@ -158,12 +190,6 @@ export class TopK {
       }
       return b.ordinalBase + i < e.ordinal;
     };
-    const visit = (i: number) => {
-      if (heap.length < this.k) this.push(entryOf(b, i, columns, layout, true));
-      else if (beats(i, heap[0]!)) this.replaceTop(entryOf(b, i, columns, layout, true));
-    };
-    if (b.selection === null) for (let i = 0; i < b.length; i++) visit(i);
-    else for (const i of b.selection) visit(i);
   }
 
   /**

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { compareBounds, isProvablyEmpty, sortBound, type FieldStats } from '../../src/engine/prune-row-groups.js';
+import { compareBounds, isProvablyAll, isProvablyEmpty, sortBound, type FieldStats } from '../../src/engine/prune-row-groups.js';
 import { Expr } from '../../src/plan/expr.js';
 
 /** The pruning rules alone, over hand-written statistics. */
 const stats: Record<string, FieldStats> = {
-  n: { numRows: 100, nullCount: 0, min: 10n, max: 20n },
-  s: { numRows: 100, nullCount: 5, min: 'banana', max: 'cherry' },
-  allNull: { numRows: 100, nullCount: 100 },
-  noMinMax: { numRows: 100, nullCount: 3 },
-  same: { numRows: 100, nullCount: 0, min: 7, max: 7 },
+  n: { numRows: 100, nullCount: 0, min: 10n, max: 20n, mayHoldNaN: false },
+  s: { numRows: 100, nullCount: 5, min: 'banana', max: 'cherry', mayHoldNaN: false },
+  allNull: { numRows: 100, nullCount: 100, mayHoldNaN: false },
+  noMinMax: { numRows: 100, nullCount: 3, mayHoldNaN: false },
+  same: { numRows: 100, nullCount: 0, min: 7, max: 7, mayHoldNaN: false },
+  prefixed: { numRows: 100, nullCount: 0, min: 'ab1', max: 'ab9', mayHoldNaN: false },
+  float: { numRows: 100, nullCount: 0, min: 1.5, max: 2.5, mayHoldNaN: true },
 };
 const empty = (e: Expr) => isProvablyEmpty(e, (f) => stats[f]);
 
@@ -65,6 +67,40 @@ describe('isProvablyEmpty', () => {
     expect(empty(Expr.or([no, Expr.compare('s', 'eq', 'zebra')]))).toBe(true);
     expect(empty(Expr.const(false))).toBe(true);
     expect(empty(Expr.const(true))).toBe(false);
+  });
+});
+
+const all = (e: Expr) => isProvablyAll(e, (f) => stats[f]);
+
+describe('isProvablyAll', () => {
+  it('covers a range only with no nulls and exact bounds', () => {
+    expect(all(Expr.compare('n', 'gte', 10n))).toBe(true);
+    expect(all(Expr.compare('n', 'gt', 10n))).toBe(false);
+    expect(all(Expr.compare('n', 'lt', 21n))).toBe(true);
+    expect(all(Expr.compare('n', 'ne', 21n))).toBe(true);
+    expect(all(Expr.compare('same', 'eq', 7))).toBe(true);
+    expect(all(Expr.in('same', [1, 7]))).toBe(true);
+    expect(all(Expr.in('n', [1n, 30n], true))).toBe(true);
+    // Nulls fail every comparison.
+    expect(all(Expr.compare('s', 'gte', 'a'))).toBe(false);
+    expect(all(Expr.isNull('n', true))).toBe(true);
+    expect(all(Expr.isNull('allNull'))).toBe(true);
+  });
+
+  it('covers startsWith when both bounds share the prefix, and never with possible NaN', () => {
+    expect(all(Expr.text('prefixed', 'startsWith', 'ab'))).toBe(true);
+    expect(all(Expr.text('prefixed', 'startsWith', 'ab1'))).toBe(false);
+    expect(all(Expr.text('prefixed', 'startsWith', 'b', true))).toBe(true);
+    expect(all(Expr.text('prefixed', 'contains', 'ab'))).toBe(false);
+    expect(all(Expr.compare('float', 'lt', 3))).toBe(false);
+    expect(empty(Expr.compare('float', 'gt', 3))).toBe(true);
+  });
+
+  it('combines: AND when all arguments are, OR when any is', () => {
+    expect(all(Expr.and([Expr.compare('n', 'gte', 10n), Expr.compare('n', 'lte', 20n)]))).toBe(true);
+    expect(all(Expr.and([Expr.compare('n', 'gte', 10n), Expr.compare('n', 'lte', 19n)]))).toBe(false);
+    expect(all(Expr.or([Expr.compare('n', 'gte', 15n), Expr.compare('n', 'lte', 20n)]))).toBe(true);
+    expect(all(Expr.const(true))).toBe(true);
   });
 });
 

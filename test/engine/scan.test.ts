@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +138,14 @@ describe('count', () => {
     expect(customers.rows).toEqual([{ count: 20000 }]);
   });
 
+  it('decodes only the row groups whose filters the statistics do not settle', async () => {
+    const filters = [Expr.compare('order_id', 'gte', 5000n), Expr.compare('order_id', 'lte', 50000n)];
+    const r = await engine.execute(CountNode.create(ordersScan({ filters })));
+    expect(r.rows).toEqual([{ count: 45001 }]);
+    // The groups holding 5000 and 50000; the eleven in between are counted from the footer.
+    expect(scanned(r)).toBe(2);
+  });
+
   it('decodes only the filtered columns, and equals DuckDB', async () => {
     const filters = [Expr.compare('region', 'eq', 'EU'), Expr.isNull('email', true)];
     const r = await engine.execute(CountNode.create(ordersScan({ filters })));
@@ -157,6 +165,25 @@ describe('source errors', () => {
     expect(e.message).toContain('garbage.parquet');
     expect(e.message).not.toContain(dir);
     await expectError(engine.describeSource(join(dir, 'garbage.parquet')), 'SOURCE_CORRUPT');
+  });
+
+  it('a corrupt page is SOURCE_CORRUPT, and the engine keeps working', async () => {
+    // parquet-wasm traps on corrupt pages; the decoder thread dies instead of the process.
+    const bytes = readFileSync('products/orders/data/part-000.parquet');
+    for (let i = 200_000; i < 200_200; i++) bytes[i] = (i * 7919) & 255;
+    const file = join(dir, 'bad-page.parquet');
+    writeFileSync(file, bytes);
+    const fresh = new Engine();
+    const plan = ordersScan({ source: file });
+    const good = SortNode.create(ordersScan(), [asc('order_id')], 3);
+    const [bad, ok] = await Promise.allSettled([fresh.execute(plan), fresh.execute(good)]);
+    expect(bad.status).toBe('rejected');
+    expect(((bad as PromiseRejectedResult).reason as SluiceError).code).toBe('SOURCE_CORRUPT');
+    expect(ok.status).toBe('fulfilled');
+    // Known bad row groups fail fast afterwards, and good queries still run.
+    await expectError(plan, 'SOURCE_CORRUPT', fresh);
+    expect((await fresh.execute(good)).rows.map((r) => r.order_id)).toEqual([1n, 2n, 3n]);
+    await fresh.close();
   });
 
   it('a file cut short is SOURCE_CORRUPT', async () => {

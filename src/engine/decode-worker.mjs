@@ -1,0 +1,76 @@
+// The parquet-wasm decoder, in a worker thread (see decode-pool.ts for why).
+//
+// Plain JavaScript on purpose: worker threads do not inherit the tsx loader
+// that `bin/sluice.js` registers at run time, so this file must run as is.
+//
+// Protocol (all messages are plain objects):
+//   worker → main  { type: 'ready' }                              parquet-wasm loaded
+//   main → worker  { type: 'decode', id, key, size, rowGroup, columns, batchSize }
+//   worker → main  { type: 'read', readId, key, start, end }      a byte range the decoder needs
+//   main → worker  { type: 'bytes', readId, ok, buffer? }          the answer (buffer transferred)
+//   worker → main  { type: 'decoded', id, ipc }                    Arrow IPC stream (buffer transferred)
+//   worker → main  { type: 'failed', id, message }                 an error parquet-wasm reported properly
+//
+// Bytes come from the main thread, so storage stays behind one interface
+// (ByteRangeReader) whatever the storage is. parquet-wasm aborts the whole
+// WebAssembly instance (an uncatchable trap) when a read fails or a page is
+// corrupt; the worker then dies, and the pool decides what that meant.
+import { parentPort } from 'node:worker_threads';
+import { ParquetFile } from 'parquet-wasm';
+
+/** Open handles by file version key; a handle holds the parsed footer. */
+const files = new Map();
+const MAX_FILES = 256;
+const reads = new Map();
+let nextRead = 0;
+
+/** A Blob-shaped view of [start, end) of a file whose bytes the main thread reads. */
+function view(key, start, end) {
+  return {
+    size: end - start,
+    type: '',
+    slice(s = 0, e = end - start) {
+      const clamp = (x) => Math.max(0, Math.min(end - start, x < 0 ? end - start + x : x));
+      return view(key, start + clamp(s), start + Math.max(clamp(s), clamp(e)));
+    },
+    arrayBuffer() {
+      return new Promise((resolve, reject) => {
+        const readId = nextRead++;
+        reads.set(readId, { resolve, reject });
+        parentPort.postMessage({ type: 'read', readId, key, start, end });
+      });
+    },
+  };
+}
+
+function open(key, size) {
+  let file = files.get(key);
+  if (file === undefined) {
+    file = ParquetFile.fromFile(view(key, 0, size));
+    file.catch(() => files.delete(key));
+    files.set(key, file);
+    if (files.size > MAX_FILES) files.delete(files.keys().next().value);
+  }
+  return file;
+}
+
+parentPort.on('message', async (m) => {
+  if (m.type === 'bytes') {
+    const read = reads.get(m.readId);
+    reads.delete(m.readId);
+    if (m.ok) read.resolve(m.buffer);
+    else read.reject(new Error('read failed'));
+    return;
+  }
+  try {
+    const file = await open(m.key, m.size);
+    const table = await file.read({ columns: m.columns, rowGroups: [m.rowGroup], batchSize: m.batchSize });
+    // intoIPCStream copies out of WebAssembly memory, so the buffer can be transferred.
+    const ipc = table.intoIPCStream();
+    parentPort.postMessage({ type: 'decoded', id: m.id, ipc }, [ipc.buffer]);
+  } catch (e) {
+    parentPort.postMessage({ type: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
+  }
+});
+
+parentPort.postMessage({ type: 'ready' });
