@@ -79,29 +79,30 @@ function literal(v: Scalar, type: FieldType): string {
 
 const SQL_OP = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
 
-export function predicateSql(e: Expr, fields: ReadonlyMap<string, ScanField>): string {
+/** `valueOf` gives the SQL of a field's value: by default read from its column; over a subquery, its name. */
+export function predicateSql(e: Expr, fields: ReadonlyMap<string, ScanField>, valueOf: (f: ScanField) => string = valueSql): string {
   const field = (name: string) => fields.get(name)!;
   switch (e.kind) {
     case 'const':
       return e.value ? 'TRUE' : 'FALSE';
     case 'and':
-      return `(${e.args.map((a) => predicateSql(a, fields)).join(' AND ')})`;
+      return `(${e.args.map((a) => predicateSql(a, fields, valueOf)).join(' AND ')})`;
     case 'or':
-      return `(${e.args.map((a) => predicateSql(a, fields)).join(' OR ')})`;
+      return `(${e.args.map((a) => predicateSql(a, fields, valueOf)).join(' OR ')})`;
     case 'isNull':
-      return `(${valueSql(field(e.field))} IS ${e.negated ? 'NOT ' : ''}NULL)`;
+      return `(${valueOf(field(e.field))} IS ${e.negated ? 'NOT ' : ''}NULL)`;
     case 'compare': {
       const f = field(e.field);
-      return `(${valueSql(f)} ${SQL_OP[e.op]} ${literal(e.value, f.type)})`;
+      return `(${valueOf(f)} ${SQL_OP[e.op]} ${literal(e.value, f.type)})`;
     }
     case 'in': {
       const f = field(e.field);
-      if (e.values.length === 0) return e.negated ? `(${valueSql(f)} IS NOT NULL)` : 'FALSE';
-      return `(${valueSql(f)} ${e.negated ? 'NOT ' : ''}IN (${e.values.map((v) => literal(v, f.type)).join(', ')}))`;
+      if (e.values.length === 0) return e.negated ? `(${valueOf(f)} IS NOT NULL)` : 'FALSE';
+      return `(${valueOf(f)} ${e.negated ? 'NOT ' : ''}IN (${e.values.map((v) => literal(v, f.type)).join(', ')}))`;
     }
     case 'text': {
       const fn = { contains: 'contains', startsWith: 'starts_with', endsWith: 'ends_with' }[e.op];
-      return `(${e.negated ? 'NOT ' : ''}${fn}(${valueSql(field(e.field))}, ${quote(e.pattern)}))`;
+      return `(${e.negated ? 'NOT ' : ''}${fn}(${valueOf(field(e.field))}, ${quote(e.pattern)}))`;
     }
     default:
       return assertNever(e);
@@ -114,6 +115,12 @@ export interface OracleQuery {
   /** Fields returned, in order; default all. */
   readonly select?: readonly string[];
   readonly where?: readonly Expr[];
+  /**
+   * Masked fields: SQL computing the masked value from the raw one. `where`,
+   * `orderBy` and the result then see masked values; `rowFilter` sees raw ones.
+   */
+  readonly masks?: ReadonlyMap<string, (raw: string) => string>;
+  readonly rowFilter?: readonly Expr[];
   readonly orderBy?: readonly SortKey[];
   /** Order by file then row position (a scan's natural order). */
   readonly fileOrder?: boolean;
@@ -124,20 +131,28 @@ export interface OracleQuery {
 
 export function querySql(q: OracleQuery): string {
   const byName = new Map(q.fields.map((f) => [f.name, f]));
-  const select = q.count
-    ? 'count(*)::INTEGER AS "count"'
-    : (q.select ?? q.fields.map((f) => f.name)).map((n) => `${valueSql(byName.get(n)!)} AS ${ident(n)}`).join(', ');
-  const from = q.fileOrder
+  const conjunction = (es: readonly Expr[] | undefined, valueOf: (f: ScanField) => string) =>
+    es && es.length > 0 ? ` WHERE ${es.map((e) => predicateSql(e, byName, valueOf)).join(' AND ')}` : '';
+  const read = q.fileOrder
     ? `read_parquet(${quote(q.source)}, filename = true, file_row_number = true)`
     : `read_parquet(${quote(q.source)})`;
-  const where = q.where && q.where.length > 0 ? ` WHERE ${q.where.map((e) => predicateSql(e, byName)).join(' AND ')}` : '';
+  let from = read;
+  let valueOf = valueSql;
+  if (q.masks) {
+    const inner = q.fields.map((f) => `${q.masks!.get(f.name)?.(valueSql(f)) ?? valueSql(f)} AS ${ident(f.name)}`).join(', ');
+    from = `(SELECT ${inner} FROM ${read}${conjunction(q.rowFilter, valueSql)}) AS masked`;
+    valueOf = (f) => ident(f.name);
+  }
+  const select = q.count
+    ? 'count(*)::INTEGER AS "count"'
+    : (q.select ?? q.fields.map((f) => f.name)).map((n) => `${valueOf(byName.get(n)!)} AS ${ident(n)}`).join(', ');
   const keys = q.fileOrder
     ? ['filename', 'file_row_number']
-    : (q.orderBy ?? []).map((k) => `${valueSql(byName.get(k.field)!)} ${k.direction.toUpperCase()} NULLS LAST`);
+    : (q.orderBy ?? []).map((k) => `${valueOf(byName.get(k.field)!)} ${k.direction.toUpperCase()} NULLS LAST`);
   const order = keys.length > 0 ? ` ORDER BY ${keys.join(', ')}` : '';
   const limit = q.limit !== undefined ? ` LIMIT ${q.limit}` : '';
   const offset = q.offset ? ` OFFSET ${q.offset}` : '';
-  return `SELECT ${select} FROM ${from}${where}${order}${limit}${offset}`;
+  return `SELECT ${select} FROM ${from}${conjunction(q.where, valueOf)}${order}${limit}${offset}`;
 }
 
 /** DuckDB returns INTEGER as number and BIGINT as bigint already; only the date cast needs a look. */

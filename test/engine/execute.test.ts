@@ -1,13 +1,13 @@
-import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { Expr } from '../../src/plan/expr.js';
 import { printPlan } from '../../src/plan/print-plan.js';
-import { CountNode, FilterNode, LimitNode, ProjectNode, SortNode, type PlanNode, type ScanField, type SortKey } from '../../src/plan/plan.js';
-import type { Row, Scalar } from '../../src/plan/scalar.js';
+import { CountNode, FilterNode, LimitNode, ProjectNode, SortNode, type PlanNode, type SortKey } from '../../src/plan/plan.js';
+import type { Row } from '../../src/plan/scalar.js';
 import { openDataset, ORDERS_FIELDS, ORDERS_SOURCE, EVENTS_FIELDS, scanOf, writeEvents, type Dataset } from './datasets.js';
 import { normalise, Oracle, querySql } from './duckdb-oracle.js';
+import { asc, desc, firstDifference, predicateArb } from './plan-arbitraries.js';
 
 /**
  * The engine against DuckDB over the same files: random predicates (every
@@ -29,69 +29,6 @@ beforeAll(async () => {
 
 afterAll(() => oracle?.connection.closeSync());
 
-const asc = (field: string): SortKey => ({ field, direction: 'asc', nullsLast: true });
-const desc = (field: string): SortKey => ({ field, direction: 'desc', nullsLast: true });
-
-/** Literals drawn from the sample (so predicates hit real values) plus neighbours of them. */
-function valueArb(d: Dataset, f: ScanField): fc.Arbitrary<Scalar> {
-  const seen = d.sample.map((r) => r[f.name]).filter((v): v is Scalar => v !== null && v !== undefined);
-  const near = (v: Scalar): Scalar[] => {
-    switch (f.type) {
-      case 'int32':
-      case 'date':
-        return [(v as number) - 1, (v as number) + 1];
-      case 'int64':
-      case 'timestamp':
-        return [(v as bigint) - 1n, (v as bigint) + 1n];
-      case 'float64':
-        return [(v as number) + 0.5, Math.floor(v as number)];
-      case 'string':
-        return [`${v as string}~`, (v as string).slice(0, -1)];
-      case 'boolean':
-        return [!v];
-      default:
-        return [];
-    }
-  };
-  return fc.constantFrom(...seen, ...seen.flatMap(near));
-}
-
-/** A substring of a sampled string, cut at code points. */
-function patternArb(d: Dataset, f: ScanField): fc.Arbitrary<string> {
-  const seen = d.sample.map((r) => r[f.name]).filter((v): v is string => typeof v === 'string');
-  return fc
-    .tuple(fc.constantFrom(...seen, 'zz-no-such', ''), fc.nat(12), fc.nat(6))
-    .map(([s, start, len]) => Array.from(s).slice(start % (Array.from(s).length + 1)).slice(0, len + 1).join(''));
-}
-
-function leafArb(d: Dataset): fc.Arbitrary<Expr> {
-  const strings = d.fields.filter((f) => f.type === 'string');
-  return fc.constantFrom(...d.fields).chain((f) => {
-    const options: fc.Arbitrary<Expr>[] = [
-      fc.tuple(fc.constantFrom('eq', 'ne', 'lt', 'lte', 'gt', 'gte') as fc.Arbitrary<'eq'>, valueArb(d, f)).map(([op, v]) => Expr.compare(f.name, op, v)),
-      fc.tuple(fc.array(valueArb(d, f), { maxLength: 4 }), fc.boolean()).map(([vs, neg]) => Expr.in(f.name, vs, neg)),
-      fc.boolean().map((neg) => Expr.isNull(f.name, neg)),
-    ];
-    if (f.type === 'string' && strings.length > 0) {
-      options.push(
-        fc
-          .tuple(fc.constantFrom('contains', 'startsWith', 'endsWith') as fc.Arbitrary<'contains'>, patternArb(d, f), fc.boolean())
-          .map(([op, p, neg]) => Expr.text(f.name, op, p, neg)),
-      );
-    }
-    return fc.oneof(...options);
-  });
-}
-
-function predicateArb(d: Dataset, depth = 2): fc.Arbitrary<Expr> {
-  if (depth === 0) return leafArb(d);
-  const sub = fc.array(predicateArb(d, depth - 1), { minLength: 2, maxLength: 3 });
-  return fc.oneof(
-    { weight: 4, arbitrary: leafArb(d) },
-    { weight: 1, arbitrary: sub.map((a) => Expr.and(a)) },
-    { weight: 1, arbitrary: sub.map((a) => Expr.or(a)) },
-  );
-}
 
 interface Case {
   readonly scanFilters: Expr[];
@@ -163,19 +100,6 @@ async function check(d: Dataset, c: Case): Promise<void> {
   const diff = firstDifference(got.rows, want);
   expect(diff, `${printPlan(plan)}\n${sql}\n${diff}`).toBeUndefined();
   if (want.length > 0) expect(Object.keys(got.rows[0]!)).toEqual(Object.keys(want[0]!));
-}
-
-/** A short description of where two row lists first differ, or undefined. */
-function firstDifference(got: readonly Row[], want: readonly Row[]): string | undefined {
-  const show = (r: Row | undefined) => (r === undefined ? 'none' : JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)));
-  for (let i = 0; i < Math.max(got.length, want.length); i++) {
-    const g = got[i];
-    const w = want[i];
-    if (g === undefined || w === undefined || !isDeepStrictEqual(g, w)) {
-      return `rows ${got.length} (engine) vs ${want.length} (duckdb); first difference at ${i}:\n  engine ${show(g)}\n  duckdb ${show(w)}`;
-    }
-  }
-  return undefined;
 }
 
 describe('engine equals DuckDB', () => {
