@@ -1,4 +1,4 @@
-import { makeVector, Type, type Data, type DataType, type Vector } from 'apache-arrow';
+import { DataType, DateUnit, makeVector, Precision, TimeUnit, type Data, type Vector } from 'apache-arrow';
 import type { FieldType } from '../contract/contract.js';
 import { assertNever, internalError } from '../errors.js';
 import type { Nullable } from '../plan/scalar.js';
@@ -46,21 +46,24 @@ export function valueAt(c: Column, i: number): Nullable {
 /**
  * Converts one Arrow vector (one record batch's column) into a column of the
  * field's type, or returns a reason when the Arrow type cannot hold it (the
- * file changed type under the contract).
+ * file changed type under the contract). Accepts what `checkColumnType`
+ * accepts: exact types plus lossless widenings.
  */
 export function columnFromArrow(vector: Vector, type: FieldType): Column | string {
   if (vector.data.length !== 1) return columnFromGet(vector, type);
   const data = vector.data[0]!;
   const dt = data.type as DataType;
-  if (dt.typeId === Type.Dictionary) return dictionaryColumn(data, type);
+  if (DataType.isDictionary(dt)) return dictionaryColumn(data, type);
   // Record batches decoded from IPC start at offset 0; anything else is rare
   // enough to take the slow, obviously-correct path.
   if (data.offset !== 0) return columnFromGet(vector, type);
   const valid = data.nullCount > 0 ? (data.nullBitmap ?? null) : null;
   const n = data.length;
+  const unfit = `is ${dt}`;
   switch (type) {
     case 'string':
-      if (dt.typeId !== Type.Utf8 && dt.typeId !== Type.Binary) return dt.typeId === Type.LargeUtf8 || dt.typeId === Type.Utf8View ? columnFromGet(vector, type) : `is ${dt}`;
+      if (DataType.isLargeUtf8(dt) || DataType.isUtf8View(dt)) return columnFromGet(vector, type);
+      if (!DataType.isUtf8(dt) && !DataType.isBinary(dt)) return unfit;
       return {
         kind: 'string',
         offsets: data.valueOffsets as Int32Array,
@@ -68,33 +71,31 @@ export function columnFromArrow(vector: Vector, type: FieldType): Column | strin
         valid,
       };
     case 'boolean':
-      if (dt.typeId !== Type.Bool) return `is ${dt}`;
+      if (!DataType.isBool(dt)) return unfit;
       return { kind: 'boolean', bits: data.values as Uint8Array, valid };
     case 'int32':
+      if (!DataType.isInt(dt) || dt.bitWidth > 32 || (dt.bitWidth === 32 && !dt.isSigned)) return unfit;
+      return { kind: 'number', values: (data.values as NumberArray).subarray(0, n), valid };
     case 'float64':
-      if (type === 'int32' ? !isIntUpTo32(dt) : dt.typeId !== Type.Float || (dt as unknown as { precision: number }).precision === 0) return `is ${dt}`;
+      if (!DataType.isFloat(dt) || dt.precision === Precision.HALF) return unfit;
       return { kind: 'number', values: (data.values as NumberArray).subarray(0, n), valid };
     case 'int64':
-      if (dt.typeId !== Type.Int) return `is ${dt}`;
-      if ((dt as unknown as { bitWidth: number }).bitWidth === 64) {
-        if (!(dt as unknown as { isSigned: boolean }).isSigned) return `is ${dt}`;
-        return { kind: 'bigint', values: (data.values as BigInt64Array).subarray(0, n), valid };
-      }
+      if (!DataType.isInt(dt) || (dt.bitWidth === 64 && !dt.isSigned)) return unfit;
+      if (dt.bitWidth === 64) return { kind: 'bigint', values: (data.values as BigInt64Array).subarray(0, n), valid };
       return { kind: 'bigint', values: widenToBigInt(data.values as NumberArray, n), valid };
     case 'date':
-      return dateColumn(data, n, valid) ?? `is ${dt}`;
+      if (!DataType.isDate(dt)) return unfit;
+      return { kind: 'number', values: dt.unit === DateUnit.DAY ? (data.values as Int32Array).subarray(0, n) : daysFromMillis(int64s(data, n)), valid };
     case 'timestamp':
-      return timestampColumn(data, n, valid) ?? `is ${dt}`;
+      if (!DataType.isTimestamp(dt)) return unfit;
+      return { kind: 'bigint', values: microsFrom(int64s(data, n), dt.unit), valid };
     default:
       return assertNever(type, 'field type');
   }
 }
 
-function isIntUpTo32(dt: DataType): boolean {
-  if (dt.typeId !== Type.Int) return false;
-  const { bitWidth, isSigned } = dt as unknown as { bitWidth: number; isSigned: boolean };
-  return bitWidth < 32 || (bitWidth === 32 && isSigned);
-}
+/** The 64-bit values of a Date64 or Timestamp column, whatever typed array arrow-js chose to hold them. */
+const int64s = (data: Data, n: number) => new BigInt64Array(data.values.buffer, data.values.byteOffset, n);
 
 function widenToBigInt(values: NumberArray, n: number): BigInt64Array {
   const out = new BigInt64Array(n);
@@ -102,34 +103,27 @@ function widenToBigInt(values: NumberArray, n: number): BigInt64Array {
   return out;
 }
 
-const DAY_MS = 86_400_000;
+const DAY_MS = 86_400_000n;
 
-function dateColumn(data: Data, n: number, valid: Uint8Array | null): Column | undefined {
-  if (data.type.typeId !== Type.Date) return undefined;
-  const unit = (data.type as unknown as { unit: number }).unit;
-  if (unit === 0 /* DateUnit.DAY */) return { kind: 'number', values: (data.values as Int32Array).subarray(0, n), valid };
-  // Date64 stores milliseconds, as int32 pairs in arrow-js' buffers.
-  const ms = new BigInt64Array(data.values.buffer, data.values.byteOffset, n);
-  const days = new Int32Array(n);
-  for (let i = 0; i < n; i++) days[i] = Number(floorDiv(ms[i]!, BigInt(DAY_MS)));
-  return { kind: 'number', values: days, valid };
+function daysFromMillis(ms: BigInt64Array): Int32Array {
+  const days = new Int32Array(ms.length);
+  for (let i = 0; i < ms.length; i++) days[i] = Number(floorDiv(ms[i]!, DAY_MS));
+  return days;
 }
 
-/** Microseconds per unit of Arrow's TimeUnit (SECOND, MILLISECOND, MICROSECOND, NANOSECOND). */
-const MICROS_PER_UNIT = [1_000_000n, 1000n, 1n, 0n] as const;
-
-function timestampColumn(data: Data, n: number, valid: Uint8Array | null): Column | undefined {
-  if (data.type.typeId !== Type.Timestamp) return undefined;
-  const unit = (data.type as unknown as { unit: number }).unit;
-  const raw = new BigInt64Array(data.values.buffer, data.values.byteOffset, n);
-  if (unit === 2) return { kind: 'bigint', values: raw, valid };
-  const out = new BigInt64Array(n);
-  if (unit === 3) for (let i = 0; i < n; i++) out[i] = floorDiv(raw[i]!, 1000n);
-  else {
-    const f = MICROS_PER_UNIT[unit as 0 | 1];
-    for (let i = 0; i < n; i++) out[i] = raw[i]! * f;
+function microsFrom(raw: BigInt64Array, unit: TimeUnit): BigInt64Array {
+  switch (unit) {
+    case TimeUnit.MICROSECOND:
+      return raw;
+    case TimeUnit.NANOSECOND:
+      return raw.map((v) => floorDiv(v, 1000n));
+    case TimeUnit.MILLISECOND:
+      return raw.map((v) => v * 1000n);
+    case TimeUnit.SECOND:
+      return raw.map((v) => v * 1_000_000n);
+    default:
+      return assertNever(unit, 'time unit');
   }
-  return { kind: 'bigint', values: out, valid };
 }
 
 /**
@@ -137,7 +131,7 @@ function timestampColumn(data: Data, n: number, valid: Uint8Array | null): Colum
  * path, then each row picks its entry.
  */
 function dictionaryColumn(data: Data, type: FieldType): Column | string {
-  const dictionary = (data as unknown as { dictionary?: Vector }).dictionary;
+  const dictionary = data.dictionary;
   if (dictionary === undefined) return `is ${data.type}`;
   const entries = columnFromArrow(dictionary, type);
   if (typeof entries === 'string') return entries;
