@@ -17,5 +17,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: run files in parallel, but not more than the machine has.
     maxWorkers: 2,
+    // The demo's hash mask key (sluice.yaml: masking.hashKeyEnv); child
+    // processes started by end-to-end tests inherit it.
+    env: { SLUICE_HASH_KEY: 'test-only-hash-key' },
   },
 });

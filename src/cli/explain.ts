@@ -8,7 +8,9 @@ import { optimize } from '../optimizer/optimize.js';
 import { printPlan } from '../plan/print-plan.js';
 import type { PlanNode } from '../plan/plan.js';
 import { analyze } from '../session/analyze.js';
-import { ANONYMOUS, createSession } from '../session/session.js';
+import { resolveAccess } from '../policy/effective-policy.js';
+import type { Policy } from '../policy/policy.js';
+import { ANONYMOUS, createSession, fullAccess, type Caller } from '../session/session.js';
 
 /**
  * `sluice explain`: runs the query through the real schema and compiler, but
@@ -18,11 +20,15 @@ import { ANONYMOUS, createSession } from '../session/session.js';
  */
 export interface ExplainOptions {
   readonly catalog: Catalog;
+  readonly policies: readonly Policy[];
   readonly config: SluiceConfig;
   readonly document: string;
   readonly variables: Record<string, unknown>;
   readonly role?: string | undefined;
   readonly purpose?: string | undefined;
+  readonly tenant?: string | undefined;
+  /** Caller attributes for `$caller.*` references, e.g. { regions: ['EU'] }. */
+  readonly attributes?: Readonly<Record<string, unknown>>;
 }
 
 export async function explainQuery(o: ExplainOptions): Promise<string> {
@@ -36,12 +42,30 @@ export async function explainQuery(o: ExplainOptions): Promise<string> {
   const problems = validate(schema, document);
   if (problems.length > 0) throw new SluiceError('GRAPHQL_VALIDATION_FAILED', 'user', problems[0]!.message);
 
+  // Without --role: the operator's view, every field, no policy. With it: the
+  // policies that role (and purpose, tenant, attributes) would get.
+  const served = o.catalog.served();
+  const caller: Caller =
+    o.role === undefined
+      ? ANONYMOUS
+      : {
+          subject: 'explain',
+          roles: [o.role],
+          ...(o.tenant !== undefined && { tenant: o.tenant }),
+          attributes: o.attributes ?? {},
+          credential: 'anonymous',
+        };
+  const purpose = o.purpose ?? 'unspecified';
+  const role = o.role ?? 'operator';
   const session = createSession({
-    caller: ANONYMOUS,
-    visible: o.catalog.served(),
+    caller,
+    role,
+    purpose,
+    access:
+      o.role === undefined
+        ? fullAccess(served)
+        : resolveAccess(o.policies, served, { subject: caller.subject, tenant: o.tenant, role, purpose, attributes: caller.attributes }),
     limits: { timeoutMs: o.config.server.timeoutMs },
-    ...(o.role !== undefined && { role: o.role }),
-    ...(o.purpose !== undefined && { purpose: o.purpose }),
   });
   const captured: { path: string; plan: PlanNode }[] = [];
   const context: GatewayContext = {
@@ -58,7 +82,10 @@ export async function explainQuery(o: ExplainOptions): Promise<string> {
     throw original instanceof SluiceError ? original : new SluiceError('BAD_USER_INPUT', 'user', firstError.message);
   }
 
-  const sections = [`-- session: role=${session.role} purpose=${session.purpose}`];
+  const sections = [
+    `-- session: role=${session.role} purpose=${session.purpose}${o.tenant ? ` tenant=${o.tenant}` : ''}`,
+    ...session.denied.map((d) => `-- denied: ${d.product} v${d.major}: ${d.reason}`),
+  ];
   for (const { path, plan } of captured) {
     const what = plan.kind === 'count' ? 'totalCount' : 'page';
     const analyzed = analyze(plan, session);

@@ -2,12 +2,13 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, type SluiceConfig } from '../config/config.js';
+import { loadConfig, maskingKey, type SluiceConfig } from '../config/config.js';
+import { maskValuesWith } from '../policy/mask-value.js';
 import { displayPath } from '../contract/yaml-file.js';
 import { Engine } from '../engine/engine.js';
 import { ConfigErrors, SluiceError } from '../errors.js';
 import { apiKeyHash } from '../server/authenticate.js';
-import { loadCatalog } from '../server/load-catalog.js';
+import { loadDeployment } from '../server/load-catalog.js';
 import { createGateway } from '../server/create-gateway.js';
 import { explainQuery } from './explain.js';
 import { printSdl } from './print-sdl.js';
@@ -25,7 +26,7 @@ commands:
   schema print                     print the generated SDL
   schema check                     fail when schema/schema.graphql is stale (--write to update it)
   explain <query.graphql>          print the plan as compiled, after the analyzer, and optimized
-          [--variables JSON] [--role R] [--purpose P]
+          [--variables JSON] [--role R] [--purpose P] [--tenant T] [--attr name=v1,v2 …]
   key hash <key>                   print the SHA-256 to put in auth.apiKeys[].sha256`;
 
 export interface CliIO {
@@ -47,6 +48,8 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
         variables: { type: 'string' },
         role: { type: 'string' },
         purpose: { type: 'string' },
+        tenant: { type: 'string' },
+        attr: { type: 'string', multiple: true },
         write: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -75,12 +78,13 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
       case 'serve':
         return await serve(config, values.port, io);
       case 'contract validate': {
-        const catalog = await loadCatalog(config.productsDir, new Engine());
+        const { catalog, policies } = await loadDeployment(config, new Engine(), { secrets: 'optional' });
         io.out(`ok: ${catalog.contracts.length} contract(s) valid: ${catalog.contracts.map((c) => `${c.product} v${c.major} (${c.version}, ${c.status})`).join(', ')}`);
+        io.out(`ok: ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} valid: ${policies.map((p) => `${p.id} v${p.version}`).join(', ') || 'none (nothing is served to anyone)'}`);
         return 0;
       }
       case 'schema print': {
-        const catalog = await loadCatalog(config.productsDir, new Engine());
+        const { catalog } = await loadDeployment(config, new Engine(), { secrets: 'optional' });
         io.out(printSdl(catalog, config).trimEnd());
         return 0;
       }
@@ -89,10 +93,10 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
       default:
         if (command === 'explain' && sub) {
           if (rest.length > 0) break;
-          const catalog = await loadCatalog(config.productsDir, new Engine());
+          const deployment = await loadDeployment(config, new Engine(), { secrets: 'optional' });
           const document = readText(sub);
           const variables = values.variables ? (JSON.parse(values.variables) as Record<string, unknown>) : {};
-          io.out(await explainQuery({ catalog, config, document, variables, role: values.role, purpose: values.purpose }));
+          io.out(await explainQuery({ ...deployment, config, document, variables, role: values.role, purpose: values.purpose, tenant: values.tenant, attributes: parseAttributes(values.attr ?? []) }));
           return 0;
         }
     }
@@ -118,6 +122,18 @@ function report(e: unknown, io: CliIO): number {
   return 70;
 }
 
+/** `--attr regions=EU,US` → { regions: ['EU', 'US'] }; a single value stays a string. */
+function parseAttributes(pairs: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new SluiceError('BAD_USER_INPUT', 'user', `--attr takes name=value (got "${pair}")`);
+    const values = pair.slice(eq + 1).split(',');
+    out[pair.slice(0, eq)] = values.length === 1 ? values[0] : values;
+  }
+  return out;
+}
+
 function readText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -127,7 +143,7 @@ function readText(file: string): string {
 }
 
 async function schemaCheck(config: SluiceConfig, write: boolean, io: CliIO): Promise<number> {
-  const catalog = await loadCatalog(config.productsDir, new Engine());
+  const { catalog } = await loadDeployment(config, new Engine(), { secrets: 'optional' });
   const file = resolve(dirname(resolve(config.file)), 'schema/schema.graphql');
   const current = printSdl(catalog, config);
   const committed = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
@@ -155,9 +171,9 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
     throw new SluiceError('BAD_USER_INPUT', 'user', `--port must be a number from 0 to 65535 (got ${portArg})`);
   }
   io.out('sluice: checking contracts and sources…');
-  const engine = new Engine();
-  const catalog = await loadCatalog(config.productsDir, engine);
-  const gateway = createGateway({ config, catalog, engine });
+  const engine = new Engine({ maskValues: maskValuesWith(maskingKey(config)) });
+  const { catalog, policies } = await loadDeployment(config, engine);
+  const gateway = createGateway({ config, catalog, policies, engine });
   const server = createServer(gateway);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);

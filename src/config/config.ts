@@ -130,6 +130,17 @@ export interface SluiceConfig {
   readonly raw: z.infer<typeof configSchema>;
 }
 
+/**
+ * The HMAC key of the `hash` mask: the value of `masking.hashKeyEnv`, or
+ * undefined when none is configured or set (loadDeployment refuses policies
+ * that hash without one).
+ */
+export function maskingKey(config: SluiceConfig): Buffer | undefined {
+  const env = config.raw.masking?.hashKeyEnv;
+  const value = env ? process.env[env] : undefined;
+  return value ? Buffer.from(value, 'utf8') : undefined;
+}
+
 export function loadConfig(file: string): SluiceConfig {
   const parsed = readYaml(file, configSchema);
   const raw = parsed.value;

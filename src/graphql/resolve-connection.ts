@@ -5,6 +5,7 @@ import { compileConnection, type ConnectionArgs } from './compile-connection.js'
 import type { GatewayContext, SchemaOptions } from './context.js';
 import { encodeCursor } from './cursor.js';
 import { selectionOf } from './selection.js';
+import { accessTo } from '../session/session.js';
 
 /** What the connection's fields resolve from; parts not selected stay absent. */
 export interface ConnectionResult {
@@ -29,7 +30,8 @@ export async function resolveConnection(
   const nodeSelection = selection.fields.get('nodes');
   const nodeFields = nodeSelection ? [...nodeSelection.fields.keys()].filter((f) => fieldOf(contract, f) !== undefined) : [];
   const pageInfo = selection.fields.has('pageInfo');
-  const sessionMax = ctx.session.limits.maxPageSize;
+  // A policy may lower the contract's page limits for this session (SPEC §4).
+  const sessionMax = accessTo(ctx.session, contract.product, contract.major)?.maxPageSize;
   const limits = {
     defaultPageSize: Math.min(contract.limits.defaultPageSize, sessionMax ?? Infinity),
     maxPageSize: Math.min(contract.limits.maxPageSize, sessionMax ?? Infinity),

@@ -24,6 +24,9 @@
  * fields plus those its filters read (the scan maps them to columns). Thus a
  * Count over a scan without filters reads no column at all.
  *
+ * A Mask drops the masks of fields nothing above it reads, and goes away
+ * when none is left.
+ *
  * A Project left keeping every field of its input in the same order does
  * nothing, and is removed:
  *
@@ -36,7 +39,7 @@
  */
 import { assertNever } from '../errors.js';
 import { exprFields } from '../plan/expr.js';
-import { ProjectNode, ScanNode, withInput, type PlanNode } from '../plan/plan.js';
+import { MaskNode, outputFieldsOf, ProjectNode, ScanNode, withInput, type PlanNode } from '../plan/plan.js';
 import { changed, unchanged, type Transformed } from '../plan/transform.js';
 import type { OptimizerRule } from './optimizer-rule.js';
 
@@ -62,6 +65,8 @@ function prune(node: PlanNode, needed: Needed): Transformed<PlanNode> {
       return pruneInput(node, needed);
     case 'count':
       return pruneInput(node, new Set());
+    case 'mask':
+      return pruneMask(node, needed);
     default:
       return assertNever(node, 'plan node');
   }
@@ -70,6 +75,15 @@ function prune(node: PlanNode, needed: Needed): Transformed<PlanNode> {
 function pruneInput(node: Exclude<PlanNode, ScanNode>, needed: Needed): Transformed<PlanNode> {
   const input = prune(node.input, needed);
   return input.changed ? changed(withInput(node, input.node)) : unchanged(node);
+}
+
+/** A mask keeps only the masks of fields still needed above it; with none left it goes. */
+function pruneMask(mask: MaskNode, needed: Needed): Transformed<PlanNode> {
+  const masks = needed === 'all' ? mask.masks : mask.masks.filter((m) => needed.has(m.field));
+  const input = prune(mask.input, needed);
+  if (masks.length === 0) return changed(input.node);
+  if (!input.changed && masks.length === mask.masks.length) return unchanged(mask);
+  return changed(MaskNode.create(input.node, masks));
 }
 
 function pruneScan(scan: ScanNode, needed: Needed): Transformed<PlanNode> {
@@ -84,27 +98,9 @@ function pruneScan(scan: ScanNode, needed: Needed): Transformed<PlanNode> {
 function pruneProject(project: ProjectNode, needed: Needed): Transformed<PlanNode> {
   const fields = needed === 'all' ? project.fields : project.fields.filter((f) => needed.has(f));
   const input = prune(project.input, new Set(fields));
-  if (sameFields(outputFields(input.node), fields)) return changed(input.node);
+  if (sameFields(outputFieldsOf(input.node), fields)) return changed(input.node);
   if (!input.changed && fields.length === project.fields.length) return unchanged(project);
   return changed(ProjectNode.create(input.node, fields));
-}
-
-/** The fields of a node's output rows, in order. */
-function outputFields(node: PlanNode): readonly string[] {
-  switch (node.kind) {
-    case 'scan':
-      return node.fields.map((f) => f.name);
-    case 'project':
-      return node.fields;
-    case 'filter':
-    case 'sort':
-    case 'limit':
-      return outputFields(node.input);
-    case 'count':
-      return ['count'];
-    default:
-      return assertNever(node, 'plan node');
-  }
 }
 
 function plus(needed: Needed, more: Iterable<string>): Needed {

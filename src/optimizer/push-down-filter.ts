@@ -23,6 +23,8 @@
  * - Sort without fetch: filtering before or after sorting keeps the same rows
  *   in the same order.
  * - Project, for the conjuncts whose fields the project keeps.
+ * - Mask, for the conjuncts that read no masked field (SPEC §4: the caller's
+ *   filters on masked fields see masked values, so those stay above).
  * - Filter: two filters are one filter over the AND of their conjuncts.
  * - Scan without fetch: its filters are conjuncts evaluated before its rows
  *   are counted.
@@ -30,10 +32,7 @@
  * Everything else keeps the filter above it, because crossing it changes the
  * answer: a Limit, a Sort with fetch or a Scan with fetch (filtering the first
  * N rows is not taking the first N filtered rows), a Count (its one row has no
- * fields to filter), and any node kind added later. In particular a mask over
- * a scan: row filters the caller wrote must see masked values (SPEC §4), so a
- * filter above a mask must stay above it until someone shows a given
- * conjunct is safe to move.
+ * fields to filter), and any node kind added later.
  */
 import { assertNever } from '../errors.js';
 import { Expr, exprFields } from '../plan/expr.js';
@@ -75,14 +74,25 @@ function sink(conjuncts: readonly Expr[], input: PlanNode): PlanNode | undefined
       return place(union(Expr.conjuncts(input.predicate), conjuncts), input.input);
     case 'project': {
       const kept = new Set(input.fields);
-      const movable = conjuncts.filter((c) => [...exprFields(c)].every((f) => kept.has(f)));
-      if (movable.length === 0) return undefined;
-      const staying = conjuncts.filter((c) => !movable.includes(c));
-      return place(staying, withInput(input, place(movable, input.input)));
+      return split(conjuncts, input, (c) => [...exprFields(c)].every((f) => kept.has(f)));
+    }
+    case 'mask': {
+      // Only conjuncts that read no masked field: on the others, the raw
+      // value below the mask would answer differently (and leak).
+      const masked = new Set(input.masks.map((m) => m.field));
+      return split(conjuncts, input, (c) => [...exprFields(c)].every((f) => !masked.has(f)));
     }
     default:
       return undefined;
   }
+}
+
+/** Moves the conjuncts `movable` allows below `node` (one input), keeps the rest above it. */
+function split(conjuncts: readonly Expr[], node: Exclude<PlanNode, ScanNode>, movable: (c: Expr) => boolean): PlanNode | undefined {
+  const moving = conjuncts.filter(movable);
+  if (moving.length === 0) return undefined;
+  const staying = conjuncts.filter((c) => !moving.includes(c));
+  return place(staying, withInput(node, place(moving, node.input)));
 }
 
 /** `conjuncts` over `input`: sunk into it where they may go, else a Filter on top. */

@@ -65,13 +65,42 @@ export interface LimitNode {
   readonly fetch?: number;
 }
 
+/**
+ * Masks, strictest first (SPEC §4). When several policies mask one field,
+ * the earliest in this list wins.
+ */
+export const MASK_KINDS = ['null', 'redact', 'hash', 'show_first_4', 'show_last_4', 'email_domain', 'year', 'round'] as const;
+export type MaskKind = (typeof MASK_KINDS)[number];
+
+export interface FieldMask {
+  readonly field: string;
+  /** The field's type; every mask keeps it (SPEC §4). */
+  readonly type: FieldType;
+  readonly kind: MaskKind;
+  /** For `round`: round to the nearest multiple of this (positive). */
+  readonly round?: number;
+}
+
+/**
+ * Replaces the values of masked fields by their masked form; other fields
+ * pass through. Everything above a Mask sees masked values only: the
+ * analyzer puts it directly over the policy's row filter, below every user
+ * filter, sort, cursor and count, and optimizer rules must not move a
+ * predicate on a masked field below it.
+ */
+export interface MaskNode {
+  readonly kind: 'mask';
+  readonly input: PlanNode;
+  readonly masks: readonly FieldMask[];
+}
+
 /** One row `{ count }` with the number of input rows. */
 export interface CountNode {
   readonly kind: 'count';
   readonly input: PlanNode;
 }
 
-export type PlanNode = ScanNode | FilterNode | ProjectNode | SortNode | LimitNode | CountNode;
+export type PlanNode = ScanNode | FilterNode | ProjectNode | SortNode | LimitNode | CountNode | MaskNode;
 
 const freeze = <T extends object>(o: T): T => Object.freeze(o);
 
@@ -98,6 +127,11 @@ export const LimitNode = {
     freeze({ kind: 'limit', input, skip, ...(fetch !== undefined && { fetch }) }),
   is: (n: PlanNode): n is LimitNode => n.kind === 'limit',
 };
+export const MaskNode = {
+  create: (input: PlanNode, masks: readonly FieldMask[]): MaskNode =>
+    freeze({ kind: 'mask', input, masks: freeze(masks.map((m) => freeze({ ...m }))) }),
+  is: (n: PlanNode): n is MaskNode => n.kind === 'mask',
+};
 export const CountNode = {
   create: (input: PlanNode): CountNode => freeze({ kind: 'count', input }),
   is: (n: PlanNode): n is CountNode => n.kind === 'count',
@@ -113,6 +147,23 @@ export function withInput(n: PlanNode, input: PlanNode): PlanNode {
   if (n.kind === 'scan') return n;
   if (n.input === input) return n;
   return freeze({ ...n, input });
+}
+
+/** The fields of a node's output rows, in order. */
+export function outputFieldsOf(n: PlanNode): readonly string[] {
+  switch (n.kind) {
+    case 'scan':
+      return n.fields.map((f) => f.name);
+    case 'project':
+      return n.fields;
+    case 'count':
+      return ['count'];
+    case 'filter':
+    case 'sort':
+    case 'limit':
+    case 'mask':
+      return outputFieldsOf(n.input);
+  }
 }
 
 /** Finds every scan under a plan, left to right. */

@@ -47,6 +47,8 @@ function printNode(n: PlanNode, types: Map<string, FieldType>): string {
       return `Limit: skip=${n.skip}, fetch=${n.fetch ?? 'None'}`;
     case 'count':
       return 'Count';
+    case 'mask':
+      return `Mask: ${n.masks.map((m) => `${m.field}=${m.kind === 'round' ? `round(${m.round})` : m.kind}`).join(', ')}`;
     default:
       return assertNever(n, 'plan node');
   }

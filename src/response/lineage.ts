@@ -1,6 +1,7 @@
 import type { Contract } from '../contract/contract.js';
 import type { ScanReport, SourceFileReport } from '../engine/engine.js';
-import type { Session } from '../session/session.js';
+import type { PlanNode } from '../plan/plan.js';
+import { accessTo, type Session } from '../session/session.js';
 
 /**
  * Lineage of one response (SPEC §5): for each root field that touched a
@@ -22,7 +23,7 @@ export interface ProductLineage {
   readonly version: string;
   readonly contractHash: string;
   readonly sources: SourceLineage[];
-  readonly policies: { readonly id: string; readonly version: number }[];
+  readonly policies: readonly { readonly id: string; readonly version: number }[];
   readonly maskedFields: string[];
   readonly rowFilter: boolean;
 }
@@ -33,13 +34,31 @@ export interface LineageExtension {
   readonly products: readonly Omit<ProductLineage, 'major'>[];
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Fields whose masks a plan applies. */
+function maskedFieldsOf(plan: PlanNode): string[] {
+  const out: string[] = [];
+  const walk = (n: PlanNode): void => {
+    if (n.kind === 'mask') out.push(...n.masks.map((m) => m.field));
+    if (n.kind !== 'scan') walk(n.input);
+  };
+  walk(plan);
+  return out;
+}
+
 export class LineageRecorder {
-  private readonly entries = new Map<string, ProductLineage & { sources: SourceLineage[] }>();
+  private readonly entries = new Map<string, Mutable<ProductLineage>>();
 
   constructor(private readonly session: Session) {}
 
-  /** Adds what one plan read for the field at `path`; several plans of one field merge. */
-  record(path: readonly (string | number)[], contract: Contract, scans: readonly ScanReport[]): void {
+  /**
+   * Adds what one plan read for the field at `path`; several plans of one
+   * field merge. Policies come from the session; masked fields are those
+   * whose masks the optimized plan applies.
+   */
+  record(path: readonly (string | number)[], contract: Contract, result: { readonly scans: readonly ScanReport[]; readonly optimized: PlanNode }): void {
+    const { scans } = result;
     const key = `${path.join('.')}|${contract.product}@${contract.major}`;
     let entry = this.entries.get(key);
     if (!entry) {
@@ -56,6 +75,12 @@ export class LineageRecorder {
       };
       this.entries.set(key, entry);
     }
+    const access = accessTo(this.session, contract.product, contract.major);
+    if (access) {
+      entry.policies = access.policies.map((p) => ({ ...p }));
+      entry.rowFilter = access.rowFilter !== undefined;
+    }
+    for (const field of maskedFieldsOf(result.optimized)) if (!entry.maskedFields.includes(field)) entry.maskedFields.push(field);
     for (const scan of scans) {
       if (scan.product !== contract.product || scan.major !== contract.major) continue;
       for (const s of scan.sources) mergeSource(entry.sources, s);

@@ -5,6 +5,8 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { SluiceConfig } from '../config/config.js';
 import type { Catalog } from '../contract/catalog.js';
 import type { Engine } from '../engine/engine.js';
+import { resolveAccess } from '../policy/effective-policy.js';
+import type { Policy } from '../policy/policy.js';
 import { buildSchema } from '../graphql/build-schema.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { LineageRecorder } from '../response/lineage.js';
@@ -27,6 +29,8 @@ export interface GatewayOptions {
   readonly config: SluiceConfig;
   readonly catalog: Catalog;
   readonly engine: Engine;
+  /** Loaded and checked against the catalog (loadPolicies); none = nothing is served to anyone. */
+  readonly policies: readonly Policy[];
   readonly log?: ErrorLogger;
   /** Today's date (YYYY-MM-DD) for sunset decisions; tests pin it. */
   readonly today?: string;
@@ -71,11 +75,12 @@ export function createGateway(o: GatewayOptions): Gateway {
     },
     context: async ({ request }): Promise<RequestContext> => {
       const { caller, role, purpose } = await authenticated(request);
+      const who = { subject: caller.subject, tenant: caller.tenant, role, purpose, attributes: caller.attributes };
       const session = createSession({
         caller,
         role,
         purpose,
-        visible: served,
+        access: resolveAccess(o.policies, served, who),
         limits: { timeoutMs: config.server.timeoutMs },
         signal: request.signal,
       });
@@ -86,7 +91,7 @@ export function createGateway(o: GatewayOptions): Gateway {
         run: async (plan, contract, path) => {
           try {
             const result = await runPlan({ engine }, session, plan);
-            lineage.record(path, contract, result.scans);
+            lineage.record(path, contract, result);
             return result.rows;
           } catch (e) {
             if (e instanceof SluiceError && e.fault !== 'internal') throw e;

@@ -2,7 +2,11 @@ import { Catalog } from '../contract/catalog.js';
 import type { Contract } from '../contract/contract.js';
 import { loadContracts } from '../contract/load-contracts.js';
 import { checkColumnType, type Engine } from '../engine/engine.js';
+import { maskingKey, type SluiceConfig } from '../config/config.js';
+import { displayPath } from '../contract/yaml-file.js';
 import { ConfigError, ConfigErrors, SluiceError } from '../errors.js';
+import { loadPolicies } from '../policy/load-policies.js';
+import type { Policy } from '../policy/policy.js';
 
 /**
  * Loads every contract and checks each served or servable version against
@@ -47,4 +51,41 @@ async function checkSource(c: Contract, engine: Engine): Promise<ConfigError[]> 
     }
   }
   return errors;
+}
+
+/** Everything a gateway serves from: the checked catalog and the policies checked against it. */
+export interface Deployment {
+  readonly catalog: Catalog;
+  readonly policies: readonly Policy[];
+}
+
+/**
+ * Contracts, sources and policies, validated together (SPEC §4): what
+ * `serve` starts from and what `contract validate` checks.
+ */
+export interface DeploymentOptions {
+  /**
+   * Serving needs the secrets policies use (the hash mask's key); checking
+   * contracts, printing the schema or explaining a plan does not, so CI can
+   * run those without production secrets.
+   */
+  readonly secrets: 'required' | 'optional';
+}
+
+export async function loadDeployment(config: SluiceConfig, engine: Engine, options: DeploymentOptions = { secrets: 'required' }): Promise<Deployment> {
+  const catalog = await loadCatalog(config.productsDir, engine);
+  const policies = loadPolicies(config.policiesDir, catalog);
+  const hashing = policies.filter((p) => Object.values(p.masks).some((m) => m.kind === 'hash'));
+  if (options.secrets === 'required' && hashing.length > 0 && maskingKey(config) === undefined) {
+    const env = config.raw.masking?.hashKeyEnv;
+    throw new ConfigErrors([
+      new ConfigError(
+        displayPath(config.file),
+        env
+          ? `masking.hashKeyEnv names ${env}, which is not set; policies ${hashing.map((p) => p.id).join(', ')} hash values with it`
+          : `policies ${hashing.map((p) => p.id).join(', ')} use the hash mask: set masking.hashKeyEnv to an environment variable holding the key`,
+      ),
+    ]);
+  }
+  return { catalog, policies };
 }

@@ -23,10 +23,12 @@ export function maskError(error: unknown, log: ErrorLogger, queryId?: string): G
     return new GraphQLError(original.message, {
       nodes,
       path: gqlPath,
+      // An error with a path is one field's error in a 200 response (GraphQL
+      // over HTTP); only request-level refusals (authentication) carry a status.
       extensions: {
         code: original.code,
         ...original.details,
-        ...(original.httpStatus !== undefined && { http: { status: original.httpStatus } }),
+        ...(original.httpStatus !== undefined && gqlPath === undefined && { http: { status: original.httpStatus } }),
       },
     });
   }

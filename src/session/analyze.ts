@@ -1,21 +1,24 @@
 import { SluiceError } from '../errors.js';
 import { scansOf, type PlanNode } from '../plan/plan.js';
-import { sessionSees, type Session } from './session.js';
+import { injectPolicy } from './inject-policy.js';
+import { accessTo, type Session } from './session.js';
 
 /**
  * Analyzer: the mandatory rewrites and checks that make a plan valid for a
  * session. Unlike optimizer rules they cannot be switched off, and they run
- * before any rule that moves filters (STYLE.md §4). Today the analyzer checks
- * that every scan reads a product version the session may see; the governance
- * work adds policy injection (row filters and masks directly above the scan).
+ * before any rule that moves filters (STYLE.md §4):
+ *
+ * 1. every scan reads a product version the session may see;
+ * 2. `inject_policy`: granted fields only, row filter on the scan, masks on
+ *    the row filter, everything else above (see inject-policy.ts).
  */
 export function analyze(plan: PlanNode, session: Session): PlanNode {
   for (const scan of scansOf(plan)) {
-    const contract = sessionSees(session, scan.product, scan.major);
-    if (!contract || contract.version !== scan.version) {
+    const access = accessTo(session, scan.product, scan.major);
+    if (!access || access.contract.version !== scan.version) {
       // Same message whether the version does not exist or is hidden.
       throw new SluiceError('FORBIDDEN', 'user', `product ${scan.product} v${scan.major} is not available to this session`);
     }
   }
-  return plan;
+  return injectPolicy(plan, (scan) => accessTo(session, scan.product, scan.major)!);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { versionKey, type Contract } from '../contract/contract.js';
+import type { Access, Denial, EffectivePolicy } from '../policy/effective-policy.js';
 
 /**
  * A session is the control boundary of one request (SPEC §3), after Apache
@@ -25,9 +26,7 @@ export interface Caller {
 }
 
 export interface SessionLimits {
-  /** Upper bound on `first`, on top of each contract's own. */
-  readonly maxPageSize?: number;
-  /** Wall-clock budget of the whole request. */
+  /** Wall-clock budget of the whole request. (Page limits are per product: see EffectivePolicy.) */
   readonly timeoutMs: number;
 }
 
@@ -39,6 +38,10 @@ export interface Session {
   readonly purpose: string;
   /** Product versions this session may see, by `product@vN`. */
   readonly catalog: ReadonlyMap<string, Contract>;
+  /** What the session may do with each of them: the combined policies. */
+  readonly access: ReadonlyMap<string, EffectivePolicy>;
+  /** Versions a matching policy would open but that were denied (for the audit). */
+  readonly denied: readonly Denial[];
   readonly limits: SessionLimits;
   readonly startedAt: number;
   /** Aborted when the request ends or its deadline passes. */
@@ -56,7 +59,7 @@ export interface SessionOptions {
   readonly caller: Caller;
   readonly role?: string;
   readonly purpose?: string;
-  readonly visible: readonly Contract[];
+  readonly access: Access;
   readonly limits: SessionLimits;
   readonly signal?: AbortSignal;
   readonly queryId?: string;
@@ -71,7 +74,9 @@ export function createSession(o: SessionOptions): Session {
     caller: o.caller,
     role: o.role ?? o.caller.roles[0] ?? 'anonymous',
     purpose: o.purpose ?? 'unspecified',
-    catalog: new Map(o.visible.map((c) => [versionKey(c.product, c.major), c])),
+    catalog: new Map([...o.access.granted].map(([key, e]) => [key, e.contract])),
+    access: o.access.granted,
+    denied: o.access.denied,
     limits: Object.freeze({ ...o.limits }),
     startedAt: Date.now(),
     signal: o.signal ? AbortSignal.any([o.signal, deadline]) : deadline,
@@ -80,3 +85,19 @@ export function createSession(o: SessionOptions): Session {
 
 export const sessionSees = (s: Session, product: string, major: number): Contract | undefined =>
   s.catalog.get(versionKey(product, major));
+
+export const accessTo = (s: Session, product: string, major: number): EffectivePolicy | undefined =>
+  s.access.get(versionKey(product, major));
+
+/** Unrestricted access to every given version: for tools run by the operator (explain without a role). */
+export function fullAccess(contracts: readonly Contract[]): Access {
+  return {
+    granted: new Map(
+      contracts.map((c) => [
+        versionKey(c.product, c.major),
+        { contract: c, policies: [], fields: new Set(c.fields.map((f) => f.name)), masks: [], aggregate: true },
+      ]),
+    ),
+    denied: [],
+  };
+}

@@ -4,7 +4,7 @@
  * spoken to over real HTTP with tokens signed here. Neither the responses
  * nor the server's output may contain a key or a token.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64url, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
@@ -30,6 +30,9 @@ beforeAll(async () => {
     join(dir, 'jwks.json'),
     JSON.stringify({ keys: [{ ...(await exportJWK(rsa.publicKey)), kid: 'rsa', use: 'sig' }, { ...(await exportJWK(es.publicKey)), kid: 'ec' }] }),
   );
+  // A policy open to every authenticated role: these tests are about identity, not policy.
+  mkdirSync(join(dir, 'policies'));
+  writeFileSync(join(dir, 'policies/customers-all.yaml'), 'id: customers-all\nversion: 1\nproduct: customers\nallow: { fields: ["*"] }\n');
   writeFileSync(
     join(dir, 'sluice.yaml'),
     [

@@ -12,6 +12,8 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, startServer, type RunningServer } from './start-server.js';
 
+const ADMIN_KEY = 'demo-admin-key';
+
 interface GqlError {
   message: string;
   locations?: unknown;
@@ -86,7 +88,8 @@ afterAll(async () => {
 async function post(query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GqlResponse }> {
   const res = await fetch(server.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    // The demo admin key: these tests are about the HTTP contract, not policy.
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': ADMIN_KEY },
     body: JSON.stringify({ query, variables }),
   });
   return { status: res.status, body: (await res.json()) as GqlResponse };
@@ -114,7 +117,7 @@ function expectOrdersLineage(entry: Lineage['products'][number] | undefined, pat
   expect(entry!.product).toBe('orders');
   expect(entry!.version).toBe('2.1.0');
   expect(entry!.contractHash).toMatch(/^sha256:[0-9a-f]{64}$/);
-  expect(entry!.policies).toEqual([]);
+  expect(entry!.policies).toEqual([{ id: 'orders-admin', version: 1 }]);
   expect(entry!.maskedFields).toEqual([]);
   expect(entry!.rowFilter).toBe(false);
   // Every file of the version, pruned ones included.
@@ -184,7 +187,7 @@ describe('queries over HTTP', () => {
 
   it('answers GET /graphql?query=…', async () => {
     const query = '{ ordersV2(first: 3, orderBy: [{ order_id: DESC }]) { nodes { order_id } } }';
-    const res = await fetch(`${server.url}?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/json' } });
+    const res = await fetch(`${server.url}?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/json', 'x-api-key': ADMIN_KEY } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as GqlResponse;
     expect(body.errors).toBeUndefined();

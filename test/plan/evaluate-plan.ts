@@ -2,6 +2,7 @@ import { assertNever } from '../../src/errors.js';
 import type { Expr } from '../../src/plan/expr.js';
 import type { PlanNode, SortKey } from '../../src/plan/plan.js';
 import { compareScalars, type Row } from '../../src/plan/scalar.js';
+import { maskFunction } from '../../src/policy/mask-value.js';
 
 /**
  * A reference interpreter for plans over rows in memory: slow and plainly
@@ -63,6 +64,9 @@ export function evaluate2(e: Expr, row: Row): boolean {
   }
 }
 
+/** The HMAC key the reference interpreter hashes with. */
+export const TEST_HASH_KEY = Buffer.from('reference-interpreter-key');
+
 /** Runs a plan over source rows keyed by column name. */
 export function runPlan(plan: PlanNode, source: readonly Row[]): Row[] {
   switch (plan.kind) {
@@ -82,6 +86,14 @@ export function runPlan(plan: PlanNode, source: readonly Row[]): Row[] {
       return runPlan(plan.input, source).slice(plan.skip, plan.fetch === undefined ? undefined : plan.skip + plan.fetch);
     case 'count':
       return [{ count: runPlan(plan.input, source).length }];
+    case 'mask': {
+      const masks = plan.masks.map((m) => [m.field, maskFunction(m, TEST_HASH_KEY)] as const);
+      return runPlan(plan.input, source).map((r) => {
+        const out = { ...r };
+        for (const [field, f] of masks) out[field] = f(r[field] ?? null);
+        return out;
+      });
+    }
     default:
       return assertNever(plan, 'plan node');
   }

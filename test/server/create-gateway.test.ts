@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { Engine } from '../../src/engine/engine.js';
 import { createGateway } from '../../src/server/create-gateway.js';
-import { loadCatalog } from '../../src/server/load-catalog.js';
+import { loadDeployment } from '../../src/server/load-catalog.js';
 
 /** An engine with a bug: its error message holds things a caller must never see. */
 class BrokenEngine extends Engine {
@@ -14,9 +14,9 @@ class BrokenEngine extends Engine {
 describe('gateway', () => {
   it('masks unexpected errors, logs them once with the query id, and keeps answering', async () => {
     const config = loadConfig('sluice.yaml');
-    const catalog = await loadCatalog(config.productsDir, new Engine());
+    const deployment = await loadDeployment(config, new Engine());
     const logged: Record<string, unknown>[] = [];
-    const gateway = createGateway({ config, catalog, engine: new BrokenEngine(), log: (message, fields) => logged.push({ message, ...fields }) });
+    const gateway = createGateway({ config, ...deployment, engine: new BrokenEngine(), log: (message, fields) => logged.push({ message, ...fields }) });
     const res = await gateway.fetch('http://sluice.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -37,7 +37,7 @@ describe('gateway', () => {
   it('gives each request its own session: distinct query ids in lineage', async () => {
     const config = loadConfig('sluice.yaml');
     const engine = new Engine();
-    const gateway = createGateway({ config, catalog: await loadCatalog(config.productsDir, engine), engine });
+    const gateway = createGateway({ config, ...(await loadDeployment(config, engine)), engine });
     const ask = async () => {
       const res = await gateway.fetch('http://sluice.test/graphql', {
         method: 'POST',

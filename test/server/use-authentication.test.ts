@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { Engine } from '../../src/engine/engine.js';
 import { apiKeyHash } from '../../src/server/authenticate.js';
 import { createGateway, type Gateway } from '../../src/server/create-gateway.js';
-import { loadCatalog } from '../../src/server/load-catalog.js';
+import { loadDeployment } from '../../src/server/load-catalog.js';
 import type { Session } from '../../src/session/session.js';
 
 /**
@@ -34,13 +34,16 @@ let closed: Gateway;
 async function gatewayFor(file: string): Promise<Gateway> {
   const config = loadConfig(file);
   const engine = new Engine();
-  return createGateway({ config, catalog: await loadCatalog(config.productsDir, engine), engine, today: '2026-11-21' });
+  return createGateway({ config, ...(await loadDeployment(config, engine)), engine, today: '2026-11-21' });
 }
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-auth-gw-'));
   const file = join(dir, 'closed.yaml');
   // No anonymous role: every request needs a key.
+  // A policy open to every authenticated role: these tests are about identity, not policy.
+  mkdirSync(join(dir, 'policies'));
+  writeFileSync(join(dir, 'policies/customers-all.yaml'), 'id: customers-all\nversion: 1\nproduct: customers\nallow: { fields: ["*"] }\n');
   writeFileSync(
     file,
     `server: { graphiql: true, introspection: true }\nproducts: ${resolve('products')}\nauth:\n  apiKeys:\n` +

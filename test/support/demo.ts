@@ -1,9 +1,17 @@
-import { loadConfig } from '../../src/config/config.js';
+import { loadConfig, maskingKey } from '../../src/config/config.js';
+import { maskValuesWith } from '../../src/policy/mask-value.js';
 import { Engine } from '../../src/engine/engine.js';
 import { createGateway, type Gateway } from '../../src/server/create-gateway.js';
-import { loadCatalog } from '../../src/server/load-catalog.js';
+import { loadDeployment } from '../../src/server/load-catalog.js';
 
-/** The demo deployment (sluice.yaml), in-process: requests go through yoga.fetch, no port. */
+/** The demo API keys (sluice.yaml stores their hashes; README lists them). */
+export const DEMO_KEYS = { analyst: 'demo-analyst-key', partner: 'demo-partner-key', admin: 'demo-admin-key' } as const;
+
+/**
+ * The demo deployment (sluice.yaml), in-process: requests go through
+ * yoga.fetch, no port. Requests carry the admin key unless `headers` say
+ * otherwise (`{ 'x-api-key': '' }` to go without).
+ */
 export interface GraphQLResponse {
   data?: Record<string, unknown> | null;
   errors?: { message: string; extensions?: Record<string, unknown> }[];
@@ -18,16 +26,16 @@ export interface Demo {
 
 export async function openDemo(configFile = 'sluice.yaml'): Promise<Demo> {
   const config = loadConfig(configFile);
-  const engine = new Engine();
-  const catalog = await loadCatalog(config.productsDir, engine);
-  const gateway = createGateway({ config, catalog, engine, today: '2026-11-21' });
+  const engine = new Engine({ maskValues: maskValuesWith(maskingKey(config)) });
+  const gateway = createGateway({ config, ...(await loadDeployment(config, engine)), engine, today: '2026-11-21' });
   return {
     gateway,
     engine,
     async query(query, variables, headers) {
+      const sent = Object.entries({ 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin, ...headers }).filter(([, v]) => v !== '');
       const res = await gateway.fetch('http://sluice.test/graphql', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: Object.fromEntries(sent),
         body: JSON.stringify({ query, variables }),
       });
       return (await res.json()) as GraphQLResponse;

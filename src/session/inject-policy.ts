@@ -1,0 +1,91 @@
+import { SluiceError } from '../errors.js';
+import { exprFields } from '../plan/expr.js';
+import { FilterNode, MaskNode, ProjectNode, ScanNode, type PlanNode } from '../plan/plan.js';
+import { transformUp, changed, unchanged } from '../plan/transform.js';
+import type { EffectivePolicy } from '../policy/effective-policy.js';
+
+/**
+ * `inject_policy` (analyzer, mandatory): puts each product's policy into the
+ * plan, directly over its scan, before any optimizer rule runs (STYLE.md §4).
+ *
+ * Before:
+ *
+ *   Sort: total_amount DESC, order_id ASC
+ *     Filter: total_amount > 900
+ *       Scan: orders v2 (2.1.0) fields=[order_id, region, total_amount←amount, email, …]
+ *
+ * After (policy: row filter region IN $caller.regions, total_amount rounded,
+ * email not granted):
+ *
+ *   Sort: total_amount DESC, order_id ASC
+ *     Filter: total_amount > 900
+ *       Mask: total_amount=round(100)
+ *         Filter: region IN ("EU", "US")
+ *           Scan: orders v2 (2.1.0) fields=[order_id, region, total_amount←amount]
+ *
+ * The row filter sits directly on the scan and sees raw values; the mask sits
+ * on the row filter; everything the caller wrote (filters, sorts, cursors,
+ * counts) sits above the mask and sees masked values only. The scan reads
+ * only granted fields plus those the row filter needs; a field read only for
+ * the row filter is projected away above it. A plan that reads a field the
+ * policy does not grant is refused (FORBIDDEN) before anything runs.
+ */
+export function injectPolicy(plan: PlanNode, policyOf: (scan: ScanNode) => EffectivePolicy): PlanNode {
+  assertGranted(plan, policyOf);
+  return transformUp(plan, (n) => {
+    if (n.kind !== 'scan') return unchanged(n);
+    const policy = policyOf(n);
+    const rowFields = policy.rowFilter ? exprFields(policy.rowFilter) : new Set<string>();
+    const fields = n.fields.filter((f) => policy.fields.has(f.name) || rowFields.has(f.name));
+    let node: PlanNode = ScanNode.create({ ...n, fields });
+    if (policy.rowFilter) node = FilterNode.create(node, policy.rowFilter);
+    const masks = policy.masks.filter((m) => fields.some((f) => f.name === m.field));
+    if (masks.length > 0) node = MaskNode.create(node, masks);
+    if (fields.some((f) => !policy.fields.has(f.name))) {
+      node = ProjectNode.create(node, fields.filter((f) => policy.fields.has(f.name)).map((f) => f.name));
+    }
+    return changed(node);
+  }).node;
+}
+
+/** Every field the caller's part of the plan reads must be granted. */
+function assertGranted(plan: PlanNode, policyOf: (scan: ScanNode) => EffectivePolicy): void {
+  const read = new Set<string>();
+  let scan: ScanNode | undefined;
+  const walk = (n: PlanNode): void => {
+    switch (n.kind) {
+      case 'scan':
+        scan = n;
+        for (const f of n.filters) exprFields(f, read);
+        return;
+      case 'filter':
+        exprFields(n.predicate, read);
+        break;
+      case 'sort':
+        for (const k of n.keys) read.add(k.field);
+        break;
+      case 'project':
+        for (const f of n.fields) read.add(f);
+        break;
+      case 'mask':
+        for (const m of n.masks) read.add(m.field);
+        break;
+      case 'limit':
+      case 'count':
+        break;
+    }
+    walk(n.input);
+  };
+  walk(plan);
+  if (!scan) return;
+  const policy = policyOf(scan);
+  const refused = [...read].filter((f) => !policy.fields.has(f));
+  if (refused.length > 0) {
+    throw new SluiceError(
+      'FORBIDDEN',
+      'user',
+      `${refused.length === 1 ? 'field' : 'fields'} ${refused.join(', ')} of ${scan.product} v${scan.major} ${refused.length === 1 ? 'is' : 'are'} not granted to this session`,
+      { fields: refused },
+    );
+  }
+}
