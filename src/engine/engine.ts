@@ -2,7 +2,7 @@ import type { PlanNode } from '../plan/plan.js';
 import type { Row } from '../plan/scalar.js';
 import type { ColumnDescription } from './column-types.js';
 import { DecodePool } from './decode-pool.js';
-import { executePlan } from './execute.js';
+import { executePlan, type MaskValues } from './execute.js';
 import { readFooter } from './parquet-metadata.js';
 import type { OpenSourceFile } from './read-row-groups.js';
 import type { ScanReport, SourceAccess } from './scan.js';
@@ -10,6 +10,7 @@ import { LocalSourceStore, type SourceObject, type SourceStore } from './source-
 
 export { checkColumnType, type ColumnDescription } from './column-types.js';
 export type { ScanReport, SourceFileReport } from './scan.js';
+export type { MaskValues } from './execute.js';
 export type { ByteRangeReader, SourceObject, SourceStore } from './source-files.js';
 
 /**
@@ -27,8 +28,9 @@ export type { ByteRangeReader, SourceObject, SourceStore } from './source-files.
  *   executed listing every file of the source, pruned ones with
  *   `rowGroupsScanned: 0`.
  * - Errors: SOURCE_UNAVAILABLE (missing, unlistable or unreadable files,
- *   s3:// sources for now), SOURCE_CORRUPT (not Parquet, or a schema that no
- *   longer fits the fields read), QUERY_TIMEOUT (the signal aborted). Their
+ *   s3:// sources for now), SOURCE_CORRUPT (not Parquet, a page that cannot
+ *   be decoded, or a schema that no longer fits the fields read),
+ *   QUERY_TIMEOUT (the signal aborted). Their
  *   messages name the product and the file as shown to users, never an
  *   absolute path. Anything else is a bug and propagates as is.
  */
@@ -40,6 +42,8 @@ export interface ExecutionResult {
 export interface ExecutionOptions {
   /** Checked between row groups; when aborted the execution throws QUERY_TIMEOUT. */
   readonly signal?: AbortSignal;
+  /** How to mask values for this execution; defaults to `EngineOptions.maskValues`. */
+  readonly maskValues?: MaskValues;
 }
 
 /** One file of a source, for `contract validate`. */
@@ -57,6 +61,11 @@ export interface SourceDescription {
 }
 
 export interface EngineOptions {
+  /**
+   * How Mask nodes mask values (the policy layer's mask rules, with the
+   * configured hash key). A plan with a Mask node fails without one.
+   */
+  readonly maskValues?: MaskValues;
   /** Where source bytes come from; local files by default. */
   readonly store?: SourceStore;
   /** How many opened files (footer + decoder handle) to keep; default 1024. */
@@ -68,9 +77,11 @@ export class Engine {
   private readonly openFiles: OpenFileCache;
   private readonly access: SourceAccess;
   private readonly decoder = new DecodePool();
+  private readonly maskValues: MaskValues | undefined;
 
   constructor(options: EngineOptions = {}) {
     this.store = options.store ?? new LocalSourceStore();
+    this.maskValues = options.maskValues;
     this.openFiles = new OpenFileCache(options.openFileCacheSize ?? 1024);
     this.access = {
       list: (pattern, label) => this.store.list(pattern, label),
@@ -80,7 +91,13 @@ export class Engine {
 
   async execute(plan: PlanNode, options: ExecutionOptions = {}): Promise<ExecutionResult> {
     const scans: ScanReport[] = [];
-    const rows = await executePlan(plan, { access: this.access, decoder: this.decoder, signal: options.signal, reports: scans });
+    const rows = await executePlan(plan, {
+      access: this.access,
+      decoder: this.decoder,
+      signal: options.signal,
+      reports: scans,
+      maskValues: options.maskValues ?? this.maskValues,
+    });
     return { rows, scans };
   }
 

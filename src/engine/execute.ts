@@ -1,6 +1,6 @@
-import { assertNever } from '../errors.js';
+import { assertNever, internalError } from '../errors.js';
 import { exprFields } from '../plan/expr.js';
-import type { CountNode, FilterNode, LimitNode, PlanNode, ProjectNode, SortNode } from '../plan/plan.js';
+import type { CountNode, FieldMask, FilterNode, LimitNode, MaskNode, PlanNode, ProjectNode, SortNode } from '../plan/plan.js';
 import type { Nullable, Row } from '../plan/scalar.js';
 import { columnOf, liveCount, narrow, sliceLive, type Batch } from './batch.js';
 import { valueAt, type Column } from './column.js';
@@ -19,7 +19,17 @@ import { SortAll, TopK } from './top-k.js';
  */
 type Stream = AsyncIterable<Batch>;
 
-export async function executePlan(plan: PlanNode, ctx: ScanContext): Promise<Row[]> {
+/**
+ * How Mask nodes mask: a function per field mask, from the policy layer
+ * (which owns the mask rules and the hash key); the engine only applies it.
+ */
+export type MaskValues = (mask: FieldMask) => (value: Nullable) => Nullable;
+
+export interface ExecutionContext extends ScanContext {
+  readonly maskValues: MaskValues | undefined;
+}
+
+export async function executePlan(plan: PlanNode, ctx: ExecutionContext): Promise<Row[]> {
   throwIfAborted(ctx.signal);
   const fields = outputFields(plan);
   const stream = await build(plan, fields, ctx, undefined);
@@ -50,6 +60,7 @@ function outputFields(n: PlanNode): readonly string[] {
     case 'filter':
     case 'sort':
     case 'limit':
+    case 'mask':
       return outputFields(n.input);
     default:
       return assertNever(n, 'plan node');
@@ -61,7 +72,7 @@ function outputFields(n: PlanNode): readonly string[] {
  * above asks the scan to visit row groups best-first; only nodes that keep
  * the row set independent of order (filter, project) pass it down.
  */
-async function build(n: PlanNode, needed: readonly string[], ctx: ScanContext, order: ScanOrder | undefined): Promise<Stream> {
+async function build(n: PlanNode, needed: readonly string[], ctx: ExecutionContext, order: ScanOrder | undefined): Promise<Stream> {
   switch (n.kind) {
     case 'scan':
       return openScan(n, needed, ctx, order);
@@ -75,6 +86,8 @@ async function build(n: PlanNode, needed: readonly string[], ctx: ScanContext, o
       return limit(n, needed, ctx);
     case 'count':
       return count(n, ctx);
+    case 'mask':
+      return mask(n, needed, ctx, order);
     default:
       return assertNever(n, 'plan node');
   }
@@ -94,7 +107,7 @@ async function* project(n: ProjectNode, needed: readonly string[], input: Stream
   }
 }
 
-async function sort(n: SortNode, fetch: number | undefined, needed: readonly string[], ctx: ScanContext): Promise<Stream> {
+async function sort(n: SortNode, fetch: number | undefined, needed: readonly string[], ctx: ExecutionContext): Promise<Stream> {
   const keyFields = n.keys.map((k) => k.field);
   if (fetch === undefined) {
     const input = await build(n.input, union(needed, keyFields), ctx, undefined);
@@ -120,7 +133,7 @@ async function* sorted(input: Stream, sorter: TopK | SortAll, fields: readonly s
   yield rowsBatch(sorter.result(), fields);
 }
 
-async function limit(n: LimitNode, needed: readonly string[], ctx: ScanContext): Promise<Stream> {
+async function limit(n: LimitNode, needed: readonly string[], ctx: ExecutionContext): Promise<Stream> {
   // A sort under a limit only needs its first skip + fetch rows: run it as a top-K.
   const input =
     n.input.kind === 'sort' && n.fetch !== undefined
@@ -147,12 +160,40 @@ async function* sliceStream(input: Stream, skip: number, fetch: number): Stream 
   }
 }
 
-async function count(n: CountNode, ctx: ScanContext): Promise<Stream> {
+async function count(n: CountNode, ctx: ExecutionContext): Promise<Stream> {
   const input = await build(n.input, [], ctx, undefined);
   return (async function* () {
     let total = 0;
     for await (const b of input) total += liveCount(b);
     yield rowsBatch([[total]], ['count']);
+  })();
+}
+
+/**
+ * Replaces masked fields' values with their masks, for live rows only.
+ * Everything above sees masked values, so a top-K above may have the scan
+ * visit row groups by statistics only when no sort key is masked
+ * (statistics describe raw values).
+ */
+async function mask(n: MaskNode, needed: readonly string[], ctx: ExecutionContext, order: ScanOrder | undefined): Promise<Stream> {
+  const maskValues = ctx.maskValues;
+  if (maskValues === undefined) throw internalError('the plan masks fields, but the engine was given no mask implementation');
+  const masks = n.masks.filter((m) => needed.includes(m.field)).map((m) => ({ field: m.field, apply: maskValues(m) }));
+  const masked = new Set(n.masks.map((m) => m.field));
+  const keepOrder = order !== undefined && !order.keyFields.some((f) => masked.has(f)) ? order : undefined;
+  const input = await build(n.input, needed, ctx, keepOrder);
+  return (async function* () {
+    for await (const b of input) {
+      const columns = new Map(b.columns);
+      for (const { field, apply } of masks) {
+        const raw = columnOf(b, field);
+        const values: Nullable[] = new Array(b.length).fill(null);
+        if (b.selection === null) for (let i = 0; i < b.length; i++) values[i] = apply(valueAt(raw, i));
+        else for (const i of b.selection) values[i] = apply(valueAt(raw, i));
+        columns.set(field, { kind: 'scalars', values });
+      }
+      yield { ...b, columns };
+    }
   })();
 }
 
