@@ -8,6 +8,7 @@ import { displayPath } from '../contract/yaml-file.js';
 import { Engine } from '../engine/engine.js';
 import { ConfigErrors, SluiceError } from '../errors.js';
 import { apiKeyHash } from '../server/authenticate.js';
+import { discardAuditSink, fileAuditSink } from '../response/audit.js';
 import { loadDeployment } from '../server/load-catalog.js';
 import { createGateway } from '../server/create-gateway.js';
 import { explainQuery } from './explain.js';
@@ -173,7 +174,8 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   io.out('sluice: checking contracts and sources…');
   const engine = new Engine({ maskValues: maskValuesWith(maskingKey(config)) });
   const { catalog, policies } = await loadDeployment(config, engine);
-  const gateway = createGateway({ config, catalog, policies, engine });
+  const audit = config.auditFile ? fileAuditSink(config.auditFile) : discardAuditSink;
+  const gateway = createGateway({ config, catalog, policies, engine, audit });
   const server = createServer(gateway);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -188,7 +190,7 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   return await new Promise<number>((done) => {
     const stop = (signal: string) => {
       io.out(`sluice: ${signal}, finishing open requests…`);
-      server.close(() => done(0));
+      server.close(() => void audit.close().then(() => done(0)));
       server.closeIdleConnections();
       setTimeout(() => {
         server.closeAllConnections();

@@ -125,6 +125,8 @@ export interface SluiceConfig {
   readonly productsDir: string;
   readonly policiesDir: string;
   readonly persistedFile?: string;
+  /** Where `serve` appends the audit trail (SPEC §5); none = not written. */
+  readonly auditFile?: string;
   readonly cursorSecret: Buffer;
   readonly auth: AuthConfig;
   readonly raw: z.infer<typeof configSchema>;
@@ -155,6 +157,7 @@ export function loadConfig(file: string): SluiceConfig {
     productsDir: resolve(base, raw.products),
     policiesDir: resolve(base, raw.policies),
     ...(raw.persisted !== undefined && { persistedFile: resolve(base, raw.persisted) }),
+    ...(raw.audit?.file !== undefined && { auditFile: resolve(base, raw.audit.file) }),
     cursorSecret: cursorSecret(file, raw.cursors.secretEnv, parsed.text),
     auth: raw.auth,
     raw,

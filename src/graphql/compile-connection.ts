@@ -90,15 +90,19 @@ export function compileConnection(
       const values = decodeCursor(cursorSecret, args.after, fingerprint, cursorKeys);
       conditions.push(afterKeyset(contract, sortKeys, values));
     }
-    const filtered = FilterNode.create(scan, Expr.and(conditions));
+    const filtered = filterOver(scan, Expr.and(conditions));
     const sorted = SortNode.create(filtered, sortKeys);
     const limited = LimitNode.create(sorted, offset, first + 1);
     const keep = [...new Set([...wants.nodeFields, ...sortKeys.map((k) => k.field)])];
     page = ProjectNode.create(limited, keep);
   }
-  const count = wants.totalCount ? CountNode.create(FilterNode.create(scan, where)) : undefined;
+  const count = wants.totalCount ? CountNode.create(filterOver(scan, where)) : undefined;
   return { ...(page && { page }), ...(count && { count }), first, sortKeys, cursorKeys, fingerprint };
 }
+
+/** A Filter, unless the predicate keeps every row. */
+const filterOver = (input: PlanNode, predicate: Predicate): PlanNode =>
+  predicate.kind === 'const' && predicate.value ? input : FilterNode.create(input, predicate);
 
 /** orderBy as given, then the primary key ascending as the final tie-breaker (SPEC §2). */
 export function compileOrderBy(contract: Contract, orderBy: ConnectionArgs['orderBy']): SortKey[] {

@@ -11,6 +11,8 @@ import type { Session } from '../session/session.js';
 export interface GatewayContext {
   readonly session: Session;
   run(plan: PlanNode, contract: Contract, path: readonly (string | number)[]): Promise<Row[]>;
+  /** How many rows the field at `path` hands to the caller (for the audit trail). */
+  delivered?(contract: Contract, path: readonly (string | number)[], rows: number): void;
 }
 
 /** Options fixed when the schema is built (the same for every request). */

@@ -55,6 +55,7 @@ export async function resolveConnection(
   if (pageRows) {
     const nodes = pageRows.slice(0, plan.first);
     result.nodes = nodes;
+    ctx.delivered?.(contract, path, nodes.length);
     const last = nodes[nodes.length - 1];
     result.pageInfo = {
       hasNextPage: pageRows.length > plan.first,

@@ -1,5 +1,5 @@
 import type { FieldType } from '../contract/contract.js';
-import type { Expr } from './expr.js';
+import { exprFields, type Expr } from './expr.js';
 
 /**
  * The logical plan: frozen plain data, one `kind` per node, no knowledge of
@@ -164,6 +164,47 @@ export function outputFieldsOf(n: PlanNode): readonly string[] {
     case 'mask':
       return outputFieldsOf(n.input);
   }
+}
+
+/** Fields whose masks a plan applies. */
+export function maskedFieldsOf(plan: PlanNode): string[] {
+  const out: string[] = [];
+  for (let n: PlanNode | undefined = plan; n; n = n.kind === 'scan' ? undefined : n.input) {
+    if (n.kind === 'mask') out.push(...n.masks.map((m) => m.field));
+  }
+  return out;
+}
+
+/**
+ * Fields a plan reads on purpose: what it projects, filters on (scan
+ * filters included), sorts by and masks. A scan's own field list is not
+ * counted: it is what the source offers, narrowed later.
+ */
+export function fieldsReferenced(plan: PlanNode): Set<string> {
+  const out = new Set<string>();
+  for (let n: PlanNode | undefined = plan; n; n = n.kind === 'scan' ? undefined : n.input) {
+    switch (n.kind) {
+      case 'scan':
+        for (const f of n.filters) exprFields(f, out);
+        break;
+      case 'filter':
+        exprFields(n.predicate, out);
+        break;
+      case 'sort':
+        for (const k of n.keys) out.add(k.field);
+        break;
+      case 'project':
+        for (const f of n.fields) out.add(f);
+        break;
+      case 'mask':
+        for (const m of n.masks) out.add(m.field);
+        break;
+      case 'limit':
+      case 'count':
+        break;
+    }
+  }
+  return out;
 }
 
 /** Finds every scan under a plan, left to right. */

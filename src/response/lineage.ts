@@ -1,6 +1,6 @@
 import type { Contract } from '../contract/contract.js';
 import type { ScanReport, SourceFileReport } from '../engine/engine.js';
-import type { PlanNode } from '../plan/plan.js';
+import { maskedFieldsOf, type PlanNode } from '../plan/plan.js';
 import { accessTo, type Session } from '../session/session.js';
 
 /**
@@ -36,16 +36,6 @@ export interface LineageExtension {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Fields whose masks a plan applies. */
-function maskedFieldsOf(plan: PlanNode): string[] {
-  const out: string[] = [];
-  const walk = (n: PlanNode): void => {
-    if (n.kind === 'mask') out.push(...n.masks.map((m) => m.field));
-    if (n.kind !== 'scan') walk(n.input);
-  };
-  walk(plan);
-  return out;
-}
 
 export class LineageRecorder {
   private readonly entries = new Map<string, Mutable<ProductLineage>>();

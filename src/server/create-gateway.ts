@@ -9,7 +9,9 @@ import { resolveAccess } from '../policy/effective-policy.js';
 import type { Policy } from '../policy/policy.js';
 import { buildSchema } from '../graphql/build-schema.js';
 import type { GatewayContext } from '../graphql/context.js';
+import { discardAuditSink, type AuditSink } from '../response/audit.js';
 import { LineageRecorder } from '../response/lineage.js';
+import { useAudit } from './use-audit.js';
 import { runPlan } from '../session/run-plan.js';
 import { createSession } from '../session/session.js';
 import { createAuthenticator } from './authenticate.js';
@@ -31,6 +33,8 @@ export interface GatewayOptions {
   readonly engine: Engine;
   /** Loaded and checked against the catalog (loadPolicies); none = nothing is served to anyone. */
   readonly policies: readonly Policy[];
+  /** Where audit records go (serve opens the config's audit.file); default: nowhere. */
+  readonly audit?: AuditSink;
   readonly log?: ErrorLogger;
   /** Today's date (YYYY-MM-DD) for sunset decisions; tests pin it. */
   readonly today?: string;
@@ -44,18 +48,20 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
  *  1. body limit   — refuse oversized bodies before anything parses them;
  *  2. media type   — a POST body none of yoga's parsers took gets a 415 with a
  *                    message (yoga's parsers run before any of these);
- *  3. authentication — before parsing and validation, so a caller without
+ *  3. audit        — before authentication, so refused requests are audited too;
+ *  4. authentication — before parsing and validation, so a caller without
  *                    credentials learns nothing about the schema, and before
  *                    any plugin that needs to know the caller;
- *  4. introspection off (when configured) — before validation sees the query;
- *  5. no suggestions — strips "Did you mean" from validation messages;
- *  6. lineage      — wraps execution, so it sees every plan the request ran.
+ *  5. introspection off (when configured) — before validation sees the query;
+ *  6. no suggestions — strips "Did you mean" from validation messages;
+ *  7. lineage      — wraps execution, so it sees every plan the request ran.
  */
 export function createGateway(o: GatewayOptions): Gateway {
   const { config, catalog, engine } = o;
   const log: ErrorLogger = o.log ?? ((message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })));
   const schema = buildSchema(catalog, { cursorSecret: config.cursorSecret, ...(o.today !== undefined && { today: o.today }) });
   const served = catalog.served(o.today);
+  const audit = useAudit({ sink: o.audit ?? discardAuditSink });
   const authenticated = authenticationOf(
     createAuthenticator(config.auth, { configDir: dirname(resolve(config.file)), configFile: config.file }),
   );
@@ -85,15 +91,20 @@ export function createGateway(o: GatewayOptions): Gateway {
         signal: request.signal,
       });
       const lineage = new LineageRecorder(session);
+      const trail = audit.trailOf(request);
+      trail.session = session;
       return {
         session,
         lineage,
+        delivered: (contract, path, rows) => trail.recordDelivered(path, contract, rows),
         run: async (plan, contract, path) => {
           try {
             const result = await runPlan({ engine }, session, plan);
             lineage.record(path, contract, result);
+            trail.recordPlan(path, contract, plan, result.optimized);
             return result.rows;
           } catch (e) {
+            trail.recordPlan(path, contract, plan, undefined);
             if (e instanceof SluiceError && e.fault !== 'internal') throw e;
             // A bug: log it in full with the query id, answer with the id only.
             log('unexpected error', { queryId: session.queryId, error: e instanceof Error ? e.stack : String(e) });
@@ -105,6 +116,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     plugins: [
       useBodyLimit({ maxBytes: config.server.maxBodyBytes }),
       useMediaTypeError(),
+      audit,
       useAuthentication({ authenticated }),
       ...(config.server.introspection ? [] : [useDisableIntrospection()]),
       useNoSuggestions(),

@@ -1,6 +1,6 @@
 import { SluiceError } from '../errors.js';
 import { exprFields } from '../plan/expr.js';
-import { FilterNode, MaskNode, ProjectNode, ScanNode, type PlanNode } from '../plan/plan.js';
+import { fieldsReferenced, FilterNode, MaskNode, ProjectNode, ScanNode, scansOf, type PlanNode } from '../plan/plan.js';
 import { transformUp, changed, unchanged } from '../plan/transform.js';
 import type { EffectivePolicy } from '../policy/effective-policy.js';
 
@@ -50,36 +50,10 @@ export function injectPolicy(plan: PlanNode, policyOf: (scan: ScanNode) => Effec
 
 /** Every field the caller's part of the plan reads must be granted. */
 function assertGranted(plan: PlanNode, policyOf: (scan: ScanNode) => EffectivePolicy): void {
-  const read = new Set<string>();
-  let scan: ScanNode | undefined;
-  const walk = (n: PlanNode): void => {
-    switch (n.kind) {
-      case 'scan':
-        scan = n;
-        for (const f of n.filters) exprFields(f, read);
-        return;
-      case 'filter':
-        exprFields(n.predicate, read);
-        break;
-      case 'sort':
-        for (const k of n.keys) read.add(k.field);
-        break;
-      case 'project':
-        for (const f of n.fields) read.add(f);
-        break;
-      case 'mask':
-        for (const m of n.masks) read.add(m.field);
-        break;
-      case 'limit':
-      case 'count':
-        break;
-    }
-    walk(n.input);
-  };
-  walk(plan);
+  const [scan] = scansOf(plan);
   if (!scan) return;
   const policy = policyOf(scan);
-  const refused = [...read].filter((f) => !policy.fields.has(f));
+  const refused = [...fieldsReferenced(plan)].filter((f) => !policy.fields.has(f));
   if (refused.length > 0) {
     throw new SluiceError(
       'FORBIDDEN',
