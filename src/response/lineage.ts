@@ -71,6 +71,10 @@ export class LineageRecorder {
       entry.rowFilter = access.rowFilter !== undefined;
     }
     for (const field of maskedFieldsOf(result.optimized)) if (!entry.maskedFields.includes(field)) entry.maskedFields.push(field);
+    // The page and the count of one field run concurrently: list masked fields
+    // in contract order, not in the order their plans happened to finish.
+    const order = (f: string) => contract.fields.findIndex((c) => c.name === f);
+    entry.maskedFields.sort((a, b) => order(a) - order(b));
     for (const scan of scans) {
       if (scan.product !== contract.product || scan.major !== contract.major) continue;
       for (const s of scan.sources) mergeSource(entry.sources, s);
