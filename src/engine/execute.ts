@@ -1,6 +1,6 @@
 import { assertNever, internalError } from '../errors.js';
 import { exprFields } from '../plan/expr.js';
-import type { CountNode, FieldMask, FilterNode, LimitNode, MaskNode, PlanNode, ProjectNode, SortNode } from '../plan/plan.js';
+import { outputFieldsOf, type CountNode, type FieldMask, type FilterNode, type LimitNode, type MaskNode, type PlanNode, type ProjectNode, type SortNode } from '../plan/plan.js';
 import type { Nullable, Row } from '../plan/scalar.js';
 import { columnOf, liveCount, narrow, sliceLive, type Batch } from './batch.js';
 import { valueAt, type Column } from './column.js';
@@ -31,7 +31,7 @@ export interface ExecutionContext extends ScanContext {
 
 export async function executePlan(plan: PlanNode, ctx: ExecutionContext): Promise<Row[]> {
   throwIfAborted(ctx.signal);
-  const fields = outputFields(plan);
+  const fields = outputFieldsOf(plan);
   const stream = await build(plan, fields, ctx, undefined);
   const rows: Row[] = [];
   for await (const b of stream) {
@@ -46,25 +46,6 @@ export async function executePlan(plan: PlanNode, ctx: ExecutionContext): Promis
     else for (const i of b.selection) emit(i);
   }
   return rows;
-}
-
-/** Fields of the rows a node produces, in order. */
-function outputFields(n: PlanNode): readonly string[] {
-  switch (n.kind) {
-    case 'scan':
-      return n.fields.map((f) => f.name);
-    case 'project':
-      return n.fields;
-    case 'count':
-      return ['count'];
-    case 'filter':
-    case 'sort':
-    case 'limit':
-    case 'mask':
-      return outputFields(n.input);
-    default:
-      return assertNever(n, 'plan node');
-  }
 }
 
 /**
