@@ -1,6 +1,19 @@
 import { assertNever, internalError } from '../errors.js';
 import { exprFields } from '../plan/expr.js';
-import { outputFieldsOf, type CountNode, type FieldMask, type FilterNode, type LimitNode, type MaskNode, type PlanNode, type ProjectNode, type SortNode } from '../plan/plan.js';
+import {
+  aggregateInputFields,
+  outputFieldsOf,
+  type AggregateNode,
+  type CountNode,
+  type FieldMask,
+  type FilterNode,
+  type LimitNode,
+  type MaskNode,
+  type PlanNode,
+  type ProjectNode,
+  type SortNode,
+} from '../plan/plan.js';
+import { HashAggregate } from './aggregate.js';
 import type { Nullable, Row } from '../plan/scalar.js';
 import { columnOf, liveCount, narrow, sliceLive, type Batch } from './batch.js';
 import { valueAt, type Column } from './column.js';
@@ -69,6 +82,8 @@ async function build(n: PlanNode, needed: readonly string[], ctx: ExecutionConte
       return count(n, ctx);
     case 'mask':
       return mask(n, needed, ctx, order);
+    case 'aggregate':
+      return aggregate(n, ctx);
     default:
       return assertNever(n, 'plan node');
   }
@@ -147,6 +162,19 @@ async function count(n: CountNode, ctx: ExecutionContext): Promise<Stream> {
     let total = 0;
     for await (const b of input) total += liveCount(b);
     yield rowsBatch([[total]], ['count']);
+  })();
+}
+
+/** Consumes its whole input, then yields one batch of groups (see aggregate.ts). */
+async function aggregate(n: AggregateNode, ctx: ExecutionContext): Promise<Stream> {
+  const input = await build(n.input, aggregateInputFields(n), ctx, undefined);
+  return (async function* () {
+    const groups = new HashAggregate(n);
+    for await (const b of input) {
+      throwIfAborted(ctx.signal);
+      groups.offer(b);
+    }
+    yield groups.result();
   })();
 }
 

@@ -27,6 +27,20 @@
  * A Mask drops the masks of fields nothing above it reads, and goes away
  * when none is left.
  *
+ * An Aggregate needs from its input only its group fields and the fields it
+ * aggregates, and drops the aggregates nothing above it reads (its group
+ * fields stay: they define the groups):
+ *
+ *   Project: region, count(*)
+ *     Aggregate: groupBy=[region] aggregates=[count(*), sum(amount)]
+ *       Scan: orders v2 (2.1.0) fields=[order_id, amount, region, status]
+ *
+ * becomes
+ *
+ *   Project: region, count(*)
+ *     Aggregate: groupBy=[region] aggregates=[count(*)]
+ *       Scan: orders v2 (2.1.0) fields=[region]
+ *
  * A Project left keeping every field of its input in the same order does
  * nothing, and is removed:
  *
@@ -39,7 +53,17 @@
  */
 import { assertNever } from '../errors.js';
 import { exprFields } from '../plan/expr.js';
-import { MaskNode, outputFieldsOf, ProjectNode, ScanNode, withInput, type PlanNode } from '../plan/plan.js';
+import {
+  AggregateNode,
+  aggregateInputFields,
+  aggregateName,
+  MaskNode,
+  outputFieldsOf,
+  ProjectNode,
+  ScanNode,
+  withInput,
+  type PlanNode,
+} from '../plan/plan.js';
 import { changed, unchanged, type Transformed } from '../plan/transform.js';
 import type { OptimizerRule } from './optimizer-rule.js';
 
@@ -67,6 +91,8 @@ function prune(node: PlanNode, needed: Needed): Transformed<PlanNode> {
       return pruneInput(node, new Set());
     case 'mask':
       return pruneMask(node, needed);
+    case 'aggregate':
+      return pruneAggregate(node, needed);
     default:
       return assertNever(node, 'plan node');
   }
@@ -84,6 +110,15 @@ function pruneMask(mask: MaskNode, needed: Needed): Transformed<PlanNode> {
   if (masks.length === 0) return changed(input.node);
   if (!input.changed && masks.length === mask.masks.length) return unchanged(mask);
   return changed(MaskNode.create(input.node, masks));
+}
+
+/** An aggregate keeps the aggregates still needed above it, and needs only what they and its groups read. */
+function pruneAggregate(aggregate: AggregateNode, needed: Needed): Transformed<PlanNode> {
+  const aggregates = needed === 'all' ? aggregate.aggregates : aggregate.aggregates.filter((a) => needed.has(aggregateName(a)));
+  const kept = aggregates.length === aggregate.aggregates.length ? aggregate : AggregateNode.create(aggregate.input, aggregate.groupBy, aggregates, aggregate.maxGroups);
+  const input = prune(kept.input, new Set(aggregateInputFields(kept)));
+  if (!input.changed && kept === aggregate) return unchanged(aggregate);
+  return changed(withInput(kept, input.node));
 }
 
 function pruneScan(scan: ScanNode, needed: Needed): Transformed<PlanNode> {

@@ -23,6 +23,12 @@ export interface InExpr {
   readonly field: string;
   readonly values: readonly Scalar[];
   readonly negated: boolean;
+  /**
+   * A list bound only at run time, as DataFusion's placeholders: set (with
+   * `values` empty) when a relationship batch is planned before its parent
+   * keys are known, so `explain` can show it. Never executed.
+   */
+  readonly placeholder?: string;
 }
 export interface TextExpr {
   readonly kind: 'text';
@@ -58,6 +64,9 @@ export const Expr = {
     Object.freeze({ kind: 'in', field, values: Object.freeze([...values]), negated }),
   text: (field: string, op: TextOp, pattern: string, negated = false): TextExpr =>
     Object.freeze({ kind: 'text', field, op, pattern, negated }),
+  /** `field IN (<placeholder>)`: a list known only at run time (see InExpr.placeholder). */
+  inPlaceholder: (field: string, placeholder: string): InExpr =>
+    Object.freeze({ kind: 'in', field, values: Object.freeze([]), negated: false, placeholder }),
   isNull: (field: string, negated = false): IsNullExpr => Object.freeze({ kind: 'isNull', field, negated }),
   const: (value: boolean): ConstExpr => Object.freeze({ kind: 'const', value }),
 
@@ -108,7 +117,7 @@ export function negate(e: Expr): Expr {
     case 'compare':
       return Expr.compare(e.field, NEGATED_COMPARE[e.op], e.value);
     case 'in':
-      return Expr.in(e.field, e.values, !e.negated);
+      return e.placeholder === undefined ? Expr.in(e.field, e.values, !e.negated) : Object.freeze({ ...e, negated: !e.negated });
     case 'text':
       return Expr.text(e.field, e.op, e.pattern, !e.negated);
     case 'isNull':

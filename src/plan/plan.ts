@@ -100,7 +100,49 @@ export interface CountNode {
   readonly input: PlanNode;
 }
 
-export type PlanNode = ScanNode | FilterNode | ProjectNode | SortNode | LimitNode | CountNode | MaskNode;
+/**
+ * Aggregate functions (SPEC §2), with SQL's semantics: nulls are ignored, and
+ * a function that sees no non-null value gives null (`count` gives 0).
+ *
+ * | function  | input            | output representation (src/plan/scalar.ts)       |
+ * |-----------|------------------|--------------------------------------------------|
+ * | count(*)  | —                | number: rows in the group                        |
+ * | sum       | int32, int64     | bigint, exact (as SQL's sum(integer) → bigint)   |
+ * | sum       | float64          | number                                           |
+ * | avg       | int32, int64, float64 | number                                      |
+ * | min, max  | any but boolean  | the input's own representation                   |
+ *
+ * `type` is the input field's contract type (a mask keeps it): int32 and
+ * float64 share one representation, but not one sum.
+ */
+export type AggregateFunction = 'count' | 'sum' | 'avg' | 'min' | 'max';
+
+export type Aggregate =
+  | { readonly fn: 'count' }
+  | { readonly fn: 'sum' | 'avg' | 'min' | 'max'; readonly field: string; readonly type: FieldType };
+
+/** The output field an aggregate's values appear under: `count(*)`, `sum(total_amount)`. */
+export const aggregateName = (a: Aggregate): string => (a.fn === 'count' ? 'count(*)' : `${a.fn}(${a.field})`);
+
+/**
+ * Groups its input rows by the `groupBy` fields (nulls form one group) and
+ * computes `aggregates` per group. Output rows: the group fields, then one
+ * field per aggregate named by `aggregateName`, in no particular order (a
+ * Sort above makes it deterministic). Without `groupBy` there is exactly one
+ * group, also over no rows.
+ *
+ * `maxGroups`: the execution fails (RESOURCE_LIMIT) as soon as more groups
+ * form; it never truncates.
+ */
+export interface AggregateNode {
+  readonly kind: 'aggregate';
+  readonly input: PlanNode;
+  readonly groupBy: readonly string[];
+  readonly aggregates: readonly Aggregate[];
+  readonly maxGroups?: number;
+}
+
+export type PlanNode = ScanNode | FilterNode | ProjectNode | SortNode | LimitNode | CountNode | MaskNode | AggregateNode;
 
 const freeze = <T extends object>(o: T): T => Object.freeze(o);
 
@@ -137,6 +179,23 @@ export const CountNode = {
   is: (n: PlanNode): n is CountNode => n.kind === 'count',
 };
 
+export const AggregateNode = {
+  create: (input: PlanNode, groupBy: readonly string[], aggregates: readonly Aggregate[], maxGroups?: number): AggregateNode =>
+    freeze({
+      kind: 'aggregate',
+      input,
+      groupBy: freeze([...groupBy]),
+      aggregates: freeze(aggregates.map((a) => freeze({ ...a }))),
+      ...(maxGroups !== undefined && { maxGroups }),
+    }),
+  is: (n: PlanNode): n is AggregateNode => n.kind === 'aggregate',
+};
+
+/** The fields an aggregate reads from its input: group fields, then aggregated fields. */
+export function aggregateInputFields(n: AggregateNode): string[] {
+  return [...new Set([...n.groupBy, ...n.aggregates.flatMap((a) => (a.fn === 'count' ? [] : [a.field]))])];
+}
+
 /** The node's inputs, in order. */
 export function inputsOf(n: PlanNode): readonly PlanNode[] {
   return n.kind === 'scan' ? [] : [n.input];
@@ -158,6 +217,8 @@ export function outputFieldsOf(n: PlanNode): readonly string[] {
       return n.fields;
     case 'count':
       return ['count'];
+    case 'aggregate':
+      return [...n.groupBy, ...n.aggregates.map(aggregateName)];
     case 'filter':
     case 'sort':
     case 'limit':
@@ -198,6 +259,9 @@ export function fieldsReferenced(plan: PlanNode): Set<string> {
         break;
       case 'mask':
         for (const m of n.masks) out.add(m.field);
+        break;
+      case 'aggregate':
+        for (const f of aggregateInputFields(n)) out.add(f);
         break;
       case 'limit':
       case 'count':

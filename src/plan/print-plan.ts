@@ -1,7 +1,7 @@
 import type { FieldType } from '../contract/contract.js';
 import { assertNever } from '../errors.js';
 import type { Expr } from './expr.js';
-import type { PlanNode, ScanNode, SortKey } from './plan.js';
+import { aggregateName, type AggregateNode, type PlanNode, type ScanNode, type SortKey } from './plan.js';
 import { formatScalar, type Scalar } from './scalar.js';
 
 /**
@@ -47,6 +47,8 @@ function printNode(n: PlanNode, types: Map<string, FieldType>): string {
       return `Limit: skip=${n.skip}, fetch=${n.fetch ?? 'None'}`;
     case 'count':
       return 'Count';
+    case 'aggregate':
+      return printAggregate(n);
     case 'mask':
       return `Mask: ${n.masks.map((m) => `${m.field}=${m.kind === 'round' ? `round(${m.round})` : m.kind}`).join(', ')}`;
     default:
@@ -62,6 +64,12 @@ function printScan(n: ScanNode, types: Map<string, FieldType>): string {
   return parts.join(' ');
 }
 
+function printAggregate(n: AggregateNode): string {
+  const parts = [`groupBy=[${n.groupBy.join(', ')}]`, `aggregates=[${n.aggregates.map(aggregateName).join(', ')}]`];
+  if (n.maxGroups !== undefined) parts.push(`maxGroups=${n.maxGroups}`);
+  return `Aggregate: ${parts.join(' ')}`;
+}
+
 const printSortKey = (k: SortKey) => `${k.field} ${k.direction.toUpperCase()}${k.nullsLast ? '' : ' NULLS FIRST'}`;
 
 const OP: Record<string, string> = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' };
@@ -72,7 +80,7 @@ export function printExpr(e: Expr, types: ReadonlyMap<string, FieldType> = new M
     case 'compare':
       return `${e.field} ${OP[e.op]} ${lit(e.field, e.value)}`;
     case 'in':
-      return `${e.field}${e.negated ? ' NOT' : ''} IN (${e.values.map((v) => lit(e.field, v)).join(', ')})`;
+      return `${e.field}${e.negated ? ' NOT' : ''} IN (${e.placeholder ?? e.values.map((v) => lit(e.field, v)).join(', ')})`;
     case 'text':
       return `${e.field}${e.negated ? ' NOT' : ''} ${e.op.toUpperCase()} ${JSON.stringify(e.pattern)}`;
     case 'isNull':

@@ -1,7 +1,7 @@
 import { assertNever } from '../../src/errors.js';
 import type { Expr } from '../../src/plan/expr.js';
-import type { PlanNode, SortKey } from '../../src/plan/plan.js';
-import { compareScalars, type Row } from '../../src/plan/scalar.js';
+import { aggregateName, type Aggregate, type PlanNode, type SortKey } from '../../src/plan/plan.js';
+import { compareScalars, type Nullable, type Row, type Scalar } from '../../src/plan/scalar.js';
 import { maskFunction } from '../../src/policy/mask-value.js';
 
 /**
@@ -86,6 +86,20 @@ export function runPlan(plan: PlanNode, source: readonly Row[]): Row[] {
       return runPlan(plan.input, source).slice(plan.skip, plan.fetch === undefined ? undefined : plan.skip + plan.fetch);
     case 'count':
       return [{ count: runPlan(plan.input, source).length }];
+    case 'aggregate': {
+      const groups = new Map<string, Row[]>();
+      if (plan.groupBy.length === 0) groups.set('', []);
+      for (const r of runPlan(plan.input, source)) {
+        const key = JSON.stringify(plan.groupBy.map((f) => r[f] ?? null), (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+        groups.set(key, [...(groups.get(key) ?? []), r]);
+      }
+      return [...groups.values()].map((rows) => {
+        const out: Row = {};
+        for (const f of plan.groupBy) out[f] = rows[0]![f] ?? null;
+        for (const a of plan.aggregates) out[aggregateName(a)] = aggregate(a, rows);
+        return out;
+      });
+    }
     case 'mask': {
       const masks = plan.masks.map((m) => [m.field, maskFunction(m, TEST_HASH_KEY)] as const);
       return runPlan(plan.input, source).map((r) => {
@@ -96,6 +110,30 @@ export function runPlan(plan: PlanNode, source: readonly Row[]): Row[] {
     }
     default:
       return assertNever(plan, 'plan node');
+  }
+}
+
+/** SQL aggregates over rows: nulls ignored, none left → null. */
+function aggregate(a: Aggregate, rows: readonly Row[]): Nullable {
+  if (a.fn === 'count') return rows.length;
+  const values = rows.map((r) => r[a.field] ?? null).filter((v): v is Scalar => v !== null);
+  if (values.length === 0) return null;
+  switch (a.fn) {
+    case 'sum':
+    case 'avg': {
+      if (a.type === 'float64') {
+        const sum = (values as number[]).reduce((x, y) => x + y, 0);
+        return a.fn === 'sum' ? sum : sum / values.length;
+      }
+      const sum = values.reduce<bigint>((x, y) => x + BigInt(y as number | bigint), 0n);
+      return a.fn === 'sum' ? sum : Number(sum) / values.length;
+    }
+    case 'min':
+      return values.reduce((x, y) => (compareScalars(y, x) < 0 ? y : x));
+    case 'max':
+      return values.reduce((x, y) => (compareScalars(y, x) > 0 ? y : x));
+    default:
+      return assertNever(a, 'aggregate');
   }
 }
 
