@@ -46,6 +46,8 @@ const apiKeySchema = z.strictObject({
   purposes: z.array(nonEmpty).min(1).optional(),
   /** The key may only run persisted operations (SPEC §7). */
   persistedOnly: z.boolean().default(false),
+  /** The key may register operations through Apollo APQ (a query sent with its sha256Hash); not with persistedOnly. */
+  allowPersistRegistration: z.boolean().default(false),
 });
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
@@ -199,6 +201,12 @@ function checkAuth(auth: AuthConfig, configDir: string, where: (path: readonly (
       throw new ConfigError(where(['apiKeys', i, 'sha256']), `auth.apiKeys.${i}.sha256: the same hash as key "${other}"; every key needs its own secret`);
     }
     hashes.set(key.sha256, key.id);
+    if (key.persistedOnly && key.allowPersistRegistration) {
+      throw new ConfigError(
+        where(['apiKeys', i, 'allowPersistRegistration']),
+        `auth.apiKeys.${i}.allowPersistRegistration: key "${key.id}" is persistedOnly, so it runs manifest operations only and cannot register others`,
+      );
+    }
   });
   if (auth.jwt) jwtKeyOf(auth.jwt, configDir, (k) => where(['jwt', k]));
 }

@@ -1,6 +1,6 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Contract } from '../contract/contract.js';
+import { rootFieldName, typeName, type Contract } from '../contract/contract.js';
 import { fieldsReferenced, maskedFieldsOf, type PlanNode } from '../plan/plan.js';
 import { accessTo, type Session } from '../session/session.js';
 
@@ -24,6 +24,12 @@ export interface ProductAudit {
   policies: { id: string; version: number }[];
   rowFilter: boolean;
   rows: number;
+  /**
+   * Deprecated things the request used, as schema coordinates: the root
+   * field of a deprecated version (`Query.ordersV1`) and deprecated fields
+   * (`OrdersV2.is_gift`). `sluice usage` counts them per operation and key.
+   */
+  deprecated: string[];
 }
 
 export interface AuditRecord {
@@ -81,6 +87,8 @@ export class AuditTrail {
     for (const f of fieldsReferenced(userPlan)) {
       if (!entry.fieldsRequested.includes(f)) entry.fieldsRequested.push(f);
       if (!entry.fieldsGranted.includes(f) && !entry.fieldsDenied.includes(f)) entry.fieldsDenied.push(f);
+      const coordinate = `${typeName(contract.product, contract.major)}.${f}`;
+      if (contract.fields.find((x) => x.name === f)?.deprecated !== undefined && !entry.deprecated.includes(coordinate)) entry.deprecated.push(coordinate);
     }
     if (optimized) for (const f of maskedFieldsOf(optimized)) if (!entry.fieldsMasked.includes(f)) entry.fieldsMasked.push(f);
   }
@@ -104,6 +112,7 @@ export class AuditTrail {
       policies: access ? access.policies.map((p) => ({ ...p })) : [],
       rowFilter: access?.rowFilter !== undefined,
       rows: 0,
+      deprecated: contract.status === 'deprecated' ? [`Query.${rootFieldName(contract.product, contract.major)}`] : [],
     };
     this.products.set(key, entry);
     return entry;

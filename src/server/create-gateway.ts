@@ -22,6 +22,10 @@ import { useBodyLimit } from './use-body-limit.js';
 import { useLineage } from './use-lineage.js';
 import { useMediaTypeError } from './use-media-type-error.js';
 import { useNoSuggestions } from './use-no-suggestions.js';
+import { countingAuditSink, type DeprecationUsage } from '../response/deprecation-usage.js';
+import { EMPTY_MANIFEST, loadPersistedManifest, type PersistedManifest } from './persisted-manifest.js';
+import { usePersistedOperations } from './use-persisted-operations.js';
+import { useRetiredVersions } from './use-retired-versions.js';
 
 export interface RequestContext extends GatewayContext {
   readonly lineage: LineageRecorder;
@@ -38,6 +42,10 @@ export interface GatewayOptions {
   readonly log?: ErrorLogger;
   /** Today's date (YYYY-MM-DD) for sunset decisions; tests pin it. */
   readonly today?: string;
+  /** Counts uses of deprecated versions and fields per operation and API key; default: not counted. */
+  readonly usage?: DeprecationUsage;
+  /** The persisted operations; default: the config's `persisted` manifest, if any. */
+  readonly manifest?: PersistedManifest;
 }
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext>;
@@ -52,16 +60,23 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
  *  4. authentication — before parsing and validation, so a caller without
  *                    credentials learns nothing about the schema, and before
  *                    any plugin that needs to know the caller;
- *  5. introspection off (when configured) — before validation sees the query;
- *  6. no suggestions — strips "Did you mean" from validation messages;
- *  7. lineage      — wraps execution, so it sees every plan the request ran.
+ *  5. persisted operations — after authentication, because the caller decides
+ *                    which stores it may read and whether it may send a query;
+ *                    before parsing, which needs the document it looks up;
+ *  6. introspection off (when configured) — before validation sees the query;
+ *  7. retired versions — before validation, to answer a retired root field
+ *                    with its replacement instead of "Cannot query field";
+ *  8. no suggestions — strips "Did you mean" from validation messages;
+ *  9. lineage      — wraps execution, so it sees every plan the request ran.
  */
 export function createGateway(o: GatewayOptions): Gateway {
   const { config, catalog, engine } = o;
   const log: ErrorLogger = o.log ?? ((message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })));
   const schema = buildSchema(catalog, { cursorSecret: config.cursorSecret, ...(o.today !== undefined && { today: o.today }) });
   const served = catalog.served(o.today);
-  const audit = useAudit({ sink: o.audit ?? discardAuditSink });
+  const sink = o.audit ?? discardAuditSink;
+  const manifest = o.manifest ?? (config.persistedFile ? loadPersistedManifest(config.persistedFile) : EMPTY_MANIFEST);
+  const audit = useAudit({ sink: o.usage ? countingAuditSink(sink, o.usage) : sink });
   const authenticated = authenticationOf(
     createAuthenticator(config.auth, { configDir: dirname(resolve(config.file)), configFile: config.file }),
   );
@@ -69,6 +84,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   return createYoga<Record<string, unknown>, RequestContext>({
     schema,
     graphqlEndpoint: '/graphql',
+    extraParamNames: ['documentId'],
     landingPage: false,
     graphiql: config.server.graphiql ? { title: 'Sluice', defaultQuery: DEFAULT_QUERY } : false,
     renderGraphiQL,
@@ -118,7 +134,9 @@ export function createGateway(o: GatewayOptions): Gateway {
       useMediaTypeError(),
       audit,
       useAuthentication({ authenticated }),
+      usePersistedOperations({ manifest, authenticated, registrants: new Set(config.auth.apiKeys.filter((k) => k.allowPersistRegistration).map((k) => k.id)) }),
       ...(config.server.introspection ? [] : [useDisableIntrospection()]),
+      useRetiredVersions({ catalog, ...(o.today !== undefined && { today: o.today }) }),
       useNoSuggestions(),
       useLineage({ recorderOf: (ctx) => (ctx as Partial<RequestContext>).lineage }),
     ],
