@@ -70,6 +70,7 @@ export async function explainQuery(o: ExplainOptions): Promise<string> {
   const captured: { path: string; plan: PlanNode }[] = [];
   const context: GatewayContext = {
     session,
+    explain: true,
     run: async (plan, _contract, path) => {
       captured.push({ path: path.join('.'), plan });
       return [];
@@ -87,8 +88,17 @@ export async function explainQuery(o: ExplainOptions): Promise<string> {
     ...session.denied.map((d) => `-- denied: ${d.product} v${d.major}: ${d.reason}`),
   ];
   for (const { path, plan } of captured) {
-    const what = plan.kind === 'count' ? 'totalCount' : 'page';
-    const analyzed = analyze(plan, session);
+    const what = describe(plan, path);
+    let analyzed: PlanNode;
+    try {
+      analyzed = analyze(plan, session);
+    } catch (e) {
+      // A relationship into a product this session cannot use is refused
+      // for that field only; show it, and go on with the others.
+      if (!(e instanceof SluiceError) || !path.includes('.')) throw e;
+      sections.push(`== ${path} (${what})`, '-- logical plan', printPlan(plan), `-- refused by the analyzer: ${e.code}: ${e.message}`);
+      continue;
+    }
     const { plan: optimized, applied } = optimize(analyzed);
     sections.push(
       `== ${path} (${what})`,
@@ -101,4 +111,12 @@ export async function explainQuery(o: ExplainOptions): Promise<string> {
     );
   }
   return sections.join('\n');
+}
+
+/** What a captured plan is for: a page, a totalCount, an aggregate, or a relationship batch. */
+function describe(plan: PlanNode, path: string): string {
+  if (path.includes('.')) return 'relationship batch: one plan for every parent at this level; the key list is bound when the parents are known';
+  let n: PlanNode | undefined = plan;
+  for (; n; n = n.kind === 'scan' ? undefined : n.input) if (n.kind === 'aggregate') return 'aggregate';
+  return plan.kind === 'count' ? 'totalCount' : 'page';
 }

@@ -37,6 +37,19 @@ export interface Relationship {
   readonly on: Readonly<Record<string, string>>;
 }
 
+export interface ContractLimits {
+  readonly defaultPageSize: number;
+  readonly maxPageSize: number;
+  /** Most groups one aggregate request may form (more is a RESOURCE_LIMIT error, never a truncated answer). */
+  readonly maxGroups: number;
+  /**
+   * Most rows of this product one relationship batch may hold in memory: a
+   * kind-many batch reads every related row of a page of parents before
+   * paging each parent's rows (more is a RESOURCE_LIMIT error).
+   */
+  readonly maxRelatedRows: number;
+}
+
 export interface ContractSource {
   readonly format: 'parquet';
   /** As written in the contract. */
@@ -55,7 +68,7 @@ export interface Contract {
   readonly description?: string;
   readonly source: ContractSource;
   readonly primaryKey: readonly string[];
-  readonly limits: { readonly defaultPageSize: number; readonly maxPageSize: number };
+  readonly limits: ContractLimits;
   readonly fields: readonly ContractField[];
   readonly relationships: readonly Relationship[];
   /** `sha256:<hex>` of the file's bytes, reported in lineage. */

@@ -14,6 +14,7 @@ import {
   type Contract,
   type ContractField,
 } from './contract.js';
+import { checkRelationships } from './check-relationships.js';
 import { displayPath, parseYaml, readYaml, type ParsedYaml } from './yaml-file.js';
 
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
@@ -56,8 +57,10 @@ const contractSchema = z.strictObject({
     .strictObject({
       defaultPageSize: z.number().int().positive(),
       maxPageSize: z.number().int().positive(),
+      maxGroups: z.number().int().positive().default(1000),
+      maxRelatedRows: z.number().int().positive().default(100_000),
     })
-    .default({ defaultPageSize: 50, maxPageSize: 500 }),
+    .default({ defaultPageSize: 50, maxPageSize: 500, maxGroups: 1000, maxRelatedRows: 100_000 }),
   fields: z.array(fieldSchema).min(1, 'needs at least one field'),
   relationships: z
     .array(
@@ -179,6 +182,7 @@ export function loadContracts(dir: string): Contract[] {
   }
   const errors: ConfigError[] = [];
   const contracts: Contract[] = [];
+  const files = new Map<Contract, string>();
   for (const product of readdirSync(dir).sort()) {
     const folder = join(dir, product);
     if (!statSync(folder).isDirectory()) continue;
@@ -197,12 +201,19 @@ export function loadContracts(dir: string): Contract[] {
         const dup = contracts.find((o) => versionKey(o.product, o.major) === versionKey(c.product, c.major));
         if (dup) throw new ConfigError(c.file, `duplicate product version ${c.product} v${c.major} (also ${dup.file})`);
         contracts.push(c);
+        files.set(c, file);
       } catch (e) {
         if (e instanceof ConfigError) errors.push(e);
         else throw e;
       }
     }
   }
+  if (errors.length === 0) errors.push(...checkRelationships(contracts, (c, path) => lineIn(files.get(c)!, path)));
   if (errors.length > 0) throw new ConfigErrors(errors);
   return contracts;
+}
+
+/** The line of a key path in a contract file already loaded once (read again only to report a problem). */
+function lineIn(file: string, path: readonly (string | number)[]): number | undefined {
+  return readYaml(file, contractSchema).lineOf(path);
 }

@@ -1,19 +1,26 @@
 import SchemaBuilder from '@pothos/core';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import type { Catalog } from '../contract/catalog.js';
 import {
+  isNumeric,
+  isOrdered,
   OPERATOR_GROUPS,
   operatorGroupsFor,
   rootFieldName,
   typeName,
+  versionKey,
   type Contract,
   type ContractField,
   type OperatorGroup,
+  type Relationship,
 } from '../contract/contract.js';
 import type { Row } from '../plan/scalar.js';
+import type { AggregateArgs } from './compile-aggregate.js';
 import type { ConnectionArgs } from './compile-connection.js';
 import type { GatewayContext, SchemaOptions } from './context.js';
+import { resolveAggregate, type AggregateGroup } from './resolve-aggregate.js';
 import { resolveConnection, type ConnectionResult } from './resolve-connection.js';
+import { resolveMany, resolveOne, type ManyArgs } from './resolve-relationship.js';
 import { BigIntScalar, DateScalar, DateTimeScalar, GRAPHQL_SCALAR } from './scalars.js';
 
 /**
@@ -23,9 +30,13 @@ import { BigIntScalar, DateScalar, DateTimeScalar, GRAPHQL_SCALAR } from './scal
  *   ordersV2(where: OrdersV2Where, orderBy: [OrdersV2OrderBy!], first: Int,
  *            after: String, offset: Int): OrdersV2Connection!
  *
+ *   ordersV2Aggregate(where: OrdersV2Where, groupBy: [OrdersV2GroupField!]): [OrdersV2Group!]!
+ *
  * `where` inputs hold only the operators each field's contract allows; filter
  * input types are shared between fields with the same scalar and operator
- * groups (`StringFilter`, `BigIntEqInFilter`, …).
+ * groups (`StringFilter`, `BigIntEqInFilter`, …). Relationships add a field
+ * to the source's object type: `kind: one` a nullable object, `kind: many` a
+ * connection of the target with its own where, orderBy, first and after.
  */
 type Types = {
   Context: GatewayContext;
@@ -65,6 +76,14 @@ const OPERATORS: Record<OperatorGroup, readonly { name: string; list?: boolean; 
 };
 
 const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+
+/** The types generated for one product version, for relationships pointing at it. */
+interface ProductTypes {
+  readonly objectRef: AnyRef;
+  readonly whereRef: AnyRef;
+  readonly orderByRef: AnyRef;
+  readonly connectionRef: AnyRef;
+}
 
 export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSchema {
   const builder = new SchemaBuilder<Types>({});
@@ -119,27 +138,19 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
   };
 
   const served = catalog.served(options.today);
+  // Types by product version, filled as the loop goes; object fields are
+  // built lazily (at toSchema), so a relationship may point at any version.
+  const types = new Map<string, ProductTypes>();
+  const targetOf = (r: Relationship) => {
+    const target = catalog.get(r.product, r.major);
+    return target && types.has(versionKey(target.product, target.major)) ? target : undefined;
+  };
+
   for (const contract of served) {
     const name = typeName(contract.product, contract.major);
-    const objectRef = builder.objectRef<Row>(name).implement({
-      description: describeContract(contract),
-      fields: (t) =>
-        Object.fromEntries(
-          contract.fields.map((f) => [
-            f.name,
-            t.field({
-              type: GRAPHQL_SCALAR[f.type] as any,
-              nullable: f.nullable,
-              ...(f.description !== undefined && { description: f.description }),
-              ...(f.deprecated !== undefined && { deprecationReason: f.deprecated }),
-              resolve: (row: Row) => row[f.name] as any,
-            }),
-          ]),
-        ),
-    });
-
-    const filterable = contract.fields.filter((f) => f.filter.length > 0);
+    const objectRef = builder.objectRef<Row>(name);
     const whereRef: AnyRef = builder.inputRef<Record<string, unknown>>(`${name}Where`);
+    const filterable = contract.fields.filter((f) => f.filter.length > 0);
     whereRef.implement({
       description: `Conditions on ${name} rows. Fields and operators in one object are ANDed; nulls match no operator but isNull.`,
       fields: (t: AnyRef) => ({
@@ -168,6 +179,26 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
         }),
       }),
     });
+    types.set(versionKey(contract.product, contract.major), { objectRef, whereRef, orderByRef, connectionRef });
+
+    objectRef.implement({
+      description: describeContract(contract),
+      fields: (t) => ({
+        ...Object.fromEntries(
+          contract.fields.map((f) => [
+            f.name,
+            t.field({
+              type: GRAPHQL_SCALAR[f.type] as any,
+              nullable: f.nullable,
+              ...(f.description !== undefined && { description: f.description }),
+              ...(f.deprecated !== undefined && { deprecationReason: f.deprecated }),
+              resolve: (row: Row) => row[f.name] as any,
+            }),
+          ]),
+        ),
+        ...relationshipFields(t, contract),
+      }),
+    });
 
     builder.queryField(rootFieldName(contract.product, contract.major), (t) =>
       t.field({
@@ -182,7 +213,118 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
           after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
           offset: t.arg.int({ required: false, description: 'Rows to skip (not with after).' }),
         },
-        resolve: (_root, args, ctx, info) => resolveConnection(contract, args as ConnectionArgs, ctx, info, options),
+        resolve: (_root, args, ctx, info) => resolveConnection(contract, args as ConnectionArgs, ctx, info, options, targetOf),
+      }),
+    );
+
+    addAggregate(contract, whereRef);
+  }
+
+  /** The fields a contract's relationships add to its object type (targets not served are left out). */
+  function relationshipFields(t: AnyRef, contract: Contract): Record<string, AnyRef> {
+    const out: Record<string, AnyRef> = {};
+    for (const r of contract.relationships) {
+      const target = targetOf(r);
+      if (!target) continue;
+      const to = types.get(versionKey(target.product, target.major))!;
+      const on = Object.entries(r.on).map(([from, field]) => (from === field ? from : `${from} = ${field}`)).join(', ');
+      const deprecated = target.status === 'deprecated' ? { deprecationReason: deprecation(catalog, target, options.today) } : {};
+      if (r.kind === 'one') {
+        out[r.name] = t.field({
+          type: to.objectRef,
+          nullable: true,
+          description: `The ${typeName(target.product, target.major)} row with the same ${on}; null when there is none, or none this session may see.`,
+          ...deprecated,
+          resolve: (row: Row, _args: unknown, ctx: GatewayContext, info: GraphQLResolveInfo) => resolveOne(contract, r, target, row, ctx, info),
+        });
+      } else {
+        out[r.name] = t.field({
+          type: to.connectionRef,
+          nullable: true,
+          description: `The ${typeName(target.product, target.major)} rows with the same ${on}, as this session may see them; null (with an error) only when the relationship cannot be served to this session.`,
+          ...deprecated,
+          args: {
+            where: t.arg({ type: to.whereRef, required: false }),
+            orderBy: t.arg({ type: [to.orderByRef], required: false }),
+            first: t.arg.int({ required: false, description: `Page size per parent; default ${target.limits.defaultPageSize}, at most ${target.limits.maxPageSize}.` }),
+            after: t.arg.string({ required: false, description: 'The endCursor of a previous page of this parent.' }),
+          },
+          resolve: (row: Row, args: ManyArgs, ctx: GatewayContext, info: GraphQLResolveInfo) => resolveMany(contract, r, target, row, args, ctx, info, options),
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * `<product>V<major>Aggregate(where:, groupBy:)` and its types (SPEC §2):
+   * `<Type>GroupField` (field names verbatim), `<Type>Group` with `key`,
+   * `count` and the `sum`/`avg` (numeric fields) and `min`/`max` (ordered
+   * fields) objects. Sums of integers are BigInt, averages Float, min and
+   * max keep the field's type; every aggregate ignores nulls and is null
+   * over no non-null value.
+   */
+  function addAggregate(contract: Contract, whereRef: AnyRef): void {
+    const name = typeName(contract.product, contract.major);
+    const groupField = builder.enumType(`${name}GroupField`, {
+      description: `A field of ${name} to group by.`,
+      values: Object.fromEntries(
+        contract.fields.map((f) => [
+          f.name,
+          { value: f.name, ...(f.description !== undefined && { description: f.description }), ...(f.deprecated !== undefined && { deprecationReason: f.deprecated }) },
+        ]),
+      ) as any,
+    });
+    const keyRef = builder.objectRef<Row>(`${name}GroupKey`).implement({
+      description: `The values a group of ${name} rows shares; a field not in groupBy is null.`,
+      fields: (t) =>
+        Object.fromEntries(
+          contract.fields.map((f) => [
+            f.name,
+            t.field({ type: GRAPHQL_SCALAR[f.type] as any, nullable: true, ...(f.deprecated !== undefined && { deprecationReason: f.deprecated }), resolve: (row: Row) => row[f.name] as any }),
+          ]),
+        ),
+    });
+    const numeric = contract.fields.filter((f) => isNumeric(f.type));
+    const ordered = contract.fields.filter((f) => isOrdered(f.type));
+    const aggregateObject = (suffix: string, fields: readonly ContractField[], type: (f: ContractField) => string, description: string) =>
+      fields.length === 0
+        ? undefined
+        : builder.objectRef<Row>(`${name}${suffix}`).implement({
+            description,
+            fields: (t) =>
+              Object.fromEntries(
+                fields.map((f) => [f.name, t.field({ type: type(f) as any, nullable: true, resolve: (row: Row) => row[f.name] as any })]),
+              ),
+          });
+    const sumRef = aggregateObject('Sum', numeric, (f) => (f.type === 'float64' ? 'Float' : 'BigInt'), `Sums per field over a group's non-null values (integers: exact, as BigInt); null when there is none.`);
+    const avgRef = aggregateObject('Avg', numeric, () => 'Float', `Averages per field over a group's non-null values; null when there is none.`);
+    const minRef = aggregateObject('Min', ordered, (f) => GRAPHQL_SCALAR[f.type], `Smallest non-null value per field in a group (strings by code point); null when there is none.`);
+    const maxRef = aggregateObject('Max', ordered, (f) => GRAPHQL_SCALAR[f.type], `Largest non-null value per field in a group (strings by code point); null when there is none.`);
+
+    const groupRef = builder.objectRef<AggregateGroup>(`${name}Group`).implement({
+      description: `One group of ${name} rows, as this session may see them (row filters applied, masked fields by their masked values).`,
+      fields: (t) => ({
+        key: t.field({ type: keyRef, nullable: true, description: 'The grouped fields; null without groupBy (one group of every row).', resolve: (g) => g.key }),
+        count: t.int({ nullable: false, description: 'Rows in the group.', resolve: (g) => g.count }),
+        ...(sumRef && { sum: t.field({ type: sumRef, nullable: false, description: 'Sums of the numeric fields.', resolve: (g) => g.sum }) }),
+        ...(avgRef && { avg: t.field({ type: avgRef, nullable: false, description: 'Averages of the numeric fields.', resolve: (g) => g.avg }) }),
+        ...(minRef && { min: t.field({ type: minRef, nullable: false, description: 'Minima of the ordered fields.', resolve: (g) => g.min }) }),
+        ...(maxRef && { max: t.field({ type: maxRef, nullable: false, description: 'Maxima of the ordered fields.', resolve: (g) => g.max }) }),
+      }),
+    });
+
+    builder.queryField(`${rootFieldName(contract.product, contract.major)}Aggregate`, (t) =>
+      t.field({
+        type: [groupRef],
+        nullable: { list: false, items: false },
+        description: `Counts, sums, averages, minima and maxima of ${name} rows matching where, per group of the groupBy fields, groups ordered by their key (nulls last). Needs a policy allowing aggregation; at most ${contract.limits.maxGroups} groups (more is a RESOURCE_LIMIT error).`,
+        ...(contract.status === 'deprecated' && { deprecationReason: deprecation(catalog, contract, options.today) }),
+        args: {
+          where: t.arg({ type: whereRef, required: false }),
+          groupBy: t.arg({ type: [groupField], required: { list: false, items: true }, description: 'Fields to group by; without it, one group of every row.' }),
+        },
+        resolve: (_root, args, ctx, info) => resolveAggregate(contract, args as AggregateArgs, ctx, info),
       }),
     );
   }

@@ -13,6 +13,12 @@ export interface GatewayContext {
   run(plan: PlanNode, contract: Contract, path: readonly (string | number)[]): Promise<Row[]>;
   /** How many rows the field at `path` hands to the caller (for the audit trail). */
   delivered?(contract: Contract, path: readonly (string | number)[], rows: number): void;
+  /**
+   * Set by `sluice explain`, whose `run` captures plans and returns no rows:
+   * resolvers then also hand `run` the plans that would only run once rows
+   * exist (relationship batches, with their parent keys as a placeholder).
+   */
+  readonly explain?: boolean;
 }
 
 /** Options fixed when the schema is built (the same for every request). */

@@ -1,9 +1,11 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { fieldOf, type Contract } from '../contract/contract.js';
+import type { Contract, Relationship } from '../contract/contract.js';
 import type { Row } from '../plan/scalar.js';
 import { compileConnection, type ConnectionArgs } from './compile-connection.js';
 import type { GatewayContext, SchemaOptions } from './context.js';
 import { encodeCursor } from './cursor.js';
+import { fieldsToRead } from './compile-relationship.js';
+import { explainRelationships } from './resolve-relationship.js';
 import { selectionOf } from './selection.js';
 import { accessTo } from '../session/session.js';
 
@@ -25,10 +27,13 @@ export async function resolveConnection(
   ctx: GatewayContext,
   info: GraphQLResolveInfo,
   options: SchemaOptions,
+  /** The served target of a relationship (for explain). */
+  targetOf: (r: Relationship) => Contract | undefined = () => undefined,
 ): Promise<ConnectionResult> {
   const selection = selectionOf(info);
   const nodeSelection = selection.fields.get('nodes');
-  const nodeFields = nodeSelection ? [...nodeSelection.fields.keys()].filter((f) => fieldOf(contract, f) !== undefined) : [];
+  // Selected fields, and the keys of selected relationships (read even when not selected).
+  const nodeFields = fieldsToRead(contract, nodeSelection, ctx.session);
   const pageInfo = selection.fields.has('pageInfo');
   // A policy may lower the contract's page limits for this session (SPEC §4).
   const sessionMax = accessTo(ctx.session, contract.product, contract.major)?.maxPageSize;
@@ -70,6 +75,7 @@ export async function resolveConnection(
     };
   }
   if (countRows) result.totalCount = Number(countRows[0]?.['count'] ?? 0);
+  if (ctx.explain) await explainRelationships(contract, nodeSelection, [...path.map(String), 'nodes'], ctx, info, targetOf);
   return result;
 }
 
