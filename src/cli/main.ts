@@ -12,6 +12,13 @@ import { discardAuditSink, fileAuditSink } from '../response/audit.js';
 import { loadDeployment } from '../server/load-catalog.js';
 import { createGateway } from '../server/create-gateway.js';
 import { explainQuery } from './explain.js';
+import { diffContractFiles, formatDiffMarkdown } from './contract-diff.js';
+import { checkPersistedOperations, formatPersistedCheckMarkdown, proposedCatalog } from './persisted-check.js';
+import { usageFromAuditLog } from './usage-report.js';
+import { Catalog } from '../contract/catalog.js';
+import { loadContracts } from '../contract/load-contracts.js';
+import { formatUsageMarkdown } from '../response/deprecation-usage.js';
+import { EMPTY_MANIFEST, loadPersistedManifest } from '../server/persisted-manifest.js';
 import { printSdl } from './print-sdl.js';
 
 /**
@@ -24,10 +31,18 @@ const USAGE = `usage: sluice <command> [--config sluice.yaml]
 commands:
   serve [--port N]                 start the gateway
   contract validate                validate contracts and their sources
+  contract diff <old.yaml> <new.yaml> [--format markdown|json]
+                                   classify every change breaking / dangerous / safe (no config needed);
+                                   exit 1 when a breaking change keeps the same major
   schema print                     print the generated SDL
   schema check                     fail when schema/schema.graphql is stale (--write to update it)
   explain <query.graphql>          print the plan as compiled, after the analyzer, and optimized
           [--variables JSON] [--role R] [--purpose P] [--tenant T] [--attr name=v1,v2 …]
+  persisted check [--against <products dir | contract.yaml> …] [--today YYYY-MM-DD] [--format markdown|json]
+                                   validate the persisted operations against the contracts (or a proposed
+                                   change to them); exit 1 naming the operations that break
+  usage [--audit <file>] [--format markdown|json]
+                                   deprecated versions and fields still used, per operation and API key
   key hash <key>                   print the SHA-256 to put in auth.apiKeys[].sha256`;
 
 export interface CliIO {
@@ -52,6 +67,10 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
         tenant: { type: 'string' },
         attr: { type: 'string', multiple: true },
         write: { type: 'boolean', default: false },
+        format: { type: 'string', default: 'markdown' },
+        against: { type: 'string', multiple: true },
+        today: { type: 'string' },
+        audit: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -73,6 +92,32 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
     return 0;
   }
 
+  if (values.format !== 'markdown' && values.format !== 'json') {
+    io.err(`sluice: --format takes markdown or json (got ${JSON.stringify(values.format)})`);
+    return 2;
+  }
+  if (values.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.today)) {
+    io.err(`sluice: --today takes a date YYYY-MM-DD (got ${JSON.stringify(values.today)})`);
+    return 2;
+  }
+  const json = values.format === 'json';
+
+  if (command === 'contract' && sub === 'diff') {
+    // From the two files alone (SPEC §9): no config, no data.
+    if (rest.length !== 2) {
+      io.err('sluice: contract diff takes two contract files: <old.yaml> <new.yaml>');
+      return 2;
+    }
+    try {
+      const d = await diffContractFiles(rest[0]!, rest[1]!);
+      io.out(json ? JSON.stringify(d, null, 2) : formatDiffMarkdown(d));
+      if (d.gate === 'fail') io.err(`sluice: ${d.counts.breaking} breaking change(s) within major ${d.before.major}; bump the major version`);
+      return d.gate === 'fail' ? 1 : 0;
+    } catch (e) {
+      return report(e, io);
+    }
+  }
+
   try {
     const config = loadConfig(values.config);
     switch (`${command} ${sub ?? ''}`.trim()) {
@@ -91,6 +136,27 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
       }
       case 'schema check':
         return await schemaCheck(config, values.write, io);
+      case 'persisted check': {
+        if (!config.persistedFile) throw new SluiceError('BAD_USER_INPUT', 'user', `${displayPath(config.file)} names no persisted operations manifest (persisted: ./persisted/operations.json)`);
+        const current = new Catalog(loadContracts(config.productsDir));
+        const proposed = values.against ? proposedCatalog(current, values.against) : undefined;
+        const result = checkPersistedOperations({
+          manifest: loadPersistedManifest(config.persistedFile),
+          current,
+          ...(proposed !== undefined && { proposed }),
+          ...(values.today !== undefined && { today: values.today }),
+        });
+        io.out(json ? JSON.stringify(result, null, 2) : formatPersistedCheckMarkdown(result, proposed !== undefined));
+        return result.problems.length > 0 ? 1 : 0;
+      }
+      case 'usage': {
+        const file = values.audit ?? config.auditFile;
+        if (!file) throw new SluiceError('BAD_USER_INPUT', 'user', `${displayPath(config.file)} names no audit.file; pass --audit <file>`);
+        const manifest = config.persistedFile ? loadPersistedManifest(config.persistedFile) : EMPTY_MANIFEST;
+        const usage = await usageFromAuditLog(file, manifest);
+        io.out(json ? JSON.stringify(usage, null, 2) : `${formatUsageMarkdown(usage)}\n\n(${usage.records} audit record(s) read from ${displayPath(file)}${usage.skipped > 0 ? `, ${usage.skipped} unreadable line(s) skipped` : ''})`);
+        return 0;
+      }
       default:
         if (command === 'explain' && sub) {
           if (rest.length > 0) break;
