@@ -90,7 +90,11 @@ export class AuditTrail {
       const coordinate = `${typeName(contract.product, contract.major)}.${f}`;
       if (contract.fields.find((x) => x.name === f)?.deprecated !== undefined && !entry.deprecated.includes(coordinate)) entry.deprecated.push(coordinate);
     }
-    if (optimized) for (const f of maskedFieldsOf(optimized)) if (!entry.fieldsMasked.includes(f)) entry.fieldsMasked.push(f);
+    if (optimized) {
+      // Plans of one field finish in any order; list fields in contract order so records are stable.
+      const masked = new Set([...entry.fieldsMasked, ...maskedFieldsOf(optimized)]);
+      entry.fieldsMasked = contract.fields.map((f) => f.name).filter((f) => masked.has(f));
+    }
   }
 
   /** The field at `path` handed `rows` rows to the caller. */
