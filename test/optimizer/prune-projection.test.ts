@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pruneProjection } from '../../src/optimizer/prune-projection.js';
 import { Expr } from '../../src/plan/expr.js';
-import { CountNode, FilterNode, LimitNode, ProjectNode, SortNode, type PlanNode } from '../../src/plan/plan.js';
+import { AggregateNode, CountNode, FilterNode, LimitNode, MaskNode, ProjectNode, SortNode, type PlanNode } from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
 import { ordersFields, ordersScan, planText } from '../plan/orders-plan.js';
 
@@ -103,6 +103,48 @@ describe('prune_projection', () => {
   it('is idempotent', () => {
     const once = pruneProjection.rewrite(ProjectNode.create(SortNode.create(ordersScan({ filters: [eu] }), byAmount), ['order_id'])).node;
     expectUnchanged(once);
+  });
+
+  describe('over an Aggregate', () => {
+    const aggregates = [
+      { fn: 'count' },
+      { fn: 'sum', field: 'amount', type: 'float64' },
+      { fn: 'min', field: 'order_date', type: 'date' },
+    ] as const;
+
+    it('reads only the group and aggregated fields, and drops masks of fields the aggregate does not read', () => {
+      const mask = MaskNode.create(ordersScan(), [
+        { field: 'amount', type: 'float64', kind: 'round', round: 100 },
+        { field: 'email', type: 'string', kind: 'hash' },
+      ]);
+      const r = rewrite(SortNode.create(AggregateNode.create(FilterNode.create(mask, eu), ['status'], aggregates, 1000), [{ field: 'status', direction: 'asc', nullsLast: true }]));
+      expect(r.after).toBe(planText(`
+        Sort: status ASC
+          Aggregate: groupBy=[status] aggregates=[count(*), sum(amount), min(order_date)] maxGroups=1000
+            Filter: region = "EU"
+              Mask: amount=round(100)
+                Scan: orders v2 (2.1.0) fields=[amount, region, status, order_date]
+      `));
+    });
+
+    it('drops the aggregates nothing above it reads (never its group fields)', () => {
+      const r = rewrite(ProjectNode.create(AggregateNode.create(ordersScan(), ['region'], aggregates), ['region', 'count(*)']));
+      expect(r.after).toBe(planText(`
+        Aggregate: groupBy=[region] aggregates=[count(*)]
+          Scan: orders v2 (2.1.0) fields=[region]
+      `));
+    });
+
+    it('reads no column for a count without groups', () => {
+      expect(rewrite(AggregateNode.create(ordersScan(), [], [{ fn: 'count' }])).after).toBe(planText(`
+        Aggregate: groupBy=[] aggregates=[count(*)]
+          Scan: orders v2 (2.1.0) fields=[]
+      `));
+    });
+
+    it('is idempotent', () => {
+      expectUnchanged(pruneProjection.rewrite(AggregateNode.create(ordersScan(), ['region'], aggregates)).node);
+    });
   });
 
   describe('leaves the plan alone', () => {

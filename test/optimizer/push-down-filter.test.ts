@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pushDownFilter } from '../../src/optimizer/push-down-filter.js';
 import { Expr } from '../../src/plan/expr.js';
-import { CountNode, FilterNode, LimitNode, MaskNode, ProjectNode, SortNode, type PlanNode } from '../../src/plan/plan.js';
+import { AggregateNode, CountNode, FilterNode, LimitNode, MaskNode, ProjectNode, SortNode, type PlanNode } from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
 import { ordersFields, ordersScan, planText } from '../plan/orders-plan.js';
 
@@ -30,6 +30,14 @@ function expectUnchanged(plan: PlanNode) {
 describe('push_down_filter', () => {
   it('is named for switching off', () => {
     expect(pushDownFilter.name).toBe('push_down_filter');
+  });
+
+  it('moves a filter under an aggregate into the scan', () => {
+    const r = rewrite(AggregateNode.create(FilterNode.create(scan, eu), ['status'], [{ fn: 'count' }]));
+    expect(r.after).toBe(planText(`
+      Aggregate: groupBy=[status] aggregates=[count(*)]
+        Scan: orders v2 (2.1.0) fields=[order_id, amount, region, status] filters=[region = "EU"]
+    `));
   });
 
   it('merges a filter into the scan as conjuncts, after the scan’s own', () => {
@@ -173,6 +181,12 @@ describe('push_down_filter', () => {
 
     it('through a project that drops the predicate’s fields', () => {
       expectUnchanged(FilterNode.create(ProjectNode.create(scan, ['order_id']), eu));
+    });
+
+    it('across an aggregate: a condition on groups is not one on rows', () => {
+      const grouped = AggregateNode.create(scan, ['region'], [{ fn: 'count' }]);
+      expectUnchanged(FilterNode.create(grouped, Expr.compare('count(*)', 'gt', 3)));
+      expectUnchanged(FilterNode.create(grouped, eu));
     });
 
     it('across a mask, for a predicate on a masked field', () => {
