@@ -65,7 +65,7 @@ describe('auth config', () => {
 
   it('accepts upper-case hashes and stores them lower-case; fills defaults', () => {
     const { auth } = loadConfig(write('upper.yaml', `auth:\n  apiKeys:\n${key('k', H1.toUpperCase())}`));
-    expect(auth.apiKeys[0]).toEqual({ id: 'k', sha256: H1, subject: 's', roles: ['r'], attributes: {}, persistedOnly: false });
+    expect(auth.apiKeys[0]).toEqual({ id: 'k', sha256: H1, subject: 's', roles: ['r'], attributes: {}, persistedOnly: false, allowPersistRegistration: false });
   });
 
   it('defaults the algorithms by key kind, the subject claim and the clock tolerance', () => {
