@@ -2,13 +2,12 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, maskingKey, type SluiceConfig } from '../config/config.js';
-import { maskValuesWith } from '../policy/mask-value.js';
+import { loadConfig, type SluiceConfig } from '../config/config.js';
 import { displayPath } from '../contract/yaml-file.js';
-import { Engine } from '../engine/engine.js';
 import { ConfigErrors, SluiceError } from '../errors.js';
 import { apiKeyHash } from '../server/authenticate.js';
 import { discardAuditSink, fileAuditSink } from '../response/audit.js';
+import { createEngine } from '../server/create-engine.js';
 import { loadDeployment } from '../server/load-catalog.js';
 import { createGateway } from '../server/create-gateway.js';
 import { explainQuery } from './explain.js';
@@ -124,13 +123,13 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
       case 'serve':
         return await serve(config, values.port, io);
       case 'contract validate': {
-        const { catalog, policies } = await loadDeployment(config, new Engine(), { secrets: 'optional' });
+        const { catalog, policies } = await loadDeployment(config, createEngine(config), { secrets: 'optional' });
         io.out(`ok: ${catalog.contracts.length} contract(s) valid: ${catalog.contracts.map((c) => `${c.product} v${c.major} (${c.version}, ${c.status})`).join(', ')}`);
         io.out(`ok: ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} valid: ${policies.map((p) => `${p.id} v${p.version}`).join(', ') || 'none (nothing is served to anyone)'}`);
         return 0;
       }
       case 'schema print': {
-        const { catalog } = await loadDeployment(config, new Engine(), { secrets: 'optional' });
+        const { catalog } = await loadDeployment(config, createEngine(config), { secrets: 'optional' });
         io.out(printSdl(catalog, config).trimEnd());
         return 0;
       }
@@ -160,7 +159,7 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
       default:
         if (command === 'explain' && sub) {
           if (rest.length > 0) break;
-          const deployment = await loadDeployment(config, new Engine(), { secrets: 'optional' });
+          const deployment = await loadDeployment(config, createEngine(config), { secrets: 'optional' });
           const document = readText(sub);
           const variables = values.variables ? (JSON.parse(values.variables) as Record<string, unknown>) : {};
           io.out(await explainQuery({ ...deployment, config, document, variables, role: values.role, purpose: values.purpose, tenant: values.tenant, attributes: parseAttributes(values.attr ?? []) }));
@@ -210,7 +209,7 @@ function readText(file: string): string {
 }
 
 async function schemaCheck(config: SluiceConfig, write: boolean, io: CliIO): Promise<number> {
-  const { catalog } = await loadDeployment(config, new Engine(), { secrets: 'optional' });
+  const { catalog } = await loadDeployment(config, createEngine(config), { secrets: 'optional' });
   const file = resolve(dirname(resolve(config.file)), 'schema/schema.graphql');
   const current = printSdl(catalog, config);
   const committed = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
@@ -238,7 +237,7 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
     throw new SluiceError('BAD_USER_INPUT', 'user', `--port must be a number from 0 to 65535 (got ${portArg})`);
   }
   io.out('sluice: checking contracts and sources…');
-  const engine = new Engine({ maskValues: maskValuesWith(maskingKey(config)) });
+  const engine = createEngine(config);
   const { catalog, policies } = await loadDeployment(config, engine);
   const audit = config.auditFile ? fileAuditSink(config.auditFile) : discardAuditSink;
   const gateway = createGateway({ config, catalog, policies, engine, audit });

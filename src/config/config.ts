@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
  * `sluice.yaml` (SPEC §8). Paths are relative to the config file. Secrets are
  * never in the file: it names environment variables that hold them.
  *
- * Sections that later work fills in (`storage`, `audit`, `masking`)
+ * Sections that later work fills in (`audit`, `masking`)
  * are accepted in the shape the spec gives, so a config written for the full
  * product loads today.
  */
@@ -99,6 +99,43 @@ const authSchema = z.strictObject({
   jwt: jwtSchema.optional(),
 });
 
+/**
+ * Object storage (SPEC §8) for `s3://` sources. Credentials are never in the
+ * file: the SDK's chain finds them (environment, shared config and
+ * credentials files, SSO, container or instance roles), or a named profile
+ * of the shared files does, for all sources or per location prefix.
+ */
+const s3ConnectionShape = {
+  region: nonEmpty.optional(),
+  endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  forcePathStyle: z.boolean().optional(),
+  profile: nonEmpty.optional(),
+};
+
+const s3Schema = z.strictObject({
+  ...s3ConnectionShape,
+  /** Deadline of one attempt of one request, the body included (bounds a stalled body). */
+  requestTimeoutMs: z.number().int().positive().max(300_000).default(5000),
+  /** Attempts per request on 500/503/SlowDown/resets/timeouts; never on 403/404. */
+  maxAttempts: z.number().int().min(1).max(10).default(3),
+  retryBaseDelayMs: z.number().int().min(0).max(10_000).default(100),
+  /** How long a listing is reused; new and replaced objects are picked up within it. */
+  listRefreshSeconds: z.number().min(0).max(86_400).default(60),
+  /** Memory budget of the byte-range cache (footers, column chunks). */
+  cacheBytes: z.number().int().min(0).default(256 * 1024 * 1024),
+  /** Per-location settings, e.g. a profile for one bucket; the longest matching prefix wins. */
+  sources: z
+    .array(
+      z.strictObject({
+        prefix: z.string().regex(/^s3:\/\/[^/*?]+(\/.*)?$/, 'must be an s3:// location prefix, s3://bucket/ or deeper'),
+        ...s3ConnectionShape,
+      }),
+    )
+    .default([]),
+});
+
+const storageSchema = z.strictObject({ s3: s3Schema.default(s3Schema.parse({})) });
+
 const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   products: z.string().default('./products'),
@@ -111,7 +148,7 @@ const configSchema = z.strictObject({
     })
     .default({}),
   auth: authSchema.default({ apiKeys: [] }),
-  storage: z.strictObject({ s3: z.record(z.string(), z.unknown()).optional() }).optional(),
+  storage: storageSchema.default(storageSchema.parse({})),
   audit: z.strictObject({ file: z.string().optional() }).optional(),
   masking: z.strictObject({ hashKeyEnv: z.string().optional() }).optional(),
 });
@@ -120,6 +157,7 @@ export type ServerConfig = z.infer<typeof serverSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
 export type ApiKeyConfig = AuthConfig['apiKeys'][number];
 export type JwtConfig = NonNullable<AuthConfig['jwt']>;
+export type S3Config = z.infer<typeof s3Schema>;
 
 export interface SluiceConfig {
   readonly file: string;

@@ -1,17 +1,21 @@
+import { SluiceError } from '../errors.js';
 import type { PlanNode } from '../plan/plan.js';
 import type { Row } from '../plan/scalar.js';
+import { queryTimeout } from './cancellation.js';
 import type { ColumnDescription } from './column-types.js';
 import { DecodePool } from './decode-pool.js';
 import { executePlan, type MaskValues } from './execute.js';
 import { readFooter } from './parquet-metadata.js';
 import type { OpenSourceFile } from './read-row-groups.js';
+import { isS3Uri } from './s3-location.js';
 import type { ScanReport, SourceAccess } from './scan.js';
-import { LocalSourceStore, type SourceObject, type SourceStore } from './source-files.js';
+import { LocalSourceStore, SourceChanged, sourceFailure, type ByteRangeReader, type ReadMeter, type SourceObject, type SourceStore } from './source-files.js';
 
 export { checkColumnType, type ColumnDescription } from './column-types.js';
 export type { ScanReport, SourceFileReport } from './scan.js';
 export type { MaskValues } from './execute.js';
-export type { ByteRangeReader, SourceObject, SourceStore } from './source-files.js';
+export { SourceChanged, type ByteRangeReader, type ReadMeter, type SourceObject, type SourceStore } from './source-files.js';
+export { S3SourceStore, type S3StoreOptions, type S3StoreStats } from './s3-store.js';
 
 /**
  * The embedded execution engine: runs logical plans (src/plan) over Parquet
@@ -26,13 +30,19 @@ export type { ByteRangeReader, SourceObject, SourceStore } from './source-files.
  * - Results are rows keyed by contract field name, values in the plan's
  *   representation (src/plan/scalar.ts), plus one `ScanReport` per scan
  *   executed listing every file of the source, pruned ones with
- *   `rowGroupsScanned: 0`.
+ *   `rowGroupsScanned: 0`; files in object storage also with the bytes
+ *   fetched and requests sent for them by this execution.
+ * - Consistency: an object found replaced or removed between its listing
+ *   and a read (ETag mismatch) makes the execution start over once, over a
+ *   fresh listing; never are two versions of an object mixed. If it
+ *   changes again, SOURCE_UNAVAILABLE.
  * - Errors: SOURCE_UNAVAILABLE (missing, unlistable or unreadable files,
- *   s3:// sources for now), SOURCE_CORRUPT (not Parquet, a page that cannot
- *   be decoded, or a schema that no longer fits the fields read),
- *   QUERY_TIMEOUT (the signal aborted). Their
+ *   storage unreachable, refusing or failing after retries, an object that
+ *   keeps changing, s3:// sources without an object store), SOURCE_CORRUPT
+ *   (not Parquet, a page that cannot be decoded, or a schema that no longer
+ *   fits the fields read), QUERY_TIMEOUT (the signal aborted). Their
  *   messages name the product and the file as shown to users, never an
- *   absolute path. Anything else is a bug and propagates as is.
+ *   absolute path or a bucket key. Anything else is a bug and propagates as is.
  */
 export interface ExecutionResult {
   readonly rows: Row[];
@@ -68,6 +78,11 @@ export interface EngineOptions {
   readonly maskValues?: MaskValues;
   /** Where source bytes come from; local files by default. */
   readonly store?: SourceStore;
+  /**
+   * Where `s3://` sources come from (an S3SourceStore); without one they are
+   * SOURCE_UNAVAILABLE. Everything else goes to `store`.
+   */
+  readonly objectStore?: SourceStore;
   /** How many opened files (footer + decoder handle) to keep; default 1024. */
   readonly openFileCacheSize?: number;
 }
@@ -80,7 +95,9 @@ export class Engine {
   private readonly maskValues: MaskValues | undefined;
 
   constructor(options: EngineOptions = {}) {
-    this.store = options.store ?? new LocalSourceStore();
+    const local = options.store ?? new LocalSourceStore();
+    const objects = options.objectStore;
+    this.store = { list: (pattern, label) => (objects !== undefined && isS3Uri(pattern) ? objects : local).list(pattern, label) };
     this.maskValues = options.maskValues;
     this.openFiles = new OpenFileCache(options.openFileCacheSize ?? 1024);
     this.access = {
@@ -90,15 +107,25 @@ export class Engine {
   }
 
   async execute(plan: PlanNode, options: ExecutionOptions = {}): Promise<ExecutionResult> {
-    const scans: ScanReport[] = [];
-    const rows = await executePlan(plan, {
-      access: this.access,
-      decoder: this.decoder,
-      signal: options.signal,
-      reports: scans,
-      maskValues: options.maskValues ?? this.maskValues,
-    });
-    return { rows, scans };
+    for (let attempt = 1; ; attempt++) {
+      const reads = new ExecutionReads(this.access, this.openFiles, options.signal);
+      const scans: ScanReport[] = [];
+      try {
+        const rows = await executePlan(plan, {
+          access: reads.access,
+          decoder: this.decoder,
+          signal: options.signal,
+          reports: scans,
+          maskValues: options.maskValues ?? this.maskValues,
+        });
+        return { rows, scans: reads.withCost(scans) };
+      } catch (e) {
+        const failure = reads.explain(e);
+        // The store dropped the listing that named the old version: run once more over the current one.
+        if (attempt === 1 && reads.changed && isSourceError(failure)) continue;
+        throw failure;
+      }
+    }
   }
 
   /**
@@ -117,8 +144,20 @@ export class Engine {
    */
   async describeSource(source: string): Promise<SourceDescription> {
     const label = '';
-    const objects = await this.store.list(source, label);
-    const files = await Promise.all(objects.map((o) => this.openFiles.open(o, label)));
+    let files: OpenSourceFile[];
+    for (let attempt = 1; ; attempt++) {
+      const objects = await this.store.list(source, label);
+      try {
+        files = await Promise.all(objects.map((o) => this.openFiles.open(o, label)));
+        break;
+      } catch (e) {
+        if (attempt === 1 && e instanceof SourceChanged) continue;
+        // Operators, unlike callers, are told which object it was.
+        const named = objects.find((o) => o.shownAs !== undefined && e instanceof SluiceError && e.message.includes(o.shownAs));
+        if (named !== undefined && e instanceof SluiceError) throw sourceFailure(e.code as 'SOURCE_UNAVAILABLE' | 'SOURCE_CORRUPT', label, e.message.replace(named.shownAs!, named.uri));
+        throw e;
+      }
+    }
     return {
       files: files.map((f) => ({
         uri: f.object.uri,
@@ -141,7 +180,8 @@ class OpenFileCache {
 
   constructor(private readonly capacity: number) {}
 
-  open(object: SourceObject, label: string): Promise<OpenSourceFile> {
+  /** `meter` counts the footer read against the execution that makes it (the first to open the file). */
+  open(object: SourceObject, label: string, meter?: ReadMeter): Promise<OpenSourceFile> {
     const key = object.cacheKey;
     const hit = this.entries.get(key);
     if (hit !== undefined) {
@@ -151,7 +191,8 @@ class OpenFileCache {
     }
     const opening = (async () => {
       const reader = await object.open();
-      const footer = await readFooter(reader, object.uri, label);
+      const metered: ByteRangeReader = { size: reader.size, read: (start, end) => reader.read(start, end, meter) };
+      const footer = await readFooter(metered, object.shownAs ?? object.uri, label);
       return { object, reader, footer };
     })();
     opening.catch(() => {
@@ -161,4 +202,86 @@ class OpenFileCache {
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
     return opening;
   }
+}
+
+const isSourceError = (e: unknown): e is SluiceError => e instanceof SluiceError && (e.code === 'SOURCE_UNAVAILABLE' || e.code === 'SOURCE_CORRUPT');
+
+/**
+ * What one execution read: what reading each object cost (metered stores),
+ * the first read failure and whether a read found an object changed. The
+ * decoder thread reports a failed read only as "a read failed", so the
+ * store's own reason (unavailable after retries, access denied, changed) is
+ * kept here and preferred.
+ */
+class ExecutionReads {
+  readonly access: SourceAccess;
+  private readonly meters = new Map<string, ReadMeter>();
+  private failure: SluiceError | undefined;
+  /** A read found an object replaced or removed since it was listed. */
+  changed = false;
+
+  constructor(shared: SourceAccess, openFiles: OpenFileCache, signal: AbortSignal | undefined) {
+    this.access = {
+      list: (pattern, label) => shared.list(pattern, label),
+      open: async (object, label) => {
+        const meter = this.meterOf(object);
+        const file = await untilAborted(this.recording(openFiles.open(object, label, meter), label), signal);
+        const reader = file.reader;
+        return { ...file, reader: { size: reader.size, read: (start, end) => this.recording(reader.read(start, end, meter), label) } };
+      },
+    };
+  }
+
+  /** `e`, or the store's own reason when `e` is the decoder's word for a failed read. */
+  explain(e: unknown): unknown {
+    if (e instanceof SluiceError && e.code === 'SOURCE_UNAVAILABLE' && this.failure?.code === 'SOURCE_UNAVAILABLE') return this.failure;
+    return e;
+  }
+
+  /** The scans' reports, with what each metered file cost. */
+  withCost(scans: ScanReport[]): ScanReport[] {
+    for (const scan of scans) {
+      for (const s of scan.sources) {
+        const meter = this.meters.get(`${s.uri}\u0000${s.etag}`);
+        if (meter === undefined) continue;
+        s.bytesFetched = meter.bytesFetched;
+        s.requests = meter.requests;
+      }
+    }
+    return scans;
+  }
+
+  private meterOf(object: SourceObject): ReadMeter | undefined {
+    if (object.metered !== true) return undefined;
+    const key = `${object.uri}\u0000${object.etag}`;
+    let meter = this.meters.get(key);
+    if (meter === undefined) this.meters.set(key, (meter = { bytesFetched: 0, requests: 0 }));
+    return meter;
+  }
+
+  /** `p`, its failure kept, with the product in front of a store's message (reads do not know the product). */
+  private async recording<T>(p: Promise<T>, label: string): Promise<T> {
+    try {
+      return await p;
+    } catch (e) {
+      if (e instanceof SourceChanged) this.changed = true;
+      const failure = isSourceError(e) && label !== '' && !e.message.startsWith(`${label}: `) ? relabel(e, label) : e;
+      if (failure instanceof SluiceError) this.failure ??= failure;
+      throw failure;
+    }
+  }
+}
+
+const relabel = (e: SluiceError, label: string): SluiceError =>
+  e instanceof SourceChanged ? new SourceChanged(label, e.message) : sourceFailure(e.code as 'SOURCE_UNAVAILABLE' | 'SOURCE_CORRUPT', label, e.message);
+
+/** `p`, or QUERY_TIMEOUT as soon as `signal` aborts (a shared footer read goes on for the others). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return p;
+  if (signal.aborted) return Promise.reject(queryTimeout());
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(queryTimeout());
+    signal.addEventListener('abort', abort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }

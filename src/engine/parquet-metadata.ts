@@ -2,6 +2,7 @@ import { parquetMetadataAsync, type FileMetaData, type LogicalType, type SchemaE
 import type { Scalar } from '../plan/scalar.js';
 import type { ColumnDescription } from './column-types.js';
 import { floorDiv } from './column.js';
+import { SluiceError } from '../errors.js';
 import { sourceFailure, type ByteRangeReader } from './source-files.js';
 
 /**
@@ -59,17 +60,21 @@ const FOOTER_FETCH_BYTES = 64 * 1024;
 export async function readFooter(reader: ByteRangeReader, uri: string, label: string): Promise<ParquetFooter> {
   let meta: FileMetaData;
   let readFailed = false;
+  let readError: unknown;
   const read = async (start: number, end?: number) => {
     try {
       return await reader.read(start, end ?? reader.size);
     } catch (e) {
       readFailed = true;
+      readError ??= e;
       throw e;
     }
   };
   try {
     meta = await parquetMetadataAsync({ byteLength: reader.size, slice: read }, { parsers: STAT_PARSERS, geoparquet: false, initialFetchSize: FOOTER_FETCH_BYTES });
   } catch {
+    // The store's own SOURCE_* error says more (access denied, unavailable after retries, changed).
+    if (readFailed && readError instanceof SluiceError && readError.fault === 'source') throw readError;
     if (readFailed) throw sourceFailure('SOURCE_UNAVAILABLE', label, `source file ${uri} cannot be read`);
     throw sourceFailure('SOURCE_CORRUPT', label, `${uri} is not a valid Parquet file`);
   }

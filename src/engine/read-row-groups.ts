@@ -38,7 +38,7 @@ export async function readRowGroup(
   label: string,
   signal: AbortSignal | undefined,
 ): Promise<DecodedBatch[]> {
-  const uri = file.object.uri;
+  const uri = file.object.shownAs ?? file.object.uri;
   const numRows = file.footer.rowGroups[rowGroup]!.numRows;
   let ipc: Uint8Array;
   try {

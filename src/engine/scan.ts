@@ -26,6 +26,10 @@ export interface SourceFileReport {
   readonly rowGroupsTotal: number;
   /** Rows in the decoded row groups (before filters). */
   rowsScanned: number;
+  /** Object storage only: body bytes received for this file by this execution, retries included; cache hits cost nothing. */
+  bytesFetched?: number;
+  /** Object storage only: requests sent for this file by this execution, retries included. */
+  requests?: number;
 }
 
 export interface ScanReport {
@@ -266,8 +270,9 @@ async function completeBatch(batch: Batch, file: OpenSourceFile, rowGroup: numbe
 function checkSchema(file: OpenSourceFile, fields: readonly ScanField[], label: string): void {
   for (const f of fields) {
     const column = file.footer.columns.find((c) => c.name === f.column);
-    if (column === undefined) throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} is missing from ${file.object.uri}`);
+    const shown = file.object.shownAs ?? file.object.uri;
+    if (column === undefined) throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} is missing from ${shown}`);
     const problem = checkColumnType(f, column);
-    if (problem !== undefined) throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} in ${file.object.uri} ${problem}`);
+    if (problem !== undefined) throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} in ${shown} ${problem}`);
   }
 }

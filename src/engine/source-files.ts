@@ -1,13 +1,14 @@
 import { openAsBlob } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
-import { sourceError, type SluiceError } from '../errors.js';
+import { SluiceError, sourceError } from '../errors.js';
 
 /**
  * Where a source's bytes come from. The engine needs exactly two things from
  * storage: the list of objects a source pattern names, and random access to
- * each object's bytes. Local files implement both here; S3 (a later issue)
- * plugs in by implementing `SourceStore` with ranged GETs.
+ * each object's bytes. Local files implement both here; S3 implements them
+ * with ListObjectsV2 and ranged GETs (s3-store.ts). The engine sends
+ * `s3://` patterns to its object store and everything else to the local one.
  */
 
 /**
@@ -18,11 +19,39 @@ export function sourceFailure(code: 'SOURCE_UNAVAILABLE' | 'SOURCE_CORRUPT', lab
   return sourceError(code, label === '' ? message : `${label}: ${message}`);
 }
 
+/**
+ * What reads of one object cost one execution, for lineage and metrics.
+ * Stores that fetch over a network (`SourceObject.metered`) count into it:
+ * bytes received and requests sent, retries included; bytes served from a
+ * cache cost nothing.
+ */
+export interface ReadMeter {
+  bytesFetched: number;
+  requests: number;
+}
+
+/**
+ * A read found the object replaced or removed since it was listed. The
+ * store has dropped the listing that named it, so listing again gives the
+ * current version: the engine re-plans once on this error.
+ */
+export class SourceChanged extends SluiceError {
+  constructor(label: string, message: string) {
+    super('SOURCE_UNAVAILABLE', 'source', label === '' ? message : `${label}: ${message}`);
+    this.name = 'SourceChanged';
+  }
+}
+
 /** Random access to one object's bytes: Parquet readers need the size (the footer is at the end) and ranges. */
 export interface ByteRangeReader {
   readonly size: number;
-  /** Bytes [start, end). Rejects with a SOURCE_UNAVAILABLE SluiceError when the object cannot be read. */
-  read(start: number, end: number): Promise<ArrayBuffer>;
+  /**
+   * Bytes [start, end), in a buffer the caller owns (it may be transferred).
+   * Rejects with a SOURCE_UNAVAILABLE SluiceError when the object cannot be
+   * read (a `SourceChanged` when it is no longer the version listed). Its
+   * message need not name the product: the engine puts it in front.
+   */
+  read(start: number, end: number, meter?: ReadMeter): Promise<ArrayBuffer>;
 }
 
 /** One file of a source, as listed at the start of a scan. */
@@ -37,6 +66,14 @@ export interface SourceObject {
    * rewritten file gets a new key, so a cache never serves a stale footer.
    */
   readonly cacheKey: string;
+  /**
+   * How messages to callers name the object; `uri` when absent. Objects in
+   * a bucket are named by their place in the listing ("object 2 of 5", the
+   * order of lineage's sources), so no bucket key reaches a caller.
+   */
+  readonly shownAs?: string;
+  /** Reads are fetched over a network and counted (`ReadMeter`); lineage reports them. */
+  readonly metered?: boolean;
   open(): Promise<ByteRangeReader>;
 }
 
@@ -57,7 +94,7 @@ export interface SourceStore {
 export class LocalSourceStore implements SourceStore {
   async list(pattern: string, label: string): Promise<SourceObject[]> {
     if (pattern.startsWith('s3://')) {
-      throw sourceFailure('SOURCE_UNAVAILABLE', label, `s3:// sources are not supported yet`);
+      throw sourceFailure('SOURCE_UNAVAILABLE', label, `s3:// sources need object storage, and none is configured for this engine`);
     }
     if (!isAbsolute(pattern)) throw sourceFailure('SOURCE_UNAVAILABLE', label, `source location must be resolved to an absolute path`);
     const dir = dirname(pattern);

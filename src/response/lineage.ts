@@ -14,6 +14,10 @@ export interface SourceLineage {
   readonly etag: string;
   readonly rowGroupsScanned: number;
   readonly rowGroupsTotal: number;
+  /** Object storage only: body bytes fetched for this file by the response's plans (cache hits cost nothing). */
+  readonly bytesFetched?: number;
+  /** Object storage only: requests sent for this file, retries included. */
+  readonly requests?: number;
 }
 
 export interface ProductLineage {
@@ -97,11 +101,18 @@ export class LineageRecorder {
 
 /**
  * The page and the totalCount of one field read the same files; lineage shows
- * each file once with the larger number of row groups read.
+ * each file once with the larger number of row groups read, and what
+ * fetching it cost all those plans together.
  */
 function mergeSource(into: SourceLineage[], s: SourceFileReport): void {
   const i = into.findIndex((x) => x.uri === s.uri);
-  const next: SourceLineage = { uri: s.uri, etag: s.etag, rowGroupsScanned: s.rowGroupsScanned, rowGroupsTotal: s.rowGroupsTotal };
-  if (i < 0) into.push(next);
-  else if (into[i]!.rowGroupsScanned < s.rowGroupsScanned) into[i] = next;
+  const prev = i < 0 ? undefined : into[i]!;
+  const sum = (a: number | undefined, b: number | undefined) => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
+  const bytesFetched = sum(prev?.bytesFetched, s.bytesFetched);
+  const requests = sum(prev?.requests, s.requests);
+  const cost = { ...(bytesFetched !== undefined && { bytesFetched }), ...(requests !== undefined && { requests }) };
+  const next: SourceLineage = { uri: s.uri, etag: s.etag, rowGroupsScanned: s.rowGroupsScanned, rowGroupsTotal: s.rowGroupsTotal, ...cost };
+  if (prev === undefined) into.push(next);
+  else if (prev.rowGroupsScanned < s.rowGroupsScanned) into[i] = next;
+  else into[i] = { ...prev, ...cost };
 }

@@ -200,9 +200,9 @@ describe('source errors', () => {
     await expectError(engine.describeSource(join(dir, 'no-such-dir', '*.parquet')), 'SOURCE_UNAVAILABLE');
   });
 
-  it('s3:// sources are SOURCE_UNAVAILABLE until S3 support lands', async () => {
+  it('s3:// sources are SOURCE_UNAVAILABLE on an engine without an object store (test/s3 covers S3)', async () => {
     const e = await expectError(ordersScan({ source: 's3://bucket/orders/*.parquet' }), 'SOURCE_UNAVAILABLE');
-    expect(e.message).toContain('not supported yet');
+    expect(e.message).toContain('none is configured');
   });
 
   it('a column whose type no longer fits the field is SOURCE_CORRUPT', async () => {

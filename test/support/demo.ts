@@ -1,6 +1,6 @@
-import { loadConfig, maskingKey } from '../../src/config/config.js';
-import { maskValuesWith } from '../../src/policy/mask-value.js';
-import { Engine } from '../../src/engine/engine.js';
+import { loadConfig, type SluiceConfig } from '../../src/config/config.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { createEngine } from '../../src/server/create-engine.js';
 import { createGateway, type Gateway } from '../../src/server/create-gateway.js';
 import { loadDeployment } from '../../src/server/load-catalog.js';
 
@@ -24,9 +24,10 @@ export interface Demo {
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
 }
 
-export async function openDemo(configFile = 'sluice.yaml'): Promise<Demo> {
+/** `engineFor`: makes the engine (say, with an object store the caller keeps a handle on); default createEngine. */
+export async function openDemo(configFile = 'sluice.yaml', engineFor: (config: SluiceConfig) => Engine = createEngine): Promise<Demo> {
   const config = loadConfig(configFile);
-  const engine = new Engine({ maskValues: maskValuesWith(maskingKey(config)) });
+  const engine = engineFor(config);
   const gateway = createGateway({ config, ...(await loadDeployment(config, engine)), engine, today: '2026-11-21' });
   return {
     gateway,

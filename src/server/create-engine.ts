@@ -1,0 +1,19 @@
+import { maskingKey, type SluiceConfig } from '../config/config.js';
+import { Engine, S3SourceStore } from '../engine/engine.js';
+import { maskValuesWith } from '../policy/mask-value.js';
+
+/**
+ * The engine a deployment runs on: Mask nodes masked with the configured
+ * hash key, local sources read from disk and `s3://` sources from object
+ * storage as `storage.s3` configures it (SPEC §8). One per process.
+ *
+ * `objectStore` may be passed in to keep a handle on it (its `stats()` are
+ * the storage metrics: requests, retries, bytes fetched, cache hits).
+ */
+export function createEngine(config: SluiceConfig, objectStore: S3SourceStore = createObjectStore(config)): Engine {
+  return new Engine({ maskValues: maskValuesWith(maskingKey(config)), objectStore });
+}
+
+export function createObjectStore(config: SluiceConfig): S3SourceStore {
+  return new S3SourceStore(config.raw.storage.s3);
+}

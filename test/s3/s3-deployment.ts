@@ -1,0 +1,82 @@
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import type { S3SourceStore } from '../../src/engine/engine.js';
+import { createEngine, createObjectStore } from '../../src/server/create-engine.js';
+import { openDemo, type Demo } from '../support/demo.js';
+import type { TestS3 } from './s3-server.js';
+
+/**
+ * The demo deployment (sluice.yaml, its contracts and policies) with every
+ * product's data in a bucket: each contract's `location` becomes
+ * `s3://<bucket>/<product>/*.parquet` and the Parquet files are uploaded
+ * byte for byte, so DuckDB over the local files is still the oracle.
+ */
+export interface S3Deployment {
+  readonly demo: Demo;
+  /** The gateway's object store: its stats() are the storage metrics. */
+  readonly store: S3SourceStore;
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+export interface S3DeploymentOptions {
+  readonly bucket: string;
+  /** Where the gateway sends S3 requests (s3rver, or a fault proxy in front of it). */
+  readonly endpoint: string;
+  /** More `storage.s3` settings, as YAML lines under it. */
+  readonly storage?: Record<string, unknown>;
+  /** Extra products: name → contract YAML (its `location` used as is) — for tests' own data. */
+  readonly contracts?: Record<string, string>;
+  /** Extra policies: file name → YAML. */
+  readonly policies?: Record<string, string>;
+  /** Upload the demo data (skip when the bucket already holds it). Default true. */
+  readonly upload?: boolean;
+}
+
+const REPO = resolve(import.meta.dirname, '../..');
+
+export async function uploadDemoData(s3: TestS3, bucket: string): Promise<void> {
+  await s3.createBucket(bucket);
+  for (const product of readdirSync(join(REPO, 'products'))) {
+    const data = join(REPO, 'products', product, 'data');
+    for (const f of readdirSync(data).filter((n) => n.endsWith('.parquet'))) await s3.putFile(bucket, `${product}/${f}`, join(data, f));
+  }
+}
+
+export async function openS3Deployment(s3: TestS3, o: S3DeploymentOptions): Promise<S3Deployment> {
+  if (o.upload !== false) await uploadDemoData(s3, o.bucket);
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-s3-deployment-'));
+  for (const product of readdirSync(join(REPO, 'products'))) {
+    mkdirSync(join(dir, 'products', product), { recursive: true });
+    for (const f of readdirSync(join(REPO, 'products', product)).filter((n) => /^v\d+\.yaml$/.test(n))) {
+      const text = readFileSync(join(REPO, 'products', product, f), 'utf8');
+      writeFileSync(join(dir, 'products', product, f), text.replace(/^(\s*location:\s*).*$/m, `$1s3://${o.bucket}/${product}/*.parquet`));
+    }
+  }
+  for (const [product, contract] of Object.entries(o.contracts ?? {})) {
+    mkdirSync(join(dir, 'products', product), { recursive: true });
+    writeFileSync(join(dir, 'products', product, 'v1.yaml'), contract);
+  }
+  cpSync(join(REPO, 'policies'), join(dir, 'policies'), { recursive: true });
+  for (const [name, policy] of Object.entries(o.policies ?? {})) writeFileSync(join(dir, 'policies', name), policy);
+  // The demo config with this directory's products and policies, the repository's other files, no audit trail.
+  const config = parse(readFileSync(join(REPO, 'sluice.yaml'), 'utf8')) as Record<string, unknown>;
+  if (typeof config['persisted'] === 'string') config['persisted'] = resolve(REPO, config['persisted']);
+  delete config['audit'];
+  config['storage'] = { s3: { endpoint: o.endpoint, region: 'us-east-1', forcePathStyle: true, ...o.storage } };
+  writeFileSync(join(dir, 'sluice.yaml'), stringify(config));
+  let store: S3SourceStore | undefined;
+  const demo = await openDemo(join(dir, 'sluice.yaml'), (config) => createEngine(config, (store = createObjectStore(config))));
+  return {
+    demo,
+    store: store!,
+    dir,
+    async close() {
+      store?.close();
+      await demo.engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
