@@ -86,6 +86,9 @@ const persistedQueryNotFound = (caller: Caller | undefined, mayRegister: boolean
       : mayRegister
         ? 'PersistedQueryNotFound: no persisted operation has this id; send the query with its sha256Hash to register it.'
         : 'PersistedQueryNotFound: no persisted operation has this id; send the query itself.',
+    // 404, as Apollo's router answers an unknown id; APQ clients read the
+    // body's code (or message) whatever the status, and retry with the query.
+    { http: { status: 404 } },
   );
 
 const noDocument = () =>

@@ -47,6 +47,7 @@ describe('persisted operations', () => {
     for (const key of [KEYS.partner, KEYS.admin]) {
       const a = await post(gateway, { documentId: 'ab'.repeat(32) }, key);
       expect(codes(a)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+      expect(a.status).toBe(404);
       expect(a.body.data).toBeUndefined();
     }
     const malformed = await post(gateway, { documentId: 'not-a-hash' }, KEYS.partner);
