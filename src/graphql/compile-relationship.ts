@@ -14,7 +14,7 @@ import type { Selection } from './selection.js';
  *
  *   Project(selected fields + target keys + sort keys)
  *     Limit(skip=0, fetch=maxRelatedRows+1)      -- one row past the bound tells it was passed
- *       Sort(orderBy…, target primary key ASC)
+ *       Sort(orderBy…, target primary key ASC)   -- kind many; kind one when its key is not the target's primary key
  *         Filter(where AND target_key IN (every parent's key))
  *           Scan(target, every field)            -- the analyzer adds the target's policy here
  *
@@ -84,7 +84,9 @@ export function compileRelationshipBatch(
   fields: readonly string[],
 ): RelationshipBatch {
   const pairs = keyPairs(relationship);
-  const sortKeys = compileOrderBy(target, relationship.kind === 'many' ? args.orderBy : null);
+  // Kind one on the target's primary key matches one row per key: no order to keep.
+  const unique = relationship.kind === 'one' && target.primaryKey.every((pk) => pairs.some((p) => p.to === pk));
+  const sortKeys = unique ? [] : compileOrderBy(target, relationship.kind === 'many' ? args.orderBy : null);
   const where = relationship.kind === 'many' ? compileWhere(target, args.where) : Expr.const(true);
   const scan = ScanNode.create({
     product: target.product,
@@ -96,7 +98,7 @@ export function compileRelationshipBatch(
   });
   const maxRows = target.limits.maxRelatedRows;
   const filtered = FilterNode.create(scan, Expr.and([where, keyPredicate(pairs, keys)]));
-  const limited = LimitNode.create(SortNode.create(filtered, sortKeys), 0, maxRows + 1);
+  const limited = LimitNode.create(sortKeys.length > 0 ? SortNode.create(filtered, sortKeys) : filtered, 0, maxRows + 1);
   const keep = [...new Set([...fields, ...pairs.map((p) => p.to), ...sortKeys.map((k) => k.field)])];
   return { plan: ProjectNode.create(limited, keep), sortKeys, maxRows };
 }

@@ -48,23 +48,45 @@ import { selectionOf, type Selection } from './selection.js';
  */
 type Loader = DataLoader<ParentKey, Row[], string>;
 
-const loadersOf = new WeakMap<GatewayContext, Map<string, Loader>>();
+/** What every parent at one level shares: computed once, by the first parent to ask. */
+interface Level {
+  readonly path: readonly string[];
+  readonly fields: readonly string[];
+  readonly loader: Loader;
+}
 
-function loaderFor(ctx: GatewayContext, id: string, load: (keys: readonly ParentKey[]) => Promise<Map<string, Row[]>>): Loader {
-  let loaders = loadersOf.get(ctx);
-  if (!loaders) loadersOf.set(ctx, (loaders = new Map()));
-  let loader = loaders.get(id);
-  if (!loader) {
-    loader = new DataLoader<ParentKey, Row[], string>(
+const levelsOf = new WeakMap<GatewayContext, Map<string, Level>>();
+
+/**
+ * The level of the field `info` resolves, by path without indices (and
+ * arguments: validation makes fields merged under one response key agree on
+ * them, but a batch must never serve other arguments' rows).
+ */
+function levelFor(
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  args: string,
+  rows: (s: Selection) => Selection | undefined,
+  target: Contract,
+  load: (keys: readonly ParentKey[], path: readonly string[], fields: readonly string[]) => Promise<Map<string, Row[]>>,
+): Level {
+  const path = levelPath(info);
+  const id = `${path.join('.')}|${args}`;
+  let levels = levelsOf.get(ctx);
+  if (!levels) levelsOf.set(ctx, (levels = new Map()));
+  let level = levels.get(id);
+  if (!level) {
+    const fields = fieldsToRead(target, rows(selectionOf(info)), ctx.session);
+    const loader = new DataLoader<ParentKey, Row[], string>(
       async (keys) => {
-        const buckets = await load(keys);
+        const buckets = await load(keys, path, fields);
         return keys.map((k) => buckets.get(keyString(k)) ?? []);
       },
       { cacheKeyFn: keyString },
     );
-    loaders.set(id, loader);
+    levels.set(id, (level = { path, fields, loader }));
   }
-  return loader;
+  return level;
 }
 
 /** The field's path without list indices: one name per level (`ordersV2.nodes.customer`). */
@@ -124,12 +146,10 @@ export async function resolveOne(
 ): Promise<Row | null> {
   const key = parentKey(source, relationship, parent, ctx);
   if (key === null) return null;
-  const fields = fieldsToRead(target, selectionOf(info), ctx.session);
-  const path = levelPath(info);
-  const loader = loaderFor(ctx, `${path.join('.')}|${fields.join(',')}`, (keys) => runBatch(target, relationship, keys, {}, fields, ctx, path));
+  const level = levelFor(ctx, info, '', (s) => s, target, (keys, path, fields) => runBatch(target, relationship, keys, {}, fields, ctx, path));
   // Several rows may share a non-unique target key: the first by primary key wins.
-  const row = (await loader.load(key))[0] ?? null;
-  if (row) ctx.delivered?.(target, path, 1);
+  const row = (await level.loader.load(key))[0] ?? null;
+  if (row) ctx.delivered?.(target, level.path, 1);
   return row;
 }
 
@@ -155,11 +175,11 @@ export async function resolveMany(
     maxPageSize: Math.min(target.limits.maxPageSize, sessionMax ?? Infinity),
   });
   const key = parentKey(source, relationship, parent, ctx);
-  const selection = selectionOf(info);
-  const nodeSelection = selection.fields.get('nodes');
-  const fields = fieldsToRead(target, nodeSelection, ctx.session);
-  const path = levelPath(info);
   const batchArgs: RelationshipBatchArgs = { where: args.where ?? null, orderBy: args.orderBy ?? null };
+  const level = levelFor(ctx, info, stable(batchArgs), (s) => s.fields.get('nodes'), target, (keys, path, fields) =>
+    runBatch(target, relationship, keys, batchArgs, fields, ctx, path),
+  );
+  const path = level.path;
   const sortKeys = compileOrderBy(target, batchArgs.orderBy);
 
   // A cursor belongs to one parent's connection: its fingerprint holds the
@@ -176,12 +196,7 @@ export async function resolveMany(
   });
   const after = args.after === null || args.after === undefined ? undefined : decodeCursor(options.cursorSecret, args.after, fingerprint, cursorKeys);
 
-  const all =
-    key === null
-      ? []
-      : await loaderFor(ctx, `${path.join('.')}|${stable(batchArgs)}|${fields.join(',')}`, (keys) =>
-          runBatch(target, relationship, keys, batchArgs, fields, ctx, path),
-        ).load(key);
+  const all = key === null ? [] : await level.loader.load(key);
   let start = 0;
   if (after !== undefined) {
     start = all.findIndex((row) => isAfter(row, sortKeys, after));
