@@ -1,152 +1,331 @@
 /**
- * `npm run bench`: Sluice next to DuckDB, same files, same run, same machine.
+ * `npm run bench` (issue 8): Sluice next to DuckDB, same files, same run,
+ * same machine.
  *
- * Each query runs through the whole gateway in-process (GraphQL parse,
- * validate, compile, analyze, optimize, engine, serialize; no socket) and as
- * the equivalent SQL in DuckDB over the same Parquet files. First run and
- * warm p50/p99 over repeated runs; the figures that matter are the ratios.
- * Results go to bench/results.json and bench/results.md.
+ * 1. Data: bench/generate.ts writes BENCH_ROWS orders (default 10,000,000)
+ *    and rows/50 customers once under bench/.cache, plus a deployment of the
+ *    demo contracts and policies over them.
+ * 2. Warm, in-process: each query through the whole gateway (yoga.fetch: parse,
+ *    validate, compile, analyze, optimize, engine, serialize; no socket), and
+ *    the equivalent SQL in DuckDB over the same Parquet files and over the
+ *    same rows loaded into DuckDB tables. p50/p99 over repeated runs.
+ * 3. Cold: each query first in a fresh process (bench/cold.ts), both engines.
+ * 4. HTTP: the real server (`sluice serve`) in its own process: each query's
+ *    latency from one client, then autocannon on Q1 against the gateway and
+ *    against a trivial yoga server (bench/floor.ts), same concurrency.
+ * 5. Memory: the server's peak RSS (VmHWM) and the engine's cache bytes.
  *
- * This is the foundation's rough benchmark on the demo data; the performance
- * work extends it (10M rows, HTTP floor, cold processes, memory).
+ * Results: BENCH_OUT (default bench/) results.json, results.md, results.svg.
+ * BENCH_ROWS=10000 is the smoke mode that test/bench/smoke.test.ts runs.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
-import { writeFileSync } from 'node:fs';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { openDemo } from '../test/support/demo.js';
+import { openDemo, type Demo } from '../test/support/demo.js';
+import { ensureData, REPO, type BenchData } from './generate.js';
+import { benchQueries, parquetSources, type BenchQuery } from './queries.js';
+import { renderChart } from './chart.js';
 
-interface Case {
-  readonly id: string;
-  readonly what: string;
-  readonly graphql: string;
-  readonly sql: string;
+const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
+const SMOKE = ROWS <= 100_000;
+const OUT = process.env.BENCH_OUT ?? join(REPO, 'bench');
+const WARM_RUNS = Number(process.env.BENCH_RUNS ?? (SMOKE ? 5 : 30));
+/** A slow query stops repeating after this long (but runs at least 5 times). */
+const BUDGET_MS = SMOKE ? 1_000 : 15_000;
+const COLD_REPEATS = SMOKE ? 1 : 3;
+const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? (SMOKE ? 1 : 10));
+const CONNECTIONS = 10;
+const HASH_KEY = (process.env.SLUICE_HASH_KEY ??= 'demo-only-hash-key');
+
+export interface Timing {
+  readonly firstMs: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly runs: number;
 }
 
-const ORDERS = `'products/orders/data/*.parquet'`;
-const CUSTOMERS = `'products/customers/data/*.parquet'`;
-const CASES: Case[] = [
-  {
-    id: 'Q1',
-    what: 'primary-key page (first 50)',
-    graphql: '{ ordersV2(first: 50) { nodes { order_id status total_amount order_date } pageInfo { endCursor } } }',
-    sql: `SELECT order_id, status, amount, order_date FROM ${ORDERS} ORDER BY order_id LIMIT 51`,
-  },
-  {
-    id: 'Q1r',
-    what: 'primary-key range page',
-    graphql: '{ ordersV2(where: { order_id: { gte: "30100" } }, first: 50) { nodes { order_id status total_amount order_date } } }',
-    sql: `SELECT order_id, status, amount, order_date FROM ${ORDERS} WHERE order_id >= 30100 ORDER BY order_id LIMIT 51`,
-  },
-  {
-    id: 'Q2',
-    what: 'selective filter + orderBy + first 20',
-    graphql:
-      '{ ordersV2(where: { region: { eq: "EU" }, total_amount: { gt: 1900 } }, orderBy: [{ total_amount: DESC }], first: 20) { nodes { order_id total_amount created_at } } }',
-    sql: `SELECT order_id, amount, created_at FROM ${ORDERS} WHERE region = 'EU' AND amount > 1900 ORDER BY amount DESC NULLS LAST, order_id LIMIT 21`,
-  },
-  {
-    id: 'Q3',
-    what: 'full-scan filter (non-selective), first 20 by created_at',
-    graphql:
-      '{ ordersV2(where: { status: { ne: "cancelled" }, quantity: { gte: 3 } }, orderBy: [{ created_at: DESC }], first: 20) { nodes { order_id status created_at } } }',
-    sql: `SELECT order_id, status, created_at FROM ${ORDERS} WHERE status <> 'cancelled' AND quantity >= 3 ORDER BY created_at DESC NULLS LAST, order_id LIMIT 21`,
-  },
-  {
-    id: 'Q4',
-    what: 'point lookup on an unsorted column',
-    graphql: '{ ordersV2(where: { email: { eq: "buyer43480@example.com" } }, first: 10) { nodes { order_id email } } }',
-    sql: `SELECT order_id, email FROM ${ORDERS} WHERE email = 'buyer43480@example.com' ORDER BY order_id LIMIT 11`,
-  },
-  {
-    id: 'Q6',
-    what: '500 orders with their customer (relationship, one batch)',
-    graphql: '{ ordersV2(first: 500) { nodes { order_id total_amount customer { name country } } } }',
-    sql: `SELECT o.order_id, o.amount, c.name, c.country
-      FROM (SELECT order_id, amount, customer_id FROM ${ORDERS} ORDER BY order_id LIMIT 501) o
-      LEFT JOIN ${CUSTOMERS} c USING (customer_id) ORDER BY o.order_id`,
-  },
-  {
-    id: 'Q7',
-    what: 'totalCount with a filter',
-    graphql: '{ ordersV2(where: { region: { in: ["EU", "US"] }, notes: { contains: "door" } }) { totalCount } }',
-    sql: `SELECT count(*) FROM ${ORDERS} WHERE region IN ('EU', 'US') AND contains(notes, 'door')`,
-  },
-];
-
-const WARM_RUNS = Number(process.env.BENCH_RUNS ?? 30);
-
+const progress = (s: string) => process.stderr.write(`${s}\n`);
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 };
+const median = (xs: number[]) => quantile(xs, 0.5);
 
-async function time(f: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
+async function measure(f: () => Promise<unknown>): Promise<Timing> {
+  let t = performance.now();
   await f();
-  return performance.now() - t;
-}
-
-async function measure(f: () => Promise<unknown>) {
-  const first = await time(f);
-  for (let i = 0; i < 3; i++) await f();
+  const firstMs = performance.now() - t;
+  for (let i = 0; i < 2; i++) await f();
   const warm: number[] = [];
-  for (let i = 0; i < WARM_RUNS; i++) warm.push(await time(f));
-  return { firstMs: first, p50Ms: quantile(warm, 0.5), p99Ms: quantile(warm, 0.99) };
+  const start = performance.now();
+  while (warm.length < WARM_RUNS && (warm.length < 5 || performance.now() - start < BUDGET_MS)) {
+    t = performance.now();
+    await f();
+    warm.push(performance.now() - t);
+  }
+  return { firstMs, p50Ms: quantile(warm, 0.5), p99Ms: quantile(warm, 0.99), runs: warm.length };
 }
 
-const progress = (s: string) => process.stderr.write(`${s}\n`);
+async function sluiceQuery(demo: Demo, q: BenchQuery): Promise<void> {
+  const r = await demo.query(q.graphql, undefined, q.headers);
+  if (r.errors) throw new Error(`${q.id}: ${JSON.stringify(r.errors)}`);
+}
+
+/** Runs a child to completion; its stdout. */
+function runChild(args: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, SLUICE_HASH_KEY: HASH_KEY, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} exited ${code}: ${err}`))));
+  });
+}
+
+const TSX = ['--import', 'tsx'];
+
+async function cold(engine: 'sluice' | 'duckdb', id: string): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < COLD_REPEATS; i++) {
+    const out = await runChild([...TSX, 'bench/cold.ts', engine, id, String(ROWS)]);
+    ms.push((JSON.parse(out.trim().split('\n').pop()!) as { ms: number }).ms);
+  }
+  return median(ms);
+}
+
+/** Starts a server process and waits for the URL it prints. */
+async function startProcess(args: string[], pattern: RegExp): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, SLUICE_HASH_KEY: HASH_KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${err}`)), 120_000);
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      out += c;
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${err}`)));
+  });
+  return { url, child };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Peak resident set of a process, from /proc (Linux). */
+function peakRssBytes(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function post(url: string, q: { graphql: string; headers?: Record<string, string> }): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'demo-admin-key', ...q.headers },
+    body: JSON.stringify({ query: q.graphql }),
+  });
+  const body = (await res.json()) as { errors?: unknown };
+  if (!res.ok || body.errors) throw new Error(`HTTP ${res.status}: ${JSON.stringify(body)}`);
+}
+
+export interface Load {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  readonly non2xx: number;
+  readonly total: number;
+}
+
+async function load(url: string, body: string, headers: Record<string, string>): Promise<Load> {
+  const opts = { url, connections: CONNECTIONS, method: 'POST' as const, headers: { 'content-type': 'application/json', ...headers }, body };
+  await autocannon({ ...opts, duration: 1 }); // warm-up
+  const r = await autocannon({ ...opts, duration: HTTP_SECONDS });
+  return {
+    requestsPerSecond: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    total: r.requests.total,
+  };
+}
 
 async function main() {
-  progress(`bench: ${CASES.length} queries, ${WARM_RUNS} warm runs each, Sluice (in-process GraphQL) vs DuckDB over the same Parquet`);
-  const demo = await openDemo();
-  const duck = await (await DuckDBInstance.create(':memory:', { threads: '2' })).connect();
-  // Plans per request, counted where they reach the engine (a relationship
-  // level is one batched plan, whatever the number of parents).
+  const t0 = performance.now();
+  progress(`bench: ${ROWS.toLocaleString('en')} orders${SMOKE ? ' (smoke mode)' : ''}; up to ${WARM_RUNS} warm runs per query; results to ${OUT}`);
+  const data = await ensureData(ROWS, progress);
+  const queries = benchQueries(data);
+  const sources = parquetSources(data);
+
+  progress('warm, in-process: opening the gateway and DuckDB…');
+  const demo = await openDemo(data.config);
   let executed = 0;
   const execute = demo.engine.execute.bind(demo.engine);
   demo.engine.execute = (...args) => {
     executed++;
     return execute(...args);
   };
-  const rows = [];
-  for (const c of CASES) {
-    progress(`  ${c.id} ${c.what}…`);
+  const parquetDb = await (await DuckDBInstance.create(':memory:', { threads: '2' })).connect();
+  const memoryDb = await (await DuckDBInstance.create(':memory:', { threads: '2' })).connect();
+  await memoryDb.run(`CREATE TABLE orders AS SELECT * FROM ${sources.orders}`);
+  await memoryDb.run(`CREATE TABLE customers AS SELECT * FROM ${sources.customers}`);
+
+  const warm = [];
+  for (const q of queries) {
+    progress(`  ${q.id} ${q.what}: Sluice…`);
     executed = 0;
-    const sluice = await measure(async () => {
-      const r = await demo.query(c.graphql);
-      if (r.errors) throw new Error(`${c.id}: ${JSON.stringify(r.errors)}`);
-    });
-    // Every request runs the same plans: the first, 3 warm-ups and WARM_RUNS measured.
-    const plans = executed / (4 + WARM_RUNS);
-    const duckdb = await measure(() => duck.runAndReadAll(c.sql));
-    rows.push({ ...c, plans, sluice, duckdb, ratioP50: sluice.p50Ms / duckdb.p50Ms, ratioFirst: sluice.firstMs / duckdb.firstMs });
+    const sluice = await measure(() => sluiceQuery(demo, q));
+    const plans = executed / (3 + sluice.runs);
+    progress(`  ${q.id}: DuckDB over Parquet, DuckDB in memory…`);
+    const duckdb = await measure(() => parquetDb.runAndReadAll(q.sql(sources.orders, sources.customers)));
+    const duckdbMemory = await measure(() => memoryDb.runAndReadAll(q.sql('orders', 'customers')));
+    progress(`  ${q.id}: Sluice p50 ${sluice.p50Ms.toFixed(1)} ms, DuckDB ${duckdb.p50Ms.toFixed(1)} ms, in memory ${duckdbMemory.p50Ms.toFixed(1)} ms`);
+    warm.push({ id: q.id, what: q.what, plans, sluice, duckdb, duckdbMemory });
   }
-  duck.closeSync();
+  const inProcessCache = cacheStatsOf(demo);
+  const benchPeakRss = process.resourceUsage().maxRSS * 1024;
+  await demo.engine.close();
+  closeDb(parquetDb);
+  closeDb(memoryDb);
+
+  const coldTimes: Record<string, { sluiceMs: number; duckdbMs: number }> = {};
+  for (const q of queries) {
+    progress(`cold (fresh process × ${COLD_REPEATS}): ${q.id}…`);
+    coldTimes[q.id] = { sluiceMs: await cold('sluice', q.id), duckdbMs: await cold('duckdb', q.id) };
+  }
+
+  progress('HTTP: starting `sluice serve`…');
+  const server = await startProcess(['bin/sluice.js', 'serve', '--config', data.config, '--port', '0'], /sluice: serving .* at (http:\/\/\S+\/graphql)/);
+  const httpLatency: Record<string, Timing> = {};
+  for (const q of queries) {
+    progress(`  HTTP ${q.id}…`);
+    httpLatency[q.id] = await measure(() => post(server.url, q));
+  }
+  const q1 = queries[0]!;
+  progress(`  autocannon -c ${CONNECTIONS} -d ${HTTP_SECONDS}: gateway Q1…`);
+  const gatewayLoad = await load(server.url, JSON.stringify({ query: q1.graphql }), { 'x-api-key': 'demo-admin-key' });
+  const serverPeakRss = peakRssBytes(server.child.pid!);
+  await stopProcess(server.child);
+  progress('  autocannon: trivial yoga (the floor)…');
+  const floor = await startProcess([...TSX, 'bench/floor.ts'], /floor: listening at (\S+)/);
+  const floorLoad = await load(floor.url, JSON.stringify({ query: '{ hello }' }), {});
+  await stopProcess(floor.child);
 
   const results = {
     date: new Date().toISOString(),
-    machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
-    data: 'demo: orders v2, 60,000 rows in 2 files × 8 row groups; customers v1, 20,000 rows in 1 file × 10 row groups',
+    machine: { node: process.version, cpus: cpus().length, loadAverage: loadavg() },
+    data: {
+      orders: data.rows,
+      customers: data.customers,
+      orderFiles: data.files,
+      rowGroupSize: data.rowGroupSize,
+      parquetBytes: data.bytes,
+    },
     warmRuns: WARM_RUNS,
-    queries: rows.map(({ graphql: _g, sql: _s, ...r }) => r),
+    queries: warm.map((w) => ({
+      ...w,
+      cold: coldTimes[w.id]!,
+      http: httpLatency[w.id]!,
+      ratio: {
+        duckdb: w.sluice.p50Ms / w.duckdb.p50Ms,
+        duckdbMemory: w.sluice.p50Ms / w.duckdbMemory.p50Ms,
+        cold: coldTimes[w.id]!.sluiceMs / coldTimes[w.id]!.duckdbMs,
+      },
+    })),
+    throughput: { connections: CONNECTIONS, seconds: HTTP_SECONDS, query: 'Q1', gateway: gatewayLoad, floor: floorLoad, ratio: gatewayLoad.requestsPerSecond / floorLoad.requestsPerSecond },
+    memory: { serverPeakRssBytes: serverPeakRss, benchProcessPeakRssBytes: benchPeakRss, inProcessCache },
+    seconds: (performance.now() - t0) / 1000,
   };
-  writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
-  const f = (x: number) => x.toFixed(2);
-  const md = [
-    `# Bench — ${results.data}`,
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const md = markdown(results, data);
+  writeFileSync(join(OUT, 'results.md'), md);
+  writeFileSync(join(OUT, 'results.svg'), renderChart(results.queries, `Sluice vs DuckDB, ${data.rows.toLocaleString('en')} orders, warm p50 (ms, log scale)`));
+  process.stdout.write(md);
+  progress(`bench: done in ${results.seconds.toFixed(0)} s`);
+}
+
+function closeDb(c: DuckDBConnection) {
+  c.closeSync();
+}
+
+/** The engine's cache figures, when it keeps any. */
+function cacheStatsOf(demo: Demo): unknown {
+  const e = demo.engine as unknown as { cacheStats?: () => unknown };
+  return e.cacheStats?.() ?? null;
+}
+
+type Results = {
+  date: string;
+  machine: { cpus: number; loadAverage: number[] };
+  warmRuns: number;
+  queries: {
+    id: string;
+    what: string;
+    plans: number;
+    sluice: Timing;
+    duckdb: Timing;
+    duckdbMemory: Timing;
+    cold: { sluiceMs: number; duckdbMs: number };
+    http: Timing;
+    ratio: { duckdb: number; duckdbMemory: number; cold: number };
+  }[];
+  throughput: { connections: number; seconds: number; gateway: Load; floor: Load; ratio: number };
+  memory: { serverPeakRssBytes: number | null; benchProcessPeakRssBytes: number; inProcessCache: unknown };
+};
+
+function markdown(r: Results, d: BenchData): string {
+  const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  const x = (v: number) => `${v.toFixed(2)}×`;
+  const mib = (b: number | null) => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
+  const t = r.throughput;
+  return [
+    `# Bench — ${d.rows.toLocaleString('en')} orders (${d.files} files, row groups of ${d.rowGroupSize.toLocaleString('en')}), ${d.customers.toLocaleString('en')} customers, ${(d.bytes / 2 ** 20).toFixed(0)} MiB of Parquet`,
     '',
-    `${results.date}, Node ${process.version}, ${results.machine.cpus} cores, ${WARM_RUNS} warm runs. Sluice = whole GraphQL request in-process; DuckDB = the same SQL over the same Parquet.`,
+    `${r.date}, Node ${process.version}, ${r.machine.cpus} cores, load average ${r.machine.loadAverage.map((l) => l.toFixed(1)).join(' ')}; up to ${r.warmRuns} warm runs per query. ` +
+      'Sluice = the whole GraphQL request in-process (yoga.fetch); DuckDB = the same SQL over the same Parquet files, and over the same rows loaded into DuckDB tables (in memory). ' +
+      'Cold = the first query in a fresh process (files in the OS page cache). HTTP = `sluice serve` from one client. Times in ms.',
     '',
-    '| query | what | plans | Sluice p50 ms | DuckDB p50 ms | ratio p50 | Sluice p99 | DuckDB p99 | Sluice first | DuckDB first |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map(
-      (r) =>
-        `| ${r.id} | ${r.what} | ${r.plans} | ${f(r.sluice.p50Ms)} | ${f(r.duckdb.p50Ms)} | ${f(r.ratioP50)}× | ${f(r.sluice.p99Ms)} | ${f(r.duckdb.p99Ms)} | ${f(r.sluice.firstMs)} | ${f(r.duckdb.firstMs)} |`,
+    '| query | what | plans | Sluice p50 | p99 | DuckDB Parquet p50 | p99 | DuckDB memory p50 | vs Parquet | vs memory | Sluice cold | DuckDB cold | cold ratio | HTTP p50 | HTTP p99 |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.queries.map(
+      (q) =>
+        `| ${q.id} | ${q.what} | ${q.plans} | ${f(q.sluice.p50Ms)} | ${f(q.sluice.p99Ms)} | ${f(q.duckdb.p50Ms)} | ${f(q.duckdb.p99Ms)} | ${f(q.duckdbMemory.p50Ms)} | ${x(q.ratio.duckdb)} | ${x(q.ratio.duckdbMemory)} | ${f(q.cold.sluiceMs)} | ${f(q.cold.duckdbMs)} | ${x(q.ratio.cold)} | ${f(q.http.p50Ms)} | ${f(q.http.p99Ms)} |`,
     ),
     '',
+    `HTTP load, Q1, autocannon -c ${t.connections} for ${t.seconds} s each, same run:`,
+    '',
+    '| server | req/s | p50 ms | p99 ms | errors | non-2xx | requests |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    `| Sluice gateway (Q1) | ${t.gateway.requestsPerSecond.toFixed(0)} | ${t.gateway.p50Ms} | ${t.gateway.p99Ms} | ${t.gateway.errors} | ${t.gateway.non2xx} | ${t.gateway.total} |`,
+    `| trivial graphql-yoga (floor) | ${t.floor.requestsPerSecond.toFixed(0)} | ${t.floor.p50Ms} | ${t.floor.p99Ms} | ${t.floor.errors} | ${t.floor.non2xx} | ${t.floor.total} |`,
+    '',
+    `Gateway throughput = ${(t.ratio * 100).toFixed(0)}% of the floor. Peak RSS of the server process: ${mib(r.memory.serverPeakRssBytes)}; of the bench process (gateway in-process plus two DuckDB instances): ${mib(r.memory.benchProcessPeakRssBytes)}. Engine cache: ${JSON.stringify(r.memory.inProcessCache)}.`,
+    '',
+    '![chart](results.svg)',
+    '',
   ].join('\n');
-  writeFileSync('bench/results.md', md);
-  process.stdout.write(md);
 }
 
 await main();

@@ -1,0 +1,60 @@
+/**
+ * The results chart, as a hand-written SVG: per query, warm p50 of Sluice,
+ * DuckDB over Parquet and DuckDB in memory as horizontal bars on a log
+ * scale (the queries span four orders of magnitude).
+ */
+interface Row {
+  readonly id: string;
+  readonly what: string;
+  readonly sluice: { readonly p50Ms: number };
+  readonly duckdb: { readonly p50Ms: number };
+  readonly duckdbMemory: { readonly p50Ms: number };
+}
+
+const SERIES = [
+  { name: 'Sluice (GraphQL, in-process)', color: '#2b6cb0', of: (r: Row) => r.sluice.p50Ms },
+  { name: 'DuckDB over Parquet', color: '#dd6b20', of: (r: Row) => r.duckdb.p50Ms },
+  { name: 'DuckDB in memory', color: '#a0aec0', of: (r: Row) => r.duckdbMemory.p50Ms },
+] as const;
+
+const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function renderChart(rows: readonly Row[], title: string): string {
+  const left = 300;
+  const width = 900;
+  const plot = width - left - 80;
+  const bar = 12;
+  const group = SERIES.length * bar + 14;
+  const top = 60;
+  const height = top + rows.length * group + 40;
+  const all = rows.flatMap((r) => SERIES.map((s) => s.of(r))).filter((v) => v > 0);
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...all, 1)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...all, 10)));
+  const xOf = (v: number) => left + (plot * (Math.log10(Math.max(v, lo)) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo));
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="10" y="20" font-size="15" font-weight="bold">${escape(title)}</text>`,
+  ];
+  SERIES.forEach((s, i) => {
+    out.push(`<rect x="${left + i * 200}" y="32" width="12" height="12" fill="${s.color}"/>`, `<text x="${left + i * 200 + 18}" y="42">${escape(s.name)}</text>`);
+  });
+  for (let v = lo; v <= hi; v *= 10) {
+    const x = xOf(v).toFixed(1);
+    out.push(`<line x1="${x}" y1="${top - 6}" x2="${x}" y2="${height - 30}" stroke="#e2e8f0"/>`, `<text x="${x}" y="${height - 14}" text-anchor="middle">${v >= 1 ? v : v.toFixed(2)} ms</text>`);
+  }
+  rows.forEach((r, k) => {
+    const y0 = top + k * group;
+    out.push(`<text x="10" y="${y0 + bar * 2}">${escape(`${r.id} ${r.what}`.slice(0, 46))}</text>`);
+    SERIES.forEach((s, i) => {
+      const v = s.of(r);
+      const y = y0 + i * bar;
+      out.push(
+        `<rect x="${left}" y="${y}" width="${(xOf(v) - left).toFixed(1)}" height="${bar - 2}" fill="${s.color}"/>`,
+        `<text x="${(xOf(v) + 4).toFixed(1)}" y="${y + bar - 3}" font-size="10">${v >= 100 ? v.toFixed(0) : v.toFixed(1)}</text>`,
+      );
+    });
+  });
+  out.push('</svg>', '');
+  return out.join('\n');
+}
