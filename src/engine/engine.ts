@@ -3,6 +3,7 @@ import type { PlanNode } from '../plan/plan.js';
 import type { Row } from '../plan/scalar.js';
 import { queryTimeout } from './cancellation.js';
 import type { ColumnDescription } from './column-types.js';
+import { ColumnCache, type ColumnCacheStats } from './column-cache.js';
 import { DecodePool } from './decode-pool.js';
 import { executePlan, type MaskValues } from './execute.js';
 import { readFooter } from './parquet-metadata.js';
@@ -14,6 +15,7 @@ import { LocalSourceStore, SourceChanged, sourceFailure, type ByteRangeReader, t
 export { checkColumnType, type ColumnDescription } from './column-types.js';
 export type { ScanReport, SourceFileReport } from './scan.js';
 export type { MaskValues } from './execute.js';
+export type { ColumnCacheStats } from './column-cache.js';
 export { SourceChanged, type ByteRangeReader, type ReadMeter, type SourceObject, type SourceStore } from './source-files.js';
 export { S3SourceStore, type S3StoreOptions, type S3StoreStats } from './s3-store.js';
 
@@ -23,8 +25,9 @@ export { S3SourceStore, type S3StoreOptions, type S3StoreStats } from './s3-stor
  *
  * Contract for callers:
  * - One Engine per process, shared by concurrent requests. It holds only
- *   caches of immutable data (digested footers and decoder handles, keyed by
- *   path, size and mtime, so a rewritten file is re-read) and the decoder
+ *   caches of immutable data (digested footers and decoder handles, and
+ *   decoded column chunks within `columnCacheBytes`, keyed by path, size and
+ *   mtime or URI and ETag, so a rewritten file is re-read) and the decoder
  *   thread (decode-pool.ts); everything belonging to one execution lives in
  *   that call.
  * - Results are rows keyed by contract field name, values in the plan's
@@ -85,13 +88,21 @@ export interface EngineOptions {
   readonly objectStore?: SourceStore;
   /** How many opened files (footer + decoder handle) to keep; default 1024. */
   readonly openFileCacheSize?: number;
+  /**
+   * Byte budget of decoded column chunks kept for later queries (column-cache.ts);
+   * default 512 MiB, 0 turns the cache off. The cache never holds more.
+   */
+  readonly columnCacheBytes?: number;
 }
+
+export const DEFAULT_COLUMN_CACHE_BYTES = 512 * 2 ** 20;
 
 export class Engine {
   private readonly store: SourceStore;
   private readonly openFiles: OpenFileCache;
   private readonly access: SourceAccess;
   private readonly decoder = new DecodePool();
+  private readonly columns: ColumnCache | undefined;
   private readonly maskValues: MaskValues | undefined;
 
   constructor(options: EngineOptions = {}) {
@@ -100,6 +111,8 @@ export class Engine {
     this.store = { list: (pattern, label) => (objects !== undefined && isS3Uri(pattern) ? objects : local).list(pattern, label) };
     this.maskValues = options.maskValues;
     this.openFiles = new OpenFileCache(options.openFileCacheSize ?? 1024);
+    const columnBytes = options.columnCacheBytes ?? DEFAULT_COLUMN_CACHE_BYTES;
+    this.columns = columnBytes > 0 ? new ColumnCache(columnBytes) : undefined;
     this.access = {
       list: (pattern, label) => this.store.list(pattern, label),
       open: (object, label) => this.openFiles.open(object, label),
@@ -114,6 +127,7 @@ export class Engine {
         const rows = await executePlan(plan, {
           access: reads.access,
           decoder: this.decoder,
+          columns: this.columns,
           signal: options.signal,
           reports: scans,
           maskValues: options.maskValues ?? this.maskValues,
@@ -126,6 +140,11 @@ export class Engine {
         throw failure;
       }
     }
+  }
+
+  /** The decoded-column cache's figures (for metrics and the benchmark); null when it is off. */
+  cacheStats(): ColumnCacheStats | null {
+    return this.columns?.stats() ?? null;
   }
 
   /**

@@ -2,6 +2,7 @@ import { tableFromIPC } from 'apache-arrow';
 import type { ScanField } from '../plan/plan.js';
 import { queryTimeout } from './cancellation.js';
 import { columnFromArrow, type Column } from './column.js';
+import { ColumnCache } from './column-cache.js';
 import { DecodeFailure, type DecodePool } from './decode-pool.js';
 import type { ParquetFooter } from './parquet-metadata.js';
 import { sourceFailure, type ByteRangeReader, type SourceObject } from './source-files.js';
@@ -26,11 +27,47 @@ export interface DecodedBatch {
 }
 
 /**
+ * `fields` of one row group, from the column cache when it holds them
+ * (`cache` may be undefined: no caching); the others are decoded together
+ * and cached when they come back as one batch.
+ */
+export async function readRowGroup(
+  pool: DecodePool,
+  file: OpenSourceFile,
+  rowGroup: number,
+  fields: readonly ScanField[],
+  label: string,
+  signal: AbortSignal | undefined,
+  cache?: ColumnCache,
+): Promise<DecodedBatch[]> {
+  if (cache === undefined) return decodeRowGroup(pool, file, rowGroup, fields, label, signal);
+  const numRows = file.footer.rowGroups[rowGroup]!.numRows;
+  const keyOf = (f: ScanField) => ColumnCache.key(file.object.cacheKey, rowGroup, f.column, f.type);
+  const columns = new Map<string, Column>();
+  const missing: ScanField[] = [];
+  for (const f of fields) {
+    const hit = cache.get(keyOf(f));
+    if (hit === undefined) missing.push(f);
+    else columns.set(f.name, hit);
+  }
+  if (missing.length === 0) return [{ length: numRows, columns: ordered(fields, columns) }];
+  const decoded = await decodeRowGroup(pool, file, rowGroup, missing, label, signal);
+  // Split batches (parquet-wasm did not honour the batch size) are neither cached nor joined with cached columns.
+  if (decoded.length !== 1 || decoded[0]!.length !== numRows) {
+    return columns.size === 0 ? decoded : decodeRowGroup(pool, file, rowGroup, fields, label, signal);
+  }
+  for (const f of missing) columns.set(f.name, cache.put(keyOf(f), decoded[0]!.columns.get(f.name)!));
+  return [{ length: numRows, columns: ordered(fields, columns) }];
+}
+
+const ordered = (fields: readonly ScanField[], columns: Map<string, Column>) => new Map(fields.map((f) => [f.name, columns.get(f.name)!]));
+
+/**
  * Decodes `fields` of one row group. Asking for the row group's row count as
  * batch size makes parquet-wasm return it as a single record batch
  * (otherwise it cuts 1024-row batches).
  */
-export async function readRowGroup(
+async function decodeRowGroup(
   pool: DecodePool,
   file: OpenSourceFile,
   rowGroup: number,

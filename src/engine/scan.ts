@@ -4,6 +4,7 @@ import type { ScanField, ScanNode } from '../plan/plan.js';
 import { liveCount, narrow, sliceLive, type Batch } from './batch.js';
 import { throwIfAborted } from './cancellation.js';
 import { checkColumnType } from './column-types.js';
+import type { ColumnCache } from './column-cache.js';
 import type { DecodePool } from './decode-pool.js';
 import { compilePredicate } from './evaluate-predicate.js';
 import { compareBounds, isProvablyAll, isProvablyEmpty, sortBound, type SortBound, type StatsOf } from './prune-row-groups.js';
@@ -68,6 +69,8 @@ export interface ScanOrder {
 export interface ScanContext {
   readonly access: SourceAccess;
   readonly decoder: DecodePool;
+  /** Decoded column chunks shared by executions; undefined: none. */
+  readonly columns?: ColumnCache;
   readonly signal: AbortSignal | undefined;
   readonly reports: ScanReport[];
 }
@@ -191,9 +194,9 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
       (split.tried < 4 || split.completed * 4 < split.tried * 3);
     const file = files[u.file]!;
     const read = (async (): Promise<FirstRead> => {
-      const batches = await readRowGroup(ctx.decoder, file, u.rowGroup, twoPhase ? early : decode, label, ctx.signal);
+      const batches = await readRowGroup(ctx.decoder, file, u.rowGroup, twoPhase ? early : decode, label, ctx.signal, ctx.columns);
       // Both reads must cut the row group alike to be joined; a split batch is read whole instead.
-      if (twoPhase && batches.length !== 1) return { batches: await readRowGroup(ctx.decoder, file, u.rowGroup, decode, label, ctx.signal), late: [] };
+      if (twoPhase && batches.length !== 1) return { batches: await readRowGroup(ctx.decoder, file, u.rowGroup, decode, label, ctx.signal, ctx.columns), late: [] };
       return { batches, late: twoPhase ? late : [] };
     })();
     // A read started ahead may never be awaited (the consumer stopped); its failure must not go unhandled.
@@ -259,7 +262,7 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
 
 /** Adds the remaining columns to a row group's batch decoded in two reads. */
 async function completeBatch(batch: Batch, file: OpenSourceFile, rowGroup: number, late: readonly ScanField[], label: string, ctx: ScanContext): Promise<Batch> {
-  const rest = await readRowGroup(ctx.decoder, file, rowGroup, late, label, ctx.signal);
+  const rest = await readRowGroup(ctx.decoder, file, rowGroup, late, label, ctx.signal, ctx.columns);
   if (rest.length !== 1 || rest[0]!.length !== batch.length) {
     throw internalError(`row group ${rowGroup} of ${file.object.uri} decoded into differently split batches`);
   }

@@ -1,0 +1,132 @@
+import type { Column } from './column.js';
+
+/**
+ * Decoded column chunks, keyed by file version (`SourceObject.cacheKey`:
+ * URI plus ETag or size and mtime, so a replaced file is never served from
+ * the old one's values), row group, column and the type it was decoded as,
+ * within a byte budget, least recently used evicted first.
+ *
+ * Why: decoding (parquet-wasm in the decoder thread, the IPC hop, Arrow to
+ * columns) is most of a warm query's time; an API asks the same pages, the
+ * same filter columns, again and again. Stored columns own their memory
+ * (copied out of the Arrow IPC buffer that held every column of the read,
+ * which would otherwise stay alive with them) and are shared, read-only, by
+ * every query: no operator writes into a column it did not build.
+ */
+export interface ColumnCacheStats {
+  readonly budgetBytes: number;
+  readonly bytes: number;
+  /** Largest `bytes` ever held: never above the budget. */
+  readonly peakBytes: number;
+  readonly entries: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly evictions: number;
+}
+
+interface Entry {
+  readonly column: Column;
+  readonly bytes: number;
+}
+
+export class ColumnCache {
+  /** Insertion order is recency order: a hit moves its entry to the end. */
+  private readonly entries = new Map<string, Entry>();
+  private used = 0;
+  private peak = 0;
+  private hits = 0;
+  private misses = 0;
+  private evictions = 0;
+
+  constructor(private readonly budget: number) {}
+
+  static key(file: string, rowGroup: number, column: string, type: string): string {
+    return `${file}\u0000${rowGroup}\u0000${column}\u0000${type}`;
+  }
+
+  get(key: string): Column | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    return e.column;
+  }
+
+  /**
+   * Keeps a copy of `column` that owns its memory and returns it (the caller
+   * uses the copy, so the IPC buffer can go), unless it would take more than
+   * an eighth of the budget: then `column` is returned as is.
+   */
+  put(key: string, column: Column): Column {
+    if (this.budget <= 0 || sizeOf(column) * 8 > this.budget) return column;
+    const owned = ownedCopy(column);
+    const bytes = sizeOf(owned);
+    const old = this.entries.get(key);
+    if (old !== undefined) this.remove(key, old);
+    this.entries.set(key, { column: owned, bytes });
+    this.used += bytes;
+    while (this.used > this.budget) {
+      const [k, e] = this.entries.entries().next().value!;
+      this.remove(k, e);
+      this.evictions++;
+    }
+    this.peak = Math.max(this.peak, this.used);
+    return owned;
+  }
+
+  stats(): ColumnCacheStats {
+    return {
+      budgetBytes: this.budget,
+      bytes: this.used,
+      peakBytes: this.peak,
+      entries: this.entries.size,
+      hits: this.hits,
+      misses: this.misses,
+      evictions: this.evictions,
+    };
+  }
+
+  private remove(key: string, e: Entry): void {
+    this.entries.delete(key);
+    this.used -= e.bytes;
+  }
+}
+
+/** Bytes a column's copy holds; for materialised values an estimate (a pointer each, strings at two bytes a character). */
+export function sizeOf(c: Column): number {
+  const valid = 'valid' in c && c.valid !== null ? c.valid.byteLength : 0;
+  switch (c.kind) {
+    case 'number':
+    case 'bigint':
+      return c.values.byteLength + valid;
+    case 'boolean':
+      return c.bits.byteLength + valid;
+    case 'string':
+      return c.offsets.byteLength + c.bytes.byteLength + valid;
+    case 'scalars': {
+      let n = c.values.length * 8;
+      for (const v of c.values) if (typeof v === 'string') n += 16 + 2 * v.length;
+      return n;
+    }
+  }
+}
+
+function ownedCopy(c: Column): Column {
+  const valid = 'valid' in c && c.valid !== null ? c.valid.slice() : null;
+  switch (c.kind) {
+    case 'number':
+      return { kind: 'number', values: c.values.slice(), valid };
+    case 'bigint':
+      return { kind: 'bigint', values: c.values.slice(), valid };
+    case 'boolean':
+      return { kind: 'boolean', bits: c.bits.slice(), valid };
+    case 'string':
+      return { kind: 'string', offsets: c.offsets.slice(), bytes: Buffer.from(c.bytes), valid };
+    case 'scalars':
+      return c;
+  }
+}

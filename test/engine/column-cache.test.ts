@@ -1,0 +1,66 @@
+import { copyFileSync, mkdtempSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ColumnCache, sizeOf } from '../../src/engine/column-cache.js';
+import type { Column } from '../../src/engine/column.js';
+import { Engine } from '../../src/engine/engine.js';
+import { Expr } from '../../src/plan/expr.js';
+import { ScanNode } from '../../src/plan/plan.js';
+import { ORDERS_FIELDS } from './datasets.js';
+
+const numbers = (n: number): Column => ({ kind: 'number', values: new Float64Array(n).fill(1), valid: null });
+
+describe('ColumnCache', () => {
+  it('never holds more than its budget, evicting the least recently used', () => {
+    const cache = new ColumnCache(8 * 8 * 100); // eight 100-value columns
+    for (let i = 0; i < 20; i++) {
+      cache.put(`c${i}`, numbers(100));
+      if (i >= 1) expect(cache.get('c0')).toBeDefined(); // kept warm
+      expect(cache.stats().bytes).toBeLessThanOrEqual(cache.stats().budgetBytes);
+    }
+    expect(cache.get('c1')).toBeUndefined();
+    expect(cache.get('c19')).toBeDefined();
+    expect(cache.stats()).toMatchObject({ peakBytes: 6400, entries: 8, evictions: 12 });
+  });
+
+  it('keeps its own copy, and leaves out a column larger than an eighth of the budget', () => {
+    const cache = new ColumnCache(8 * 8 * 100);
+    const column = numbers(100);
+    const kept = cache.put('a', column);
+    expect(kept).not.toBe(column);
+    expect(kept.kind === 'number' && kept.values.buffer).not.toBe(column.kind === 'number' && column.values.buffer);
+    expect(cache.put('big', numbers(101))).toMatchObject({ kind: 'number' });
+    expect(cache.get('big')).toBeUndefined();
+    expect(sizeOf({ kind: 'string', offsets: new Int32Array(3), bytes: Buffer.alloc(10), valid: new Uint8Array(1) })).toBe(23);
+  });
+});
+
+describe('the engine with a column cache', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-column-cache-'));
+  const engines: Engine[] = [];
+  afterAll(() => Promise.all(engines.map((e) => e.close())));
+  const scan = (filters: Expr[] = []) =>
+    ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source: join(dir, '*.parquet'), fields: ORDERS_FIELDS, filters });
+
+  it('answers from cached columns as it does without them, and never from a rewritten file’s old ones', async () => {
+    copyFileSync('products/orders/data/part-000.parquet', join(dir, 'part.parquet'));
+    const cached = new Engine({ columnCacheBytes: 64 * 2 ** 20 });
+    const uncached = new Engine({ columnCacheBytes: 0 });
+    engines.push(cached, uncached);
+    const plan = scan([Expr.compare('status', 'eq', 'open')]);
+    const first = await cached.execute(plan);
+    const again = await cached.execute(plan);
+    expect(cached.cacheStats()!.hits).toBeGreaterThan(0);
+    expect(again.rows).toEqual(first.rows);
+    expect(again.rows).toEqual((await uncached.execute(plan)).rows);
+    expect(uncached.cacheStats()).toBeNull();
+
+    // Another file under the same name (size and mtime change): its own values.
+    copyFileSync('products/orders/data/part-001.parquet', join(dir, 'part.parquet'));
+    utimesSync(join(dir, 'part.parquet'), new Date(), new Date(Date.now() + 5000));
+    const replaced = await cached.execute(plan);
+    expect(replaced.rows).toEqual((await uncached.execute(plan)).rows);
+    expect(replaced.rows).not.toEqual(first.rows);
+  });
+});
