@@ -26,7 +26,8 @@ export function compilePredicate(e: Expr, columns: ReadonlyMap<string, Column>):
     case 'const':
       return e.value ? ALWAYS : NEVER;
     case 'and': {
-      const tests = e.args.map((a) => compilePredicate(a, columns));
+      // Cheapest first: a typed-array comparison rejects most rows before a string is looked at.
+      const tests = [...e.args].sort((a, b) => cost(a, columns) - cost(b, columns)).map((a) => compilePredicate(a, columns));
       if (tests.length === 2) {
         const [a, b] = tests as [RowTest, RowTest];
         return (i) => a(i) && b(i);
@@ -63,6 +64,28 @@ export function compilePredicate(e: Expr, columns: ReadonlyMap<string, Column>):
       return compileIn(e, columnFor(columns, e.field));
     case 'text':
       return compileText(e, columnFor(columns, e.field));
+    default:
+      return assertNever(e, 'expression');
+  }
+}
+
+/** A rough per-row cost of a conjunct, for ordering: leaves over typed arrays, then strings, then nested logic. */
+function cost(e: Expr, columns: ReadonlyMap<string, Column>): number {
+  switch (e.kind) {
+    case 'const':
+      return 0;
+    case 'isNull':
+      return 1;
+    case 'compare':
+    case 'in':
+    case 'text': {
+      const kind = columns.get(e.field)?.kind;
+      const base = kind === 'number' || kind === 'bigint' || kind === 'boolean' ? 2 : kind === 'scalars' ? 4 : 3;
+      return e.kind === 'text' ? base + 2 : base;
+    }
+    case 'and':
+    case 'or':
+      return 10;
     default:
       return assertNever(e, 'expression');
   }
@@ -105,8 +128,15 @@ function compileCompare(e: CompareExpr, c: Column): RowTest {
       const { offsets, bytes } = c;
       const p = Buffer.from(stringLiteral(e.value, e.field), 'utf8');
       const n = p.length;
-      if (e.op === 'eq') return guard(c.valid, (i) => offsets[i + 1]! - offsets[i]! === n && bytes.compare(p, 0, n, offsets[i], offsets[i + 1]) === 0);
-      if (e.op === 'ne') return guard(c.valid, (i) => offsets[i + 1]! - offsets[i]! !== n || bytes.compare(p, 0, n, offsets[i], offsets[i + 1]) !== 0);
+      // Equality byte by byte in JS: cheaper than a call into Buffer#compare for short values.
+      const equal = (i: number): boolean => {
+        const s = offsets[i]!;
+        if (offsets[i + 1]! - s !== n) return false;
+        for (let k = 0; k < n; k++) if (bytes[s + k] !== p[k]) return false;
+        return true;
+      };
+      if (e.op === 'eq') return guard(c.valid, equal);
+      if (e.op === 'ne') return guard(c.valid, (i) => !equal(i));
       const outcome = OUTCOME[e.op];
       // Buffer#compare orders the row's bytes (source) against p (target).
       return guard(c.valid, (i) => outcome(bytes.compare(p, 0, n, offsets[i], offsets[i + 1])));
