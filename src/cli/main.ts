@@ -1,5 +1,4 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type SluiceConfig } from '../config/config.js';
@@ -10,6 +9,9 @@ import { discardAuditSink, fileAuditSink } from '../response/audit.js';
 import { createEngine } from '../server/create-engine.js';
 import { loadDeployment } from '../server/load-catalog.js';
 import { createGateway } from '../server/create-gateway.js';
+import { createHttpServer } from '../server/http-server.js';
+import { createLogger } from '../server/logger.js';
+import { createMetrics } from '../server/metrics.js';
 import { explainQuery } from './explain.js';
 import { diffContractFiles, formatDiffMarkdown } from './contract-diff.js';
 import { checkPersistedOperations, formatPersistedCheckMarkdown, proposedCatalog } from './persisted-check.js';
@@ -236,32 +238,52 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new SluiceError('BAD_USER_INPUT', 'user', `--port must be a number from 0 to 65535 (got ${portArg})`);
   }
-  io.out('sluice: checking contracts and sources…');
+  const logger = createLogger();
+  // Listen first, so /health answers and /ready says "starting" while
+  // contracts, policies and sources load (orchestrators probe both).
   const engine = createEngine(config);
-  const { catalog, policies } = await loadDeployment(config, engine);
-  const audit = config.auditFile ? fileAuditSink(config.auditFile) : discardAuditSink;
-  const gateway = createGateway({ config, catalog, policies, engine, audit });
-  const server = createServer(gateway);
+  const metrics = createMetrics({ engine });
+  const http = createHttpServer({ metrics: metrics.registry });
   await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(port, config.server.host, ok);
+    http.server.once('error', fail);
+    http.server.listen(port, config.server.host, ok);
   });
-  const address = server.address();
+  let stopping: string | undefined;
+  const signalled = new Promise<string>((ok) => {
+    const on = (signal: string) => () => ok((stopping ??= signal));
+    process.once('SIGINT', on('SIGINT'));
+    process.once('SIGTERM', on('SIGTERM'));
+  });
+  const address = http.server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
-  const url = `http://${config.server.host}:${actual}/graphql`;
-  const served = catalog.served().map((c) => `${c.product} v${c.major}`);
-  io.out(`sluice: serving ${served.join(', ')} at ${url}${config.server.graphiql ? ' (GraphiQL: open it in a browser)' : ''}`);
+  const base = `http://${config.server.host}:${actual}`;
+  io.out(`sluice: checking contracts and sources… (${base}/health, ${base}/ready, ${base}/metrics)`);
 
-  return await new Promise<number>((done) => {
-    const stop = (signal: string) => {
-      io.out(`sluice: ${signal}, finishing open requests…`);
-      server.close(() => void audit.close().then(() => done(0)));
-      server.closeIdleConnections();
-      setTimeout(() => {
-        server.closeAllConnections();
-      }, 10_000).unref();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  let audit = discardAuditSink;
+  try {
+    const { catalog, policies } = await loadDeployment(config, engine);
+    audit = config.auditFile ? fileAuditSink(config.auditFile) : discardAuditSink;
+    const gateway = createGateway({ config, catalog, policies, engine, audit, logger, metrics });
+    http.ready(gateway);
+    const served = catalog.served().map((c) => `${c.product} v${c.major}`);
+    io.out(`sluice: serving ${served.join(', ')} at ${base}/graphql${config.server.graphiql ? ' (GraphiQL: open it in a browser)' : ''}`);
+    logger.info({ port: actual, products: served }, 'ready');
+  } catch (e) {
+    http.server.close();
+    throw e;
+  }
+
+  const signal = await signalled;
+  io.out(`sluice: ${signal}, finishing ${http.inFlight()} open request(s)…`);
+  logger.info({ signal, inFlight: http.inFlight() }, 'draining');
+  const drained = await http.drain(config.server.shutdownTimeoutMs);
+  await audit.close();
+  if (!drained) {
+    io.err(`sluice: requests still open after ${config.server.shutdownTimeoutMs} ms were cut off`);
+    logger.error({ shutdownTimeoutMs: config.server.shutdownTimeoutMs }, 'drain timed out');
+  } else {
+    logger.info({}, 'stopped');
+  }
+  await new Promise<void>((done) => logger.flush(() => done()));
+  return drained ? 0 : 1;
 }

@@ -13,6 +13,40 @@ import { ConfigError } from '../errors.js';
  * are accepted in the shape the spec gives, so a config written for the full
  * product loads today.
  */
+/**
+ * What one request may ask for (SPEC §6: QUERY_TOO_COMPLEX, RESOURCE_LIMIT),
+ * checked before anything is planned or read. The defaults leave room for the
+ * demo's deepest honest query (a relationship and its page, with fragments)
+ * and refuse the shapes abuse is made of.
+ */
+const limitsSchema = z.strictObject({
+  /** Nesting of selections (fragments followed), introspection excluded. */
+  maxDepth: z.number().int().positive().default(10),
+  /** Aliased fields in one operation. */
+  maxAliases: z.number().int().min(0).default(15),
+  /** Directives in one operation. */
+  maxDirectives: z.number().int().min(0).default(10),
+  /** Lexical tokens in one document, counted while parsing. */
+  maxTokens: z.number().int().positive().default(2000),
+  /**
+   * Rows a request may ask for: each page counts its `first` (or the
+   * product's default page size) times the cost of one of its rows, so
+   * nested pages multiply. See use-cost-limit.ts.
+   */
+  maxCost: z.number().int().positive().default(50_000),
+  /** Operations in one batched (JSON array) request; 0 refuses batches. */
+  maxBatch: z.number().int().min(0).max(100).default(0),
+  /** Requests per caller (API key, token subject, or anonymous), as a token bucket; absent = not limited. */
+  rate: z
+    .strictObject({
+      /** Sustained requests per second. */
+      perSecond: z.number().positive(),
+      /** Requests that may come at once after a quiet spell. */
+      burst: z.number().int().positive(),
+    })
+    .optional(),
+});
+
 const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(4000),
   host: z.string().default('127.0.0.1'),
@@ -21,6 +55,9 @@ const serverSchema = z.strictObject({
   maxBodyBytes: z.number().int().positive().default(1_048_576),
   /** Per-request deadline. */
   timeoutMs: z.number().int().positive().default(30_000),
+  /** How long a shutdown (SIGTERM) waits for requests in flight before cutting them off. */
+  shutdownTimeoutMs: z.number().int().positive().default(10_000),
+  limits: limitsSchema.default(limitsSchema.parse({})),
 });
 
 /**
@@ -154,6 +191,7 @@ const configSchema = z.strictObject({
 });
 
 export type ServerConfig = z.infer<typeof serverSchema>;
+export type LimitsConfig = z.infer<typeof limitsSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
 export type ApiKeyConfig = AuthConfig['apiKeys'][number];
 export type JwtConfig = NonNullable<AuthConfig['jwt']>;

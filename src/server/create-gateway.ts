@@ -18,7 +18,14 @@ import { createAuthenticator } from './authenticate.js';
 import { maskError, unexpected, type ErrorLogger } from './mask-error.js';
 import { SluiceError } from '../errors.js';
 import { authenticationOf, useAuthentication } from './use-authentication.js';
+import { createLogger, errorLoggerOf, loggingAuditSink, type Logger } from './logger.js';
+import { metricsAuditSink, type GatewayMetrics } from './metrics.js';
 import { useBodyLimit } from './use-body-limit.js';
+import { useCostLimit } from './use-cost-limit.js';
+import { useCsrfPrevention } from './use-csrf-prevention.js';
+import { useQueryLimits } from './use-query-limits.js';
+import { useRateLimit } from './use-rate-limit.js';
+import { typeName } from '../contract/contract.js';
 import { useLineage } from './use-lineage.js';
 import { useMediaTypeError } from './use-media-type-error.js';
 import { useNoSuggestions } from './use-no-suggestions.js';
@@ -39,6 +46,11 @@ export interface GatewayOptions {
   readonly policies: readonly Policy[];
   /** Where audit records go (serve opens the config's audit.file); default: nowhere. */
   readonly audit?: AuditSink;
+  /** Structured logs: unexpected errors, and one line per request; default: errors only, to stderr. */
+  readonly logger?: Logger;
+  /** Counts requests and scans (serve exposes them at /metrics); default: not counted. */
+  readonly metrics?: GatewayMetrics;
+  /** Overrides where unexpected errors are logged (tests). */
   readonly log?: ErrorLogger;
   /** Today's date (YYYY-MM-DD) for sunset decisions; tests pin it. */
   readonly today?: string;
@@ -53,30 +65,43 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
 /**
  * The GraphQL gateway: the generated schema served by graphql-yoga, one
  * session per request. Plugins, in order:
- *  1. body limit   — refuse oversized bodies before anything parses them;
- *  2. media type   — a POST body none of yoga's parsers took gets a 415 with a
+ *  1. CSRF         — refuse the POSTs a browser sends cross-site without a
+ *                    preflight, before anything reads them;
+ *  2. body limit   — refuse oversized bodies before anything parses them, and
+ *                    count the bytes of those without a length as they are read;
+ *  3. media type   — a POST body none of yoga's parsers took gets a 415 with a
  *                    message (yoga's parsers run before any of these);
- *  3. audit        — before authentication, so refused requests are audited too;
- *  4. authentication — before parsing and validation, so a caller without
+ *  4. audit        — before authentication, so refused requests are audited too;
+ *  5. authentication — before parsing and validation, so a caller without
  *                    credentials learns nothing about the schema, and before
  *                    any plugin that needs to know the caller;
- *  5. persisted operations — after authentication, because the caller decides
+ *  6. rate limit   — after authentication, which names the bucket; before any
+ *                    work is done for the request;
+ *  7. persisted operations — after authentication, because the caller decides
  *                    which stores it may read and whether it may send a query;
  *                    before parsing, which needs the document it looks up;
- *  6. introspection off (when configured) — before validation sees the query;
- *  7. retired versions — before validation, to answer a retired root field
+ *  8. query limits — tokens while parsing, depth/aliases/directives in
+ *                    validation: abuse is refused before anything else reads it;
+ *  9. introspection off (when configured) — before validation sees the query;
+ * 10. retired versions — before validation, to answer a retired root field
  *                    with its replacement instead of "Cannot query field";
- *  8. no suggestions — strips "Did you mean" from validation messages;
- *  9. lineage      — wraps execution, so it sees every plan the request ran.
+ * 11. no suggestions — strips "Did you mean" from validation messages;
+ * 12. cost limit   — at execution, where variables (first: $n) are known;
+ *                    before lineage, so a refused operation runs no plan;
+ * 13. lineage      — wraps execution, so it sees every plan the request ran.
  */
 export function createGateway(o: GatewayOptions): Gateway {
   const { config, catalog, engine } = o;
-  const log: ErrorLogger = o.log ?? ((message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })));
+  const log: ErrorLogger = o.log ?? errorLoggerOf(o.logger ?? createLogger());
   const schema = buildSchema(catalog, { cursorSecret: config.cursorSecret, ...(o.today !== undefined && { today: o.today }) });
   const served = catalog.served(o.today);
-  const sink = o.audit ?? discardAuditSink;
+  let sink = o.audit ?? discardAuditSink;
+  if (o.logger) sink = loggingAuditSink(sink, o.logger);
+  if (o.metrics) sink = metricsAuditSink(sink, o.metrics);
   const manifest = o.manifest ?? (config.persistedFile ? loadPersistedManifest(config.persistedFile) : EMPTY_MANIFEST);
   const audit = useAudit({ sink: o.usage ? countingAuditSink(sink, o.usage) : sink });
+  const limits = config.server.limits;
+  const defaultPageSize = new Map(catalog.contracts.map((c) => [`${typeName(c.product, c.major)}Connection`, c.limits.defaultPageSize]));
   const authenticated = authenticationOf(
     createAuthenticator(config.auth, { configDir: dirname(resolve(config.file)), configFile: config.file }),
   );
@@ -86,6 +111,12 @@ export function createGateway(o: GatewayOptions): Gateway {
     graphqlEndpoint: '/graphql',
     extraParamNames: ['documentId'],
     landingPage: false,
+    // Arrays of operations: refused (400) unless server.limits.maxBatch allows them.
+    batching: limits.maxBatch > 0 ? { limit: limits.maxBatch } : false,
+    // No file uploads; a multipart body gets the media-type 415.
+    multipart: false,
+    // use-body-limit.ts counts every body against server.maxBodyBytes.
+    maxRequestBodySize: false,
     graphiql: config.server.graphiql ? { title: 'Sluice', defaultQuery: DEFAULT_QUERY } : false,
     renderGraphiQL,
     logging: false,
@@ -116,6 +147,7 @@ export function createGateway(o: GatewayOptions): Gateway {
         run: async (plan, contract, path) => {
           try {
             const result = await runPlan({ engine }, session, plan);
+            o.metrics?.scanned(result.scans);
             lineage.record(path, contract, result);
             trail.recordPlan(path, contract, plan, result.optimized);
             return result.rows;
@@ -130,14 +162,18 @@ export function createGateway(o: GatewayOptions): Gateway {
       };
     },
     plugins: [
+      useCsrfPrevention(),
       useBodyLimit({ maxBytes: config.server.maxBodyBytes }),
       useMediaTypeError(),
       audit,
       useAuthentication({ authenticated }),
+      ...(limits.rate ? [useRateLimit({ ...limits.rate, authenticated })] : []),
       usePersistedOperations({ manifest, authenticated, registrants: new Set(config.auth.apiKeys.filter((k) => k.allowPersistRegistration).map((k) => k.id)) }),
+      useQueryLimits(limits),
       ...(config.server.introspection ? [] : [useDisableIntrospection()]),
       useRetiredVersions({ catalog, ...(o.today !== undefined && { today: o.today }) }),
       useNoSuggestions(),
+      useCostLimit({ maxCost: limits.maxCost, defaultPageSize }),
       useLineage({ recorderOf: (ctx) => (ctx as Partial<RequestContext>).lineage }),
     ],
   });

@@ -14,6 +14,13 @@ export type ErrorLogger = (message: string, fields: Record<string, unknown>) => 
 export const unexpected = (queryId: string) =>
   new SluiceError('INTERNAL_SERVER_ERROR', 'internal', `Unexpected error. Quote query id ${queryId} when reporting it.`, { queryId, logged: true });
 
+/**
+ * The HTTP status of an error that stops a request before execution: 400
+ * under application/graphql-response+json, 200 under application/json
+ * (yoga reads `spec` so; GraphQL over HTTP §"Response").
+ */
+const REQUEST_ERROR = Object.freeze({ status: 400, spec: true });
+
 export function maskError(error: unknown, log: ErrorLogger, queryId?: string): GraphQLError {
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
   const gqlPath = error instanceof GraphQLError ? error.path : undefined;
@@ -46,14 +53,14 @@ export function maskError(error: unknown, log: ErrorLogger, queryId?: string): G
   if (error instanceof GraphQLError && !error.originalError && gqlPath === undefined) {
     // graphql-js rejects some requests before execution without a code, e.g.
     // a required variable that was not provided.
-    return new GraphQLError(stripSuggestions(error.message), { nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+    return new GraphQLError(stripSuggestions(error.message), { nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT', http: REQUEST_ERROR } });
   }
   if (error instanceof GraphQLError && original instanceof GraphQLError && gqlPath === undefined) {
     // A variable's value failed coercion before execution started: graphql-js
     // wraps the scalar's (or its own) error in one that names the variable.
     return new GraphQLError(stripSuggestions(error.message), {
       nodes,
-      extensions: { ...original.extensions, code: 'BAD_USER_INPUT' },
+      extensions: { ...original.extensions, code: 'BAD_USER_INPUT', http: REQUEST_ERROR },
     });
   }
   if (error instanceof GraphQLError && original instanceof GraphQLError && original.extensions?.['code']) {

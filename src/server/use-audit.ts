@@ -40,7 +40,8 @@ export function useAudit(options: AuditPluginOptions): AuditPlugin {
       trail.operationName = params.operationName ?? null;
       const persisted = (params.extensions?.['persistedQuery'] as { sha256Hash?: string } | undefined)?.sha256Hash;
       const documentId = (params as { documentId?: string }).documentId;
-      trail.documentHash = params.query
+      // A query that is not a string is refused by yoga after this hook; it has no hash.
+      trail.documentHash = typeof params.query === 'string'
         ? `sha256:${createHash('sha256').update(params.query).digest('hex')}`
         : (persisted ?? documentId ?? null) && `sha256:${persisted ?? documentId}`;
     },

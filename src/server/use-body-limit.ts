@@ -1,24 +1,57 @@
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /**
- * Refuses request bodies whose declared Content-Length is over `maxBytes`
- * with HTTP 413 (SPEC §6), before anything reads them; yoga has no limit of
- * its own. Chunked bodies without a Content-Length are not counted yet (the
- * hardening work adds a counting reader).
+ * Refuses request bodies over `maxBytes` with HTTP 413 (SPEC §6): at once
+ * when the declared Content-Length is over it, and otherwise (chunked bodies,
+ * or a Content-Length that understates) by counting the bytes as the parser
+ * reads them and failing the read at the first byte past the limit, so no
+ * more than `maxBytes` of a body is ever held. Must come after yoga's request
+ * parsers (user plugins do), whose parser it wraps.
  */
 export interface BodyLimitPluginOptions {
   readonly maxBytes: number;
 }
 
 export function useBodyLimit(options: BodyLimitPluginOptions): Plugin {
+  const tooLarge = () =>
+    new GraphQLError(`Request body is larger than ${options.maxBytes} bytes.`, {
+      extensions: { code: 'RESOURCE_LIMIT', http: { status: 413 } },
+    });
   return {
     onRequest({ request, fetchAPI, endResponse }) {
-      const declared = Number(request.headers.get('content-length') ?? NaN);
-      if (!Number.isFinite(declared) || declared <= options.maxBytes) return;
-      const body = {
-        errors: [{ message: `Request body is larger than ${options.maxBytes} bytes.`, extensions: { code: 'RESOURCE_LIMIT' } }],
-      };
-      endResponse(new fetchAPI.Response(JSON.stringify(body), { status: 413, headers: { 'content-type': 'application/json' } }));
+      const header = request.headers.get('content-length');
+      if (header === null) return;
+      const respond = (status: number, code: string, message: string) =>
+        endResponse(new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json' } }));
+      // One non-negative integer only: anything else is a smuggling attempt or a broken client.
+      if (!/^\d+$/.test(header)) return respond(400, 'BAD_REQUEST', 'Content-Length must be one non-negative integer.');
+      if (Number(header) > options.maxBytes) respond(413, 'RESOURCE_LIMIT', `Request body is larger than ${options.maxBytes} bytes.`);
+    },
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      if (!requestParser || request.body === null) return;
+      const parse = requestParser;
+      setRequestParser((req) => {
+        let read = 0;
+        const counted = req.body!.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, controller) {
+              read += chunk.byteLength;
+              if (read > options.maxBytes) controller.error(tooLarge());
+              else controller.enqueue(chunk);
+            },
+          }),
+        );
+        const limited = new fetchAPI.Request(req.url, {
+          method: req.method,
+          headers: req.headers,
+          signal: req.signal,
+          body: counted,
+          // @ts-expect-error Node's fetch needs it for a stream body; not in the DOM types
+          duplex: 'half',
+        });
+        return parse(limited);
+      });
     },
   };
 }

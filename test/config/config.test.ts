@@ -38,7 +38,17 @@ describe('sluice.yaml', () => {
     expect(c.productsDir).toBe(join(dir, 'p'));
   });
 
+  it('bounds every request by default (server.limits), with no rate limit unless configured', () => {
+    const c = loadConfig(write('min.yaml', 'products: ./p\n'));
+    expect(c.server.limits).toEqual({ maxDepth: 10, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 50_000, maxBatch: 0 });
+    const limited = loadConfig(write('rate.yaml', 'server:\n  limits:\n    maxCost: 1000\n    rate: { perSecond: 2, burst: 5 }\n'));
+    expect(limited.server.limits).toMatchObject({ maxCost: 1000, maxDepth: 10, rate: { perSecond: 2, burst: 5 } });
+  });
+
   it.each([
+    ['an unknown limit, with its line', 'server:\n  limits:\n    maxDepht: 3\n', /bad\.yaml:3: server\.limits\.maxDepht: unknown key "maxDepht"/],
+    ['a rate limit without a burst', 'server:\n  limits:\n    rate: { perSecond: 2 }\n', /server\.limits\.rate\.burst/],
+    ['a batch limit past 100', 'server:\n  limits:\n    maxBatch: 1000\n', /server\.limits\.maxBatch/],
     ['an unknown key, with its line', 'server:\n  port: 4000\n  prot: 1\n', /bad\.yaml:3: server\.prot: unknown key "prot"/],
     ['a wrong type', 'server:\n  port: "four"\n', /bad\.yaml:2: server\.port: /],
     ['malformed YAML', 'server: [\n', /bad\.yaml:\d+: malformed YAML/],

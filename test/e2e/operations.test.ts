@@ -1,0 +1,99 @@
+/**
+ * Operating the gateway over real HTTP (issue 7): /health and /ready, a
+ * graceful shutdown with requests in flight (all complete, new ones refused,
+ * exit 0), and structured JSON logs that carry the query id and nothing a
+ * caller sent.
+ */
+import { request as httpRequest } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { startServer } from './start-server.js';
+
+const ADMIN_KEY = 'demo-admin-key';
+/** Full scans of orders (a filter statistics cannot prune, a sort, a count): each takes a while. */
+const SLOW_QUERY = `query Slow($x: String!) { ordersV2(where: { status: { contains: $x } }, orderBy: [{ total_amount: DESC }], first: 500) { nodes { order_id total_amount } totalCount } }`;
+const SECRET_VARIABLE = 'zz-never-logged-value';
+
+function post(url: string, query: string, variables: Record<string, unknown>, agent = false): Promise<{ status: number; body: string; at: number }> {
+  return new Promise((ok, fail) => {
+    const body = JSON.stringify({ query, variables });
+    const req = httpRequest(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-api-key': ADMIN_KEY, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => ok({ status: res.statusCode!, body: text, at: Date.now() }));
+        res.on('error', fail);
+      },
+    );
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+describe('operations over HTTP', () => {
+  it('is live and ready once serving; on SIGTERM it finishes requests in flight, refuses new ones, and exits 0', async () => {
+    const server = await startServer();
+    const base = server.url.replace(/\/graphql$/, '');
+    try {
+      const health = await fetch(`${base}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'live' });
+      const ready = await fetch(`${base}/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready', inFlight: 0 });
+
+      // A logged request, to read the log line back.
+      const logged = (await (await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': ADMIN_KEY },
+        body: JSON.stringify({ query: 'query Logged($x: String!) { ordersV2(where: { status: { eq: $x } }, first: 1) { totalCount } }', variables: { x: SECRET_VARIABLE }, operationName: 'Logged' }),
+      })).json()) as { extensions: { lineage: { queryId: string } } };
+      const queryId = logged.extensions.lineage.queryId;
+
+      // Requests in flight when SIGTERM comes: each on its own connection.
+      let answered = 0;
+      const inFlight = Array.from({ length: 8 }, (_, i) => post(server.url, SLOW_QUERY, { x: `e${i % 2}` }).finally(() => answered++));
+      // Wait until the gateway has every one of them (in flight or answered), bounded.
+      for (let i = 0; ; i++) {
+        const { inFlight: running } = (await (await fetch(`${base}/ready`)).json()) as { inFlight: number };
+        if (running + answered >= 8) break;
+        expect(i, 'the requests did not reach the gateway within 20 s').toBeLessThan(400);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const sigtermAt = Date.now();
+      const stopped = server.stop(); // SIGTERM; throws unless the exit code is 0
+      // Once draining, new connections are refused or answered 503.
+      await new Promise((r) => setTimeout(r, 50));
+      const late = await post(server.url, '{ __typename }', {}).then(
+        (r) => r.status,
+        (e: NodeJS.ErrnoException) => e.code,
+      );
+      expect([503, 'ECONNREFUSED', 'ECONNRESET']).toContain(late);
+
+      const answers = await Promise.all(inFlight);
+      for (const a of answers) {
+        expect(a.status, a.body.slice(0, 300)).toBe(200);
+        expect(JSON.parse(a.body).errors).toBeUndefined();
+      }
+      // At least one of them was still running when the signal came.
+      expect(Math.max(...answers.map((a) => a.at))).toBeGreaterThan(sigtermAt);
+      await stopped;
+
+      const { stdout, stderr } = server.output();
+      expect(stdout).toMatch(/SIGTERM, finishing \d+ open request/);
+      // Structured logs: one JSON object a line on stderr.
+      const lines = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const line = lines.find((l) => l['queryId'] === queryId);
+      expect(line).toMatchObject({ level: 'info', message: 'request', service: 'sluice', operationName: 'Logged', status: 200, keyId: 'admin-demo', codes: [] });
+      expect(line!['documentHash']).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(lines.map((l) => l['message'])).toEqual(expect.arrayContaining(['ready', 'draining', 'stopped']));
+      // Nothing a caller sent: no variable values, no keys, no documents.
+      expect(stderr).not.toContain(SECRET_VARIABLE);
+      expect(stderr).not.toContain(ADMIN_KEY);
+      expect(stderr).not.toContain('ordersV2(where');
+    } finally {
+      await server.stop().catch(() => undefined);
+    }
+  });
+});
