@@ -1,6 +1,6 @@
 /**
  * Operating the gateway over real HTTP (issue 7): /health and /ready, a
- * graceful shutdown with requests in flight (all complete, new ones refused,
+ * scrape of /metrics, a graceful shutdown with requests in flight (all complete, new ones refused,
  * exit 0), and structured JSON logs that carry the query id and nothing a
  * caller sent.
  */
@@ -50,6 +50,31 @@ describe('operations over HTTP', () => {
         body: JSON.stringify({ query: 'query Logged($x: String!) { ordersV2(where: { status: { eq: $x } }, first: 1) { totalCount } }', variables: { x: SECRET_VARIABLE }, operationName: 'Logged' }),
       })).json()) as { extensions: { lineage: { queryId: string } } };
       const queryId = logged.extensions.lineage.queryId;
+
+      // Metrics: a refused request, then a scrape of /metrics.
+      const refused = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'not-a-key' }, body: '{"query":"{ __typename }"}' });
+      expect(refused.status).toBe(401);
+      const scrape = await fetch(`${base}/metrics`);
+      expect(scrape.status).toBe(200);
+      expect(scrape.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const metrics = await scrape.text();
+      const value = (series: string) => {
+        const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
+        return line === undefined ? undefined : Number(line.slice(series.length + 1));
+      };
+      expect(value('sluice_requests_total{operation="Logged",code="OK"}')).toBe(1);
+      expect(value('sluice_requests_total{operation="anonymous",code="UNAUTHENTICATED"}')).toBe(1);
+      expect(value('sluice_policy_denials_total{code="UNAUTHENTICATED"}')).toBe(1);
+      expect(value('sluice_request_duration_seconds_count{operation="Logged"}')).toBe(1);
+      expect(value('sluice_request_duration_seconds_bucket{le="30",operation="Logged"}')).toBe(1);
+      // The Logged filter matches no row: statistics prune what they can, the rest is read.
+      const scanned = value('sluice_row_groups_scanned_total{product="orders@v2"}')!;
+      const pruned = value('sluice_row_groups_pruned_total{product="orders@v2"}')!;
+      expect(scanned + pruned).toBeGreaterThanOrEqual(10); // the orders files hold 10+ row groups
+      expect(value('sluice_rows_scanned_total{product="orders@v2"}')).toBeGreaterThanOrEqual(scanned > 0 ? 1 : 0);
+      expect(metrics).toMatch(/^sluice_column_cache_hit_ratio \d/m);
+      expect(metrics).toMatch(/^sluice_process_resident_memory_bytes \d/m);
+      expect(metrics).not.toContain(SECRET_VARIABLE);
 
       // Requests in flight when SIGTERM comes: each on its own connection.
       let answered = 0;
