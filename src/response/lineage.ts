@@ -42,9 +42,20 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 
 export class LineageRecorder {
-  private readonly entries = new Map<string, Mutable<ProductLineage>>();
+  /** In the order plans started (resolver order), not the order they finished; undefined until a plan of the entry has run. */
+  private readonly entries = new Map<string, Mutable<ProductLineage> | undefined>();
 
   constructor(private readonly session: Session) {}
+
+  /**
+   * Keeps the place of the field at `path` when its plan starts, so that
+   * lineage lists fields in the order their plans started whatever the
+   * order they finish in (a faster plan must not reorder lineage).
+   */
+  reserve(path: readonly (string | number)[], contract: Contract): void {
+    const key = keyOf(path, contract);
+    if (!this.entries.has(key)) this.entries.set(key, undefined);
+  }
 
   /**
    * Adds what one plan read for the field at `path`; several plans of one
@@ -53,7 +64,7 @@ export class LineageRecorder {
    */
   record(path: readonly (string | number)[], contract: Contract, result: { readonly scans: readonly ScanReport[]; readonly optimized: PlanNode }): void {
     const { scans } = result;
-    const key = `${path.join('.')}|${contract.product}@${contract.major}`;
+    const key = keyOf(path, contract);
     let entry = this.entries.get(key);
     if (!entry) {
       entry = {
@@ -86,7 +97,7 @@ export class LineageRecorder {
   }
 
   get touched(): boolean {
-    return this.entries.size > 0;
+    return this.recorded().length > 0;
   }
 
   toExtension(): LineageExtension {
@@ -94,10 +105,16 @@ export class LineageRecorder {
       queryId: this.session.queryId,
       decisionId: this.session.decisionId,
       // `major` is internal bookkeeping; SPEC §5 names the version instead.
-      products: [...this.entries.values()].map(({ major: _, ...shown }) => shown),
+      products: this.recorded().map(({ major: _, ...shown }) => shown),
     };
   }
+
+  private recorded(): Mutable<ProductLineage>[] {
+    return [...this.entries.values()].filter((e) => e !== undefined);
+  }
 }
+
+const keyOf = (path: readonly (string | number)[], contract: Contract) => `${path.join('.')}|${contract.product}@${contract.major}`;
 
 /**
  * The page and the totalCount of one field read the same files; lineage shows

@@ -145,6 +145,8 @@ export function createGateway(o: GatewayOptions): Gateway {
         lineage,
         delivered: (contract, path, rows) => trail.recordDelivered(path, contract, rows),
         run: async (plan, contract, path) => {
+          // Lineage lists fields in the order their plans start, not finish.
+          lineage.reserve(path, contract);
           try {
             const result = await runPlan({ engine }, session, plan);
             o.metrics?.scanned(result.scans);
