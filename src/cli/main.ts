@@ -12,6 +12,7 @@ import { createGateway } from '../server/create-gateway.js';
 import { createHttpServer } from '../server/http-server.js';
 import { createLogger } from '../server/logger.js';
 import { createMetrics } from '../server/metrics.js';
+import { startTracing } from '../telemetry/tracing-sdk.js';
 import { explainQuery } from './explain.js';
 import { diffContractFiles, formatDiffMarkdown } from './contract-diff.js';
 import { checkPersistedOperations, formatPersistedCheckMarkdown, proposedCatalog } from './persisted-check.js';
@@ -239,6 +240,8 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
     throw new SluiceError('BAD_USER_INPUT', 'user', `--port must be a number from 0 to 65535 (got ${portArg})`);
   }
   const logger = createLogger();
+  // Before anything makes a span: exports over OTLP only when telemetry.otlp is configured.
+  const tracing = startTracing(config.raw.telemetry);
   // Listen first, so /health answers and /ready says "starting" while
   // contracts, policies and sources load (orchestrators probe both).
   const engine = createEngine(config);
@@ -278,6 +281,7 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   logger.info({ signal, inFlight: http.inFlight() }, 'draining');
   const drained = await http.drain(config.server.shutdownTimeoutMs);
   await audit.close();
+  await tracing?.shutdown().catch((e: Error) => logger.error({ error: e.message }, 'span export failed'));
   if (!drained) {
     io.err(`sluice: requests still open after ${config.server.shutdownTimeoutMs} ms were cut off`);
     logger.error({ shutdownTimeoutMs: config.server.shutdownTimeoutMs }, 'drain timed out');

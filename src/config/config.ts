@@ -187,6 +187,20 @@ const configSchema = z.strictObject({
   auth: authSchema.default({ apiKeys: [] }),
   storage: storageSchema.default(storageSchema.parse({})),
   audit: z.strictObject({ file: z.string().optional() }).optional(),
+  /** OpenTelemetry: spans are exported over OTLP/HTTP (JSON) only when `otlp` is set. */
+  telemetry: z
+    .strictObject({
+      serviceName: nonEmpty.default('sluice'),
+      otlp: z
+        .strictObject({
+          /** The traces endpoint, e.g. http://collector:4318/v1/traces. */
+          endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+          /** Request headers whose values are read from environment variables: { authorization: OTLP_TOKEN }. */
+          headersEnv: z.record(z.string(), nonEmpty).default({}),
+        })
+        .optional(),
+    })
+    .optional(),
   masking: z.strictObject({ hashKeyEnv: z.string().optional() }).optional(),
 });
 

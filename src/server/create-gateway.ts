@@ -21,6 +21,8 @@ import { authenticationOf, useAuthentication } from './use-authentication.js';
 import { createLogger, errorLoggerOf, loggingAuditSink, type Logger } from './logger.js';
 import { metricsAuditSink, type GatewayMetrics } from './metrics.js';
 import { useBodyLimit } from './use-body-limit.js';
+import { useTracing } from './use-tracing.js';
+import { inSpan } from '../telemetry/spans.js';
 import { useCostLimit } from './use-cost-limit.js';
 import { useCsrfPrevention } from './use-csrf-prevention.js';
 import { useQueryLimits } from './use-query-limits.js';
@@ -65,6 +67,7 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
 /**
  * The GraphQL gateway: the generated schema served by graphql-yoga, one
  * session per request. Plugins, in order:
+ *  0. tracing      — first, so the request span covers every other plugin;
  *  1. CSRF         — refuse the POSTs a browser sends cross-site without a
  *                    preflight, before anything reads them;
  *  2. body limit   — refuse oversized bodies before anything parses them, and
@@ -102,6 +105,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   const audit = useAudit({ sink: o.usage ? countingAuditSink(sink, o.usage) : sink });
   const limits = config.server.limits;
   const defaultPageSize = new Map(catalog.contracts.map((c) => [`${typeName(c.product, c.major)}Connection`, c.limits.defaultPageSize]));
+  const tracing = useTracing();
   const authenticated = authenticationOf(
     createAuthenticator(config.auth, { configDir: dirname(resolve(config.file)), configFile: config.file }),
   );
@@ -148,7 +152,12 @@ export function createGateway(o: GatewayOptions): Gateway {
           // Lineage lists fields in the order their plans start, not finish.
           lineage.reserve(path, contract);
           try {
-            const result = await runPlan({ engine }, session, plan);
+            const result = await inSpan(
+              'plan',
+              tracing.spanOf(request),
+              { 'sluice.product': contract.product, 'sluice.product.version': contract.version, 'sluice.path': path.join('.') },
+              (span) => runPlan({ engine, span }, session, plan),
+            );
             o.metrics?.scanned(result.scans);
             lineage.record(path, contract, result);
             trail.recordPlan(path, contract, plan, result.optimized);
@@ -164,6 +173,7 @@ export function createGateway(o: GatewayOptions): Gateway {
       };
     },
     plugins: [
+      tracing,
       useCsrfPrevention(),
       useBodyLimit({ maxBytes: config.server.maxBodyBytes }),
       useMediaTypeError(),

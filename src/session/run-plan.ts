@@ -1,4 +1,6 @@
+import type { Span } from '@opentelemetry/api';
 import type { Engine, ScanReport } from '../engine/engine.js';
+import { inSpan, startSpan } from '../telemetry/spans.js';
 import { optimize } from '../optimizer/optimize.js';
 import type { PlanNode } from '../plan/plan.js';
 import type { Row } from '../plan/scalar.js';
@@ -13,6 +15,8 @@ export interface PlanRunnerOptions {
   readonly engine: Engine;
   /** Optimizer rules to switch off, by name (for explain and tests). */
   readonly disabledRules?: readonly string[];
+  /** The span the run's policy / optimize / execute / scan spans hang under (telemetry/spans.ts). */
+  readonly span?: Span;
 }
 
 export interface PlanResult {
@@ -22,8 +26,29 @@ export interface PlanResult {
 }
 
 export async function runPlan(options: PlanRunnerOptions, session: Session, plan: PlanNode): Promise<PlanResult> {
-  const analyzed = analyze(plan, session);
-  const { plan: optimized } = optimize(analyzed, { disabled: options.disabledRules ?? [] });
-  const { rows, scans } = await options.engine.execute(optimized, { signal: session.signal });
+  const parent = options.span;
+  const analyzed = await inSpan('policy', parent, {}, () => analyze(plan, session));
+  const { plan: optimized } = await inSpan('optimize', parent, {}, () => optimize(analyzed, { disabled: options.disabledRules ?? [] }));
+  const { rows, scans } = await inSpan('execute', parent, {}, async (span) => {
+    const started = Date.now();
+    const result = await options.engine.execute(optimized, { signal: session.signal });
+    span.setAttribute('sluice.rows', result.rows.length);
+    // The engine does not time its files one by one: each scan span covers
+    // the execution it ran in, and carries what that file cost.
+    for (const scan of result.scans) {
+      for (const source of scan.sources) {
+        startSpan('scan', span, {
+          'sluice.product': scan.product,
+          'sluice.product.version': scan.version,
+          'sluice.source.uri': source.uri,
+          'sluice.row_groups.scanned': source.rowGroupsScanned,
+          'sluice.row_groups.total': source.rowGroupsTotal,
+          'sluice.rows.scanned': source.rowsScanned,
+          ...(source.bytesFetched !== undefined && { 'sluice.bytes.fetched': source.bytesFetched }),
+        }, started).end();
+      }
+    }
+    return result;
+  });
   return { rows, scans, optimized };
 }
