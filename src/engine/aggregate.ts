@@ -131,6 +131,24 @@ class KeyDictionary {
         }
         break;
       }
+      case 'string':
+        if (c.dictionary !== undefined) {
+          // Each distinct value is looked up once, when a live row first has it.
+          const { codes, values } = c.dictionary;
+          const valid = c.valid;
+          const table = new Int32Array(values.length).fill(-1);
+          for (let r = 0; r < rows.length; r++) {
+            const i = rows[r]!;
+            if (valid !== null && !bitSet(valid, i)) out[r] = this.code(null);
+            else {
+              const k = codes[i]!;
+              out[r] = table[k]! >= 0 ? table[k]! : (table[k] = this.code(values[k]!));
+            }
+          }
+          break;
+        }
+        for (let r = 0; r < rows.length; r++) out[r] = this.code(valueAt(c, rows[r]!));
+        break;
       default:
         for (let r = 0; r < rows.length; r++) out[r] = this.code(valueAt(c, rows[r]!));
     }

@@ -1,4 +1,4 @@
-import type { Column } from './column.js';
+import { dictionaryOf, type Column } from './column.js';
 
 /**
  * Decoded column chunks, keyed by file version (`SourceObject.cacheKey`:
@@ -11,7 +11,10 @@ import type { Column } from './column.js';
  * same filter columns, again and again. Stored columns own their memory
  * (copied out of the Arrow IPC buffer that held every column of the read,
  * which would otherwise stay alive with them) and are shared, read-only, by
- * every query: no operator writes into a column it did not build.
+ * every query: no operator writes into a column it did not build. String
+ * columns of few distinct values are stored with dictionary codes
+ * (column.ts `dictionaryOf`), built once here, so that filters and
+ * group-bys over them compare codes instead of bytes.
  */
 export interface ColumnCacheStats {
   readonly budgetBytes: number;
@@ -105,8 +108,11 @@ export function sizeOf(c: Column): number {
       return c.values.byteLength + valid;
     case 'boolean':
       return c.bits.byteLength + valid;
-    case 'string':
-      return c.offsets.byteLength + c.bytes.byteLength + valid;
+    case 'string': {
+      const d = c.dictionary;
+      const dictionary = d === undefined ? 0 : d.codes.byteLength + d.entries.offsets.byteLength + d.entries.bytes.byteLength * 3 + d.values.length * 16;
+      return c.offsets.byteLength + c.bytes.byteLength + valid + dictionary;
+    }
     case 'scalars': {
       let n = c.values.length * 8;
       for (const v of c.values) if (typeof v === 'string') n += 16 + 2 * v.length;
@@ -124,8 +130,11 @@ function ownedCopy(c: Column): Column {
       return { kind: 'bigint', values: c.values.slice(), valid };
     case 'boolean':
       return { kind: 'boolean', bits: c.bits.slice(), valid };
-    case 'string':
-      return { kind: 'string', offsets: c.offsets.slice(), bytes: Buffer.from(c.bytes), valid };
+    case 'string': {
+      const copy = { kind: 'string' as const, offsets: c.offsets.slice(), bytes: Buffer.from(c.bytes), valid };
+      const dictionary = dictionaryOf(copy, copy.offsets.length - 1);
+      return dictionary === undefined ? copy : { ...copy, dictionary };
+    }
     case 'scalars':
       return c;
   }

@@ -18,8 +18,81 @@ export type Column =
   | { readonly kind: 'number'; readonly values: NumberArray; readonly valid: Uint8Array | null }
   | { readonly kind: 'bigint'; readonly values: BigInt64Array; readonly valid: Uint8Array | null }
   | { readonly kind: 'boolean'; readonly bits: Uint8Array; readonly valid: Uint8Array | null }
-  | { readonly kind: 'string'; readonly offsets: Int32Array; readonly bytes: Buffer; readonly valid: Uint8Array | null }
+  | {
+      readonly kind: 'string';
+      readonly offsets: Int32Array;
+      readonly bytes: Buffer;
+      readonly valid: Uint8Array | null;
+      /** Low-cardinality columns kept in the column cache: each row's code into the distinct values. */
+      readonly dictionary?: StringDictionary;
+    }
   | { readonly kind: 'scalars'; readonly values: readonly Nullable[] };
+
+/**
+ * The distinct values of a string column and each row's code (rows that
+ * are null have code 0; `valid` says which they are). Filters test each
+ * distinct value once and rows by code; group-bys group by code.
+ */
+export interface StringDictionary {
+  readonly codes: Uint16Array;
+  /** The distinct values as a string column without nulls, code k at row k. */
+  readonly entries: Column & { readonly kind: 'string' };
+  readonly values: readonly string[];
+}
+
+export type StringColumn = Column & { readonly kind: 'string' };
+
+/**
+ * Codes for a string column of `n` rows with at most `maxEntries` distinct
+ * values, or undefined when it has more (found out within the first rows
+ * of a high-cardinality column). Values are compared as bytes.
+ */
+export function dictionaryOf(c: StringColumn, n: number, maxEntries = 4096): StringDictionary | undefined {
+  const { offsets, bytes, valid } = c;
+  const codes = new Uint16Array(n);
+  const byHash = new Map<number, number[]>();
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (valid !== null && !bitSet(valid, i)) continue;
+    const s = offsets[i]!;
+    const e = offsets[i + 1]!;
+    let h = 0x811c9dc5 ^ (e - s);
+    for (let k = s; k < e; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+    let candidates = byHash.get(h);
+    let code = -1;
+    if (candidates !== undefined) {
+      for (const k of candidates) {
+        const ks = starts[k]!;
+        if (ends[k]! - ks !== e - s) continue;
+        let same = true;
+        for (let j = 0; j < e - s; j++) {
+          if (bytes[ks + j] !== bytes[s + j]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) {
+          code = k;
+          break;
+        }
+      }
+    } else byHash.set(h, (candidates = []));
+    if (code < 0) {
+      if (starts.length >= maxEntries) return undefined;
+      code = starts.length;
+      starts.push(s);
+      ends.push(e);
+      candidates.push(code);
+    }
+    codes[i] = code;
+  }
+  const values = starts.map((s, k) => bytes.toString('utf8', s, ends[k]));
+  const entryBytes = Buffer.from(values.join(''), 'utf8');
+  const entryOffsets = new Int32Array(values.length + 1);
+  for (let k = 0; k < values.length; k++) entryOffsets[k + 1] = entryOffsets[k]! + (ends[k]! - starts[k]!);
+  return { codes, entries: { kind: 'string', offsets: entryOffsets, bytes: entryBytes, valid: null }, values };
+}
 
 export type NumberArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;
 

@@ -1,7 +1,7 @@
 import { assertNever, internalError } from '../errors.js';
 import type { CompareExpr, CompareOp, Expr, InExpr, TextExpr } from '../plan/expr.js';
 import { compareScalars, type Scalar } from '../plan/scalar.js';
-import { bitSet, type Column, type NumberArray } from './column.js';
+import { bitSet, type Column, type NumberArray, type StringDictionary } from './column.js';
 
 /**
  * Compiles a predicate against one batch's columns into a row test.
@@ -59,14 +59,25 @@ export function compilePredicate(e: Expr, columns: ReadonlyMap<string, Column>):
       return e.negated ? (i) => bitSet(valid, i) : (i) => !bitSet(valid, i);
     }
     case 'compare':
-      return compileCompare(e, columnFor(columns, e.field));
     case 'in':
-      return compileIn(e, columnFor(columns, e.field));
-    case 'text':
-      return compileText(e, columnFor(columns, e.field));
+    case 'text': {
+      const c = columnFor(columns, e.field);
+      if (c.kind === 'string' && c.dictionary !== undefined) return viaDictionary(e, c.valid, c.dictionary);
+      if (e.kind === 'compare') return compileCompare(e, c);
+      return e.kind === 'in' ? compileIn(e, c) : compileText(e, c);
+    }
     default:
       return assertNever(e, 'expression');
   }
+}
+
+/** A leaf over a dictionary-coded string column: each distinct value tested once, rows by their code. */
+function viaDictionary(e: CompareExpr | InExpr | TextExpr, valid: Uint8Array | null, d: StringDictionary): RowTest {
+  const test = compilePredicate(e, new Map([[e.field, d.entries]]));
+  const table = new Uint8Array(d.values.length);
+  for (let k = 0; k < table.length; k++) table[k] = test(k) ? 1 : 0;
+  const codes = d.codes;
+  return guard(valid, (i) => table[codes[i]!] === 1);
 }
 
 /** A rough per-row cost of a conjunct, for ordering: leaves over typed arrays, then strings, then nested logic. */
@@ -79,8 +90,9 @@ function cost(e: Expr, columns: ReadonlyMap<string, Column>): number {
     case 'compare':
     case 'in':
     case 'text': {
-      const kind = columns.get(e.field)?.kind;
-      const base = kind === 'number' || kind === 'bigint' || kind === 'boolean' ? 2 : kind === 'scalars' ? 4 : 3;
+      const c = columns.get(e.field);
+      const kind = c?.kind === 'string' && c.dictionary !== undefined ? 'codes' : c?.kind;
+      const base = kind === 'number' || kind === 'bigint' || kind === 'boolean' || kind === 'codes' ? 2 : kind === 'scalars' ? 4 : 3;
       return e.kind === 'text' ? base + 2 : base;
     }
     case 'and':

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ColumnCache, sizeOf } from '../../src/engine/column-cache.js';
-import type { Column } from '../../src/engine/column.js';
+import { dictionaryOf, type Column } from '../../src/engine/column.js';
+import { compilePredicate } from '../../src/engine/evaluate-predicate.js';
 import { Engine } from '../../src/engine/engine.js';
 import { Expr } from '../../src/plan/expr.js';
 import { ScanNode } from '../../src/plan/plan.js';
@@ -62,5 +63,45 @@ describe('the engine with a column cache', () => {
     const replaced = await cached.execute(plan);
     expect(replaced.rows).toEqual((await uncached.execute(plan)).rows);
     expect(replaced.rows).not.toEqual(first.rows);
+  });
+});
+
+describe('dictionary codes of cached string columns', () => {
+  const stringColumn = (values: (string | null)[]): Column & { kind: 'string' } => {
+    const parts = values.map((v) => Buffer.from(v ?? '', 'utf8'));
+    const offsets = new Int32Array(values.length + 1);
+    parts.forEach((p, i) => (offsets[i + 1] = offsets[i]! + p.length));
+    const valid = new Uint8Array(Math.ceil(values.length / 8));
+    values.forEach((v, i) => v !== null && (valid[i >> 3]! |= 1 << (i & 7)));
+    return { kind: 'string', offsets, bytes: Buffer.concat(parts), valid };
+  };
+  const rows = Array.from({ length: 500 }, (_, i) => (i % 7 === 0 ? null : ['EU', 'US', 'Ünï ✓', '', 'APAC'][i % 5]!));
+
+  it('codes every row to its value, and gives up past its entry limit', () => {
+    const c = stringColumn(rows);
+    const d = dictionaryOf(c, rows.length)!;
+    expect(d.values).toHaveLength(5);
+    rows.forEach((v, i) => v !== null && expect(d.values[d.codes[i]!]).toBe(v));
+    expect(dictionaryOf(stringColumn(rows.map((_, i) => `v${i}`)), rows.length, 100)).toBeUndefined();
+  });
+
+  it('filters and groups as the plain column does', () => {
+    const plain = stringColumn(rows);
+    const coded = { ...plain, dictionary: dictionaryOf(plain, rows.length)! };
+    const leaves: Expr[] = [
+      Expr.compare('s', 'eq', 'EU'),
+      Expr.compare('s', 'ne', 'EU'),
+      Expr.compare('s', 'gt', 'E'),
+      Expr.in('s', ['US', '']),
+      Expr.in('s', ['US'], true),
+      Expr.text('s', 'contains', 'ï'),
+      Expr.text('s', 'startsWith', 'A', true),
+      Expr.isNull('s'),
+    ];
+    for (const e of leaves) {
+      const a = compilePredicate(e, new Map([['s', plain]]));
+      const b = compilePredicate(e, new Map([['s', coded]]));
+      expect(rows.map((_, i) => b(i)), JSON.stringify(e)).toEqual(rows.map((_, i) => a(i)));
+    }
   });
 });
