@@ -114,6 +114,8 @@ function expectedRows(rows: Row[], d: Dataset, c: Case): Row[] {
       const v = r[name] ?? null;
       if (a.fn === 'count') out[name] = Number(v);
       else if (a.fn === 'min' || a.fn === 'max') out[name] = fix(v, a.type === 'date');
+      // A round mask in SQL makes an integer field DOUBLE, so DuckDB's sum of it is a number; the engine's is exact.
+      else if (a.fn === 'sum' && (a.type === 'int32' || a.type === 'int64') && typeof v === 'number' && Number.isInteger(v)) out[name] = BigInt(v);
       else out[name] = v;
     }
     return out;
