@@ -23,14 +23,19 @@ export interface Batch {
 
 export const liveCount = (b: Batch): number => (b.selection === null ? b.length : b.selection.length);
 
-/** The batch with only the rows passing `test`. */
-export function narrow(b: Batch, test: (i: number) => boolean): Batch {
-  const out = new Int32Array(liveCount(b));
+/** The batch with only the rows passing `test`; with `limit`, only the first `limit` of them (the rest are not tested). */
+export function narrow(b: Batch, test: (i: number) => boolean, limit = Infinity): Batch {
+  const max = Math.min(liveCount(b), limit);
+  const out = new Int32Array(max);
   let n = 0;
   if (b.selection === null) {
-    for (let i = 0; i < b.length; i++) if (test(i)) out[n++] = i;
+    for (let i = 0; i < b.length && n < max; i++) if (test(i)) out[n++] = i;
   } else {
-    for (const i of b.selection) if (test(i)) out[n++] = i;
+    const selection = b.selection;
+    for (let k = 0; k < selection.length && n < max; k++) {
+      const i = selection[k]!;
+      if (test(i)) out[n++] = i;
+    }
   }
   return { ...b, selection: out.subarray(0, n) };
 }

@@ -74,6 +74,14 @@ export class DecodePool {
     });
   }
 
+  /**
+   * Starts the shared worker ahead of the first decode (loading parquet-wasm
+   * takes a while), without keeping the process alive.
+   */
+  warm(): void {
+    this.sharedWorker();
+  }
+
   /** Stops the workers; pending decodes fail. The pool can be used again afterwards. */
   async close(): Promise<void> {
     const workers = [...(this.shared ? [this.shared] : []), ...this.isolated];

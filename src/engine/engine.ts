@@ -162,6 +162,8 @@ export class Engine {
    * file is not Parquet.
    */
   async describeSource(source: string): Promise<SourceDescription> {
+    // Sources are described when a deployment loads: the first query will decode, so start the decoder now.
+    this.decoder.warm();
     const label = '';
     let files: OpenSourceFile[];
     for (let attempt = 1; ; attempt++) {

@@ -245,7 +245,8 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     for (const d of batches) {
       let batch: Batch = { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + offset };
       offset += d.length;
-      if (filter.kind !== 'const' && !u.allPass) batch = narrow(batch, compilePredicate(filter, batch.columns));
+      // A scan with a fetch (never visited in sort order) stops testing rows once it has enough.
+      if (filter.kind !== 'const' && !u.allPass) batch = narrow(batch, compilePredicate(filter, batch.columns), p.fetch === undefined ? Infinity : remaining);
       if (late.length > 0 && order !== undefined) batch = order.candidates(batch);
       batch = sliceLive(batch, 0, remaining);
       if (liveCount(batch) === 0) continue;
