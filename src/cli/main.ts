@@ -6,6 +6,7 @@ import { displayPath } from '../contract/yaml-file.js';
 import { ConfigErrors, SluiceError } from '../errors.js';
 import { apiKeyHash } from '../server/authenticate.js';
 import { discardAuditSink, fileAuditSink } from '../response/audit.js';
+import { fileOpenLineageSink } from '../response/openlineage.js';
 import { createEngine } from '../server/create-engine.js';
 import { loadDeployment } from '../server/load-catalog.js';
 import { createGateway } from '../server/create-gateway.js';
@@ -263,10 +264,13 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   io.out(`sluice: checking contracts and sources… (${base}/health, ${base}/ready, ${base}/metrics)`);
 
   let audit = discardAuditSink;
+  let closeOpenLineage = (): Promise<void> => Promise.resolve();
   try {
     const { catalog, policies } = await loadDeployment(config, engine);
     audit = config.auditFile ? fileAuditSink(config.auditFile) : discardAuditSink;
-    const gateway = createGateway({ config, catalog, policies, engine, audit, logger, metrics });
+    const openLineage = config.raw.openlineage ? fileOpenLineageSink(resolve(dirname(resolve(config.file)), config.raw.openlineage.file)) : undefined;
+    closeOpenLineage = () => openLineage?.close() ?? Promise.resolve();
+    const gateway = createGateway({ config, catalog, policies, engine, audit, logger, metrics, ...(openLineage && { openLineage }) });
     http.ready(gateway);
     const served = catalog.served().map((c) => `${c.product} v${c.major}`);
     io.out(`sluice: serving ${served.join(', ')} at ${base}/graphql${config.server.graphiql ? ' (GraphiQL: open it in a browser)' : ''}`);
@@ -281,6 +285,7 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   logger.info({ signal, inFlight: http.inFlight() }, 'draining');
   const drained = await http.drain(config.server.shutdownTimeoutMs);
   await audit.close();
+  await closeOpenLineage();
   await tracing?.shutdown().catch((e: Error) => logger.error({ error: e.message }, 'span export failed'));
   if (!drained) {
     io.err(`sluice: requests still open after ${config.server.shutdownTimeoutMs} ms were cut off`);

@@ -187,6 +187,14 @@ const configSchema = z.strictObject({
   auth: authSchema.default({ apiKeys: [] }),
   storage: storageSchema.default(storageSchema.parse({})),
   audit: z.strictObject({ file: z.string().optional() }).optional(),
+  /** OpenLineage RunEvents, one JSON line per request that read a product. */
+  openlineage: z
+    .strictObject({
+      file: nonEmpty,
+      /** The job namespace: names this deployment in a lineage graph. */
+      namespace: nonEmpty.default('sluice'),
+    })
+    .optional(),
   /** OpenTelemetry: spans are exported over OTLP/HTTP (JSON) only when `otlp` is set. */
   telemetry: z
     .strictObject({

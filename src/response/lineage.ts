@@ -1,6 +1,6 @@
 import type { Contract } from '../contract/contract.js';
 import type { ScanReport, SourceFileReport } from '../engine/engine.js';
-import { maskedFieldsOf, type PlanNode } from '../plan/plan.js';
+import { fieldsReferenced, maskedFieldsOf, type PlanNode } from '../plan/plan.js';
 import { accessTo, type Session } from '../session/session.js';
 
 /**
@@ -44,6 +44,9 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export class LineageRecorder {
   /** In the order plans started (resolver order), not the order they finished; undefined until a plan of the entry has run. */
   private readonly entries = new Map<string, Mutable<ProductLineage> | undefined>();
+  /** Fields the plans of each entry read (projected, filtered, sorted, masked), for OpenLineage's column lineage. */
+  private readonly read = new Map<string, Set<string>>();
+  private readonly failed = new Map<string, ProductLineage>();
 
   constructor(private readonly session: Session) {}
 
@@ -85,6 +88,9 @@ export class LineageRecorder {
       entry.policies = access.policies.map((p) => ({ ...p }));
       entry.rowFilter = access.rowFilter !== undefined;
     }
+    const read = this.read.get(key) ?? new Set<string>();
+    this.read.set(key, read);
+    for (const field of fieldsReferenced(result.optimized)) read.add(field);
     for (const field of maskedFieldsOf(result.optimized)) if (!entry.maskedFields.includes(field)) entry.maskedFields.push(field);
     // The page and the count of one field run concurrently: list masked fields
     // in contract order, not in the order their plans happened to finish.
@@ -94,6 +100,30 @@ export class LineageRecorder {
       if (scan.product !== contract.product || scan.major !== contract.major) continue;
       for (const s of scan.sources) mergeSource(entry.sources, s);
     }
+  }
+
+  /** A plan of the field at `path` failed: not lineage of the response (nothing was read for it), but of the run (OpenLineage FAIL). */
+  recordFailure(path: readonly (string | number)[], contract: Contract): void {
+    const key = keyOf(path, contract);
+    if (this.entries.get(key) === undefined && !this.failed.has(key)) {
+      this.failed.set(key, { path: [...path], product: contract.product, major: contract.major, version: contract.version, contractHash: contract.hash, sources: [], policies: [], maskedFields: [], rowFilter: false });
+    }
+  }
+
+  /** Whether any plan ran, whether or not it succeeded. */
+  get attempted(): boolean {
+    return this.touched || this.failed.size > 0;
+  }
+
+  /** What the request read, per field and product version, in the order plans started (OpenLineage); failed fields last, with no sources. */
+  products(): readonly (ProductLineage & { readonly fieldsRead: readonly string[] })[] {
+    const recorded = this.recorded();
+    const failed = [...this.failed.values()].filter((f) => this.entries.get(keyOf(f.path, f)) === undefined);
+    return [...recorded, ...failed].map((e) => ({ ...e, fieldsRead: [...(this.read.get(keyOf(e.path, e)) ?? [])] }));
+  }
+
+  get queryId(): string {
+    return this.session.queryId;
   }
 
   get touched(): boolean {
@@ -114,7 +144,7 @@ export class LineageRecorder {
   }
 }
 
-const keyOf = (path: readonly (string | number)[], contract: Contract) => `${path.join('.')}|${contract.product}@${contract.major}`;
+const keyOf = (path: readonly (string | number)[], contract: Pick<Contract, 'product' | 'major'>) => `${path.join('.')}|${contract.product}@${contract.major}`;
 
 /**
  * The page and the totalCount of one field read the same files; lineage shows

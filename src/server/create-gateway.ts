@@ -22,6 +22,8 @@ import { createLogger, errorLoggerOf, loggingAuditSink, type Logger } from './lo
 import { metricsAuditSink, type GatewayMetrics } from './metrics.js';
 import { useBodyLimit } from './use-body-limit.js';
 import { useTracing } from './use-tracing.js';
+import { useOpenLineage } from './use-openlineage.js';
+import type { OpenLineageSink } from '../response/openlineage.js';
 import { inSpan } from '../telemetry/spans.js';
 import { useCostLimit } from './use-cost-limit.js';
 import { useCsrfPrevention } from './use-csrf-prevention.js';
@@ -52,6 +54,8 @@ export interface GatewayOptions {
   readonly logger?: Logger;
   /** Counts requests and scans (serve exposes them at /metrics); default: not counted. */
   readonly metrics?: GatewayMetrics;
+  /** Where OpenLineage RunEvents go (serve opens the config's openlineage.file); default: nowhere. */
+  readonly openLineage?: OpenLineageSink;
   /** Overrides where unexpected errors are logged (tests). */
   readonly log?: ErrorLogger;
   /** Today's date (YYYY-MM-DD) for sunset decisions; tests pin it. */
@@ -91,7 +95,8 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
  * 11. no suggestions — strips "Did you mean" from validation messages;
  * 12. cost limit   — at execution, where variables (first: $n) are known;
  *                    before lineage, so a refused operation runs no plan;
- * 13. lineage      — wraps execution, so it sees every plan the request ran.
+ * 13. lineage      — wraps execution, so it sees every plan the request ran;
+ * 14. OpenLineage  — (when configured) after execution, from the same recorder.
  */
 export function createGateway(o: GatewayOptions): Gateway {
   const { config, catalog, engine } = o;
@@ -164,6 +169,7 @@ export function createGateway(o: GatewayOptions): Gateway {
             return result.rows;
           } catch (e) {
             trail.recordPlan(path, contract, plan, undefined);
+            lineage.recordFailure(path, contract);
             if (e instanceof SluiceError && e.fault !== 'internal') throw e;
             // A bug: log it in full with the query id, answer with the id only.
             log('unexpected error', { queryId: session.queryId, error: e instanceof Error ? e.stack : String(e) });
@@ -187,6 +193,9 @@ export function createGateway(o: GatewayOptions): Gateway {
       useNoSuggestions(),
       useCostLimit({ maxCost: limits.maxCost, defaultPageSize }),
       useLineage({ recorderOf: (ctx) => (ctx as Partial<RequestContext>).lineage }),
+      ...(o.openLineage
+        ? [useOpenLineage({ sink: o.openLineage, catalog, namespace: config.raw.openlineage?.namespace ?? 'sluice', recorderOf: (ctx) => (ctx as Partial<RequestContext>).lineage })]
+        : []),
     ],
   });
 }

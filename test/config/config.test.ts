@@ -49,6 +49,7 @@ describe('sluice.yaml', () => {
     ['an unknown limit, with its line', 'server:\n  limits:\n    maxDepht: 3\n', /bad\.yaml:3: server\.limits\.maxDepht: unknown key "maxDepht"/],
     ['a rate limit without a burst', 'server:\n  limits:\n    rate: { perSecond: 2 }\n', /server\.limits\.rate\.burst/],
     ['an OTLP endpoint that is not a URL', 'telemetry:\n  otlp: { endpoint: collector:4318 }\n', /telemetry\.otlp\.endpoint: must be an http/],
+    ['an OpenLineage sink without a file', 'openlineage:\n  namespace: prod\n', /openlineage\.file/],
     ['a batch limit past 100', 'server:\n  limits:\n    maxBatch: 1000\n', /server\.limits\.maxBatch/],
     ['an unknown key, with its line', 'server:\n  port: 4000\n  prot: 1\n', /bad\.yaml:3: server\.prot: unknown key "prot"/],
     ['a wrong type', 'server:\n  port: "four"\n', /bad\.yaml:2: server\.port: /],
