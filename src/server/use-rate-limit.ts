@@ -4,7 +4,7 @@ import type { Authenticated } from './authenticate.js';
 
 /**
  * Limits how often each caller may send requests: one token bucket per API
- * key, per token subject, and one shared by anonymous callers, refilled at
+ * key, per token subject, and per client address for anonymous callers, refilled at
  * `perSecond` up to `burst`. A request finding its bucket empty gets HTTP
  * 429, RESOURCE_LIMIT, and a Retry-After (whole seconds until a token is
  * back). Runs after authentication, which names the caller; refused
@@ -51,10 +51,21 @@ export function useRateLimit(options: RateLimitPluginOptions): Plugin {
     }
   };
 
+  // Anonymous callers are told apart by their address (behind a proxy: the proxy's).
+  const addresses = new WeakMap<Request, string>();
   return {
+    onRequest({ request, serverContext }) {
+      const address = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress;
+      if (address) addresses.set(request, address);
+    },
     async onParams({ request }) {
       const { caller } = await options.authenticated(request);
-      const key = caller.keyId !== undefined ? `api-key:${caller.keyId}` : `${caller.credential}:${caller.subject}`;
+      const key =
+        caller.keyId !== undefined
+          ? `api-key:${caller.keyId}`
+          : caller.credential === 'anonymous'
+            ? `anonymous:${addresses.get(request) ?? 'unknown'}`
+            : `${caller.credential}:${caller.subject}`;
       const retryAfter = take(key);
       if (retryAfter === 0) return;
       throw new GraphQLError(`Too many requests from this caller; retry in ${retryAfter} s.`, {

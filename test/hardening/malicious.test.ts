@@ -248,6 +248,25 @@ describe('malicious request shapes', () => {
 });
 
 describe('rate limit', () => {
+  it('gives anonymous callers a bucket per client address', async () => {
+    const base = loadConfig('sluice.yaml'); // anonymous callers allowed
+    const config = { ...base, server: { ...base.server, limits: { ...base.server.limits, rate: { perSecond: 0.2, burst: 3 } } } };
+    const engine = createEngine(config);
+    const gateway = createGateway({ config, ...(await loadDeployment(config, engine)), engine });
+    const ask = async (address: string) =>
+      (
+        await gateway.fetch(
+          new Request('http://sluice.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }),
+          { req: { socket: { remoteAddress: address } } },
+        )
+      ).status;
+    const first: number[] = [];
+    for (let i = 0; i < 5; i++) first.push(await ask('10.0.0.1'));
+    expect(first).toEqual([200, 200, 200, 429, 429]);
+    expect(await ask('10.0.0.2')).toBe(200);
+  });
+
+
   it('gives each caller its own bucket and answers an empty one with 429, RESOURCE_LIMIT and Retry-After', async () => {
     // The production profile with a slow refill, so the test does not race the clock.
     const base = loadConfig(PRODUCTION);
