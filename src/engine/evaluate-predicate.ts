@@ -71,6 +71,28 @@ export function compilePredicate(e: Expr, columns: ReadonlyMap<string, Column>):
   }
 }
 
+/**
+ * Rows whose value is exactly `p` (non-empty): every occurrence of `p` in the
+ * column's bytes (Buffer#indexOf, a native search) that starts a row and
+ * spans it whole. 1 at a matching row.
+ */
+function rowsHolding(offsets: Int32Array, bytes: Buffer, p: Buffer): Uint8Array {
+  const rows = offsets.length - 1;
+  const out = new Uint8Array(Math.max(0, rows));
+  for (let at = bytes.indexOf(p); at !== -1; at = bytes.indexOf(p, at + 1)) {
+    // The last row starting at or before `at` (empty rows share their start with the next row).
+    let lo = 0;
+    let hi = rows - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (offsets[mid]! <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    if (offsets[lo] === at && offsets[lo + 1]! - at === p.length) out[lo] = 1;
+  }
+  return out;
+}
+
 /** A leaf over a dictionary-coded string column: each distinct value tested once, rows by their code. */
 function viaDictionary(e: CompareExpr | InExpr | TextExpr, valid: Uint8Array | null, d: StringDictionary): RowTest {
   const test = compilePredicate(e, new Map([[e.field, d.entries]]));
@@ -140,13 +162,18 @@ function compileCompare(e: CompareExpr, c: Column): RowTest {
       const { offsets, bytes } = c;
       const p = Buffer.from(stringLiteral(e.value, e.field), 'utf8');
       const n = p.length;
-      // Equality byte by byte in JS: cheaper than a call into Buffer#compare for short values.
-      const equal = (i: number): boolean => {
-        const s = offsets[i]!;
-        if (offsets[i + 1]! - s !== n) return false;
-        for (let k = 0; k < n; k++) if (bytes[s + k] !== p[k]) return false;
-        return true;
-      };
+      // Equality byte by byte in JS: cheaper than a call into Buffer#compare for short values;
+      // for longer ones (an e-mail, an id), the rows holding them are found by searching the column's bytes.
+      const found = n >= 4 && (e.op === 'eq' || e.op === 'ne') ? rowsHolding(offsets, bytes, p) : undefined;
+      const equal =
+        found !== undefined
+          ? (i: number): boolean => found[i] === 1
+          : (i: number): boolean => {
+              const s = offsets[i]!;
+              if (offsets[i + 1]! - s !== n) return false;
+              for (let k = 0; k < n; k++) if (bytes[s + k] !== p[k]) return false;
+              return true;
+            };
       if (e.op === 'eq') return guard(c.valid, equal);
       if (e.op === 'ne') return guard(c.valid, (i) => !equal(i));
       const outcome = OUTCOME[e.op];

@@ -98,6 +98,15 @@ describe('dictionary codes of cached string columns', () => {
       Expr.text('s', 'startsWith', 'A', true),
       Expr.isNull('s'),
     ];
+    // Long literals are found by searching the column's bytes: next to empty strings, inside longer values, at the end.
+    for (const [value, negated] of [['Ünï ✓', false], ['APAC', true], ['APACX', false]] as const) {
+      const e = Expr.compare('s', negated ? 'ne' : 'eq', value);
+      const test = compilePredicate(e, new Map([['s', plain]]));
+      expect(rows.map((_, i) => test(i))).toEqual(rows.map((v) => v !== null && (v === value) !== negated));
+    }
+    const tricky = stringColumn(['', 'xAPAC', 'APAC', null, 'APACAPAC', '', 'APAC']);
+    const found = compilePredicate(Expr.compare('s', 'eq', 'APAC'), new Map([['s', tricky]]));
+    expect([0, 1, 2, 3, 4, 5, 6].map(found)).toEqual([false, false, true, false, false, false, true]);
     for (const e of leaves) {
       const a = compilePredicate(e, new Map([['s', plain]]));
       const b = compilePredicate(e, new Map([['s', coded]]));
