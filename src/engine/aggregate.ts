@@ -75,19 +75,38 @@ export class HashAggregate {
       }
       return only;
     }
-    for (let r = 0; r < n; r++) {
-      let key = String(codes[0]![r]);
-      for (let k = 1; k < codes.length; k++) key += `,${codes[k]![r]}`;
-      let id = this.groupOf.get(key);
-      if (id === undefined) {
-        id = this.groups;
-        this.groupOf.set(key, id);
-        codes.forEach((c, k) => this.groupCodes[k]!.push(c[r]!));
-        this.newGroup();
+    // Few combinations of the fields' codes (the usual group-by): a dense
+    // table of this batch's combinations in front of the map, so a row costs
+    // an index computation, not a string key.
+    const sizes = fields.map((_, k) => this.keys[k]!.values.length);
+    const combinations = sizes.reduce((a, b) => a * b, 1);
+    if (combinations <= 1 << 16) {
+      const local = new Int32Array(combinations).fill(-1);
+      for (let r = 0; r < n; r++) {
+        let at = 0;
+        for (let k = 0; k < codes.length; k++) at = at * sizes[k]! + codes[k]![r]!;
+        let id = local[at]!;
+        if (id < 0) local[at] = id = this.groupIdOf(codes, r);
+        ids[r] = id;
       }
-      ids[r] = id;
+      return ids;
     }
+    for (let r = 0; r < n; r++) ids[r] = this.groupIdOf(codes, r);
     return ids;
+  }
+
+  /** The group of row `r` (indexed like `rows`) by its fields' codes, formed if new. */
+  private groupIdOf(codes: Int32Array[], r: number): number {
+    let key = String(codes[0]![r]);
+    for (let k = 1; k < codes.length; k++) key += `,${codes[k]![r]}`;
+    let id = this.groupOf.get(key);
+    if (id === undefined) {
+      id = this.groups;
+      this.groupOf.set(key, id);
+      codes.forEach((c, k) => this.groupCodes[k]!.push(c[r]!));
+      this.newGroup();
+    }
+    return id;
   }
 
   private newGroup(): void {
