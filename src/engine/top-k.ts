@@ -145,6 +145,24 @@ export class TopK {
       if (heap.length < this.k) this.push(entryOf(b, i, columns, layout, true));
       else if (beats(i, heap[0]!)) this.replaceTop(entryOf(b, i, columns, layout, true));
     };
+    // A first key in a typed array without nulls: once the heap is full, a
+    // row whose first key sorts strictly after the worst kept row's cannot
+    // enter, and that is one comparison, not a call per key.
+    const first = columnOf(b, this.keys[0]!.field);
+    if ((first.kind === 'number' || first.kind === 'bigint') && first.valid === null) {
+      const values = first.values as ArrayLike<number | bigint>;
+      const asc = this.keys[0]!.direction === 'asc';
+      const at = layout.keyAt[0]!;
+      let worst = heap.length >= this.k ? (heap[0]!.row[at] as number | bigint | null) : null;
+      const test = (i: number) => {
+        if (worst !== null && (asc ? values[i]! > worst : values[i]! < worst)) return;
+        visit(i);
+        if (heap.length >= this.k) worst = heap[0]!.row[at] as number | bigint | null;
+      };
+      if (b.selection === null) for (let i = 0; i < b.length; i++) test(i);
+      else for (const i of b.selection) test(i);
+      return;
+    }
     if (b.selection === null) for (let i = 0; i < b.length; i++) visit(i);
     else for (const i of b.selection) visit(i);
   }
