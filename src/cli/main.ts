@@ -7,6 +7,7 @@ import { ConfigErrors, SluiceError } from '../errors.js';
 import { apiKeyHash } from '../server/authenticate.js';
 import { discardAuditSink, fileAuditSink } from '../response/audit.js';
 import { fileOpenLineageSink } from '../response/openlineage.js';
+import type { Engine } from '../engine/engine.js';
 import { createEngine } from '../server/create-engine.js';
 import { loadDeployment } from '../server/load-catalog.js';
 import { createGateway } from '../server/create-gateway.js';
@@ -121,24 +122,32 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
     }
   }
 
+  // Engines made by a command are closed when it ends: their decoder thread
+  // would keep the process alive.
+  const engines: Engine[] = [];
+  const engineFor = (config: SluiceConfig) => {
+    const engine = createEngine(config);
+    engines.push(engine);
+    return engine;
+  };
   try {
     const config = loadConfig(values.config);
     switch (`${command} ${sub ?? ''}`.trim()) {
       case 'serve':
-        return await serve(config, values.port, io);
+        return await serve(config, values.port, io, engineFor(config));
       case 'contract validate': {
-        const { catalog, policies } = await loadDeployment(config, createEngine(config), { secrets: 'optional' });
+        const { catalog, policies } = await loadDeployment(config, engineFor(config), { secrets: 'optional' });
         io.out(`ok: ${catalog.contracts.length} contract(s) valid: ${catalog.contracts.map((c) => `${c.product} v${c.major} (${c.version}, ${c.status})`).join(', ')}`);
         io.out(`ok: ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} valid: ${policies.map((p) => `${p.id} v${p.version}`).join(', ') || 'none (nothing is served to anyone)'}`);
         return 0;
       }
       case 'schema print': {
-        const { catalog } = await loadDeployment(config, createEngine(config), { secrets: 'optional' });
+        const { catalog } = await loadDeployment(config, engineFor(config), { secrets: 'optional' });
         io.out(printSdl(catalog, config).trimEnd());
         return 0;
       }
       case 'schema check':
-        return await schemaCheck(config, values.write, io);
+        return await schemaCheck(config, values.write, io, engineFor(config));
       case 'persisted check': {
         if (!config.persistedFile) throw new SluiceError('BAD_USER_INPUT', 'user', `${displayPath(config.file)} names no persisted operations manifest (persisted: ./persisted/operations.json)`);
         const current = new Catalog(loadContracts(config.productsDir));
@@ -163,7 +172,7 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
       default:
         if (command === 'explain' && sub) {
           if (rest.length > 0) break;
-          const deployment = await loadDeployment(config, createEngine(config), { secrets: 'optional' });
+          const deployment = await loadDeployment(config, engineFor(config), { secrets: 'optional' });
           const document = readText(sub);
           const variables = values.variables ? (JSON.parse(values.variables) as Record<string, unknown>) : {};
           io.out(await explainQuery({ ...deployment, config, document, variables, role: values.role, purpose: values.purpose, tenant: values.tenant, attributes: parseAttributes(values.attr ?? []) }));
@@ -175,6 +184,8 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
     return 2;
   } catch (e) {
     return report(e, io);
+  } finally {
+    await Promise.all(engines.map((e) => e.close()));
   }
 }
 
@@ -212,8 +223,8 @@ function readText(file: string): string {
   }
 }
 
-async function schemaCheck(config: SluiceConfig, write: boolean, io: CliIO): Promise<number> {
-  const { catalog } = await loadDeployment(config, createEngine(config), { secrets: 'optional' });
+async function schemaCheck(config: SluiceConfig, write: boolean, io: CliIO, engine: Engine): Promise<number> {
+  const { catalog } = await loadDeployment(config, engine, { secrets: 'optional' });
   const file = resolve(dirname(resolve(config.file)), 'schema/schema.graphql');
   const current = printSdl(catalog, config);
   const committed = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
@@ -235,7 +246,7 @@ async function schemaCheck(config: SluiceConfig, write: boolean, io: CliIO): Pro
   return 1;
 }
 
-async function serve(config: SluiceConfig, portArg: string | undefined, io: CliIO): Promise<number> {
+async function serve(config: SluiceConfig, portArg: string | undefined, io: CliIO, engine: Engine): Promise<number> {
   const port = portArg === undefined ? config.server.port : Number(portArg);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new SluiceError('BAD_USER_INPUT', 'user', `--port must be a number from 0 to 65535 (got ${portArg})`);
@@ -245,7 +256,6 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   const tracing = startTracing(config.raw.telemetry);
   // Listen first, so /health answers and /ready says "starting" while
   // contracts, policies and sources load (orchestrators probe both).
-  const engine = createEngine(config);
   const metrics = createMetrics({ engine });
   const http = createHttpServer({ metrics: metrics.registry });
   await new Promise<void>((ok, fail) => {

@@ -28,6 +28,8 @@ export function createLogger(destination?: DestinationStream, level = 'info'): L
   );
 }
 
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/;
+
 /** The gateway's error logger (mask-error.ts) over a pino logger. */
 export const errorLoggerOf =
   (logger: Logger): ErrorLogger =>
@@ -47,7 +49,8 @@ export function loggingAuditSink(sink: AuditSink, logger: Logger): AuditSink {
       const line = {
         queryId: record.queryId,
         decisionId: record.decisionId,
-        operationName: record.operationName,
+        // Whatever the client sent as operationName: logged only when it is a GraphQL name.
+        operationName: typeof record.operationName === 'string' && OPERATION_NAME.test(record.operationName) ? record.operationName : null,
         documentHash: record.documentHash,
         keyId: record.keyId,
         role: record.role,
