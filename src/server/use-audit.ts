@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { AuditTrail, type AuditSink } from '../response/audit.js';
 
@@ -20,6 +21,9 @@ export interface AuditPlugin extends Plugin {
   trailOf(request: Request): AuditTrail;
 }
 
+/** nginx's status for a request its client closed before the response. */
+const CLIENT_CLOSED_REQUEST = 499;
+
 export function useAudit(options: AuditPluginOptions): AuditPlugin {
   const trails = new WeakMap<Request, AuditTrail>();
   const trailOf = (request: Request) => {
@@ -33,7 +37,21 @@ export function useAudit(options: AuditPluginOptions): AuditPlugin {
   return {
     trailOf,
     onRequest({ request }) {
-      trailOf(request);
+      const trail = trailOf(request);
+      // A client that goes away gets no response, so onResponse never runs:
+      // its request is audited here, as 499 (client closed the request) with
+      // the code its cancelled plans end with.
+      request.signal?.addEventListener(
+        'abort',
+        () => {
+          if (trails.get(request) !== trail) return;
+          trails.delete(request);
+          if (trail.documentHash === null && trail.session === undefined) return;
+          trail.recordErrors(['QUERY_TIMEOUT']);
+          options.sink.write(trail.finish(CLIENT_CLOSED_REQUEST));
+        },
+        { once: true },
+      );
     },
     onParams({ params, request }) {
       const trail = trailOf(request);
@@ -44,6 +62,12 @@ export function useAudit(options: AuditPluginOptions): AuditPlugin {
       trail.documentHash = typeof params.query === 'string'
         ? `sha256:${createHash('sha256').update(params.query).digest('hex')}`
         : (persisted ?? documentId ?? null) && `sha256:${persisted ?? documentId}`;
+    },
+    onExecute({ args }) {
+      // A request without operationName names its operation in the document.
+      const request = (args.contextValue as { request?: Request }).request;
+      const trail = request && trails.get(request);
+      if (trail && trail.operationName === null) trail.operationName = getOperationAST(args.document, args.operationName)?.name?.value ?? null;
     },
     onResultProcess({ request, result }) {
       const results = Array.isArray(result) ? result : [result];

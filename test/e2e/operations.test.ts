@@ -1,6 +1,7 @@
 /**
  * Operating the gateway over real HTTP (issue 7): /health and /ready, a
- * scrape of /metrics, a graceful shutdown with requests in flight (all complete, new ones refused,
+ * scrape of /metrics, a client that disconnects (cancelled, still audited),
+ * a graceful shutdown with requests in flight (all complete, new ones refused,
  * exit 0), and structured JSON logs that carry the query id and nothing a
  * caller sent.
  */
@@ -76,6 +77,21 @@ describe('operations over HTTP', () => {
       expect(metrics).toMatch(/^sluice_process_resident_memory_bytes \d/m);
       expect(metrics).not.toContain(SECRET_VARIABLE);
 
+      // A client that disconnects mid-request: its request is cancelled, and still audited, logged and counted (499).
+      const abandoned = httpRequest(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': ADMIN_KEY } });
+      abandoned.on('error', () => undefined);
+      abandoned.end(JSON.stringify({ query: SLOW_QUERY.replace('query Slow', 'query Abandoned'), variables: { x: 'e' } }));
+      for (let i = 0; ; i++) {
+        const { inFlight: running } = (await (await fetch(`${base}/ready`)).json()) as { inFlight: number };
+        if (running > 0) break;
+        expect(i, 'the request did not reach the gateway within 20 s').toBeLessThan(2000);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      abandoned.destroy();
+      await expect
+        .poll(async () => (await (await fetch(`${base}/metrics`)).text()).includes('sluice_requests_total{operation="Abandoned",code="QUERY_TIMEOUT"} 1'), { timeout: 20_000 })
+        .toBe(true);
+
       // Requests in flight when SIGTERM comes: each on its own connection.
       let answered = 0;
       const inFlight = Array.from({ length: 8 }, (_, i) => post(server.url, SLOW_QUERY, { x: `e${i % 2}` }).finally(() => answered++));
@@ -113,6 +129,10 @@ describe('operations over HTTP', () => {
       expect(line).toMatchObject({ level: 'info', message: 'request', service: 'sluice', operationName: 'Logged', status: 200, keyId: 'admin-demo', codes: [] });
       expect(line!['documentHash']).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(lines.map((l) => l['message'])).toEqual(expect.arrayContaining(['ready', 'draining', 'stopped']));
+      // 499 when the disconnect came first; 200 with the cancelled plans' errors when yoga had its result ready.
+      const abandonedLine = lines.find((l) => l['operationName'] === 'Abandoned')!;
+      expect([499, 200]).toContain(abandonedLine['status']);
+      expect(abandonedLine['codes']).toContain('QUERY_TIMEOUT');
       // Nothing a caller sent: no variable values, no keys, no documents.
       expect(stderr).not.toContain(SECRET_VARIABLE);
       expect(stderr).not.toContain(ADMIN_KEY);
