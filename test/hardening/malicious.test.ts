@@ -247,6 +247,28 @@ describe('malicious request shapes', () => {
   });
 });
 
+describe('batches, when server.limits.maxBatch allows them', () => {
+  it('answers up to maxBatch operations and refuses more with 413', async () => {
+    const base = loadConfig('sluice.yaml');
+    const config = { ...base, server: { ...base.server, limits: { ...base.server.limits, maxBatch: 2 } } };
+    const engine = createEngine(config);
+    const gateway = createGateway({ config, ...(await loadDeployment(config, engine)), engine });
+    const send = (n: number) =>
+      gateway.fetch('http://sluice.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin },
+        body: JSON.stringify(Array.from({ length: n }, (_, i) => ({ query: `{ ordersV2(first: ${i + 1}) { nodes { order_id } } }` }))),
+      });
+    const two = await send(2);
+    expect(two.status).toBe(200);
+    const answers = (await two.json()) as { data: { ordersV2: { nodes: unknown[] } } }[];
+    expect(answers.map((a) => a.data.ordersV2.nodes.length)).toEqual([1, 2]);
+    const three = await send(3);
+    expect(three.status).toBe(413);
+    expect(((await three.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
+  });
+});
+
 describe('rate limit', () => {
   it('gives anonymous callers a bucket per client address', async () => {
     const base = loadConfig('sluice.yaml'); // anonymous callers allowed
