@@ -100,7 +100,9 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
  */
 export function createGateway(o: GatewayOptions): Gateway {
   const { config, catalog, engine } = o;
-  const log: ErrorLogger = o.log ?? errorLoggerOf(o.logger ?? createLogger());
+  // Without a logger, one to stderr is made on the first unexpected error.
+  let fallback: Logger | undefined;
+  const log: ErrorLogger = o.log ?? ((message, fields) => errorLoggerOf(o.logger ?? (fallback ??= createLogger()))(message, fields));
   const schema = buildSchema(catalog, { cursorSecret: config.cursorSecret, ...(o.today !== undefined && { today: o.today }) });
   const served = catalog.served(o.today);
   let sink = o.audit ?? discardAuditSink;
