@@ -1,5 +1,5 @@
 import { maskingKey, type SluiceConfig } from '../config/config.js';
-import { Engine, S3SourceStore } from '../engine/engine.js';
+import { Engine, S3SourceStore, type EngineOptions } from '../engine/engine.js';
 import { maskValuesWith } from '../policy/mask-value.js';
 
 /**
@@ -10,8 +10,13 @@ import { maskValuesWith } from '../policy/mask-value.js';
  * `objectStore` may be passed in to keep a handle on it (its `stats()` are
  * the storage metrics: requests, retries, bytes fetched, cache hits).
  */
-export function createEngine(config: SluiceConfig, objectStore: S3SourceStore = createObjectStore(config)): Engine {
-  return new Engine({ maskValues: maskValuesWith(maskingKey(config)), objectStore });
+export function createEngine(
+  config: SluiceConfig,
+  objectStore: S3SourceStore = createObjectStore(config),
+  /** Engine options beyond the config's (say, `columnCacheBytes: 0` where every query must reach storage). */
+  options: Pick<EngineOptions, 'columnCacheBytes'> = {},
+): Engine {
+  return new Engine({ maskValues: maskValuesWith(maskingKey(config)), objectStore, ...options });
 }
 
 export function createObjectStore(config: SluiceConfig): S3SourceStore {

@@ -88,6 +88,8 @@ beforeAll(async () => {
     bucket: 'demo',
     endpoint: proxy.url,
     upload: false,
+    // Every query must reach storage (the faults are injected there): no decoded columns kept, no byte ranges (cacheBytes).
+    columnCacheBytes: 0,
     storage: {
       requestTimeoutMs: ATTEMPT_MS,
       maxAttempts: MAX_ATTEMPTS,

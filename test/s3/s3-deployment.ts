@@ -33,6 +33,8 @@ export interface S3DeploymentOptions {
   readonly policies?: Record<string, string>;
   /** Upload the demo data (skip when the bucket already holds it). Default true. */
   readonly upload?: boolean;
+  /** The engine's decoded-column cache (default: the engine's); 0 when every query must reach storage. */
+  readonly columnCacheBytes?: number;
 }
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -68,7 +70,9 @@ export async function openS3Deployment(s3: TestS3, o: S3DeploymentOptions): Prom
   config['storage'] = { s3: { endpoint: o.endpoint, region: 'us-east-1', forcePathStyle: true, ...o.storage } };
   writeFileSync(join(dir, 'sluice.yaml'), stringify(config));
   let store: S3SourceStore | undefined;
-  const demo = await openDemo(join(dir, 'sluice.yaml'), (config) => createEngine(config, (store = createObjectStore(config))));
+  const demo = await openDemo(join(dir, 'sluice.yaml'), (config) =>
+    createEngine(config, (store = createObjectStore(config)), o.columnCacheBytes === undefined ? {} : { columnCacheBytes: o.columnCacheBytes }),
+  );
   return {
     demo,
     store: store!,
