@@ -114,7 +114,8 @@ function cost(e: Expr, columns: ReadonlyMap<string, Column>): number {
     case 'text': {
       const c = columns.get(e.field);
       const kind = c?.kind === 'string' && c.dictionary !== undefined ? 'codes' : c?.kind;
-      const base = kind === 'number' || kind === 'bigint' || kind === 'boolean' || kind === 'codes' ? 2 : kind === 'scalars' ? 4 : 3;
+      // Dictionary codes cost a table lookup, little more than a number, but low-cardinality columns reject fewer rows.
+      const base = kind === 'number' || kind === 'bigint' || kind === 'boolean' ? 2 : kind === 'codes' ? 2.5 : kind === 'scalars' ? 4 : 3;
       return e.kind === 'text' ? base + 2 : base;
     }
     case 'and':

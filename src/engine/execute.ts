@@ -196,7 +196,8 @@ async function mask(n: MaskNode, needed: readonly string[], ctx: ExecutionContex
       const columns = new Map(b.columns);
       for (const { field, apply } of masks) {
         const raw = columnOf(b, field);
-        const values: Nullable[] = new Array(b.length).fill(null);
+        // Only live rows are ever read (batch.ts): the others stay holes, not a fill of the whole row group.
+        const values: Nullable[] = new Array(b.length);
         if (b.selection === null) for (let i = 0; i < b.length; i++) values[i] = apply(valueAt(raw, i));
         else for (const i of b.selection) values[i] = apply(valueAt(raw, i));
         columns.set(field, { kind: 'scalars', values });
