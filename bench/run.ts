@@ -295,6 +295,40 @@ type Results = {
   memory: { serverPeakRssBytes: number | null; benchProcessPeakRssBytes: number; inProcessCache: unknown };
 };
 
+/** Issue 8's targets (ratios, same run, warm unless said), each with the figure that decides it. */
+function targets(r: Results): string[] {
+  const q = (id: string) => r.queries.find((x) => x.id === id)!;
+  const x = (v: number) => `${v.toFixed(2)}×`;
+  const t = r.throughput;
+  const cache = r.memory.inProcessCache as { peakBytes?: number; budgetBytes?: number } | null;
+  const rows: [string, string, boolean][] = [
+    ...['Q1', 'Q4'].map((id): [string, string, boolean] => [`${id} ≤ 0.5× DuckDB over Parquet`, x(q(id).ratio.duckdb), q(id).ratio.duckdb <= 0.5]),
+    ...['Q2', 'Q3', 'Q7'].map((id): [string, string, boolean] => [
+      `${id} ≤ 1.0× DuckDB over Parquet, ≤ 2× DuckDB in memory`,
+      `${x(q(id).ratio.duckdb)}, ${x(q(id).ratio.duckdbMemory)}`,
+      q(id).ratio.duckdb <= 1 && q(id).ratio.duckdbMemory <= 2,
+    ]),
+    ['Q5 ≤ 2× DuckDB over Parquet', x(q('Q5').ratio.duckdb), q('Q5').ratio.duckdb <= 2],
+    [
+      'cold ≤ 3× DuckDB over Parquet (every query)',
+      r.queries.map((c) => `${c.id} ${x(c.ratio.cold)}`).join(', '),
+      r.queries.every((c) => c.ratio.cold <= 3),
+    ],
+    ['Q8 ≤ 1.3× Q2', x(q('Q8').sluice.p50Ms / q('Q2').sluice.p50Ms), q('Q8').sluice.p50Ms <= 1.3 * q('Q2').sluice.p50Ms],
+    [
+      'HTTP Q1 ≥ 50% of the floor, p99 < 20 ms, no errors',
+      `${(t.ratio * 100).toFixed(0)}%, p99 ${t.gateway.p99Ms} ms, ${t.gateway.errors + t.gateway.non2xx} errors`,
+      t.ratio >= 0.5 && t.gateway.p99Ms < 20 && t.gateway.errors + t.gateway.non2xx === 0,
+    ],
+    [
+      'cache never above its budget',
+      cache?.peakBytes === undefined ? 'no cache' : `peak ${cache.peakBytes} of ${cache.budgetBytes} bytes`,
+      cache?.peakBytes === undefined || cache.peakBytes <= cache.budgetBytes!,
+    ],
+  ];
+  return ['Targets (issue 8):', '', '| target | figure | met |', '|---|---|---|', ...rows.map(([what, fig, ok]) => `| ${what} | ${fig} | ${ok ? 'yes' : 'no'} |`), ''];
+}
+
 function markdown(r: Results, d: BenchData): string {
   const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
   const x = (v: number) => `${v.toFixed(2)}×`;
@@ -321,6 +355,7 @@ function markdown(r: Results, d: BenchData): string {
     `| Sluice gateway (Q1) | ${t.gateway.requestsPerSecond.toFixed(0)} | ${t.gateway.p50Ms} | ${t.gateway.p99Ms} | ${t.gateway.errors} | ${t.gateway.non2xx} | ${t.gateway.total} |`,
     `| trivial graphql-yoga (floor) | ${t.floor.requestsPerSecond.toFixed(0)} | ${t.floor.p50Ms} | ${t.floor.p99Ms} | ${t.floor.errors} | ${t.floor.non2xx} | ${t.floor.total} |`,
     '',
+    ...targets(r),
     `Gateway throughput = ${(t.ratio * 100).toFixed(0)}% of the floor. Peak RSS of the server process: ${mib(r.memory.serverPeakRssBytes)}; of the bench process (gateway in-process plus two DuckDB instances): ${mib(r.memory.benchProcessPeakRssBytes)}. Engine cache: ${JSON.stringify(r.memory.inProcessCache)}.`,
     '',
     '![chart](results.svg)',
