@@ -16,7 +16,19 @@ export function createEngine(
   /** Engine options beyond the config's (say, `columnCacheBytes: 0` where every query must reach storage). */
   options: Pick<EngineOptions, 'columnCacheBytes'> = {},
 ): Engine {
-  return new Engine({ maskValues: maskValuesWith(maskingKey(config)), objectStore, ...options });
+  return new Engine({ maskValues: maskValuesWith(maskingKey(config)), objectStore, ...columnCacheFromEnv(), ...options });
+}
+
+/**
+ * `SLUICE_COLUMN_CACHE_BYTES`: the decoded-column cache's budget for this
+ * process (default 512 MiB; 0 turns it off), an operator's memory knob.
+ */
+function columnCacheFromEnv(): Pick<EngineOptions, 'columnCacheBytes'> {
+  const raw = process.env['SLUICE_COLUMN_CACHE_BYTES'];
+  if (raw === undefined || raw === '') return {};
+  const bytes = Number(raw);
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new Error(`SLUICE_COLUMN_CACHE_BYTES must be a whole number of bytes, not ${JSON.stringify(raw)}`);
+  return { columnCacheBytes: bytes };
 }
 
 export function createObjectStore(config: SluiceConfig): S3SourceStore {

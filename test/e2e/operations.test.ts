@@ -34,7 +34,8 @@ function post(url: string, query: string, variables: Record<string, unknown>, ag
 
 describe('operations over HTTP', () => {
   it('is live and ready once serving; on SIGTERM it finishes requests in flight, refuses new ones, and exits 0', async () => {
-    const server = await startServer();
+    // No decoded-column cache: the slow query must stay slow enough to be in flight when SIGTERM comes.
+    const server = await startServer({ env: { SLUICE_COLUMN_CACHE_BYTES: '0' } });
     const base = server.url.replace(/\/graphql$/, '');
     try {
       const health = await fetch(`${base}/health`);
