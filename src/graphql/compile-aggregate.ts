@@ -1,6 +1,7 @@
 import { fieldOf, isNumeric, isOrdered, type Contract } from '../contract/contract.js';
 import { internalError, userError } from '../errors.js';
-import { AggregateNode, FilterNode, ScanNode, SortNode, type Aggregate, type PlanNode } from '../plan/plan.js';
+import { AggregateNode, SortNode, type Aggregate, type PlanNode } from '../plan/plan.js';
+import { filterOver, scanOf } from './compile-connection.js';
 import { compileWhere, type WhereInput } from './compile-where.js';
 
 /**
@@ -53,16 +54,9 @@ export function compileAggregate(contract: Contract, args: AggregateArgs, wants:
     }
   }
 
-  const scan = ScanNode.create({
-    product: contract.product,
-    major: contract.major,
-    version: contract.version,
-    source: contract.source.resolved,
-    fields: contract.fields.map((f) => ({ name: f.name, column: f.column, type: f.type })),
-    filters: [],
-  });
+  const scan = scanOf(contract);
   const where = compileWhere(contract, args.where);
-  const filtered = where.kind === 'const' && where.value ? scan : FilterNode.create(scan, where);
+  const filtered = filterOver(scan, where);
   const grouped = AggregateNode.create(filtered, groupBy, aggregates, contract.limits.maxGroups);
   const plan = groupBy.length > 0 ? SortNode.create(grouped, groupBy.map((field) => ({ field, direction: 'asc' as const, nullsLast: true }))) : grouped;
   return { plan, groupBy };

@@ -74,14 +74,7 @@ export function compileConnection(
   const cursorKeys = sortKeys.map((k) => ({ field: k.field, type: fieldOf(contract, k.field)!.type }));
   const fingerprint = queryFingerprint({ p: contract.product, m: contract.major, w: args.where ?? null, o: sortKeys });
 
-  const scan = ScanNode.create({
-    product: contract.product,
-    major: contract.major,
-    version: contract.version,
-    source: contract.source.resolved,
-    fields: contract.fields.map((f) => ({ name: f.name, column: f.column, type: f.type })),
-    filters: [],
-  });
+  const scan = scanOf(contract);
 
   let page: PlanNode | undefined;
   if (wants.nodes || wants.pageInfo) {
@@ -100,8 +93,20 @@ export function compileConnection(
   return { ...(page && { page }), ...(count && { count }), first, sortKeys, cursorKeys, fingerprint };
 }
 
+/** A scan of every field of a product version: the optimizer narrows it to what a plan reads. */
+export function scanOf(contract: Contract): ScanNode {
+  return ScanNode.create({
+    product: contract.product,
+    major: contract.major,
+    version: contract.version,
+    source: contract.source.resolved,
+    fields: contract.fields.map((f) => ({ name: f.name, column: f.column, type: f.type })),
+    filters: [],
+  });
+}
+
 /** A Filter, unless the predicate keeps every row. */
-const filterOver = (input: PlanNode, predicate: Predicate): PlanNode =>
+export const filterOver = (input: PlanNode, predicate: Predicate): PlanNode =>
   predicate.kind === 'const' && predicate.value ? input : FilterNode.create(input, predicate);
 
 /** orderBy as given, then the primary key ascending as the final tie-breaker (SPEC §2). */

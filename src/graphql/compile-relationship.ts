@@ -1,10 +1,10 @@
 import { fieldOf, type Contract, type Relationship } from '../contract/contract.js';
 import { SluiceError, userError } from '../errors.js';
 import { Expr, type Expr as Predicate } from '../plan/expr.js';
-import { FilterNode, LimitNode, ProjectNode, ScanNode, SortNode, type PlanNode, type SortKey } from '../plan/plan.js';
+import { FilterNode, LimitNode, ProjectNode, SortNode, type PlanNode, type SortKey } from '../plan/plan.js';
 import { compareScalars, type Nullable, type Row, type Scalar } from '../plan/scalar.js';
 import { accessTo, type Session } from '../session/session.js';
-import { compileOrderBy, type ConnectionArgs, type PageLimits } from './compile-connection.js';
+import { compileOrderBy, scanOf, type ConnectionArgs, type PageLimits } from './compile-connection.js';
 import { compileWhere } from './compile-where.js';
 import type { Selection } from './selection.js';
 
@@ -88,14 +88,7 @@ export function compileRelationshipBatch(
   const unique = relationship.kind === 'one' && target.primaryKey.every((pk) => pairs.some((p) => p.to === pk));
   const sortKeys = unique ? [] : compileOrderBy(target, relationship.kind === 'many' ? args.orderBy : null);
   const where = relationship.kind === 'many' ? compileWhere(target, args.where) : Expr.const(true);
-  const scan = ScanNode.create({
-    product: target.product,
-    major: target.major,
-    version: target.version,
-    source: target.source.resolved,
-    fields: target.fields.map((f) => ({ name: f.name, column: f.column, type: f.type })),
-    filters: [],
-  });
+  const scan = scanOf(target);
   const maxRows = target.limits.maxRelatedRows;
   const filtered = FilterNode.create(scan, Expr.and([where, keyPredicate(pairs, keys)]));
   const limited = LimitNode.create(sortKeys.length > 0 ? SortNode.create(filtered, sortKeys) : filtered, 0, maxRows + 1);
