@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { openDemo, type Demo, type GraphQLResponse } from '../support/demo.js';
+import { comparableText, openDemo, type Demo, type GraphQLResponse } from '../support/demo.js';
 
 /**
  * What the governance tests share: temporary deployments (sluice.yaml,
@@ -115,34 +115,8 @@ export async function send(demo: Demo, query: string, variables: Record<string, 
   return { status: res.status, text, body: JSON.parse(text) as GraphQLResponse };
 }
 
-interface LineageShape {
-  queryId?: string;
-  decisionId?: string;
-  products?: { contractHash?: string; sources?: { uri?: string; etag?: string }[] }[];
-}
-
-/**
- * The response text without what differs between runs or deployments by
- * design: query and decision ids, the contract hash, file names and etags.
- * Everything else — data, errors, row groups read, policies, masks — stays,
- * in the order the gateway wrote it.
- */
-export function comparable(text: string): string {
-  const body = JSON.parse(text) as GraphQLResponse & { extensions?: { lineage?: LineageShape } };
-  const lineage = body.extensions?.lineage;
-  if (lineage) {
-    delete lineage.queryId;
-    delete lineage.decisionId;
-    for (const p of lineage.products ?? []) {
-      delete p.contractHash;
-      for (const s of p.sources ?? []) {
-        delete s.uri;
-        delete s.etag;
-      }
-    }
-  }
-  return JSON.stringify(body);
-}
+/** The response text without what differs between runs or deployments by design. */
+export const comparable = comparableText;
 
 // --- where, as GraphQL and as SQL ----------------------------------------------------
 

@@ -43,3 +43,27 @@ export async function openDemo(configFile = 'sluice.yaml', engineFor: (config: S
     },
   };
 }
+
+/**
+ * A response's text without what differs between runs or deployments by
+ * design: query and decision ids, the contract hash, file names and etags.
+ * Everything else (data, errors, row groups read, policies, masks) stays, in
+ * the order the gateway wrote it.
+ */
+export function comparableText(text: string): string {
+  type Lineage = { queryId?: string; decisionId?: string; products?: { contractHash?: string; sources?: { uri?: string; etag?: string }[] }[] };
+  const body = JSON.parse(text) as GraphQLResponse & { extensions?: { lineage?: Lineage } };
+  const lineage = body.extensions?.lineage;
+  if (lineage) {
+    delete lineage.queryId;
+    delete lineage.decisionId;
+    for (const p of lineage.products ?? []) {
+      delete p.contractHash;
+      for (const s of p.sources ?? []) {
+        delete s.uri;
+        delete s.etag;
+      }
+    }
+  }
+  return JSON.stringify(body);
+}

@@ -2,7 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { GraphQLResponse } from './demo.js';
+import { comparableText, type GraphQLResponse } from './demo.js';
 import { demoContract, openCounted, writeDeployment, writeYaml, type CountedGateway, type TestKey } from './counting-gateway.js';
 
 /**
@@ -115,20 +115,5 @@ export async function openTwins(): Promise<Twins> {
   return { a, b, dir, close: async () => void (await Promise.all([a.engine.close(), b.engine.close()])) };
 }
 
-/** A response without what differs between deployments by design: ids, contract hashes, file names and etags. */
-export function comparable(res: GraphQLResponse): string {
-  const body = structuredClone(res) as GraphQLResponse & { extensions?: { lineage?: { queryId?: string; decisionId?: string; products?: { contractHash?: string; sources?: { uri?: string; etag?: string }[] }[] } } };
-  const lineage = body.extensions?.lineage;
-  if (lineage) {
-    delete lineage.queryId;
-    delete lineage.decisionId;
-    for (const p of lineage.products ?? []) {
-      delete p.contractHash;
-      for (const s of p.sources ?? []) {
-        delete s.uri;
-        delete s.etag;
-      }
-    }
-  }
-  return JSON.stringify(body);
-}
+/** A response without what differs between deployments by design (see comparable in demo.ts). */
+export const comparable = (res: GraphQLResponse): string => comparableText(JSON.stringify(res));
