@@ -71,7 +71,8 @@ async function build(n: PlanNode, needed: readonly string[], ctx: ExecutionConte
     case 'scan':
       return openScan(n, needed, ctx, order);
     case 'filter':
-      return filter(n, await build(n.input, union(needed, [...exprFields(n.predicate)]), ctx, order));
+      // Rows the filter drops must not count towards the first rows the top-K needs.
+      return filter(n, await build(n.input, union(needed, [...exprFields(n.predicate)]), ctx, order && { ...order, firstRowsEnough: () => Infinity }));
     case 'project':
       return project(n, needed, await build(n.input, needed, ctx, order));
     case 'sort':
@@ -119,6 +120,7 @@ async function sort(n: SortNode, fetch: number | undefined, needed: readonly str
     narrowing: () => topK.full,
     candidates: (b) => topK.candidates(b),
     shortBy: () => topK.shortBy,
+    firstRowsEnough: (b) => topK.firstRowsEnough(b),
   };
   const input = await build(n.input, union(needed, keyFields), ctx, order);
   return sorted(input, topK, needed);

@@ -64,6 +64,8 @@ export interface ScanOrder {
   candidates(b: Batch): Batch;
   /** Rows the top-K still lacks to be full. */
   shortBy(): number;
+  /** At most how many of a batch's first live rows can still matter (Infinity: any); the scan stops filtering there. */
+  firstRowsEnough(b: Batch): number;
 }
 
 export interface ScanContext {
@@ -245,8 +247,10 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     for (const d of batches) {
       let batch: Batch = { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + offset };
       offset += d.length;
-      // A scan with a fetch (never visited in sort order) stops testing rows once it has enough.
-      if (filter.kind !== 'const' && !u.allPass) batch = narrow(batch, compilePredicate(filter, batch.columns), p.fetch === undefined ? Infinity : remaining);
+      // A scan with a fetch (never visited in sort order), or a top-K over rows already in its order, stops testing rows once it has enough.
+      const enough = Math.min(p.fetch === undefined ? Infinity : remaining, order?.firstRowsEnough(batch) ?? Infinity);
+      if (filter.kind !== 'const' && !u.allPass) batch = narrow(batch, compilePredicate(filter, batch.columns), enough);
+      else batch = sliceLive(batch, 0, enough);
       if (late.length > 0 && order !== undefined) batch = order.candidates(batch);
       batch = sliceLive(batch, 0, remaining);
       if (liveCount(batch) === 0) continue;

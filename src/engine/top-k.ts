@@ -159,12 +159,36 @@ export class TopK {
         visit(i);
         if (heap.length >= this.k) worst = heap[0]!.row[at] as number | bigint | null;
       };
-      if (b.selection === null) for (let i = 0; i < b.length; i++) test(i);
-      else for (const i of b.selection) test(i);
+      // Values running upwards: past the worst kept row, no later row can enter either.
+      const sorted = asc && runOf(values).ascending;
+      const live = b.selection;
+      const n = live === null ? b.length : live.length;
+      for (let j = 0; j < n; j++) {
+        const i = live === null ? j : live[j]!;
+        if (sorted && worst !== null && values[i]! > worst) break;
+        test(i);
+      }
       return;
     }
     if (b.selection === null) for (let i = 0; i < b.length; i++) visit(i);
     else for (const i of b.selection) visit(i);
+  }
+
+  /**
+   * How many of a batch's first live rows can enter the heap at most, or
+   * Infinity. When the first key's values run in the sort's direction
+   * without nulls (a primary-key scan), the batch's own first `k` live rows
+   * beat every later one: those later rows sort after them on the first key
+   * or, with a single key, tie and lose on ordinal. So the scan may stop
+   * testing a row group's filter once it has `k` live rows.
+   */
+  firstRowsEnough(b: Batch): number {
+    const first = this.keys[0]!;
+    const c = b.columns.get(first.field);
+    if (c === undefined || (c.kind !== 'number' && c.kind !== 'bigint') || c.valid !== null) return Infinity;
+    const run = runOf(c.values);
+    const ok = first.direction === 'asc' ? (this.keys.length === 1 ? run.ascending : run.strictlyAscending) : false;
+    return ok ? this.k : Infinity;
   }
 
   /** Once the heap is full, most rows of a batch cannot enter it: `candidates` can then narrow a batch cheaply. */
@@ -267,6 +291,36 @@ export class TopK {
       i = top;
     }
   }
+}
+
+interface Run {
+  /** Every value ≥ the one before it. */
+  readonly ascending: boolean;
+  /** Every value > the one before it. */
+  readonly strictlyAscending: boolean;
+}
+
+/**
+ * Whether a typed array's values only go up, found once per array: columns
+ * come from the column cache, so a primary-key chunk is checked on its
+ * first query and then known.
+ */
+const runs = new WeakMap<object, Run>();
+function runOf(values: ArrayLike<number | bigint> & object): Run {
+  let run = runs.get(values);
+  if (run === undefined) {
+    let ascending = true;
+    let strictlyAscending = true;
+    for (let i = 1; i < values.length && ascending; i++) {
+      const a = values[i - 1]!;
+      const b = values[i]!;
+      if (b < a || b !== b) ascending = strictlyAscending = false;
+      else if (b === a) strictlyAscending = false;
+    }
+    run = { ascending, strictlyAscending };
+    runs.set(values, run);
+  }
+  return run;
 }
 
 /** A full sort: every live row is materialised, then sorted once. */

@@ -1,0 +1,97 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { SortKey } from '../../src/plan/plan.js';
+import type { Batch } from '../../src/engine/batch.js';
+import { SortAll, TopK } from '../../src/engine/top-k.js';
+
+/**
+ * The top-K against a full sort, on batches whose first key runs upwards
+ * (a primary-key scan), with and without ties on that key: the shortcuts
+ * for sorted runs (`firstRowsEnough`, stopping a batch early) must keep
+ * exactly the rows a full sort keeps.
+ */
+const batchOf = (ids: number[], xs: number[], ordinalBase: number, selection: Int32Array | null): Batch => ({
+  length: ids.length,
+  columns: new Map([
+    ['id', { kind: 'number', values: Float64Array.from(ids), valid: null }],
+    ['x', { kind: 'number', values: Float64Array.from(xs), valid: null }],
+  ]),
+  selection,
+  ordinalBase,
+});
+
+const asc = (field: string): SortKey => ({ field, direction: 'asc', nullsLast: true });
+const desc = (field: string): SortKey => ({ field, direction: 'desc', nullsLast: true });
+
+/** Batches of non-decreasing ids (strictly increasing when `strict`), random second values, random live rows. */
+const batches = (strict: boolean) =>
+  fc.array(
+    fc.array(fc.tuple(fc.integer({ min: strict ? 1 : 0, max: 3 }), fc.integer({ min: 0, max: 5 }), fc.boolean()), { minLength: 1, maxLength: 30 }),
+    { minLength: 1, maxLength: 4 },
+  ).map((groups) => {
+    let id = 0;
+    let ordinal = 0;
+    return groups.map((rows) => {
+      const ids = rows.map(([step]) => (id += step));
+      const live = Int32Array.from(rows.flatMap(([, , alive], i) => (alive ? [i] : [])));
+      const b = batchOf(ids, rows.map(([, x]) => x), ordinal, live.length === rows.length ? null : live);
+      ordinal += rows.length;
+      return b;
+    });
+  });
+
+function bothWays(keys: SortKey[], k: number, bs: Batch[]) {
+  const top = new TopK(keys, k, ['id', 'x']);
+  const all = new SortAll(keys, ['id', 'x']);
+  for (const b of bs) {
+    // What the scan does: it keeps only the rows the top-K says can matter.
+    const enough = top.firstRowsEnough(b);
+    const live = b.selection ?? Int32Array.from({ length: b.length }, (_, i) => i);
+    top.offer(enough < live.length ? { ...b, selection: live.subarray(0, enough) } : b);
+    all.offer(b);
+  }
+  return { top: top.result(), all: all.result().slice(0, k) };
+}
+
+describe('top-K over sorted runs', () => {
+  it('keeps what a full sort keeps: one ascending key (ties broken by ordinal)', () => {
+    fc.assert(
+      fc.property(batches(false), fc.integer({ min: 0, max: 12 }), (bs, k) => {
+        const { top, all } = bothWays([asc('id')], k, bs);
+        expect(top).toEqual(all);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('keeps what a full sort keeps: a later key decides ties on the first', () => {
+    fc.assert(
+      fc.property(batches(false), fc.integer({ min: 0, max: 12 }), fc.boolean(), (bs, k, second) => {
+        const { top, all } = bothWays([asc('id'), second ? desc('x') : asc('x')], k, bs);
+        expect(top).toEqual(all);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('keeps what a full sort keeps: descending over ascending data', () => {
+    fc.assert(
+      fc.property(batches(true), fc.integer({ min: 0, max: 12 }), (bs, k) => {
+        const { top, all } = bothWays([desc('id')], k, bs);
+        expect(top).toEqual(all);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('caps a batch only when its first key runs in the sort direction', () => {
+    const up = batchOf([1, 2, 2, 3], [0, 0, 0, 0], 0, null);
+    const strictlyUp = batchOf([1, 2, 3, 4], [0, 0, 0, 0], 0, null);
+    const down = batchOf([4, 3, 2, 1], [0, 0, 0, 0], 0, null);
+    expect(new TopK([asc('id')], 2, ['id']).firstRowsEnough(up)).toBe(2);
+    expect(new TopK([asc('id'), asc('x')], 2, ['id']).firstRowsEnough(up)).toBe(Infinity);
+    expect(new TopK([asc('id'), asc('x')], 2, ['id']).firstRowsEnough(strictlyUp)).toBe(2);
+    expect(new TopK([asc('id')], 2, ['id']).firstRowsEnough(down)).toBe(Infinity);
+    expect(new TopK([desc('id')], 2, ['id']).firstRowsEnough(strictlyUp)).toBe(Infinity);
+  });
+});
