@@ -3,6 +3,8 @@ import type { OptimizerRule } from './optimizer-rule.js';
 import { pruneProjection } from './prune-projection.js';
 import { pushDownFilter } from './push-down-filter.js';
 import { pushDownLimit } from './push-down-limit.js';
+import { pushDownSort } from './push-down-sort.js';
+import { simplifyFilters } from './simplify-filters.js';
 
 /**
  * The optimizer: rewrites an analyzed plan (policy already applied) into a
@@ -10,6 +12,8 @@ import { pushDownLimit } from './push-down-limit.js';
  */
 export const DEFAULT_RULES: readonly OptimizerRule[] = Object.freeze([
   pushDownFilter, // first: a limit reaches a scan only with no filter above it, and pruning must see the scan's final filters
+  simplifyFilters, // after filters have met in their scan: one value set per field
+  pushDownSort, // before the limit: a sort below a Mask is still bounded through it
   pushDownLimit, // then: it moves no field, so it cannot change what pruning keeps
   pruneProjection, // last: it prunes against the final filters and nodes, so nothing a later rewrite reads is dropped
 ]);

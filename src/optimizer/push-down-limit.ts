@@ -29,8 +29,8 @@
  *
  * The pushed count is skip + fetch, since the skipped rows must be produced
  * too; the Limit stays to skip them. An existing smaller fetch wins. A
- * Limit without fetch bounds nothing. Only a Project, which neither drops nor
- * reorders rows, is crossed on the way down; a Filter is not (the first N rows
+ * Limit without fetch bounds nothing. Only a Project or a Mask, which neither
+ * drop nor reorder rows, are crossed on the way down; a Filter is not (the first N rows
  * before filtering are not the first N after), and neither is anything else.
  */
 import { ScanNode, SortNode, withInput, type LimitNode, type PlanNode } from '../plan/plan.js';
@@ -58,7 +58,8 @@ function bound(node: PlanNode, fetch: number): PlanNode | undefined {
       return fetch < (node.fetch ?? Infinity) ? SortNode.create(node.input, node.keys, fetch) : undefined;
     case 'scan':
       return fetch < (node.fetch ?? Infinity) ? ScanNode.create({ ...node, fetch }) : undefined;
-    case 'project': {
+    case 'project':
+    case 'mask': {
       const input = bound(node.input, fetch);
       return input === undefined ? undefined : withInput(node, input);
     }

@@ -4,7 +4,7 @@ import { DEFAULT_RULES, optimize } from '../../src/optimizer/optimize.js';
 import type { OptimizerRule } from '../../src/optimizer/optimizer-rule.js';
 import { pruneProjection } from '../../src/optimizer/prune-projection.js';
 import { Expr } from '../../src/plan/expr.js';
-import { CountNode, FilterNode, LimitNode, ProjectNode, ScanNode, SortNode, type PlanNode, type ScanField, type SortKey } from '../../src/plan/plan.js';
+import { CountNode, FilterNode, LimitNode, MaskNode, ProjectNode, ScanNode, SortNode, type FieldMask, type PlanNode, type ScanField, type SortKey } from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
 import type { Row } from '../../src/plan/scalar.js';
 import { changed } from '../../src/plan/transform.js';
@@ -28,7 +28,7 @@ const pagePlan = ProjectNode.create(
 
 describe('optimize', () => {
   it('runs filters, then limits, then projection, for a reason', () => {
-    expect(DEFAULT_RULES.map((r) => r.name)).toEqual(['push_down_filter', 'push_down_limit', 'prune_projection']);
+    expect(DEFAULT_RULES.map((r) => r.name)).toEqual(['push_down_filter', 'simplify_filters', 'push_down_sort', 'push_down_limit', 'prune_projection']);
   });
 
   it('turns a page plan into a top-K over a narrowed, filtered scan', () => {
@@ -146,6 +146,12 @@ const layer: fc.Arbitrary<Layer> = fc.oneof(
   expr.map((e): Layer => (input) => FilterNode.create(input, e)),
   fc.tuple(sortKeys, opt(fc.integer({ min: 0, max: 6 }))).map(([keys, fetch]): Layer => (input) => SortNode.create(input, [...keys, { field: 'order_id', direction: 'asc', nullsLast: true }], fetch)),
   fc.tuple(fc.integer({ min: 0, max: 3 }), opt(fc.integer({ min: 0, max: 6 }))).map(([skip, fetch]): Layer => (input) => LimitNode.create(input, skip, fetch)),
+  // Masks (as the analyzer places them) change values under filters and sorts above them.
+  fc.subarray<FieldMask>([
+    { field: 'email', type: 'string', kind: 'hash' },
+    { field: 'region', type: 'string', kind: 'redact' },
+    { field: 'amount', type: 'int32', kind: 'round', round: 2 },
+  ], { minLength: 1 }).map((masks): Layer => (input) => MaskNode.create(input, masks)),
   fc.subarray(['order_id', 'note']).chain((extra) => fc.shuffledSubarray([...READ, ...extra], { minLength: READ.length + extra.length })).map(
     (fields): Layer => (input) => ProjectNode.create(input, fields),
   ),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pushDownLimit } from '../../src/optimizer/push-down-limit.js';
 import { Expr } from '../../src/plan/expr.js';
-import { CountNode, FilterNode, LimitNode, ProjectNode, SortNode, type PlanNode } from '../../src/plan/plan.js';
+import { CountNode, FilterNode, LimitNode, MaskNode, ProjectNode, SortNode, type PlanNode } from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
 import { ordersFields, ordersScan, planText } from '../plan/orders-plan.js';
 
@@ -41,6 +41,16 @@ describe('push_down_limit', () => {
       Limit: skip=40, fetch=21
         Sort: amount DESC, order_id ASC, fetch=61
           Scan: orders v2 (2.1.0) fields=[order_id, amount] filters=[region = "EU"]
+    `));
+  });
+
+  it('bounds a sort through a mask, which neither drops nor reorders rows', () => {
+    const masked = MaskNode.create(SortNode.create(scan, byAmount), [{ field: 'amount', type: 'int32', kind: 'round', round: 10 }]);
+    expect(rewrite(LimitNode.create(masked, 5, 10)).after).toBe(planText(`
+      Limit: skip=5, fetch=10
+        Mask: amount=round(10)
+          Sort: amount DESC, order_id ASC, fetch=15
+            Scan: orders v2 (2.1.0) fields=[order_id, amount] filters=[region = "EU"]
     `));
   });
 
@@ -100,8 +110,8 @@ describe('push_down_limit', () => {
     });
 
     it('across a node kind it does not know', () => {
-      const mask = Object.freeze({ kind: 'mask', input: scan }) as unknown as PlanNode;
-      expectUnchanged(LimitNode.create(mask, 0, 10));
+      const unknown = Object.freeze({ kind: 'window', input: scan }) as unknown as PlanNode;
+      expectUnchanged(LimitNode.create(unknown, 0, 10));
     });
   });
 });
