@@ -102,11 +102,14 @@ export class Engine {
   private readonly openFiles: OpenFileCache;
   private readonly access: SourceAccess;
   private readonly decoder = new DecodePool();
+  /** The engine's own local store (its directory watches end with the engine), unless one was given. */
+  private readonly local: LocalSourceStore | undefined;
   private readonly columns: ColumnCache | undefined;
   private readonly maskValues: MaskValues | undefined;
 
   constructor(options: EngineOptions = {}) {
-    const local = options.store ?? new LocalSourceStore();
+    this.local = options.store === undefined ? new LocalSourceStore() : undefined;
+    const local = options.store ?? this.local!;
     const objects = options.objectStore;
     this.store = { list: (pattern, label) => (objects !== undefined && isS3Uri(pattern) ? objects : local).list(pattern, label) };
     this.maskValues = options.maskValues;
@@ -152,6 +155,7 @@ export class Engine {
    * process alive. The engine stays usable (a new thread starts on demand).
    */
   close(): Promise<void> {
+    this.local?.close();
     return this.decoder.close();
   }
 

@@ -1,4 +1,4 @@
-import { openAsBlob } from 'node:fs';
+import { openAsBlob, watch, type FSWatcher } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { SluiceError, sourceError } from '../errors.js';
@@ -92,7 +92,60 @@ export interface SourceStore {
  * literal, so a listing is one readdir.
  */
 export class LocalSourceStore implements SourceStore {
+  private readonly listings = new Map<string, LocalListing>();
+
+  /**
+   * `maxListingAgeMs`: how long a listing may be reused at most (default
+   * 2 s; 0 lists on every query). Within it, a listing is reused only while
+   * its directory is watched and reported no change (inotify on Linux): a
+   * file added, removed, rewritten or touched drops the listing at once, so
+   * local queries see a new file as soon as its write returns. The age bound
+   * is for file systems whose changes the watch cannot see (network mounts)
+   * and for listings holding symbolic links (changes to their targets are
+   * not reported): those are never reused.
+   */
+  constructor(private readonly maxListingAgeMs = 2_000) {}
+
   async list(pattern: string, label: string): Promise<SourceObject[]> {
+    if (this.maxListingAgeMs <= 0) return this.listNow(pattern, label);
+    // A change already made is queued by the kernel; the watcher hears of it
+    // in the event loop's poll phase. Two immediates put one poll phase
+    // between now and the cache lookup (one is not enough when called from
+    // within the poll phase: its immediate runs before the next poll).
+    await afterNextPoll();
+    const cached = this.listings.get(pattern);
+    if (cached !== undefined && performance.now() - cached.at <= this.maxListingAgeMs) return cached.objects;
+    this.drop(pattern);
+    const listing: LocalListing = { at: performance.now(), objects: this.listNow(pattern, label), watcher: undefined };
+    this.listings.set(pattern, listing);
+    try {
+      listing.watcher = watch(dirname(pattern), { persistent: false }, () => this.drop(pattern));
+      listing.watcher.on('error', () => this.drop(pattern));
+    } catch {
+      // No watch (limits reached, unsupported file system): no reuse.
+      this.drop(pattern);
+      return listing.objects;
+    }
+    listing.objects.then(
+      (objects) => objects.some((o) => o.linked) && this.drop(pattern),
+      () => this.drop(pattern),
+    );
+    return listing.objects;
+  }
+
+  /** Stops watching; listings are made afresh from then on (the store stays usable). */
+  close(): void {
+    for (const pattern of [...this.listings.keys()]) this.drop(pattern);
+  }
+
+  private drop(pattern: string): void {
+    const listing = this.listings.get(pattern);
+    if (listing === undefined) return;
+    this.listings.delete(pattern);
+    listing.watcher?.close();
+  }
+
+  private async listNow(pattern: string, label: string): Promise<LocalObject[]> {
     if (pattern.startsWith('s3://')) {
       throw sourceFailure('SOURCE_UNAVAILABLE', label, `s3:// sources need object storage, and none is configured for this engine`);
     }
@@ -103,6 +156,7 @@ export class LocalSourceStore implements SourceStore {
       throw sourceFailure('SOURCE_UNAVAILABLE', label, `wildcards are supported only in the file name of a source location`);
     }
     let names: string[];
+    const links = new Set<string>();
     if (/[*?]/.test(last)) {
       const matcher = globSegment(last);
       try {
@@ -110,16 +164,18 @@ export class LocalSourceStore implements SourceStore {
         // As in a shell, wildcards do not match hidden files (`.part-0.parquet.crc`, editors' temporaries).
         const hidden = (name: string) => name.startsWith('.') && !last.startsWith('.');
         names = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && !hidden(e.name) && matcher.test(e.name)).map((e) => e.name);
+        for (const e of entries) if (e.isSymbolicLink()) links.add(e.name);
       } catch {
         throw sourceFailure('SOURCE_UNAVAILABLE', label, `source directory ${shownPath(dir)} cannot be listed`);
       }
     } else {
       names = [last];
+      links.add(last); // not known without another call: treated as a link, so never reused
     }
     // Code-unit order, independent of locale, so every replica lists the same order.
     names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const objects = await Promise.all(names.map((n) => localObject(join(dir, n), label)));
-    const found = objects.filter((o): o is SourceObject => o !== undefined);
+    const objects = await Promise.all(names.map((n) => localObject(join(dir, n), label, links.has(n))));
+    const found = objects.filter((o): o is LocalObject => o !== undefined);
     if (found.length === 0) {
       throw sourceFailure('SOURCE_UNAVAILABLE', label, `no source files match ${shownPath(pattern)}`);
     }
@@ -127,7 +183,24 @@ export class LocalSourceStore implements SourceStore {
   }
 }
 
-async function localObject(path: string, label: string): Promise<SourceObject | undefined> {
+const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
+async function afterNextPoll(): Promise<void> {
+  await immediate();
+  await immediate();
+}
+
+interface LocalListing {
+  readonly at: number;
+  readonly objects: Promise<LocalObject[]>;
+  watcher: FSWatcher | undefined;
+}
+
+interface LocalObject extends SourceObject {
+  /** Named through a symbolic link (or not known not to be): its changes may go unreported. */
+  readonly linked: boolean;
+}
+
+async function localObject(path: string, label: string, linked: boolean): Promise<LocalObject | undefined> {
   let st;
   try {
     st = await stat(path);
@@ -142,6 +215,7 @@ async function localObject(path: string, label: string): Promise<SourceObject | 
   const uri = shownPath(path);
   return {
     uri,
+    linked,
     etag: `W/"${size.toString(16)}-${mtimeMs.toString(16)}"`,
     size,
     cacheKey: `${path}\u0000${size}\u0000${st.mtimeMs}`,
