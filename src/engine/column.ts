@@ -251,3 +251,34 @@ export function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
   return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
+
+export interface AscendingRun {
+  /** Every value ≥ the one before it. */
+  readonly ascending: boolean;
+  /** Every value > the one before it. */
+  readonly strictlyAscending: boolean;
+}
+
+/**
+ * Whether a typed array's values only go up (NaN never does), found once
+ * per array: columns come from the column cache, so a primary-key chunk is
+ * checked on its first query and then known. Top-K and range filters over
+ * such a chunk need not look at every row.
+ */
+const runs = new WeakMap<object, AscendingRun>();
+export function ascendingRun(values: ArrayLike<number | bigint> & object): AscendingRun {
+  let run = runs.get(values);
+  if (run === undefined) {
+    let ascending = values.length === 0 || values[0] === values[0];
+    let strictlyAscending = ascending;
+    for (let i = 1; i < values.length && ascending; i++) {
+      const a = values[i - 1]!;
+      const b = values[i]!;
+      if (!(b >= a)) ascending = strictlyAscending = false;
+      else if (b === a) strictlyAscending = false;
+    }
+    run = { ascending, strictlyAscending };
+    runs.set(values, run);
+  }
+  return run;
+}

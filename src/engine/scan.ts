@@ -10,6 +10,7 @@ import { compilePredicate } from './evaluate-predicate.js';
 import { compareBounds, isProvablyAll, isProvablyEmpty, sortBound, type SortBound, type StatsOf } from './prune-row-groups.js';
 import { readRowGroup, type DecodedBatch, type OpenSourceFile } from './read-row-groups.js';
 import { sourceFailure, type SourceObject } from './source-files.js';
+import { narrowRange, sortedRange } from './sorted-range.js';
 
 /**
  * The scan: lists the source's files, prunes row groups by statistics,
@@ -249,7 +250,11 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
       offset += d.length;
       // A scan with a fetch (never visited in sort order), or a top-K over rows already in its order, stops testing rows once it has enough.
       const enough = Math.min(p.fetch === undefined ? Infinity : remaining, order?.firstRowsEnough(batch) ?? Infinity);
-      if (filter.kind !== 'const' && !u.allPass) batch = narrow(batch, compilePredicate(filter, batch.columns), enough);
+      if (filter.kind !== 'const' && !u.allPass) {
+        const test = compilePredicate(filter, batch.columns);
+        const range = sortedRange(filter, batch.columns, batch.length);
+        batch = range === undefined ? narrow(batch, test, enough) : narrowRange(batch, range.from, range.to, test, enough);
+      }
       else batch = sliceLive(batch, 0, enough);
       if (late.length > 0 && order !== undefined) batch = order.candidates(batch);
       batch = sliceLive(batch, 0, remaining);

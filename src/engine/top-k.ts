@@ -2,7 +2,7 @@ import { assertNever } from '../errors.js';
 import type { SortKey } from '../plan/plan.js';
 import { compareScalars, type Nullable } from '../plan/scalar.js';
 import { columnOf, narrow, type Batch } from './batch.js';
-import { bitSet, valueAt, type Column } from './column.js';
+import { ascendingRun as runOf, bitSet, valueAt, type Column } from './column.js';
 import type { SortBound } from './prune-row-groups.js';
 
 /**
@@ -291,36 +291,6 @@ export class TopK {
       i = top;
     }
   }
-}
-
-interface Run {
-  /** Every value ≥ the one before it. */
-  readonly ascending: boolean;
-  /** Every value > the one before it. */
-  readonly strictlyAscending: boolean;
-}
-
-/**
- * Whether a typed array's values only go up, found once per array: columns
- * come from the column cache, so a primary-key chunk is checked on its
- * first query and then known.
- */
-const runs = new WeakMap<object, Run>();
-function runOf(values: ArrayLike<number | bigint> & object): Run {
-  let run = runs.get(values);
-  if (run === undefined) {
-    let ascending = true;
-    let strictlyAscending = true;
-    for (let i = 1; i < values.length && ascending; i++) {
-      const a = values[i - 1]!;
-      const b = values[i]!;
-      if (b < a || b !== b) ascending = strictlyAscending = false;
-      else if (b === a) strictlyAscending = false;
-    }
-    run = { ascending, strictlyAscending };
-    runs.set(values, run);
-  }
-  return run;
 }
 
 /** A full sort: every live row is materialised, then sorted once. */
