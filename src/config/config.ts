@@ -15,7 +15,8 @@ import { ConfigError } from '../errors.js';
  */
 /**
  * What one request may ask for (SPEC §6: QUERY_TOO_COMPLEX, RESOURCE_LIMIT),
- * checked before anything is planned or read. The defaults leave room for the
+ * checked before anything is planned or read — but for what its scans use,
+ * checked as they read. The defaults leave room for the
  * demo's deepest honest query (a relationship and its page, with fragments)
  * and refuse the shapes abuse is made of.
  */
@@ -34,6 +35,18 @@ const limitsSchema = z.strictObject({
    * nested pages multiply. See use-cost-limit.ts.
    */
   maxCost: z.number().int().positive().default(50_000),
+  /**
+   * What the engine may do for one request, all its plans together
+   * (engine/scan-budget.ts): rows of the row groups read, compressed bytes of
+   * the column chunks read, bytes of the columns decoded. Checked before each
+   * row group is decoded; past one, RESOURCE_LIMIT. Cached columns count as
+   * read. The defaults are about ten times what a full scan of the
+   * benchmark's 10M orders uses (bench/; its heaviest query decodes 314 MB
+   * from 117 MB of chunks), so only runaway requests meet them.
+   */
+  maxRowsScanned: z.number().int().positive().default(100_000_000),
+  maxBytesRead: z.number().int().positive().default(2 * 2 ** 30),
+  maxMemoryBytes: z.number().int().positive().default(4 * 2 ** 30),
   /** Operations in one batched (JSON array) request; 0 refuses batches. */
   maxBatch: z.number().int().min(0).max(100).default(0),
   /** Requests per caller (API key, token subject, or anonymous), as a token bucket; absent = not limited. */

@@ -145,7 +145,12 @@ export function createGateway(o: GatewayOptions): Gateway {
         role,
         purpose,
         access: resolveAccess(o.policies, served, who),
-        limits: { timeoutMs: config.server.timeoutMs },
+        limits: {
+          timeoutMs: config.server.timeoutMs,
+          maxRowsScanned: limits.maxRowsScanned,
+          maxBytesRead: limits.maxBytesRead,
+          maxMemoryBytes: limits.maxMemoryBytes,
+        },
         signal: request.signal,
       });
       const lineage = new LineageRecorder(session);

@@ -31,7 +31,7 @@ export async function runPlan(options: PlanRunnerOptions, session: Session, plan
   const { plan: optimized } = await inSpan('optimize', parent, {}, () => optimize(analyzed, { disabled: options.disabledRules ?? [] }));
   const { rows, scans } = await inSpan('execute', parent, {}, async (span) => {
     const started = Date.now();
-    const result = await options.engine.execute(optimized, { signal: session.signal });
+    const result = await options.engine.execute(optimized, { signal: session.signal, budget: session.budget });
     span.setAttribute('sluice.rows', result.rows.length);
     // The engine does not time its files one by one: each scan span covers
     // the execution it ran in, and carries what that file cost.
