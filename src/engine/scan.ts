@@ -33,7 +33,7 @@ export interface SourceFileReport {
   rowsScanned: number;
   /** Compressed bytes of the column chunks read (from the footer), cache hits included: the budget's measure. */
   bytesRead: number;
-  /** When this execution started its first read of the file and ended its last (epoch ms); absent when nothing was read. */
+  /** When this execution started its first read of the file and ended its last (epoch ms, fractional); absent when nothing was read. */
   readStartedAt?: number;
   readEndedAt?: number;
   /** Object storage only: body bytes received for this file by this execution, retries included; cache hits cost nothing. */
@@ -209,7 +209,7 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     source.rowGroupsScanned++;
     source.rowsScanned += u.numRows;
     source.bytesRead += bytes;
-    source.readStartedAt ??= Date.now();
+    source.readStartedAt ??= now();
     const read = (async (): Promise<FirstRead> => {
       const batches = await timed(source, readRowGroup(ctx.decoder, file, u.rowGroup, first, label, ctx.signal, ctx.columns));
       if (twoPhase && batches.length !== 1) {
@@ -322,9 +322,12 @@ async function timed<T>(source: SourceFileReport, read: Promise<T>): Promise<T> 
   try {
     return await read;
   } finally {
-    source.readEndedAt = Math.max(source.readEndedAt ?? 0, Date.now());
+    source.readEndedAt = Math.max(source.readEndedAt ?? 0, now());
   }
 }
+
+/** Epoch milliseconds, to the microsecond: a read of cached columns takes less than one. */
+const now = () => performance.timeOrigin + performance.now();
 
 const columnBytes = (columns: ReadonlyMap<string, Column>): number => {
   let n = 0;
