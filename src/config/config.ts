@@ -200,13 +200,29 @@ const configSchema = z.strictObject({
   auth: authSchema.default({ apiKeys: [] }),
   storage: storageSchema.default(storageSchema.parse({})),
   audit: z.strictObject({ file: z.string().optional() }).optional(),
-  /** OpenLineage RunEvents, one JSON line per request that read a product. */
+  /** OpenLineage RunEvents, one per request that read a product: to a file, an HTTP consumer, or both. */
   openlineage: z
     .strictObject({
-      file: nonEmpty,
+      /** One JSON line per event, appended. */
+      file: nonEmpty.optional(),
+      /** OpenLineage's HTTP transport (response/openlineage-http.ts): POST {url}/api/v1/lineage, in the background. */
+      http: z
+        .strictObject({
+          url: z
+            .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+            .refine((u) => !/^https?:\/\/[^/]*@/.test(u), 'must not hold credentials; name the environment variable holding the key in apiKeyEnv'),
+          /** Environment variable holding the API key, sent as `Authorization: Bearer <key>`. */
+          apiKeyEnv: nonEmpty.optional(),
+          /** Deadline of one POST. */
+          timeoutMs: z.number().int().positive().max(60_000).default(5000),
+          /** Events waiting to be sent; past it new events are dropped (and logged), so a consumer that is down costs bounded memory. */
+          maxQueue: z.number().int().positive().max(100_000).default(1000),
+        })
+        .optional(),
       /** The job namespace: names this deployment in a lineage graph. */
       namespace: nonEmpty.default('sluice'),
     })
+    .refine((o) => o.file !== undefined || o.http !== undefined, { path: ['file'], message: 'set file (a JSON-lines file), http (an OpenLineage endpoint) or both' })
     .optional(),
   /** OpenTelemetry: spans are exported over OTLP/HTTP (JSON) only when `otlp` is set. */
   telemetry: z
@@ -231,6 +247,7 @@ export type AuthConfig = z.infer<typeof authSchema>;
 export type ApiKeyConfig = AuthConfig['apiKeys'][number];
 export type JwtConfig = NonNullable<AuthConfig['jwt']>;
 export type S3Config = z.infer<typeof s3Schema>;
+export type OpenLineageConfig = NonNullable<z.infer<typeof configSchema>['openlineage']>;
 
 export interface SluiceConfig {
   readonly file: string;

@@ -54,7 +54,7 @@ export interface GatewayOptions {
   readonly logger?: Logger;
   /** Counts requests and scans (serve exposes them at /metrics); default: not counted. */
   readonly metrics?: GatewayMetrics;
-  /** Where OpenLineage RunEvents go (serve opens the config's openlineage.file); default: nowhere. */
+  /** Where OpenLineage RunEvents go (serve opens the config's sinks: openlineage-sinks.ts); default: nowhere. */
   readonly openLineage?: OpenLineageSink;
   /** Overrides where unexpected errors are logged (tests). */
   readonly log?: ErrorLogger;
