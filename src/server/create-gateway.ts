@@ -168,9 +168,8 @@ export function createGateway(o: GatewayOptions): Gateway {
               'plan',
               tracing.spanOf(request),
               { 'sluice.product': contract.product, 'sluice.product.version': contract.version, 'sluice.path': path.join('.') },
-              (span) => runPlan({ engine, span }, session, plan),
+              (span) => runPlan({ engine, span, scanned: (scans) => o.metrics?.scanned(scans) }, session, plan),
             );
-            o.metrics?.scanned(result.scans);
             lineage.record(path, contract, result);
             trail.recordPlan(path, contract, plan, result.optimized);
             return result.rows;

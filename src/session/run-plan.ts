@@ -17,6 +17,8 @@ export interface PlanRunnerOptions {
   readonly disabledRules?: readonly string[];
   /** The span the run's policy / optimize / execute / scan spans hang under (telemetry/spans.ts). */
   readonly span?: Span;
+  /** Told what the execution read once it ends, also when it failed (metrics count the work either way). */
+  readonly scanned?: (scans: readonly ScanReport[]) => void;
 }
 
 export interface PlanResult {
@@ -39,6 +41,7 @@ export async function runPlan(options: PlanRunnerOptions, session: Session, plan
     } finally {
       // Also when the execution failed (RESOURCE_LIMIT, a timeout): what it had read by then.
       for (const scan of reports) for (const source of scan.sources) endScanSpan(span, scan, source, started);
+      options.scanned?.(reports);
     }
   });
   return { rows, scans, optimized };

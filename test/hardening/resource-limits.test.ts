@@ -4,8 +4,9 @@
  * maxMemoryBytes, an aggregate over every row group fails with
  * RESOURCE_LIMIT — the limit named in the message and the extensions, the
  * code in the audit record and the metrics — having decoded only some of
- * the row groups, while the same aggregate over a primary-key range, which
- * statistics prune to one row group, answers.
+ * the row groups (column cache misses, row-group metrics), while the same
+ * aggregate over a primary-key range, which statistics prune to one row
+ * group, answers.
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type LimitsConfig } from '../../src/config/config.js';
@@ -68,6 +69,10 @@ describe('server.limits on what a request scans', () => {
     expect(misses).toBeLessThan(FULL_CHUNKS / 2);
     expect(audit.at(-1)).toMatchObject({ errors: ['RESOURCE_LIMIT'], status: 200 });
     expect(await metrics.registry.getSingleMetricAsString('sluice_requests_total')).toMatch(/sluice_requests_total\{operation="anonymous",code="RESOURCE_LIMIT"\} 1/);
+    // The metrics count what the failed plan read: some row groups, not all.
+    const groups = Number(/sluice_row_groups_scanned_total\{product="orders@v2"\} (\d+)/.exec(await metrics.registry.getSingleMetricAsString('sluice_row_groups_scanned_total'))?.[1]);
+    expect(groups).toBeGreaterThan(0);
+    expect(groups).toBeLessThan(16);
 
     const pruned = await ask(PRUNED);
     expect(pruned.body.errors).toBeUndefined();
