@@ -19,7 +19,9 @@ import { SluiceError } from '../errors.js';
  *
  * Columns served from the decoded-column cache count as if read: the budget
  * bounds the work a request asks for, so whether it fits must not depend on
- * what other requests happened to leave in the cache.
+ * what other requests happened to leave in the cache. An execution that
+ * starts over (an object replaced while read) is charged again: the reads
+ * were made.
  */
 export interface ScanLimits {
   /** Absent: not limited. */
@@ -37,7 +39,7 @@ export interface ScanUsage {
 }
 
 export class ScanBudget {
-  private used = { rowsScanned: 0, bytesRead: 0, memoryBytes: 0, rowGroupsRead: 0 };
+  private readonly used = { rowsScanned: 0, bytesRead: 0, memoryBytes: 0, rowGroupsRead: 0 };
 
   constructor(private readonly limits: ScanLimits = {}) {}
 
@@ -78,17 +80,18 @@ export class ScanBudget {
   }
 }
 
-const WHAT: Record<keyof ScanLimits, string> = {
-  maxRowsScanned: 'scan more than {max} rows',
-  maxBytesRead: 'read more than {max} bytes of source data',
-  maxMemoryBytes: 'decode more than {max} bytes of columns',
+const WOULD: Record<keyof ScanLimits, (max: number) => string> = {
+  maxRowsScanned: (max) => `scan more than ${max} rows`,
+  maxBytesRead: (max) => `read more than ${max} bytes of source data`,
+  maxMemoryBytes: (max) => `decode more than ${max} bytes of columns`,
 };
 
+/** Names the limit and its value, and what the caller can do; never a file or a value. */
 function resourceLimit(limit: keyof ScanLimits, max: number): SluiceError {
   return new SluiceError(
     'RESOURCE_LIMIT',
     'user',
-    `the request would ${WHAT[limit].replace('{max}', String(max))}, the limit per request (server.limits.${limit}); ` +
+    `the request would ${WOULD[limit](max)}, the limit per request (server.limits.${limit}); ` +
       'narrow the filter (a range of the key the data is sorted by lets whole row groups be skipped), select fewer fields, or ask for smaller pages',
     { limit, value: max },
   );

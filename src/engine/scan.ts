@@ -33,8 +33,9 @@ export interface SourceFileReport {
   rowsScanned: number;
   /** Compressed bytes of the column chunks read (from the footer), cache hits included: the budget's measure. */
   bytesRead: number;
-  /** When this execution started its first read of the file and ended its last (epoch ms, fractional); absent when nothing was read. */
+  /** When this execution started its first read of the file (epoch ms, fractional); absent when nothing was read. */
   readStartedAt?: number;
+  /** When its last read of the file ended. */
   readEndedAt?: number;
   /** Object storage only: body bytes received for this file by this execution, retries included; cache hits cost nothing. */
   bytesFetched?: number;
