@@ -6,7 +6,6 @@ import { displayPath } from '../contract/yaml-file.js';
 import { ConfigErrors, SluiceError } from '../errors.js';
 import { apiKeyHash } from '../server/authenticate.js';
 import { discardAuditSink, fileAuditSink } from '../response/audit.js';
-import { fileOpenLineageSink } from '../response/openlineage.js';
 import type { Engine } from '../engine/engine.js';
 import { createEngine } from '../server/create-engine.js';
 import { loadDeployment } from '../server/load-catalog.js';
@@ -14,6 +13,7 @@ import { createGateway } from '../server/create-gateway.js';
 import { createHttpServer } from '../server/http-server.js';
 import { createLogger } from '../server/logger.js';
 import { createMetrics } from '../server/metrics.js';
+import { openLineageSinksOf } from '../server/openlineage-sinks.js';
 import { startTracing } from '../telemetry/tracing-sdk.js';
 import { explainQuery } from './explain.js';
 import { diffContractFiles, formatDiffMarkdown } from './contract-diff.js';
@@ -278,7 +278,7 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   try {
     const { catalog, policies } = await loadDeployment(config, engine);
     audit = config.auditFile ? fileAuditSink(config.auditFile) : discardAuditSink;
-    const openLineage = config.raw.openlineage ? fileOpenLineageSink(resolve(dirname(resolve(config.file)), config.raw.openlineage.file)) : undefined;
+    const openLineage = openLineageSinksOf(config, logger);
     closeOpenLineage = () => openLineage?.close() ?? Promise.resolve();
     const gateway = createGateway({ config, catalog, policies, engine, audit, logger, metrics, ...(openLineage && { openLineage }) });
     http.ready(gateway);

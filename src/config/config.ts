@@ -15,7 +15,8 @@ import { ConfigError } from '../errors.js';
  */
 /**
  * What one request may ask for (SPEC §6: QUERY_TOO_COMPLEX, RESOURCE_LIMIT),
- * checked before anything is planned or read. The defaults leave room for the
+ * checked before anything is planned or read — but for what its scans use,
+ * checked as they read. The defaults leave room for the
  * demo's deepest honest query (a relationship and its page, with fragments)
  * and refuse the shapes abuse is made of.
  */
@@ -34,6 +35,18 @@ const limitsSchema = z.strictObject({
    * nested pages multiply. See use-cost-limit.ts.
    */
   maxCost: z.number().int().positive().default(50_000),
+  /**
+   * What the engine may do for one request, all its plans together
+   * (engine/scan-budget.ts): rows of the row groups read, compressed bytes of
+   * the column chunks read, bytes of the columns decoded. Checked before each
+   * row group is decoded; past one, RESOURCE_LIMIT. Cached columns count as
+   * read. The defaults are about ten times what a full scan of the
+   * benchmark's 10M orders uses (bench/; its heaviest query decodes 314 MB
+   * from 117 MB of chunks), so only runaway requests meet them.
+   */
+  maxRowsScanned: z.number().int().positive().default(100_000_000),
+  maxBytesRead: z.number().int().positive().default(2 * 2 ** 30),
+  maxMemoryBytes: z.number().int().positive().default(4 * 2 ** 30),
   /** Operations in one batched (JSON array) request; 0 refuses batches. */
   maxBatch: z.number().int().min(0).max(100).default(0),
   /** Requests per caller (API key, token subject, or anonymous), as a token bucket; absent = not limited. */
@@ -187,13 +200,29 @@ const configSchema = z.strictObject({
   auth: authSchema.default({ apiKeys: [] }),
   storage: storageSchema.default(storageSchema.parse({})),
   audit: z.strictObject({ file: z.string().optional() }).optional(),
-  /** OpenLineage RunEvents, one JSON line per request that read a product. */
+  /** OpenLineage RunEvents, one per request that read a product: to a file, an HTTP consumer, or both. */
   openlineage: z
     .strictObject({
-      file: nonEmpty,
+      /** One JSON line per event, appended. */
+      file: nonEmpty.optional(),
+      /** OpenLineage's HTTP transport (response/openlineage-http.ts): POST {url}/api/v1/lineage, in the background. */
+      http: z
+        .strictObject({
+          url: z
+            .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+            .refine((u) => !/^https?:\/\/[^/]*@/.test(u), 'must not hold credentials; name the environment variable holding the key in apiKeyEnv'),
+          /** Environment variable holding the API key, sent as `Authorization: Bearer <key>`. */
+          apiKeyEnv: nonEmpty.optional(),
+          /** Deadline of one POST. */
+          timeoutMs: z.number().int().positive().max(60_000).default(5000),
+          /** Events waiting to be sent; past it new events are dropped (and logged), so a consumer that is down costs bounded memory. */
+          maxQueue: z.number().int().positive().max(100_000).default(1000),
+        })
+        .optional(),
       /** The job namespace: names this deployment in a lineage graph. */
       namespace: nonEmpty.default('sluice'),
     })
+    .refine((o) => o.file !== undefined || o.http !== undefined, { path: ['file'], message: 'set file (a JSON-lines file), http (an OpenLineage endpoint) or both' })
     .optional(),
   /** OpenTelemetry: spans are exported over OTLP/HTTP (JSON) only when `otlp` is set. */
   telemetry: z
@@ -218,6 +247,7 @@ export type AuthConfig = z.infer<typeof authSchema>;
 export type ApiKeyConfig = AuthConfig['apiKeys'][number];
 export type JwtConfig = NonNullable<AuthConfig['jwt']>;
 export type S3Config = z.infer<typeof s3Schema>;
+export type OpenLineageConfig = NonNullable<z.infer<typeof configSchema>['openlineage']>;
 
 export interface SluiceConfig {
   readonly file: string;

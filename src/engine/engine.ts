@@ -10,12 +10,14 @@ import { readFooter } from './parquet-metadata.js';
 import type { OpenSourceFile } from './read-row-groups.js';
 import { isS3Uri } from './s3-location.js';
 import type { ScanReport, SourceAccess } from './scan.js';
+import type { ScanBudget } from './scan-budget.js';
 import { LocalSourceStore, SourceChanged, sourceFailure, type ByteRangeReader, type ReadMeter, type SourceObject, type SourceStore } from './source-files.js';
 
 export { checkColumnType, type ColumnDescription } from './column-types.js';
 export type { ScanReport, SourceFileReport } from './scan.js';
 export type { MaskValues } from './execute.js';
 export type { ColumnCacheStats } from './column-cache.js';
+export { ScanBudget, type ScanLimits, type ScanUsage } from './scan-budget.js';
 export { SourceChanged, type ByteRangeReader, type ReadMeter, type SourceObject, type SourceStore } from './source-files.js';
 export { S3SourceStore, type S3StoreOptions, type S3StoreStats } from './s3-store.js';
 
@@ -43,7 +45,9 @@ export { S3SourceStore, type S3StoreOptions, type S3StoreStats } from './s3-stor
  *   storage unreachable, refusing or failing after retries, an object that
  *   keeps changing, s3:// sources without an object store), SOURCE_CORRUPT
  *   (not Parquet, a page that cannot be decoded, or a schema that no longer
- *   fits the fields read), QUERY_TIMEOUT (the signal aborted). Their
+ *   fits the fields read), QUERY_TIMEOUT (the signal aborted),
+ *   RESOURCE_LIMIT (the budget's rows, bytes or memory would be passed:
+ *   raised before the row group that would pass it is decoded). Their
  *   messages name the product and the file as shown to users, never an
  *   absolute path or a bucket key. Anything else is a bug and propagates as is.
  */
@@ -57,6 +61,14 @@ export interface ExecutionOptions {
   readonly signal?: AbortSignal;
   /** How to mask values for this execution; defaults to `EngineOptions.maskValues`. */
   readonly maskValues?: MaskValues;
+  /** The request's limits on what its scans read (scan-budget.ts), shared by the executions of one request; default none. */
+  readonly budget?: ScanBudget;
+  /**
+   * Receives the scans' reports as they open, so a caller also learns what
+   * a failed execution had read (its scan spans); `ExecutionResult.scans`
+   * is this array. Emptied when the execution starts over.
+   */
+  readonly reports?: ScanReport[];
 }
 
 /** One file of a source, for `contract validate`. */
@@ -125,7 +137,8 @@ export class Engine {
   async execute(plan: PlanNode, options: ExecutionOptions = {}): Promise<ExecutionResult> {
     for (let attempt = 1; ; attempt++) {
       const reads = new ExecutionReads(this.access, this.openFiles, options.signal);
-      const scans: ScanReport[] = [];
+      const scans: ScanReport[] = options.reports ?? [];
+      scans.length = 0;
       try {
         const rows = await executePlan(plan, {
           access: reads.access,
@@ -134,9 +147,11 @@ export class Engine {
           signal: options.signal,
           reports: scans,
           maskValues: options.maskValues ?? this.maskValues,
+          ...(options.budget && { budget: options.budget }),
         });
         return { rows, scans: reads.withCost(scans) };
       } catch (e) {
+        reads.withCost(scans);
         const failure = reads.explain(e);
         // The store dropped the listing that named the old version: run once more over the current one.
         if (attempt === 1 && reads.changed && isSourceError(failure)) continue;

@@ -22,6 +22,12 @@ export interface RowGroupFooter {
   readonly numRows: number;
   /** Statistics by column name; a column without statistics is absent. */
   readonly stats: ReadonlyMap<string, ColumnChunkStats>;
+  /**
+   * Compressed bytes of each top-level column's chunk (a nested column's
+   * leaves summed): what reading the column from this row group costs,
+   * known before any byte of it is fetched (the per-request budget, scan-budget.ts).
+   */
+  readonly columnBytes: ReadonlyMap<string, number>;
 }
 
 /**
@@ -85,8 +91,10 @@ function digest(meta: FileMetaData, uri: string, label: string): ParquetFooter {
   const topLevel = topLevelColumns(meta.schema);
   const rowGroups: RowGroupFooter[] = meta.row_groups.map((rg) => {
     const stats = new Map<string, ColumnChunkStats>();
+    const columnBytes = new Map<string, number>();
     for (const chunk of rg.columns) {
       const path = chunk.meta_data?.path_in_schema;
+      if (path !== undefined && path.length > 0) columnBytes.set(path[0]!, (columnBytes.get(path[0]!) ?? 0) + Number(chunk.meta_data!.total_compressed_size));
       const s = chunk.meta_data?.statistics;
       if (path === undefined || path.length !== 1 || s === undefined) continue;
       stats.set(path[0]!, {
@@ -97,7 +105,7 @@ function digest(meta: FileMetaData, uri: string, label: string): ParquetFooter {
         ...(s.is_max_value_exact !== false && statValue(s.max_value) !== undefined && { max: statValue(s.max_value)! }),
       });
     }
-    return Object.freeze({ numRows: Number(rg.num_rows), stats });
+    return Object.freeze({ numRows: Number(rg.num_rows), stats, columnBytes });
   });
   const numRows = rowGroups.reduce((n, rg) => n + rg.numRows, 0);
   if (BigInt(numRows) !== BigInt(meta.num_rows)) {

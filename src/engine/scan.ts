@@ -3,12 +3,14 @@ import { Expr, exprFields } from '../plan/expr.js';
 import type { ScanField, ScanNode } from '../plan/plan.js';
 import { liveCount, narrow, sliceLive, type Batch } from './batch.js';
 import { throwIfAborted } from './cancellation.js';
+import type { Column } from './column.js';
 import { checkColumnType } from './column-types.js';
-import type { ColumnCache } from './column-cache.js';
+import { sizeOf, type ColumnCache } from './column-cache.js';
 import type { DecodePool } from './decode-pool.js';
 import { compilePredicate } from './evaluate-predicate.js';
 import { compareBounds, isProvablyAll, isProvablyEmpty, sortBound, type SortBound, type StatsOf } from './prune-row-groups.js';
 import { readRowGroup, type DecodedBatch, type OpenSourceFile } from './read-row-groups.js';
+import type { ScanBudget } from './scan-budget.js';
 import { sourceFailure, type SourceObject } from './source-files.js';
 import { narrowRange, sortedRange } from './sorted-range.js';
 
@@ -17,6 +19,8 @@ import { narrowRange, sortedRange } from './sorted-range.js';
  * decodes the surviving ones one at a time (so a consumer that has enough
  * stops the reading), and evaluates the scan's filters on the decoded
  * buffers. Every file is reported, pruned or not (lineage, SPEC §5).
+ * Each row group is charged to the request's budget (scan-budget.ts) before
+ * it is decoded, so a request past its limits stops reading there.
  */
 
 /** One file's share of a scan, as reported in lineage. */
@@ -28,6 +32,12 @@ export interface SourceFileReport {
   readonly rowGroupsTotal: number;
   /** Rows in the decoded row groups (before filters). */
   rowsScanned: number;
+  /** Compressed bytes of the column chunks read (from the footer), cache hits included: the budget's measure. */
+  bytesRead: number;
+  /** When this execution started its first read of the file (epoch ms, fractional); absent when nothing was read. */
+  readStartedAt?: number;
+  /** When its last read of the file ended. */
+  readEndedAt?: number;
   /** Object storage only: body bytes received for this file by this execution, retries included; cache hits cost nothing. */
   bytesFetched?: number;
   /** Object storage only: requests sent for this file by this execution, retries included. */
@@ -76,6 +86,8 @@ export interface ScanContext {
   readonly columns?: ColumnCache;
   readonly signal: AbortSignal | undefined;
   readonly reports: ScanReport[];
+  /** The request's limits on rows, bytes and decoded memory; undefined: none. */
+  readonly budget?: ScanBudget;
 }
 
 interface Unit {
@@ -119,6 +131,7 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
       rowGroupsScanned: 0,
       rowGroupsTotal: f.footer.rowGroups.length,
       rowsScanned: 0,
+      bytesRead: 0,
     })),
   };
   ctx.reports.push(report);
@@ -181,8 +194,6 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     const filtering = filter.kind !== 'const' && !u.allPass;
     const decode = filtering ? p.decode : unfiltered;
     const source = report.sources[u.file]!;
-    source.rowGroupsScanned++;
-    source.rowsScanned += u.numRows;
     // Decoding the deciding columns first pays off when they often leave no
     // row alive (a selective filter; a full top-K that most rows cannot
     // enter). When the second read is nearly always needed, one read is
@@ -196,10 +207,20 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
       (filtering || order?.narrowing() === true) &&
       (split.tried < 4 || split.completed * 4 < split.tried * 3);
     const file = files[u.file]!;
+    const first = twoPhase ? early : decode;
+    const bytes = chunkBytes(file, u.rowGroup, first);
+    ctx.budget?.chargeRowGroup(u.numRows, bytes);
+    source.rowGroupsScanned++;
+    source.rowsScanned += u.numRows;
+    source.bytesRead += bytes;
+    source.readStartedAt ??= now();
     const read = (async (): Promise<FirstRead> => {
-      const batches = await readRowGroup(ctx.decoder, file, u.rowGroup, twoPhase ? early : decode, label, ctx.signal, ctx.columns);
-      // Both reads must cut the row group alike to be joined; a split batch is read whole instead.
-      if (twoPhase && batches.length !== 1) return { batches: await readRowGroup(ctx.decoder, file, u.rowGroup, decode, label, ctx.signal, ctx.columns), late: [] };
+      const batches = await timed(source, readRowGroup(ctx.decoder, file, u.rowGroup, first, label, ctx.signal, ctx.columns));
+      if (twoPhase && batches.length !== 1) {
+        // Both reads must cut the row group alike to be joined; a split batch is read whole instead.
+        charge(source, chunkBytes(file, u.rowGroup, decode), ctx);
+        return { batches: await timed(source, readRowGroup(ctx.decoder, file, u.rowGroup, decode, label, ctx.signal, ctx.columns)), late: [] };
+      }
       return { batches, late: twoPhase ? late : [] };
     })();
     // A read started ahead may never be awaited (the consumer stopped); its failure must not go unhandled.
@@ -240,9 +261,12 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     for (let j = k + 1; j <= k + depth(k) && j < units.length; j++) {
       if (started.has(j) || footerOnly(units[j]!)) continue;
       if (order?.stopBefore(units[j]!.bound)) break;
+      // A group past the budget is not read ahead: the scan fails only if it comes to need it.
+      if (ctx.budget?.allows(units[j]!.numRows, chunkBytes(files[units[j]!.file]!, units[j]!.rowGroup, p.decode)) === false) break;
       started.set(j, start(units[j]!));
     }
     const { batches, late } = await read;
+    for (const d of batches) ctx.budget?.chargeMemory(columnBytes(d.columns));
     if (late.length > 0) split.tried++;
     let offset = 0;
     for (const d of batches) {
@@ -260,7 +284,7 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
       batch = sliceLive(batch, 0, remaining);
       if (liveCount(batch) === 0) continue;
       if (late.length > 0) {
-        batch = await completeBatch(batch, files[u.file]!, u.rowGroup, late, label, ctx);
+        batch = await completeBatch(batch, files[u.file]!, u.rowGroup, late, report.sources[u.file]!, label, ctx);
         split.completed++;
       }
       remaining -= liveCount(batch);
@@ -271,13 +295,55 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
 }
 
 /** Adds the remaining columns to a row group's batch decoded in two reads. */
-async function completeBatch(batch: Batch, file: OpenSourceFile, rowGroup: number, late: readonly ScanField[], label: string, ctx: ScanContext): Promise<Batch> {
-  const rest = await readRowGroup(ctx.decoder, file, rowGroup, late, label, ctx.signal, ctx.columns);
+async function completeBatch(
+  batch: Batch,
+  file: OpenSourceFile,
+  rowGroup: number,
+  late: readonly ScanField[],
+  source: SourceFileReport,
+  label: string,
+  ctx: ScanContext,
+): Promise<Batch> {
+  charge(source, chunkBytes(file, rowGroup, late), ctx);
+  const rest = await timed(source, readRowGroup(ctx.decoder, file, rowGroup, late, label, ctx.signal, ctx.columns));
   if (rest.length !== 1 || rest[0]!.length !== batch.length) {
     throw internalError(`row group ${rowGroup} of ${file.object.uri} decoded into differently split batches`);
   }
+  ctx.budget?.chargeMemory(columnBytes(rest[0]!.columns));
   return { ...batch, columns: new Map([...batch.columns, ...rest[0]!.columns]) };
 }
+
+/** Compressed bytes of the chunks of `fields`' columns in one row group, each column once. */
+function chunkBytes(file: OpenSourceFile, rowGroup: number, fields: readonly ScanField[]): number {
+  const sizes = file.footer.rowGroups[rowGroup]!.columnBytes;
+  let n = 0;
+  for (const column of new Set(fields.map((f) => f.column))) n += sizes.get(column) ?? 0;
+  return n;
+}
+
+/** More chunks of a row group already counted: to the budget and the file's report. */
+function charge(source: SourceFileReport, bytes: number, ctx: ScanContext): void {
+  ctx.budget?.chargeBytes(bytes);
+  source.bytesRead += bytes;
+}
+
+/** `read`, noting when the file's last read ended (its scan span ends there). */
+async function timed<T>(source: SourceFileReport, read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } finally {
+    source.readEndedAt = Math.max(source.readEndedAt ?? 0, now());
+  }
+}
+
+/** Epoch milliseconds, to the microsecond: a read of cached columns takes less than one. */
+const now = () => performance.timeOrigin + performance.now();
+
+const columnBytes = (columns: ReadonlyMap<string, Column>): number => {
+  let n = 0;
+  for (const c of columns.values()) n += sizeOf(c);
+  return n;
+};
 
 /** A file whose schema no longer fits the contract is a source problem, reported before any row is read. */
 function checkSchema(file: OpenSourceFile, fields: readonly ScanField[], label: string): void {

@@ -110,10 +110,22 @@ export function datasetOf(uri: string): { namespace: string; name: string } {
   return { namespace: 'file', name: uri };
 }
 
-/** Where RunEvents go. */
+/**
+ * Where RunEvents go: a file (below) or an HTTP consumer
+ * (openlineage-http.ts). `write` is called before the response is sent, so
+ * it must neither block nor throw; `close` flushes what is pending.
+ */
 export interface OpenLineageSink {
   write(event: Record<string, unknown>): void;
   close(): Promise<void>;
+}
+
+/** Every event to each of `sinks` (a file and an HTTP consumer, say). */
+export function fanOutOpenLineage(sinks: readonly OpenLineageSink[]): OpenLineageSink {
+  return {
+    write: (event) => sinks.forEach((s) => s.write(event)),
+    close: async () => void (await Promise.all(sinks.map((s) => s.close()))),
+  };
 }
 
 /** Appends one event a line (created with its folder if missing). */

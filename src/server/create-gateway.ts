@@ -54,7 +54,7 @@ export interface GatewayOptions {
   readonly logger?: Logger;
   /** Counts requests and scans (serve exposes them at /metrics); default: not counted. */
   readonly metrics?: GatewayMetrics;
-  /** Where OpenLineage RunEvents go (serve opens the config's openlineage.file); default: nowhere. */
+  /** Where OpenLineage RunEvents go (serve opens the config's sinks: openlineage-sinks.ts); default: nowhere. */
   readonly openLineage?: OpenLineageSink;
   /** Overrides where unexpected errors are logged (tests). */
   readonly log?: ErrorLogger;
@@ -145,7 +145,12 @@ export function createGateway(o: GatewayOptions): Gateway {
         role,
         purpose,
         access: resolveAccess(o.policies, served, who),
-        limits: { timeoutMs: config.server.timeoutMs },
+        limits: {
+          timeoutMs: config.server.timeoutMs,
+          maxRowsScanned: limits.maxRowsScanned,
+          maxBytesRead: limits.maxBytesRead,
+          maxMemoryBytes: limits.maxMemoryBytes,
+        },
         signal: request.signal,
       });
       const lineage = new LineageRecorder(session);
@@ -163,9 +168,8 @@ export function createGateway(o: GatewayOptions): Gateway {
               'plan',
               tracing.spanOf(request),
               { 'sluice.product': contract.product, 'sluice.product.version': contract.version, 'sluice.path': path.join('.') },
-              (span) => runPlan({ engine, span }, session, plan),
+              (span) => runPlan({ engine, span, scanned: (scans) => o.metrics?.scanned(scans) }, session, plan),
             );
-            o.metrics?.scanned(result.scans);
             lineage.record(path, contract, result);
             trail.recordPlan(path, contract, plan, result.optimized);
             return result.rows;

@@ -18,7 +18,7 @@ export interface GatewayMetrics {
   readonly registry: Registry;
   /** One request ended (from its audit record). */
   requestEnded(record: AuditRecord): void;
-  /** A plan ran and read these sources. */
+  /** A plan ran (or failed) and read these sources. */
   scanned(scans: readonly ScanReport[]): void;
 }
 
@@ -50,6 +50,12 @@ export function createMetrics(options: { engine?: Engine } = {}): GatewayMetrics
     registers: [registry],
   });
   const bytes = new Counter({ name: 'sluice_bytes_fetched_total', help: 'Bytes received from object storage, by product.', labelNames: ['product'] as const, registers: [registry] });
+  const bytesRead = new Counter({
+    name: 'sluice_bytes_read_total',
+    help: 'Compressed bytes of the column chunks read (local and object storage, cached columns included; server.limits.maxBytesRead), by product.',
+    labelNames: ['product'] as const,
+    registers: [registry],
+  });
   const denials = new Counter({
     name: 'sluice_policy_denials_total',
     help: 'Requests refused for who is asking (UNAUTHENTICATED, FORBIDDEN, PERSISTED_QUERY_REQUIRED), by code.',
@@ -108,6 +114,7 @@ export function createMetrics(options: { engine?: Engine } = {}): GatewayMetrics
           rowGroups.inc({ product }, s.rowGroupsScanned);
           rowGroupsPruned.inc({ product }, s.rowGroupsTotal - s.rowGroupsScanned);
           if (s.bytesFetched) bytes.inc({ product }, s.bytesFetched);
+          bytesRead.inc({ product }, s.bytesRead);
         }
       }
     },

@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import type { Engine, ScanReport } from '../engine/engine.js';
+import type { Engine, ScanReport, SourceFileReport } from '../engine/engine.js';
 import { inSpan, startSpan } from '../telemetry/spans.js';
 import { optimize } from '../optimizer/optimize.js';
 import type { PlanNode } from '../plan/plan.js';
@@ -17,6 +17,8 @@ export interface PlanRunnerOptions {
   readonly disabledRules?: readonly string[];
   /** The span the run's policy / optimize / execute / scan spans hang under (telemetry/spans.ts). */
   readonly span?: Span;
+  /** Told what the execution read once it ends, also when it failed (metrics count the work either way). */
+  readonly scanned?: (scans: readonly ScanReport[]) => void;
 }
 
 export interface PlanResult {
@@ -31,24 +33,41 @@ export async function runPlan(options: PlanRunnerOptions, session: Session, plan
   const { plan: optimized } = await inSpan('optimize', parent, {}, () => optimize(analyzed, { disabled: options.disabledRules ?? [] }));
   const { rows, scans } = await inSpan('execute', parent, {}, async (span) => {
     const started = Date.now();
-    const result = await options.engine.execute(optimized, { signal: session.signal });
-    span.setAttribute('sluice.rows', result.rows.length);
-    // The engine does not time its files one by one: each scan span covers
-    // the execution it ran in, and carries what that file cost.
-    for (const scan of result.scans) {
-      for (const source of scan.sources) {
-        startSpan('scan', span, {
-          'sluice.product': scan.product,
-          'sluice.product.version': scan.version,
-          'sluice.source.uri': source.uri,
-          'sluice.row_groups.scanned': source.rowGroupsScanned,
-          'sluice.row_groups.total': source.rowGroupsTotal,
-          'sluice.rows.scanned': source.rowsScanned,
-          ...(source.bytesFetched !== undefined && { 'sluice.bytes.fetched': source.bytesFetched }),
-        }, started).end();
-      }
+    const reports: ScanReport[] = [];
+    try {
+      const result = await options.engine.execute(optimized, { signal: session.signal, budget: session.budget, reports });
+      span.setAttribute('sluice.rows', result.rows.length);
+      return result;
+    } finally {
+      // Also when the execution failed (RESOURCE_LIMIT, a timeout): what it had read by then.
+      for (const scan of reports) for (const source of scan.sources) endScanSpan(span, scan, source, started);
+      options.scanned?.(reports);
     }
-    return result;
   });
   return { rows, scans, optimized };
+}
+
+/**
+ * One file's scan span: from the execution's first read of the file to the
+ * end of its last (a pruned file's span is empty, at the execution's start),
+ * with what reading it cost. Reads of several files overlap, so the spans do.
+ */
+function endScanSpan(execute: Span, scan: ScanReport, source: SourceFileReport, executionStart: number): void {
+  const start = source.readStartedAt ?? executionStart;
+  startSpan(
+    'scan',
+    execute,
+    {
+      'sluice.product': scan.product,
+      'sluice.product.version': scan.version,
+      'sluice.source.uri': source.uri,
+      'sluice.row_groups.scanned': source.rowGroupsScanned,
+      'sluice.row_groups.total': source.rowGroupsTotal,
+      'sluice.rows.scanned': source.rowsScanned,
+      'sluice.bytes.read': source.bytesRead,
+      ...(source.bytesFetched !== undefined && { 'sluice.bytes.fetched': source.bytesFetched }),
+      ...(source.requests !== undefined && { 'sluice.requests': source.requests }),
+    },
+    start,
+  ).end(source.readEndedAt ?? start);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { versionKey, type Contract } from '../contract/contract.js';
+import { ScanBudget, type ScanLimits } from '../engine/engine.js';
 import type { Access, Denial, EffectivePolicy } from '../policy/effective-policy.js';
 
 /**
@@ -8,7 +9,8 @@ import type { Access, Denial, EffectivePolicy } from '../policy/effective-policy
  * purpose, which product versions it may see, and its limits. Sessions are
  * frozen and share nothing mutable; what they share (contracts, footers,
  * decoded data) is immutable or cached under keys that include everything
- * that changes an answer.
+ * that changes an answer. The one thing a session counts, its budget, is its
+ * own.
  */
 export interface Caller {
   readonly subject: string;
@@ -25,8 +27,9 @@ export interface Caller {
   readonly persistedOnly?: boolean;
 }
 
-export interface SessionLimits {
-  /** Wall-clock budget of the whole request. (Page limits are per product: see EffectivePolicy.) */
+/** Page limits are per product: see EffectivePolicy. */
+export interface SessionLimits extends ScanLimits {
+  /** Wall-clock budget of the whole request. */
   readonly timeoutMs: number;
 }
 
@@ -43,6 +46,8 @@ export interface Session {
   /** Versions a matching policy would open but that were denied (for the audit). */
   readonly denied: readonly Denial[];
   readonly limits: SessionLimits;
+  /** Rows, bytes and decoded memory the request's plans have used, against `limits` (RESOURCE_LIMIT). */
+  readonly budget: ScanBudget;
   readonly startedAt: number;
   /** Aborted when the request ends or its deadline passes. */
   readonly signal: AbortSignal;
@@ -78,6 +83,7 @@ export function createSession(o: SessionOptions): Session {
     access: o.access.granted,
     denied: o.access.denied,
     limits: Object.freeze({ ...o.limits }),
+    budget: new ScanBudget(o.limits),
     startedAt: Date.now(),
     signal: o.signal ? AbortSignal.any([o.signal, deadline]) : deadline,
   });

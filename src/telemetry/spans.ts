@@ -11,7 +11,8 @@ import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Context, typ
  *      ├─ policy                 the analyzer (run-plan.ts)
  *      ├─ optimize               the optimizer rules
  *      └─ execute                the engine
- *         └─ scan                one per source file: row groups scanned / total, rows, bytes
+ *         └─ scan                one per source file, first read to last (session/run-plan.ts):
+ *                                row groups scanned / total, rows, bytes read (and fetched from object storage)
  *
  * Spans are parented explicitly (no context manager needed). Attributes are
  * names and counts: never variable values, documents, filter

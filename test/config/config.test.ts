@@ -40,7 +40,17 @@ describe('sluice.yaml', () => {
 
   it('bounds every request by default (server.limits), with no rate limit unless configured', () => {
     const c = loadConfig(write('min.yaml', 'products: ./p\n'));
-    expect(c.server.limits).toEqual({ maxDepth: 10, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 50_000, maxBatch: 0 });
+    expect(c.server.limits).toEqual({
+      maxDepth: 10,
+      maxAliases: 15,
+      maxDirectives: 10,
+      maxTokens: 2000,
+      maxCost: 50_000,
+      maxRowsScanned: 100_000_000,
+      maxBytesRead: 2 * 2 ** 30,
+      maxMemoryBytes: 4 * 2 ** 30,
+      maxBatch: 0,
+    });
     const limited = loadConfig(write('rate.yaml', 'server:\n  limits:\n    maxCost: 1000\n    rate: { perSecond: 2, burst: 5 }\n'));
     expect(limited.server.limits).toMatchObject({ maxCost: 1000, maxDepth: 10, rate: { perSecond: 2, burst: 5 } });
   });
@@ -51,6 +61,7 @@ describe('sluice.yaml', () => {
     ['an OTLP endpoint that is not a URL', 'telemetry:\n  otlp: { endpoint: collector:4318 }\n', /telemetry\.otlp\.endpoint: must be an http/],
     ['an OpenLineage sink without a file', 'openlineage:\n  namespace: prod\n', /openlineage\.file/],
     ['a batch limit past 100', 'server:\n  limits:\n    maxBatch: 1000\n', /server\.limits\.maxBatch/],
+    ['a scan limit of zero', 'server:\n  limits:\n    maxRowsScanned: 0\n', /bad\.yaml:3: server\.limits\.maxRowsScanned/],
     ['an unknown key, with its line', 'server:\n  port: 4000\n  prot: 1\n', /bad\.yaml:3: server\.prot: unknown key "prot"/],
     ['a wrong type', 'server:\n  port: "four"\n', /bad\.yaml:2: server\.port: /],
     ['malformed YAML', 'server: [\n', /bad\.yaml:\d+: malformed YAML/],

@@ -3,13 +3,18 @@
  * written by DuckDB and served from S3. A selective page query fetches the
  * footer and the column chunks of one row group — well under 10% of the
  * object — with explicit ranges only (no whole-object or suffix-range GET),
- * and gives DuckDB's answer.
+ * and gives DuckDB's answer. A request's byte budget (server.limits.maxBytesRead)
+ * stops a full scan of it after a few row groups' chunks are fetched.
  */
 import { statSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScanBudget, type ScanReport } from '../../src/engine/engine.js';
+import { SluiceError } from '../../src/errors.js';
+import { Expr } from '../../src/plan/expr.js';
+import { AggregateNode, ScanNode, type PlanNode } from '../../src/plan/plan.js';
 import { FaultProxy } from './fault-proxy.js';
 import { openS3Deployment, type S3Deployment } from './s3-deployment.js';
 import { startS3, type TestS3 } from './s3-server.js';
@@ -133,5 +138,45 @@ describe('a selective query over a large object', () => {
     } finally {
       await cold.close();
     }
+  });
+});
+
+describe('a byte budget over object storage', () => {
+  /** The longest note, of every row group or only of those holding the ids below `below`. */
+  const longestNote = (below?: bigint): PlanNode =>
+    AggregateNode.create(
+      ScanNode.create({
+        product: 'big',
+        major: 1,
+        version: '1.0.0',
+        source: 's3://demo/big/*.parquet',
+        fields: [
+          { name: 'id', column: 'id', type: 'int64' },
+          { name: 'note', column: 'note', type: 'string' },
+        ],
+        filters: below === undefined ? [] : [Expr.compare('id', 'lt', below)],
+      }),
+      [],
+      [{ fn: 'max', field: 'note', type: 'string' }],
+    );
+  const LIMIT = 2_000_000;
+
+  it('stops a full scan before fetching most of the object; a pruned scan fits', async () => {
+    const engine = deployment.demo.engine;
+    const reports: ScanReport[] = [];
+    const e = await engine.execute(longestNote(), { budget: new ScanBudget({ maxBytesRead: LIMIT }), reports }).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(SluiceError);
+    expect((e as SluiceError).details).toEqual({ limit: 'maxBytesRead', value: LIMIT });
+    const [source] = reports[0]!.sources;
+    expect(source!.bytesRead).toBeGreaterThan(0);
+    expect(source!.bytesRead).toBeLessThanOrEqual(LIMIT);
+    expect(source!.rowGroupsScanned).toBeLessThan(source!.rowGroupsTotal / 4);
+    // What was fetched is what the budget allowed, not the object.
+    expect(source!.bytesFetched).toBeLessThan(0.25 * size);
+
+    const budget = new ScanBudget({ maxBytesRead: LIMIT });
+    const pruned = await engine.execute(longestNote(20_000n), { budget });
+    expect(pruned.scans[0]!.sources[0]!.rowGroupsScanned).toBe(1);
+    expect(budget.usage().bytesRead).toBe(pruned.scans[0]!.sources[0]!.bytesRead);
   });
 });

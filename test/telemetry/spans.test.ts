@@ -1,14 +1,19 @@
 /**
  * OpenTelemetry spans (issue 7), recorded by an in-memory exporter: the tree
- * request → parse / validate → plan → policy / optimize / execute → scan,
+ * request → parse / validate → plan → policy / optimize / execute → scan
+ * (one per source file, timed by its reads, also when the scan failed),
  * with names and counts as attributes and nothing a caller sent or a row
  * held. And the SDK setup: nothing without `telemetry.otlp`, OTLP/HTTP JSON
  * to a collector with it.
  */
-import { trace } from '@opentelemetry/api';
+import { SpanStatusCode, trace, type HrTime } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { createEngine } from '../../src/server/create-engine.js';
+import { createGateway } from '../../src/server/create-gateway.js';
+import { loadDeployment } from '../../src/server/load-catalog.js';
 import { startTracing } from '../../src/telemetry/tracing-sdk.js';
 import { DEMO_KEYS, openDemo, type Demo } from '../support/demo.js';
 
@@ -27,6 +32,7 @@ afterAll(async () => {
 });
 
 const SECRET = 'zz-variable-value-never-in-a-span';
+const nanos = ([s, ns]: HrTime) => BigInt(s) * 1_000_000_000n + BigInt(ns);
 
 /** Every string leaf of a response's data. */
 const leaves = (x: unknown): string[] =>
@@ -64,7 +70,20 @@ describe('spans', () => {
       expect(s.attributes['sluice.source.uri']).toMatch(/^products\/orders\/data\/part-\d+\.parquet$/);
       expect(s.attributes['sluice.row_groups.total']).toBeGreaterThan(0);
       expect(typeof s.attributes['sluice.row_groups.scanned']).toBe('number');
+      // One span per file, within its execution, as long as the file's reads took.
+      const execute = byId.get(s.parentSpanContext!.spanId)!;
+      expect(nanos(s.startTime)).toBeGreaterThanOrEqual(nanos(execute.startTime));
+      expect(nanos(s.endTime)).toBeLessThanOrEqual(nanos(execute.endTime));
+      expect(nanos(s.endTime)).toBeGreaterThanOrEqual(nanos(s.startTime));
     }
+    // No file's statistics settle totalCount's filter: that plan reads every file, and says what each cost.
+    const read = scans.filter((s) => (s.attributes['sluice.row_groups.scanned'] as number) > 0);
+    expect(read.length).toBeGreaterThanOrEqual(2);
+    for (const s of read) {
+      expect(s.attributes['sluice.rows.scanned']).toBeGreaterThan(0);
+      expect(s.attributes['sluice.bytes.read']).toBeGreaterThan(0);
+    }
+    expect(new Set(scans.map((s) => `${s.parentSpanContext!.spanId} ${s.attributes['sluice.source.uri']}`)).size).toBe(scans.length);
     // One trace.
     expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
 
@@ -75,6 +94,34 @@ describe('spans', () => {
     expect(values.size).toBeGreaterThan(5);
     const strings = spans.flatMap((s) => Object.values(s.attributes).map(String));
     expect(strings.filter((v) => values.has(v))).toEqual([]);
+  });
+
+  it('a scan stopped by RESOURCE_LIMIT still has its file spans, with the row groups it read', async () => {
+    const config = loadConfig('sluice.yaml');
+    const engine = createEngine(config);
+    const limited = createGateway({
+      config: { ...config, server: { ...config.server, limits: { ...config.server.limits, maxRowsScanned: 10_000 } } },
+      ...(await loadDeployment(config, engine)),
+      engine,
+    });
+    exporter.reset();
+    const res = await limited.fetch('http://sluice.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin },
+      body: JSON.stringify({ query: '{ ordersV2Aggregate(groupBy: [region]) { count } }' }),
+    });
+    expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('RESOURCE_LIMIT');
+    await expect.poll(() => exporter.getFinishedSpans().some((s) => s.name === 'request')).toBe(true);
+    const spans = exporter.getFinishedSpans();
+    const [execute] = spans.filter((s) => s.name === 'execute');
+    expect(execute!.status).toMatchObject({ code: SpanStatusCode.ERROR, message: 'RESOURCE_LIMIT' });
+    const scans = spans.filter((s) => s.name === 'scan');
+    expect(scans).toHaveLength(2);
+    const sum = (key: string) => scans.reduce((n, s) => n + (s.attributes[key] as number), 0);
+    expect(sum('sluice.row_groups.total')).toBe(16);
+    expect(sum('sluice.row_groups.scanned')).toBeGreaterThan(0);
+    expect(sum('sluice.row_groups.scanned')).toBeLessThan(16);
+    expect(sum('sluice.rows.scanned')).toBeLessThanOrEqual(10_000);
   });
 
   it('marks a failed plan with its code, not its message', async () => {
