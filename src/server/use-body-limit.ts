@@ -3,9 +3,10 @@ import type { Plugin } from 'graphql-yoga';
 
 /**
  * Refuses request bodies over `maxBytes` with HTTP 413 (SPEC §6): at once
- * when the declared Content-Length is over it, and otherwise (chunked bodies,
- * or a Content-Length that understates) by counting the bytes as the parser
- * reads them and failing the read at the first byte past the limit, so no
+ * when the declared Content-Length is over it (Node's HTTP parser never
+ * delivers more body than the Content-Length says), and otherwise (chunked
+ * bodies) by counting the bytes as the parser reads them and failing the
+ * read at the first byte past the limit, so no
  * more than `maxBytes` of a body is ever held. Must come after yoga's request
  * parsers (user plugins do), whose parser it wraps.
  */
@@ -30,6 +31,11 @@ export function useBodyLimit(options: BodyLimitPluginOptions): Plugin {
     },
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       if (!requestParser || request.body === null) return;
+      // A body with a Content-Length (checked in onRequest) is cut at that
+      // length by Node's HTTP parser, which reads any further bytes as the
+      // next request: only bodies without one need counting. (Counting
+      // through a web stream cost 5% of a small query's time.)
+      if (request.headers.get('content-length') !== null) return;
       const parse = requestParser;
       setRequestParser((req) => {
         let read = 0;

@@ -8,6 +8,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parquetMetadataAsync } from 'hyparquet';
 import { readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -468,6 +469,30 @@ describe('bad input', () => {
     expect(json.errors?.[0]?.extensions?.code).toBe('RESOURCE_LIMIT');
     expect(json.errors?.[0]?.message).toMatch(new RegExp(`larger than ${MAX_BODY_BYTES} bytes`));
     expect(sent).toBeGreaterThan(MAX_BODY_BYTES);
+  });
+
+  it('a Content-Length that understates the body: the bytes past it are read as a next request and refused; the server stays up', async () => {
+    // The body is counted only when it has no Content-Length: Node's HTTP
+    // parser cuts a body at its Content-Length, and reads what follows as
+    // the next request (here: not HTTP, so 400 and the connection closes).
+    const query = '{"query":"{ __typename }"}';
+    const replies = await new Promise<string>((ok, fail) => {
+      const url = new URL(server.url);
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${query.length}\r\n\r\n${query}${'x'.repeat(2 * MAX_BODY_BYTES)}`);
+      });
+      let text = '';
+      socket.setEncoding('utf8').on('data', (c: string) => (text += c));
+      socket.on('close', () => ok(text));
+      socket.on('error', (e) => (text === '' ? fail(e) : ok(text)));
+    });
+    // Node answers the bytes past the body with 400 and closes the
+    // connection (possibly before the first request's answer is written).
+    const statuses = [...replies.matchAll(/HTTP\/1\.1 (\d+)/g)].map((m) => m[1]);
+    expect(statuses.at(-1)).toBe('400');
+    expect(statuses.every((st) => st === '200' || st === '400')).toBe(true);
+    const after = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query });
+    expect(after.status).toBe(200);
   });
 
   it('a body that is not JSON gets a 400 that says so', async () => {
