@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { FieldType } from '../contract/contract.js';
 import { userError } from '../errors.js';
 import type { Nullable } from '../plan/scalar.js';
@@ -84,6 +84,10 @@ export function decodeCursor(secret: Buffer, cursor: string, fingerprint: string
   });
 }
 
+/** The secret as a key object, imported once per secret rather than once per cursor. */
+const keys = new WeakMap<Buffer, KeyObject>();
 function sign(secret: Buffer, body: string): string {
-  return createHmac('sha256', secret).update(body).digest().subarray(0, SIG_BYTES).toString('base64url');
+  let key = keys.get(secret);
+  if (key === undefined) keys.set(secret, (key = createSecretKey(secret)));
+  return createHmac('sha256', key).update(body).digest().subarray(0, SIG_BYTES).toString('base64url');
 }
