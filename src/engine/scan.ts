@@ -12,7 +12,7 @@ import { compareBounds, isProvablyAll, isProvablyEmpty, sortBound, type SortBoun
 import { readRowGroup, type DecodedBatch, type OpenSourceFile } from './read-row-groups.js';
 import type { ScanBudget } from './scan-budget.js';
 import { sourceFailure, type SourceObject } from './source-files.js';
-import { narrowRange, sortedRange } from './sorted-range.js';
+import { narrowRange, narrowRows, sortedRows } from './sorted-range.js';
 
 /**
  * The scan: lists the source's files, prunes row groups by statistics,
@@ -276,8 +276,10 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
       const enough = Math.min(p.fetch === undefined ? Infinity : remaining, order?.firstRowsEnough(batch) ?? Infinity);
       if (filter.kind !== 'const' && !u.allPass) {
         const test = compilePredicate(filter, batch.columns);
-        const range = sortedRange(filter, batch.columns, batch.length);
-        batch = range === undefined ? narrow(batch, test, enough) : narrowRange(batch, range.from, range.to, test, enough);
+        const rows = sortedRows(filter, batch.columns, batch.length);
+        if (rows === undefined) batch = narrow(batch, test, enough);
+        else if (rows instanceof Int32Array) batch = narrowRows(batch, rows, test, enough);
+        else batch = narrowRange(batch, rows.from, rows.to, test, enough);
       }
       else batch = sliceLive(batch, 0, enough);
       if (late.length > 0 && order !== undefined) batch = order.candidates(batch);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { narrow, type Batch } from '../../src/engine/batch.js';
 import type { Column } from '../../src/engine/column.js';
 import { compilePredicate } from '../../src/engine/evaluate-predicate.js';
-import { narrowRange, sortedRange } from '../../src/engine/sorted-range.js';
+import { narrowRange, narrowRows, sortedRange, sortedRows } from '../../src/engine/sorted-range.js';
 import { Expr, type CompareOp } from '../../src/plan/expr.js';
 
 /** Range-narrowing by binary search keeps exactly the rows the filter keeps, on sorted and unsorted columns alike. */
@@ -39,6 +39,35 @@ describe('sortedRange', () => {
           // Unsorted ids (0, 7, 3, …) never narrow by binary search.
           const idLeaves = leaves.filter(([f]) => f === 'id').map(([f, op, v]) => Expr.compare(f, op, asBigint ? BigInt(v) : v));
           if (!sorted && ids.length > 2 && idLeaves.length > 0) expect(sortedRange(Expr.and(idLeaves), b.columns, b.length)).toBeUndefined();
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('with IN lists too, keeps exactly what the filter alone keeps', () => {
+    fc.assert(
+      fc.property(
+        rows,
+        fc.boolean(),
+        fc.array(fc.integer({ min: -1, max: 40 }), { maxLength: 6 }),
+        fc.option(fc.tuple(fc.constantFrom(...OPS), fc.integer({ min: -1, max: 40 })), { nil: undefined }),
+        fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 4 }),
+        fc.integer({ min: 1, max: 70 }),
+        (rs, asBigint, keys, compare, xKeys, limit) => {
+          let id = 0;
+          const b = batchOf(rs.map(([step]) => (id += step)), rs.map(([, x]) => x), asBigint);
+          const key = (v: number) => (asBigint ? BigInt(v) : v);
+          const filter = Expr.and([
+            Expr.in('id', keys.map(key)),
+            ...(compare ? [Expr.compare('id', compare[0], key(compare[1]))] : []),
+            ...(xKeys.length > 0 ? [Expr.in('x', xKeys)] : []),
+          ]);
+          const test = compilePredicate(filter, b.columns);
+          const found = sortedRows(filter, b.columns, b.length);
+          const got = found === undefined ? narrow(b, test, limit) : found instanceof Int32Array ? narrowRows(b, found, test, limit) : narrowRange(b, found.from, found.to, test, limit);
+          expect([...got.selection!]).toEqual([...narrow(b, test, limit).selection!]);
+          if (b.length > 0) expect(found).toBeInstanceOf(Int32Array);
         },
       ),
       { numRuns: 1000 },
