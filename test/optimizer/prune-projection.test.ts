@@ -4,6 +4,7 @@ import { Expr } from '../../src/plan/expr.js';
 import { AggregateNode, CountNode, FilterNode, LimitNode, MaskNode, ProjectNode, SortNode, type PlanNode } from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
 import { ordersFields, ordersScan, planText } from '../plan/orders-plan.js';
+import { unchangedBy } from './rule-support.js';
 
 const eu = Expr.compare('region', 'eq', 'EU');
 const byAmount = [
@@ -17,11 +18,7 @@ function rewrite(plan: PlanNode) {
   return { before: printPlan(plan), after: printPlan(result.node), ...result };
 }
 
-function expectUnchanged(plan: PlanNode) {
-  const result = pruneProjection.rewrite(plan);
-  expect(result.changed).toBe(false);
-  expect(result.node).toBe(plan);
-}
+const expectUnchanged = unchangedBy(pruneProjection);
 
 describe('prune_projection', () => {
   it('is named for switching off', () => {

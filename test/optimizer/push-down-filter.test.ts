@@ -4,6 +4,7 @@ import { Expr } from '../../src/plan/expr.js';
 import { AggregateNode, CountNode, FilterNode, LimitNode, MaskNode, ProjectNode, SortNode, type PlanNode } from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
 import { ordersFields, ordersScan, planText } from '../plan/orders-plan.js';
+import { unchangedBy } from './rule-support.js';
 
 const eu = Expr.compare('region', 'eq', 'EU');
 const big = Expr.compare('amount', 'gt', 900);
@@ -21,11 +22,7 @@ function rewrite(plan: PlanNode) {
 }
 
 /** The rule left the plan alone: said so, and gave back the very same object. */
-function expectUnchanged(plan: PlanNode) {
-  const result = pushDownFilter.rewrite(plan);
-  expect(result.changed).toBe(false);
-  expect(result.node).toBe(plan);
-}
+const expectUnchanged = unchangedBy(pushDownFilter);
 
 describe('push_down_filter', () => {
   it('is named for switching off', () => {

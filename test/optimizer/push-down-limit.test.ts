@@ -4,6 +4,7 @@ import { Expr } from '../../src/plan/expr.js';
 import { CountNode, FilterNode, LimitNode, MaskNode, ProjectNode, SortNode, type PlanNode } from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
 import { ordersFields, ordersScan, planText } from '../plan/orders-plan.js';
+import { unchangedBy } from './rule-support.js';
 
 const eu = Expr.compare('region', 'eq', 'EU');
 const byAmount = [
@@ -18,11 +19,7 @@ function rewrite(plan: PlanNode) {
   return { before: printPlan(plan), after: printPlan(result.node), ...result };
 }
 
-function expectUnchanged(plan: PlanNode) {
-  const result = pushDownLimit.rewrite(plan);
-  expect(result.changed).toBe(false);
-  expect(result.node).toBe(plan);
-}
+const expectUnchanged = unchangedBy(pushDownLimit);
 
 describe('push_down_limit', () => {
   it('is named for switching off', () => {

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { optimize } from '../../src/optimizer/optimize.js';
 import { pushDownSort } from '../../src/optimizer/push-down-sort.js';
 import { Expr } from '../../src/plan/expr.js';
-import { LimitNode, MaskNode, SortNode, type FieldMask, type PlanNode } from '../../src/plan/plan.js';
+import { LimitNode, MaskNode, SortNode, type FieldMask } from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
 import { ordersFields, ordersScan, planText } from '../plan/orders-plan.js';
+import { unchangedBy } from './rule-support.js';
 
 const scan = ordersScan({ fields: ordersFields('order_id', 'amount', 'email'), filters: [Expr.in('region', ['EU', 'US'])] });
 const hashEmail: FieldMask = { field: 'email', type: 'string', kind: 'hash' };
@@ -14,11 +15,7 @@ const byAmount = [
   { field: 'order_id', direction: 'asc', nullsLast: true },
 ] as const;
 
-function expectUnchanged(plan: PlanNode) {
-  const result = pushDownSort.rewrite(plan);
-  expect(result.changed).toBe(false);
-  expect(result.node).toBe(plan);
-}
+const expectUnchanged = unchangedBy(pushDownSort);
 
 describe('push_down_sort', () => {
   it('is named for switching off', () => {

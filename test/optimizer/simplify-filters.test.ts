@@ -4,14 +4,11 @@ import { Expr } from '../../src/plan/expr.js';
 import { FilterNode, type PlanNode } from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
 import { ordersFields, ordersScan, planText } from '../plan/orders-plan.js';
+import { unchangedBy } from './rule-support.js';
 
 const fields = ordersFields('order_id', 'region', 'amount');
 const after = (plan: PlanNode) => printPlan(simplifyFilters.rewrite(plan).node);
-function expectUnchanged(plan: PlanNode) {
-  const r = simplifyFilters.rewrite(plan);
-  expect(r.changed).toBe(false);
-  expect(r.node).toBe(plan);
-}
+const expectUnchanged = unchangedBy(simplifyFilters);
 
 describe('simplify_filters', () => {
   it('is named for switching off', () => {
