@@ -1,12 +1,12 @@
 import { internalError } from '../errors.js';
 import { Expr, exprFields } from '../plan/expr.js';
 import type { ScanField, ScanNode } from '../plan/plan.js';
-import { liveCount, narrow, sliceLive, type Batch } from './batch.js';
+import { liveCount, sliceLive, type Batch } from './batch.js';
 import { throwIfAborted } from './cancellation.js';
 import { checkColumnType } from './column-types.js';
 import type { ColumnCache } from './column-cache.js';
 import type { DecodePool } from './decode-pool.js';
-import { compilePredicate } from './evaluate-predicate.js';
+import { countRows, selectRows } from './evaluate-predicate.js';
 import { compareBounds, isProvablyAll, isProvablyEmpty, sortBound, type SortBound, type StatsOf } from './prune-row-groups.js';
 import { readRowGroup, type DecodedBatch, type OpenSourceFile } from './read-row-groups.js';
 import { sourceFailure, type SourceObject } from './source-files.js';
@@ -220,6 +220,9 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
   };
   // A count whose filters the statistics settle needs no decoding: the footer knows the rows.
   const footerOnly = (u: Unit) => (filter.kind === 'const' || u.allPass) && unfiltered.length === 0;
+  // Nothing above reads a field (a count): the rows passing the filter need
+  // only be counted, and a batch of that many rows without columns stands for them.
+  const countOnly = p.needed.size === 0 && order === undefined && p.fetch === undefined;
   const started = new Map<number, Promise<FirstRead>>();
   for (let k = 0; k < units.length; k++) {
     const u = units[k]!;
@@ -245,8 +248,9 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     for (const d of batches) {
       let batch: Batch = { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + offset };
       offset += d.length;
+      if (countOnly && filter.kind !== 'const' && !u.allPass) batch = { length: countRows(filter, batch), columns: new Map(), selection: null, ordinalBase: batch.ordinalBase };
       // A scan with a fetch (never visited in sort order) stops testing rows once it has enough.
-      if (filter.kind !== 'const' && !u.allPass) batch = narrow(batch, compilePredicate(filter, batch.columns), p.fetch === undefined ? Infinity : remaining);
+      else if (filter.kind !== 'const' && !u.allPass) batch = selectRows(filter, batch, p.fetch === undefined ? Infinity : remaining);
       if (late.length > 0 && order !== undefined) batch = order.candidates(batch);
       batch = sliceLive(batch, 0, remaining);
       if (liveCount(batch) === 0) continue;
