@@ -2,7 +2,7 @@ import { assertNever, internalError, SluiceError } from '../errors.js';
 import { aggregateName, type Aggregate, type AggregateNode } from '../plan/plan.js';
 import { compareScalars, type Nullable } from '../plan/scalar.js';
 import { columnOf, liveCount, type Batch } from './batch.js';
-import { bitSet, valueAt, type Column } from './column.js';
+import { bitSet, valueAt, type Column, type NumberArray } from './column.js';
 
 /**
  * The hash aggregate: groups the live rows of each batch by the group fields
@@ -10,9 +10,11 @@ import { bitSet, valueAt, type Column } from './column.js';
  * (typed arrays and UTF-8 bytes), never through row objects.
  *
  * Per batch: one pass per group field turns its values into small integer
- * codes (a dictionary per field), the codes of a row give its group id, and
- * then each aggregate runs one tight loop over its column and the group ids.
- * Memory is one accumulator per (group, aggregate) plus the dictionaries, so
+ * codes (a dictionary-coded string column's codes as they are, other fields
+ * through a dictionary per field), a dense table of code combinations gives
+ * each row its group id, and then each aggregate input runs one tight loop
+ * over its typed array and the group ids, with no call per row (sum and avg
+ * of a field share that loop). Memory is one accumulator per (group, aggregate) plus the dictionaries, so
  * `maxGroups` bounds it; the operator fails as soon as a group past the limit
  * forms (RESOURCE_LIMIT), it never returns a truncated answer.
  *
@@ -28,12 +30,22 @@ export class HashAggregate {
   /** Codes of each group's key values, one array per group field. */
   private readonly groupCodes: number[][];
   private groups = 0;
-  private readonly accumulators: Accumulator[];
+  /** One state per distinct input (sum and avg of a field share theirs), and each aggregate's. */
+  private readonly states: Accumulator[];
+  private readonly stateOf: Accumulator[];
+  private idBuffer = new Int32Array(0);
 
   constructor(private readonly node: AggregateNode) {
     this.keys = node.groupBy.map(() => new KeyDictionary());
     this.groupCodes = node.groupBy.map(() => []);
-    this.accumulators = node.aggregates.map(accumulatorFor);
+    const byInput = new Map<string, Accumulator>();
+    this.stateOf = node.aggregates.map((a) => {
+      const key = stateKey(a);
+      let acc = byInput.get(key);
+      if (acc === undefined) byInput.set(key, (acc = accumulatorFor(a)));
+      return acc;
+    });
+    this.states = [...byInput.values()];
     // Without group fields there is exactly one group, even over no rows.
     if (node.groupBy.length === 0) this.newGroup();
   }
@@ -41,9 +53,10 @@ export class HashAggregate {
   offer(b: Batch): void {
     const live = liveCount(b);
     if (live === 0) return;
-    const rows = b.selection ?? allRows(b.length);
-    const ids = this.groupIds(b, rows);
-    for (const acc of this.accumulators) acc.add(b, rows, ids, this.groups);
+    // rows null: every row of the batch is live (accumulators read row r at r).
+    const rows = b.selection;
+    const ids = this.groupIds(b, rows, live);
+    for (const acc of this.states) acc.add(b, rows, live, ids, this.groups);
   }
 
   /** One batch: the group fields, then each aggregate under its name; groups in the order they formed. */
@@ -54,56 +67,104 @@ export class HashAggregate {
       const codes = this.groupCodes[k]!;
       columns.set(field, { kind: 'scalars', values: codes.map((c) => dict.values[c]!) });
     });
-    this.node.aggregates.forEach((a, k) => columns.set(aggregateName(a), { kind: 'scalars', values: this.accumulators[k]!.finish(this.groups) }));
+    this.node.aggregates.forEach((a, k) => columns.set(aggregateName(a), { kind: 'scalars', values: this.stateOf[k]!.finish(this.groups, a) }));
     return { length: this.groups, columns, selection: null, ordinalBase: 0 };
   }
 
-  /** The group id of each live row (indexed like `rows`). */
-  private groupIds(b: Batch, rows: Int32Array): Int32Array {
-    const n = rows.length;
-    const ids = new Int32Array(n);
+  /**
+   * The group id of each live row (indexed like the live rows). Each group
+   * field first gives the rows small codes local to this batch (a
+   * dictionary-coded column gives its codes as they are); a dense table of
+   * the batch's code combinations then maps a row to its group with one
+   * index computation, and only a combination's first row looks the group
+   * up by value, so groups form in the order their first rows come.
+   */
+  private groupIds(b: Batch, rows: Int32Array | null, n: number): Int32Array {
+    // Ids are read only while this batch is offered: one buffer serves every batch.
+    if (this.idBuffer.length < n) this.idBuffer = new Int32Array(n);
+    const ids = this.idBuffer.subarray(0, n);
     const fields = this.node.groupBy;
+    // Without group fields every row is in group 0, and nothing else is ever written.
     if (fields.length === 0) return ids;
-    const codes = fields.map((f, k) => this.keys[k]!.encode(columnOf(b, f), rows));
-    if (fields.length === 1) {
-      const only = codes[0]!;
-      const dict = this.keys[0]!;
-      // A single group field: its codes are the group ids.
-      while (this.groups < dict.values.length) {
-        this.groupCodes[0]!.push(this.groups);
-        this.newGroup();
-      }
-      return only;
-    }
-    // Few combinations of the fields' codes (the usual group-by): a dense
-    // table of this batch's combinations in front of the map, so a row costs
-    // an index computation, not a string key.
-    const sizes = fields.map((_, k) => this.keys[k]!.values.length);
-    const combinations = sizes.reduce((a, b) => a * b, 1);
-    if (combinations <= 1 << 16) {
-      const local = new Int32Array(combinations).fill(-1);
-      for (let r = 0; r < n; r++) {
-        let at = 0;
-        for (let k = 0; k < codes.length; k++) at = at * sizes[k]! + codes[k]![r]!;
-        let id = local[at]!;
-        if (id < 0) local[at] = id = this.groupIdOf(codes, r);
-        ids[r] = id;
-      }
+    const local = fields.map((f, k) => this.localCodes(columnOf(b, f), rows, n, k));
+    const sizes = local.map((l) => l.size);
+    const combinations = sizes.reduce((x, y) => x * y, 1);
+    if (combinations > 1 << 16) {
+      // Many combinations (high-cardinality fields): a group lookup per row.
+      const globals = local.map((l, k) => Int32Array.from(l.codes, (c) => this.keys[k]!.code(l.value(c))));
+      const key = (r: number) => globals.map((g) => g[r]!);
+      for (let r = 0; r < n; r++) ids[r] = this.groupIdOf(key(r));
       return ids;
     }
-    for (let r = 0; r < n; r++) ids[r] = this.groupIdOf(codes, r);
+    const table = new Int32Array(combinations).fill(-1);
+    const form = (at: number): number => {
+      const codes = new Array<number>(fields.length);
+      for (let k = fields.length - 1; k >= 0; k--) {
+        const size = sizes[k]!;
+        codes[k] = this.keys[k]!.code(local[k]!.value(at % size));
+        at = Math.floor(at / size);
+      }
+      return this.groupIdOf(codes);
+    };
+    if (local.length === 1) {
+      const a = local[0]!.codes;
+      for (let r = 0; r < n; r++) {
+        const at = a[r]!;
+        let id = table[at]!;
+        if (id < 0) table[at] = id = form(at);
+        ids[r] = id;
+      }
+    } else if (local.length === 2) {
+      const a = local[0]!.codes;
+      const c = local[1]!.codes;
+      const size = sizes[1]!;
+      for (let r = 0; r < n; r++) {
+        const at = a[r]! * size + c[r]!;
+        let id = table[at]!;
+        if (id < 0) table[at] = id = form(at);
+        ids[r] = id;
+      }
+    } else {
+      for (let r = 0; r < n; r++) {
+        let at = 0;
+        for (let k = 0; k < local.length; k++) at = at * sizes[k]! + local[k]!.codes[r]!;
+        let id = table[at]!;
+        if (id < 0) table[at] = id = form(at);
+        ids[r] = id;
+      }
+    }
     return ids;
   }
 
-  /** The group of row `r` (indexed like `rows`) by its fields' codes, formed if new. */
-  private groupIdOf(codes: Int32Array[], r: number): number {
-    let key = String(codes[0]![r]);
-    for (let k = 1; k < codes.length; k++) key += `,${codes[k]![r]}`;
+  /** Codes 0..size-1 of group field `k` for the live rows, and the value each code stands for. */
+  private localCodes(c: Column, rows: Int32Array | null, n: number, k: number): LocalCodes {
+    if (c.kind === 'string' && c.dictionary !== undefined) {
+      const { codes, values } = c.dictionary;
+      const valid = c.valid;
+      // Code values.length stands for null.
+      const value = (code: number): Nullable => (code < values.length ? values[code]! : null);
+      if (rows === null && valid === null) return { codes: codes.subarray(0, n), size: values.length, value };
+      const out = new Uint16Array(n);
+      const nullCode = values.length;
+      for (let r = 0; r < n; r++) {
+        const i = rows === null ? r : rows[r]!;
+        out[r] = valid !== null && !bitSet(valid, i) ? nullCode : codes[i]!;
+      }
+      return { codes: out, size: values.length + 1, value };
+    }
+    const dict = this.keys[k]!;
+    const codes = dict.encode(c, rows ?? identity(n));
+    return { codes, size: dict.values.length, value: (code) => dict.values[code]! };
+  }
+
+  /** The group of a key (its fields' codes), formed if new. */
+  private groupIdOf(codes: readonly number[]): number {
+    const key = codes.join(',');
     let id = this.groupOf.get(key);
     if (id === undefined) {
       id = this.groups;
       this.groupOf.set(key, id);
-      codes.forEach((c, k) => this.groupCodes[k]!.push(c[r]!));
+      codes.forEach((c, k) => this.groupCodes[k]!.push(c));
       this.newGroup();
     }
     return id;
@@ -123,11 +184,23 @@ export class HashAggregate {
   }
 }
 
-const allRows = (n: number): Int32Array => {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = i;
-  return out;
-};
+interface LocalCodes {
+  /** By live row. */
+  readonly codes: Uint16Array | Int32Array;
+  readonly size: number;
+  value(code: number): Nullable;
+}
+
+let identityRows = new Int32Array(0);
+
+/** 0, 1, …, n-1, shared and never written. */
+function identity(n: number): Int32Array {
+  if (identityRows.length < n) {
+    identityRows = new Int32Array(Math.max(n, identityRows.length * 2));
+    for (let i = 0; i < identityRows.length; i++) identityRows[i] = i;
+  }
+  return identityRows.subarray(0, n);
+}
 
 /**
  * Values of one group field → dense codes 0, 1, 2… in order of first
@@ -174,7 +247,7 @@ class KeyDictionary {
     return out;
   }
 
-  private code(v: Nullable): number {
+  code(v: Nullable): number {
     // -0 and 0 are one SQL value; Map already treats them as one key.
     let code = this.codes.get(v);
     if (code === undefined) {
@@ -186,10 +259,31 @@ class KeyDictionary {
   }
 }
 
-/** One aggregate's state over every group. `add` may see group ids up to `groups - 1`. */
+/**
+ * One input's state over every group. `add` sees the batch's `n` live rows
+ * (`rows` null: rows 0..n-1) with their group ids, which go up to
+ * `groups - 1`; `finish` gives aggregate `a`'s value per group (sum and avg
+ * of a field share one state).
+ */
 interface Accumulator {
-  add(b: Batch, rows: Int32Array, ids: Int32Array, groups: number): void;
-  finish(groups: number): Nullable[];
+  add(b: Batch, rows: Int32Array | null, n: number, ids: Int32Array, groups: number): void;
+  finish(groups: number, a: Aggregate): Nullable[];
+}
+
+/** Aggregates with equal keys read the same input and share a state. */
+function stateKey(a: Aggregate): string {
+  switch (a.fn) {
+    case 'count':
+      return 'count';
+    case 'sum':
+    case 'avg':
+      return `sum:${a.field}`;
+    case 'min':
+    case 'max':
+      return `${a.fn}:${a.field}`;
+    default:
+      return assertNever(a, 'aggregate');
+  }
 }
 
 function accumulatorFor(a: Aggregate): Accumulator {
@@ -198,8 +292,8 @@ function accumulatorFor(a: Aggregate): Accumulator {
       return new CountRows();
     case 'sum':
     case 'avg':
-      if (a.type === 'float64') return new FloatSum(a.field, a.fn === 'avg');
-      if (a.type === 'int32' || a.type === 'int64') return new IntegerSum(a.field, a.type === 'int64', a.fn === 'avg');
+      if (a.type === 'float64') return new FloatSum(a.field);
+      if (a.type === 'int32' || a.type === 'int64') return new IntegerSum(a.field, a.type === 'int64');
       throw internalError(`${a.fn} over a ${a.type} field`);
     case 'min':
     case 'max':
@@ -218,24 +312,40 @@ function grow(a: Float64Array<ArrayBuffer>, groups: number): Float64Array<ArrayB
   return out;
 }
 
-/** Calls `f(row, value)` for the live rows whose value is not null, reading the column's buffer. */
-function forEachNumber(c: Column, rows: Int32Array, f: (r: number, v: number) => void): void {
+/**
+ * The values of a number column by live row: the column's own array when
+ * every row is live, else gathered into a new array; with `present` (1 = not
+ * null, by live row) when some value is null. Lets the summing loops below
+ * run without a call per row or a validity test when there are no nulls.
+ */
+function numbersAt(c: Column, rows: Int32Array | null, n: number): { values: NumberArray; present: Uint8Array | null } {
   if (c.kind === 'number') {
     const { values, valid } = c;
-    if (valid === null) for (let r = 0; r < rows.length; r++) f(r, values[rows[r]!]!);
-    else
-      for (let r = 0; r < rows.length; r++) {
-        const i = rows[r]!;
-        if (bitSet(valid, i)) f(r, values[i]!);
-      }
-    return;
+    if (valid === null) {
+      if (rows === null) return { values: values.subarray(0, n), present: null };
+      const out = new Float64Array(n);
+      for (let r = 0; r < n; r++) out[r] = values[rows[r]!]!;
+      return { values: out, present: null };
+    }
+    const out = new Float64Array(n);
+    const present = new Uint8Array(n);
+    for (let r = 0; r < n; r++) {
+      const i = rows === null ? r : rows[r]!;
+      out[r] = values[i]!;
+      present[r] = (valid[i >> 3]! >> (i & 7)) & 1;
+    }
+    return { values: out, present };
   }
   if (c.kind === 'scalars') {
-    for (let r = 0; r < rows.length; r++) {
-      const v = c.values[rows[r]!];
-      if (v !== null && v !== undefined) f(r, v as number);
+    const out = new Float64Array(n);
+    const present = new Uint8Array(n);
+    for (let r = 0; r < n; r++) {
+      const v = c.values[rows === null ? r : rows[r]!];
+      const isPresent = v !== null && v !== undefined;
+      out[r] = isPresent ? (v as number) : 0;
+      present[r] = isPresent ? 1 : 0;
     }
-    return;
+    return { values: out, present };
   }
   throw internalError(`expected a number column, got ${c.kind}`);
 }
@@ -243,9 +353,9 @@ function forEachNumber(c: Column, rows: Int32Array, f: (r: number, v: number) =>
 class CountRows implements Accumulator {
   private counts: Float64Array<ArrayBuffer> = new Float64Array(0);
 
-  add(_b: Batch, rows: Int32Array, ids: Int32Array, groups: number): void {
+  add(_b: Batch, _rows: Int32Array | null, n: number, ids: Int32Array, groups: number): void {
     const counts = (this.counts = grow(this.counts, groups));
-    for (let r = 0; r < rows.length; r++) counts[ids[r]!]!++;
+    for (let r = 0; r < n; r++) counts[ids[r]!]!++;
   }
 
   finish(groups: number): Nullable[] {
@@ -260,34 +370,46 @@ class FloatSum implements Accumulator {
   private compensation: Float64Array<ArrayBuffer> = new Float64Array(0);
   private seen: Float64Array<ArrayBuffer> = new Float64Array(0);
 
-  constructor(
-    private readonly field: string,
-    private readonly average: boolean,
-  ) {}
+  constructor(private readonly field: string) {}
 
-  add(b: Batch, rows: Int32Array, ids: Int32Array, groups: number): void {
+  add(b: Batch, rows: Int32Array | null, n: number, ids: Int32Array, groups: number): void {
     const sums = (this.sums = grow(this.sums, groups));
     const comp = (this.compensation = grow(this.compensation, groups));
     const seen = (this.seen = grow(this.seen, groups));
-    forEachNumber(columnOf(b, this.field), rows, (r, v) => {
+    const { values, present } = numbersAt(columnOf(b, this.field), rows, n);
+    if (present === null) {
+      for (let r = 0; r < n; r++) {
+        const v = values[r]!;
+        const g = ids[r]!;
+        const s = sums[g]!;
+        const t = s + v;
+        // Infinities make the correction NaN; the plain sum is then the answer.
+        if (Number.isFinite(t)) comp[g]! += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+        sums[g] = t;
+        seen[g]!++;
+      }
+      return;
+    }
+    for (let r = 0; r < n; r++) {
+      if (present[r] === 0) continue;
+      const v = values[r]!;
       const g = ids[r]!;
       const s = sums[g]!;
       const t = s + v;
-      // Infinities make the correction NaN; the plain sum is then the answer.
       if (Number.isFinite(t)) comp[g]! += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
       sums[g] = t;
       seen[g]!++;
-    });
+    }
   }
 
-  finish(groups: number): Nullable[] {
+  finish(groups: number, a: Aggregate): Nullable[] {
     const sums = grow(this.sums, groups);
     const comp = grow(this.compensation, groups);
     const seen = grow(this.seen, groups);
     return Array.from({ length: groups }, (_, g) => {
       if (seen[g] === 0) return null;
       const total = Number.isFinite(sums[g]!) ? sums[g]! + comp[g]! : sums[g]!;
-      return this.average ? total / seen[g]! : total;
+      return a.fn === 'avg' ? total / seen[g]! : total;
     });
   }
 }
@@ -307,10 +429,9 @@ class IntegerSum implements Accumulator {
   constructor(
     private readonly field: string,
     private readonly int64: boolean,
-    private readonly average: boolean,
   ) {}
 
-  add(b: Batch, rows: Int32Array, ids: Int32Array, groups: number): void {
+  add(b: Batch, rows: Int32Array | null, n: number, ids: Int32Array, groups: number): void {
     const seen = (this.seen = grow(this.seen, groups));
     const totals = this.totals;
     while (totals.length < groups) totals.push(0n);
@@ -318,8 +439,8 @@ class IntegerSum implements Accumulator {
     if (this.int64) {
       if (c.kind !== 'bigint' && c.kind !== 'scalars') throw internalError(`expected an int64 column, got ${c.kind}`);
       const read = c.kind === 'bigint' ? bigintReader(c) : (i: number) => c.values[i] as bigint | null;
-      for (let r = 0; r < rows.length; r++) {
-        const v = read(rows[r]!);
+      for (let r = 0; r < n; r++) {
+        const v = read(rows === null ? r : rows[r]!);
         if (v === null || v === undefined) continue;
         const g = ids[r]!;
         totals[g] = totals[g]! + v;
@@ -327,32 +448,39 @@ class IntegerSum implements Accumulator {
       }
       return;
     }
+    const { values, present } = numbersAt(c, rows, n);
     const partial = new Float64Array(groups);
-    const touched = new Uint8Array(groups);
-    for (let from = 0; from < rows.length; from += INT32_CHUNK) {
-      const chunk = rows.subarray(from, from + INT32_CHUNK);
-      forEachNumber(c, chunk, (r, v) => {
-        const g = ids[from + r]!;
-        partial[g]! += v;
-        touched[g] = 1;
-        seen[g]!++;
-      });
+    for (let from = 0; from < n; from += INT32_CHUNK) {
+      const to = Math.min(n, from + INT32_CHUNK);
+      if (present === null) {
+        for (let r = from; r < to; r++) {
+          const g = ids[r]!;
+          partial[g]! += values[r]!;
+          seen[g]!++;
+        }
+      } else {
+        for (let r = from; r < to; r++) {
+          if (present[r] === 0) continue;
+          const g = ids[r]!;
+          partial[g]! += values[r]!;
+          seen[g]!++;
+        }
+      }
       for (let g = 0; g < groups; g++) {
-        if (touched[g] === 1) {
+        if (partial[g] !== 0) {
           totals[g] = totals[g]! + BigInt(partial[g]!);
           partial[g] = 0;
-          touched[g] = 0;
         }
       }
     }
   }
 
-  finish(groups: number): Nullable[] {
+  finish(groups: number, a: Aggregate): Nullable[] {
     const seen = grow(this.seen, groups);
     return Array.from({ length: groups }, (_, g) => {
       if (seen[g] === 0) return null;
       const total = this.totals[g] ?? 0n;
-      return this.average ? Number(total) / seen[g]! : total;
+      return a.fn === 'avg' ? Number(total) / seen[g]! : total;
     });
   }
 }
@@ -377,7 +505,8 @@ class Extreme implements Accumulator {
     private readonly sign: 1 | -1,
   ) {}
 
-  add(b: Batch, rows: Int32Array, ids: Int32Array, groups: number): void {
+  add(b: Batch, live: Int32Array | null, n: number, ids: Int32Array, groups: number): void {
+    const rows = live ?? identity(n);
     const { best, sign } = this;
     while (best.length < groups) best.push(null);
     const c = columnOf(b, this.field);

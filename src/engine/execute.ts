@@ -15,10 +15,10 @@ import {
 } from '../plan/plan.js';
 import { HashAggregate } from './aggregate.js';
 import type { Nullable, Row } from '../plan/scalar.js';
-import { columnOf, liveCount, narrow, sliceLive, type Batch } from './batch.js';
+import { columnOf, liveCount, sliceLive, type Batch } from './batch.js';
 import { valueAt, type Column } from './column.js';
 import { throwIfAborted } from './cancellation.js';
-import { compilePredicate } from './evaluate-predicate.js';
+import { selectRows } from './evaluate-predicate.js';
 import { openScan, type ScanContext, type ScanOrder } from './scan.js';
 import { SortAll, TopK } from './top-k.js';
 
@@ -92,7 +92,7 @@ async function build(n: PlanNode, needed: readonly string[], ctx: ExecutionConte
 
 async function* filter(n: FilterNode, input: Stream): Stream {
   for await (const b of input) {
-    const out = narrow(b, compilePredicate(n.predicate, b.columns));
+    const out = selectRows(n.predicate, b);
     if (liveCount(out) > 0) yield out;
   }
 }

@@ -1,18 +1,18 @@
 import { internalError } from '../errors.js';
 import { Expr, exprFields } from '../plan/expr.js';
 import type { ScanField, ScanNode } from '../plan/plan.js';
-import { liveCount, narrow, sliceLive, type Batch } from './batch.js';
+import { liveCount, sliceLive, type Batch } from './batch.js';
 import { throwIfAborted } from './cancellation.js';
 import type { Column } from './column.js';
 import { checkColumnType } from './column-types.js';
 import { sizeOf, type ColumnCache } from './column-cache.js';
 import type { DecodePool } from './decode-pool.js';
-import { compilePredicate } from './evaluate-predicate.js';
+import { compilePredicate, countRows, selectRows } from './evaluate-predicate.js';
 import { compareBounds, isProvablyAll, isProvablyEmpty, sortBound, type SortBound, type StatsOf } from './prune-row-groups.js';
 import { readRowGroup, type DecodedBatch, type OpenSourceFile } from './read-row-groups.js';
 import type { ScanBudget } from './scan-budget.js';
 import { sourceFailure, type SourceObject } from './source-files.js';
-import { narrowRange, narrowRows, sortedRows } from './sorted-range.js';
+import { narrowRange, sortedRows } from './sorted-range.js';
 
 /**
  * The scan: lists the source's files, prunes row groups by statistics,
@@ -244,6 +244,9 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
   };
   // A count whose filters the statistics settle needs no decoding: the footer knows the rows.
   const footerOnly = (u: Unit) => (filter.kind === 'const' || u.allPass) && unfiltered.length === 0;
+  // Nothing above reads a field (a count): the rows passing the filter need
+  // only be counted, and a batch of that many rows without columns stands for them.
+  const countOnly = p.needed.size === 0 && order === undefined && p.fetch === undefined;
   const started = new Map<number, Promise<FirstRead>>();
   for (let k = 0; k < units.length; k++) {
     const u = units[k]!;
@@ -274,13 +277,7 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
       offset += d.length;
       // A scan with a fetch (never visited in sort order), or a top-K over rows already in its order, stops testing rows once it has enough.
       const enough = Math.min(p.fetch === undefined ? Infinity : remaining, order?.firstRowsEnough(batch) ?? Infinity);
-      if (filter.kind !== 'const' && !u.allPass) {
-        const test = compilePredicate(filter, batch.columns);
-        const rows = sortedRows(filter, batch.columns, batch.length);
-        if (rows === undefined) batch = narrow(batch, test, enough);
-        else if (rows instanceof Int32Array) batch = narrowRows(batch, rows, test, enough);
-        else batch = narrowRange(batch, rows.from, rows.to, test, enough);
-      }
+      if (filter.kind !== 'const' && !u.allPass) batch = filterRows(filter, batch, enough, countOnly);
       else batch = sliceLive(batch, 0, enough);
       if (late.length > 0 && order !== undefined) batch = order.candidates(batch);
       batch = sliceLive(batch, 0, remaining);
@@ -295,6 +292,24 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     }
   }
 }
+
+/**
+ * The rows of a decoded batch that pass the scan's filter, at most
+ * `enough`; for a count, just how many. Rows an ascending column's range or
+ * IN list allows (sorted-range.ts) are found by binary search first, and
+ * only those are tested.
+ */
+function filterRows(filter: Expr, batch: Batch, enough: number, countOnly: boolean): Batch {
+  const found = sortedRows(filter, batch.columns, batch.length);
+  if (found !== undefined && !(found instanceof Int32Array) && enough !== Infinity) {
+    return narrowRange(batch, found.from, found.to, compilePredicate(filter, batch.columns), enough);
+  }
+  const within = found === undefined ? batch : { ...batch, selection: found instanceof Int32Array ? found : rangeRows(found.from, found.to) };
+  if (countOnly) return { length: countRows(filter, within), columns: new Map(), selection: null, ordinalBase: batch.ordinalBase };
+  return selectRows(filter, within, enough);
+}
+
+const rangeRows = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, k) => from + k);
 
 /** Adds the remaining columns to a row group's batch decoded in two reads. */
 async function completeBatch(

@@ -104,14 +104,6 @@ function intersect(a: Int32Array, b: Int32Array): Int32Array {
   return Int32Array.from(out);
 }
 
-/** Like `narrow` over a batch without selection, testing only `rows` (ascending), keeping at most `limit`. */
-export function narrowRows(b: Batch, rows: Int32Array, test: (i: number) => boolean, limit: number): Batch {
-  const out = new Int32Array(Math.min(rows.length, limit));
-  let n = 0;
-  for (let k = 0; k < rows.length && n < out.length; k++) if (test(rows[k]!)) out[n++] = rows[k]!;
-  return { ...b, selection: out.subarray(0, n) };
-}
-
 /** Like `narrow` over a batch without selection, testing only rows [from, to), keeping at most `limit`. */
 export function narrowRange(b: Batch, from: number, to: number, test: (i: number) => boolean, limit: number): Batch {
   const out = new Int32Array(Math.max(0, Math.min(to - from, limit)));

@@ -1,11 +1,14 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HashAggregate } from '../../src/engine/aggregate.js';
+import type { Batch } from '../../src/engine/batch.js';
+import { dictionaryOf, valueAt, type Column, type StringColumn } from '../../src/engine/column.js';
 import { Engine } from '../../src/engine/engine.js';
 import { SluiceError } from '../../src/errors.js';
 import { Expr } from '../../src/plan/expr.js';
 import { AggregateNode, aggregateName, FilterNode, MaskNode, SortNode, type Aggregate, type FieldMask, type PlanNode } from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
-import type { Nullable, Row } from '../../src/plan/scalar.js';
+import { compareScalars, type Nullable, type Row } from '../../src/plan/scalar.js';
 import { EVENTS_FIELDS, openDataset, ORDERS_FIELDS, ORDERS_SOURCE, scanOf, writeEvents, type Dataset } from './datasets.js';
 import { Oracle, predicateSql, quote, valueSql } from './duckdb-oracle.js';
 import { predicateArb } from './plan-arbitraries.js';
@@ -182,5 +185,146 @@ describe('hash aggregate equals DuckDB GROUP BY', () => {
   it('reads only the group and aggregated columns', async () => {
     const r = await engine.execute(AggregateNode.create(scanOf(orders), ['region'], [{ fn: 'count' }]));
     expect(r.rows.reduce((n, row) => n + (row['count(*)'] as number), 0)).toBe(60_000);
+  });
+});
+
+/**
+ * The group-id and accumulator fast paths (dictionary codes as group codes,
+ * dense code-combination tables, sums over typed arrays without a call per
+ * row) against each other and a row-by-row reference: batches in memory whose
+ * columns come as dictionary-coded strings, plain strings or materialised
+ * scalars, with nulls, selections, and dictionaries that differ from batch to
+ * batch. Every representation must give the same groups and the very same
+ * values (float sums included: one summation order), and counts, integer
+ * sums, minima and maxima must equal the reference's.
+ */
+describe('hash aggregate: the same answer whatever the columns look like', () => {
+  const WORDS = ['EU', 'US', 'APAC', 'LATAM', 'é'];
+  type In = { s: string | null; t: string | null; q: number | null; x: number | null };
+  type Look = 'dictionary' | 'plain' | 'scalars';
+
+  const rowArb: fc.Arbitrary<In> = fc.record({
+    s: fc.option(fc.constantFrom(...WORDS), { freq: 6 }),
+    t: fc.option(fc.constantFrom('new', 'paid', 'void'), { freq: 6 }),
+    q: fc.option(fc.integer({ min: -5, max: 2_000_000_000 }), { freq: 6 }),
+    x: fc.option(fc.oneof(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), fc.constantFrom(0.1, 1e15, -1e15, -0)), { freq: 6 }),
+  });
+  const batchArb = fc.tuple(fc.array(rowArb, { maxLength: 60 }), fc.option(fc.array(fc.boolean(), { maxLength: 60 })));
+
+  const validity = (present: boolean[]): Uint8Array | null => {
+    if (present.every(Boolean)) return null;
+    const bits = new Uint8Array(Math.ceil(present.length / 8));
+    present.forEach((p, i) => {
+      if (p) bits[i >> 3]! |= 1 << (i & 7);
+    });
+    return bits;
+  };
+  function stringColumn(values: (string | null)[], look: Look): Column {
+    if (look === 'scalars') return { kind: 'scalars', values };
+    const offsets = new Int32Array(values.length + 1);
+    const parts = values.map((v) => Buffer.from(v ?? '', 'utf8'));
+    parts.forEach((p, i) => (offsets[i + 1] = offsets[i]! + p.length));
+    const c: StringColumn = { kind: 'string', offsets, bytes: Buffer.concat(parts), valid: validity(values.map((v) => v !== null)) };
+    return look === 'dictionary' ? { ...c, dictionary: dictionaryOf(c, values.length)! } : c;
+  }
+  function numberColumn(values: (number | null)[], look: Look, make: (n: number[]) => Float64Array | Int32Array): Column {
+    if (look === 'scalars') return { kind: 'scalars', values };
+    return { kind: 'number', values: make(values.map((v) => v ?? 0)), valid: validity(values.map((v) => v !== null)) };
+  }
+  function batchOf(rows: In[], keep: boolean[] | null, look: Look): Batch {
+    const columns = new Map<string, Column>([
+      ['s', stringColumn(rows.map((r) => r.s), look)],
+      ['t', stringColumn(rows.map((r) => r.t), look)],
+      ['q', numberColumn(rows.map((r) => r.q), look, (v) => Int32Array.from(v))],
+      ['x', numberColumn(rows.map((r) => r.x), look, (v) => Float64Array.from(v))],
+    ]);
+    const selection = keep === null ? null : Int32Array.from(rows.flatMap((_, k) => (keep[k] ? [k] : [])));
+    return { length: rows.length, columns, selection, ordinalBase: 0 };
+  }
+  const AGGREGATES: Aggregate[] = [
+    { fn: 'count' },
+    { fn: 'sum', field: 'q', type: 'int32' },
+    { fn: 'avg', field: 'q', type: 'int32' },
+    { fn: 'sum', field: 'x', type: 'float64' },
+    { fn: 'avg', field: 'x', type: 'float64' },
+    { fn: 'min', field: 's', type: 'string' },
+    { fn: 'max', field: 'x', type: 'float64' },
+  ];
+  const run = (groupBy: string[], batches: Batch[]): Row[] => {
+    const agg = new HashAggregate(AggregateNode.create(scanOf(orders), groupBy, AGGREGATES));
+    for (const b of batches) agg.offer(b);
+    const out = agg.result();
+    const names = [...out.columns.keys()];
+    const rows = Array.from({ length: out.length }, (_, i) => Object.fromEntries(names.map((n) => [n, valueAt(out.columns.get(n)!, i)])) as Row);
+    const keyOf = (r: Row) => groupBy.map((g) => r[g] ?? null);
+    return rows.sort((a, b) => {
+      const [ka, kb] = [keyOf(a), keyOf(b)];
+      for (let k = 0; k < ka.length; k++) {
+        if (ka[k] === kb[k]) continue;
+        if (ka[k] === null) return 1;
+        if (kb[k] === null) return -1;
+        return compareScalars(ka[k]!, kb[k]!);
+      }
+      return 0;
+    });
+  };
+  /** Row by row: count, exact integer sums, minima and maxima per group. */
+  const reference = (groupBy: (keyof In)[], input: [In[], boolean[] | null][]): Map<string, { n: number; q: bigint | null; s: string | null; x: number | null }> => {
+    const groups = new Map<string, { n: number; q: bigint | null; s: string | null; x: number | null }>();
+    for (const [rows, keep] of input) {
+      rows.forEach((r, k) => {
+        if (keep !== null && !keep[k]) return;
+        const key = JSON.stringify(groupBy.map((g) => r[g]));
+        const g = groups.get(key) ?? { n: 0, q: null, s: null, x: null };
+        g.n++;
+        if (r.q !== null) g.q = (g.q ?? 0n) + BigInt(r.q);
+        if (r.s !== null && (g.s === null || compareScalars(r.s, g.s) < 0)) g.s = r.s;
+        if (r.x !== null && (g.x === null || r.x > g.x)) g.x = r.x;
+        groups.set(key, g);
+      });
+    }
+    return groups;
+  };
+
+  it('with nulls, selections and per-batch dictionaries', () => {
+    const groupByArb = fc.constantFrom<(keyof In)[]>([], ['s'], ['t'], ['s', 't'], ['t', 's'], ['q'], ['s', 'q'], ['s', 't', 'q']);
+    fc.assert(
+      fc.property(groupByArb, fc.array(batchArb, { minLength: 1, maxLength: 4 }), (groupBy, input) => {
+        const [dictionary = [], plain, scalars] = (['dictionary', 'plain', 'scalars'] as const).map((look) =>
+          run(
+            groupBy,
+            input.map(([rows, keep]) => batchOf(rows, keep, look)),
+          ),
+        );
+        expect(plain).toEqual(dictionary);
+        expect(scalars).toEqual(dictionary);
+        const want = reference(groupBy, input);
+        const live = input.reduce((n, [rows, keep]) => n + rows.filter((_, k) => keep === null || keep[k]).length, 0);
+        expect(dictionary).toHaveLength(groupBy.length === 0 ? 1 : want.size);
+        for (const row of dictionary) {
+          const g = want.get(JSON.stringify(groupBy.map((f) => row[f])));
+          if (groupBy.length === 0 && live === 0) {
+            expect(row['count(*)']).toBe(0);
+            continue;
+          }
+          expect(g).toBeDefined();
+          expect(row['count(*)']).toBe(g!.n);
+          expect(row['sum(q)']).toBe(g!.q);
+          expect(row['min(s)']).toBe(g!.s);
+          expect(row['max(x)']).toBe(g!.x);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('with more code combinations than the dense table holds', () => {
+    const rows: In[] = Array.from({ length: 3000 }, (_, k) => ({ s: `s${k % 300}`, t: null, q: (k * 11) % 307, x: k / 3 }));
+    const batches = (look: Look) => [batchOf(rows.slice(0, 1000), null, look), batchOf(rows.slice(1000), null, look)];
+    const dictionary = run(['s', 'q'], batches('dictionary'));
+    expect(run(['s', 'q'], batches('plain'))).toEqual(dictionary);
+    const want = reference(['s', 'q'], [[rows, null]]);
+    expect(dictionary).toHaveLength(want.size);
+    for (const row of dictionary) expect(row['count(*)']).toBe(want.get(JSON.stringify([row['s'], row['q']]))!.n);
   });
 });

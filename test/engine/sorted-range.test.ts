@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { narrow, type Batch } from '../../src/engine/batch.js';
 import type { Column } from '../../src/engine/column.js';
 import { compilePredicate } from '../../src/engine/evaluate-predicate.js';
-import { narrowRange, narrowRows, sortedRange, sortedRows } from '../../src/engine/sorted-range.js';
+import { narrowRange, sortedRange, sortedRows } from '../../src/engine/sorted-range.js';
 import { Expr, type CompareOp } from '../../src/plan/expr.js';
 
 /** Range-narrowing by binary search keeps exactly the rows the filter keeps, on sorted and unsorted columns alike. */
@@ -65,7 +65,7 @@ describe('sortedRange', () => {
           ]);
           const test = compilePredicate(filter, b.columns);
           const found = sortedRows(filter, b.columns, b.length);
-          const got = found === undefined ? narrow(b, test, limit) : found instanceof Int32Array ? narrowRows(b, found, test, limit) : narrowRange(b, found.from, found.to, test, limit);
+          const got = found === undefined ? narrow(b, test, limit) : found instanceof Int32Array ? narrow({ ...b, selection: found }, test, limit) : narrowRange(b, found.from, found.to, test, limit);
           expect([...got.selection!]).toEqual([...narrow(b, test, limit).selection!]);
           if (b.length > 0) expect(found).toBeInstanceOf(Int32Array);
         },
