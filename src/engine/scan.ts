@@ -4,16 +4,21 @@ import type { ScanField, ScanNode } from '../plan/plan.js';
 import { liveCount, narrow, sliceLive, type Batch } from './batch.js';
 import { throwIfAborted } from './cancellation.js';
 import { checkColumnType } from './column-types.js';
-import type { ColumnCache } from './column-cache.js';
 import type { DecodePool } from './decode-pool.js';
 import { compilePredicate } from './evaluate-predicate.js';
-import { compareBounds, isProvablyAll, isProvablyEmpty, sortBound, type SortBound, type StatsOf } from './prune-row-groups.js';
+import { BloomFilter } from './bloom-filter.js';
+import { ColumnCache } from './column-cache.js';
+import {
+  compareBounds, isExcludedByBloom, isProvablyAll, isProvablyEmpty, lookedUpFields, sortBound, type SortBound, type StatsOf,
+} from './prune-row-groups.js';
 import { readRowGroup, type DecodedBatch, type OpenSourceFile } from './read-row-groups.js';
 import { sourceFailure, type SourceObject } from './source-files.js';
 
 /**
- * The scan: lists the source's files, prunes row groups by statistics,
- * decodes the surviving ones one at a time (so a consumer that has enough
+ * The scan: lists the source's files, prunes row groups by statistics and
+ * by the engine's Bloom filters of string columns (built from chunks decoded
+ * for an `eq` / `in` filter, kept in the column cache), decodes the
+ * surviving ones one at a time (so a consumer that has enough
  * stops the reading), and evaluates the scan's filters on the decoded
  * buffers. Every file is reported, pruned or not (lineage, SPEC §5).
  */
@@ -104,6 +109,10 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
     if (!byName.has(f)) throw internalError(`scan of ${label} does not read field ${f}`);
   }
   const decode = node.fields.filter((f) => filterFields.has(f.name) || needed.includes(f.name) || keyFields.includes(f.name));
+  // Only the scan's own filters are consulted, as for statistics: those the
+  // optimizer placed below any Mask, so a filter over raw values prunes only
+  // where the statistics of the same raw values could.
+  const lookedUp = ctx.columns === undefined ? [] : node.fields.filter((f) => f.type === 'string' && lookedUpFields(filter).has(f.name));
   for (const file of files) checkSchema(file, decode, label);
 
   const report: ScanReport = {
@@ -132,7 +141,11 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
         const s = rg.stats.get(field.column);
         return s && { ...s, numRows: rg.numRows, mayHoldNaN: field.type === 'float64' };
       };
-      if (rg.numRows > 0 && !isProvablyEmpty(filter, statsOf)) {
+      const bloomOf = (name: string) => {
+        const field = byName.get(name)!;
+        return field.type === 'string' ? ctx.columns?.getBloom(ColumnCache.bloomKey(file.object.cacheKey, ri, field.column)) : undefined;
+      };
+      if (rg.numRows > 0 && !isProvablyEmpty(filter, statsOf) && !(lookedUp.length > 0 && isExcludedByBloom(filter, bloomOf))) {
         const bound: SortBound = ordered ? sortBound(statsOf(ordered.field), ordered.direction) : { kind: 'unknown' };
         units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound, allPass: isProvablyAll(filter, statsOf) });
       }
@@ -141,7 +154,7 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
   });
   if (ordered) units = units.sort((a, b) => compareBounds(a.bound, b.bound, ordered.direction));
 
-  return readUnits({ units, files, decode, filterFields, needed: new Set(needed), filter, fetch: node.fetch, order: ordered, report, label }, ctx);
+  return readUnits({ units, files, decode, filterFields, lookedUp, needed: new Set(needed), filter, fetch: node.fetch, order: ordered, report, label }, ctx);
 }
 
 interface ReadPlan {
@@ -150,6 +163,8 @@ interface ReadPlan {
   /** Every field the scan may decode: those read above, the filters' and the sort keys'. */
   readonly decode: readonly ScanField[];
   readonly filterFields: ReadonlySet<string>;
+  /** String fields the filters look values up in: decoded chunks of these get a Bloom filter. */
+  readonly lookedUp: readonly ScanField[];
   /** Fields the operators above read. */
   readonly needed: ReadonlySet<string>;
   readonly filter: Expr;
@@ -241,6 +256,7 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     }
     const { batches, late } = await read;
     if (late.length > 0) split.tried++;
+    if (p.lookedUp.length > 0 && batches.length === 1 && batches[0]!.length === u.numRows) keepBlooms(files[u.file]!, u.rowGroup, batches[0]!, p.lookedUp, ctx);
     let offset = 0;
     for (const d of batches) {
       let batch: Batch = { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + offset };
@@ -258,6 +274,18 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
       yield batch;
       if (remaining <= 0) return;
     }
+  }
+}
+
+/** Builds the Bloom filters a row group's decoded string chunks lack, for the next lookups. */
+function keepBlooms(file: OpenSourceFile, rowGroup: number, batch: DecodedBatch, fields: readonly ScanField[], ctx: ScanContext): void {
+  const cache = ctx.columns;
+  if (cache === undefined) return;
+  for (const f of fields) {
+    const c = batch.columns.get(f.name);
+    if (c?.kind !== 'string') continue;
+    const key = ColumnCache.bloomKey(file.object.cacheKey, rowGroup, f.column);
+    if (cache.getBloom(key) === undefined) cache.putBloom(key, BloomFilter.ofColumn(c, batch.length));
   }
 }
 
