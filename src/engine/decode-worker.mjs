@@ -5,6 +5,8 @@
 //
 // Protocol (all messages are plain objects):
 //   worker → main  { type: 'ready' }                              parquet-wasm loaded
+//   main → worker  { type: 'open', id, key, size }               open a file ahead of its first decode
+//   worker → main  { type: 'opened', id }                          (or 'failed')
 //   main → worker  { type: 'decode', id, key, size, rowGroup, columns, batchSize }
 //   worker → main  { type: 'read', readId, key, start, end }      a byte range the decoder needs
 //   main → worker  { type: 'bytes', readId, ok, buffer? }          the answer (buffer transferred)
@@ -64,6 +66,10 @@ parentPort.on('message', async (m) => {
   }
   try {
     const file = await open(m.key, m.size);
+    if (m.type === 'open') {
+      parentPort.postMessage({ type: 'opened', id: m.id });
+      return;
+    }
     const table = await file.read({ columns: m.columns, rowGroups: [m.rowGroup], batchSize: m.batchSize });
     // intoIPCStream copies out of WebAssembly memory, so the buffer can be transferred.
     const ipc = table.intoIPCStream();

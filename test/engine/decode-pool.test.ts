@@ -49,3 +49,34 @@ describe('DecodePool', () => {
     expect((e as DecodeFailure).kind).toBe('aborted');
   });
 });
+
+describe('DecodePool with two workers', () => {
+  it('opens files ahead, is ready, and decodes row groups started together on both workers alike', async () => {
+    const two = new DecodePool(2);
+    try {
+      const base = await request();
+      await two.open([{ key: base.key, size: base.size, reader: base.reader }]);
+      await two.ready();
+      const groups = [0, 1, 2, 3, 4, 5];
+      const tables = await Promise.all(groups.map((rowGroup) => two.decode({ ...base, rowGroup }).then(tableFromIPC)));
+      expect(tables.map((t) => t.getChild('order_id')!.get(0))).toEqual(groups.map((g) => BigInt(g * 4096 + 1)));
+    } finally {
+      await two.close();
+    }
+  });
+
+  it('an open that fails never rejects, and the file still fails properly when decoded', async () => {
+    const two = new DecodePool(2);
+    try {
+      const good = await request();
+      const failing: ByteRangeReader = { size: good.size, read: () => Promise.reject(new Error('disk gone')) };
+      const key = `${good.key}-failing-open`;
+      await expect(two.open([{ key, size: good.size, reader: failing }])).resolves.toBeUndefined();
+      const e = await failure(two.decode({ ...good, key, reader: failing }));
+      expect((e as DecodeFailure).kind).toBe('unavailable');
+      expect(tableFromIPC(await two.decode(good)).numRows).toBe(4096);
+    } finally {
+      await two.close();
+    }
+  });
+});
