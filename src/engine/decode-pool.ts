@@ -32,6 +32,14 @@ export interface DecodeRequest {
   readonly rowGroup: number;
   readonly columns: readonly string[];
   readonly batchSize: number;
+  /** UTF-8 columns among `columns` to build Bloom filters of while decoding (bloom-filter.ts). */
+  readonly blooms?: readonly string[];
+}
+
+/** A decoded row group: Arrow IPC stream bytes, and the Bloom filter words asked for, by column. */
+export interface Decoded {
+  readonly ipc: Uint8Array;
+  readonly blooms: Readonly<Record<string, Uint32Array>>;
 }
 
 export type DecodeFailureKind = 'unavailable' | 'corrupt' | 'aborted';
@@ -54,7 +62,7 @@ interface Pending {
   /** An `open` (no bytes come back; a failure is only a missed head start), or a decode. */
   readonly open?: boolean;
   readonly request: DecodeRequest;
-  readonly resolve: (ipc: Uint8Array) => void;
+  readonly resolve: (decoded: Decoded) => void;
   readonly reject: (e: Error) => void;
   /** One of this request's reads failed: the storage, not the data, is at fault. */
   readFailed: boolean;
@@ -72,17 +80,17 @@ export class DecodePool {
     this.shared = new Array<DecodeWorker | undefined>(Math.max(1, workers)).fill(undefined);
   }
 
-  /** Arrow IPC stream bytes of `columns` of one row group. Rejects with DecodeFailure. */
-  decode(request: DecodeRequest, signal?: AbortSignal): Promise<Uint8Array> {
+  /** `columns` of one row group, as Arrow IPC. Rejects with DecodeFailure. */
+  decode(request: DecodeRequest, signal?: AbortSignal): Promise<Decoded> {
     if (this.corrupt.has(rowGroupKey(request))) {
       return Promise.reject(new DecodeFailure('corrupt', `row group ${request.rowGroup} cannot be decoded`));
     }
     if (signal?.aborted) return Promise.reject(new DecodeFailure('aborted', 'aborted'));
-    const run = new Promise<Uint8Array>((resolve, reject) => {
+    const run = new Promise<Decoded>((resolve, reject) => {
       this.leastBusy().run({ request, resolve, reject, readFailed: false });
     });
     if (signal === undefined) return run;
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<Decoded>((resolve, reject) => {
       // The worker finishes the row group anyway; its result is dropped.
       const abort = () => reject(new DecodeFailure('aborted', 'aborted'));
       signal.addEventListener('abort', abort, { once: true });
@@ -109,7 +117,7 @@ export class DecodePool {
       const worker = this.sharedWorker(i);
       for (const f of files) {
         opens.push(
-          new Promise<Uint8Array>((resolve, reject) => {
+          new Promise<Decoded>((resolve, reject) => {
             worker.run({ open: true, request: { ...f, rowGroup: -1, columns: [], batchSize: 0 }, resolve, reject, readFailed: false });
           }).catch(() => undefined),
         );
@@ -177,8 +185,8 @@ export class DecodePool {
           };
           worker.run({
             ...p,
-            resolve: (ipc) => {
-              p.resolve(ipc);
+            resolve: (decoded) => {
+              p.resolve(decoded);
               settle();
             },
             reject: (e) => {
@@ -225,14 +233,14 @@ class DecodeWorker {
   run(p: Pending): void {
     const id = this.nextId++;
     this.pending.set(id, p);
-    const { key, size, rowGroup, columns, batchSize } = p.request;
+    const { key, size, rowGroup, columns, batchSize, blooms } = p.request;
     // Opening ahead must not keep the process alive (a CLI that only checks contracts exits); a decode must.
     if (p.open === true) {
       this.worker.postMessage({ type: 'open', id, key, size });
       return;
     }
     if (this.refs++ === 0) this.worker.ref();
-    this.worker.postMessage({ type: 'decode', id, key, size, rowGroup, columns, batchSize });
+    this.worker.postMessage({ type: 'decode', id, key, size, rowGroup, columns, batchSize, blooms });
   }
 
   terminate(): Promise<number> {
@@ -257,13 +265,13 @@ class DecodeWorker {
         this.onStarted();
         return;
       case 'opened':
-        this.settle(m.id)?.resolve(new Uint8Array(0));
+        this.settle(m.id)?.resolve({ ipc: new Uint8Array(0), blooms: {} });
         return;
       case 'read':
         void this.serveRead(m);
         return;
       case 'decoded':
-        this.settle(m.id)?.resolve(m.ipc);
+        this.settle(m.id)?.resolve({ ipc: m.ipc, blooms: m.blooms });
         return;
       case 'failed': {
         const p = this.settle(m.id);
@@ -307,5 +315,5 @@ type WorkerMessage =
   | { type: 'ready' }
   | { type: 'opened'; id: number }
   | { type: 'read'; readId: number; key: string; start: number; end: number }
-  | { type: 'decoded'; id: number; ipc: Uint8Array }
+  | { type: 'decoded'; id: number; ipc: Uint8Array; blooms: Record<string, Uint32Array> }
   | { type: 'failed'; id: number; message: string };

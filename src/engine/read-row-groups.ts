@@ -1,9 +1,10 @@
 import { tableFromIPC } from 'apache-arrow';
 import type { ScanField } from '../plan/plan.js';
 import { queryTimeout } from './cancellation.js';
+import { BloomFilter } from './bloom-filter.js';
 import { columnFromArrow, type Column } from './column.js';
 import { ColumnCache } from './column-cache.js';
-import { DecodeFailure, type DecodePool } from './decode-pool.js';
+import { DecodeFailure, type Decoded, type DecodePool } from './decode-pool.js';
 import type { ParquetFooter } from './parquet-metadata.js';
 import { sourceFailure, type ByteRangeReader, type SourceObject } from './source-files.js';
 
@@ -29,7 +30,9 @@ export interface DecodedBatch {
 /**
  * `fields` of one row group, from the column cache when it holds them
  * (`cache` may be undefined: no caching); the others are decoded together
- * and cached when they come back as one batch.
+ * and cached when they come back as one batch. String fields in `blooms`
+ * that are decoded now and have no Bloom filter in the cache get one, built
+ * by the decoder thread.
  */
 export async function readRowGroup(
   pool: DecodePool,
@@ -39,8 +42,9 @@ export async function readRowGroup(
   label: string,
   signal: AbortSignal | undefined,
   cache?: ColumnCache,
+  blooms: readonly ScanField[] = [],
 ): Promise<DecodedBatch[]> {
-  if (cache === undefined) return decodeRowGroup(pool, file, rowGroup, fields, label, signal);
+  if (cache === undefined) return decodeRowGroup(pool, file, rowGroup, fields, label, signal).then((d) => d.batches);
   const numRows = file.footer.rowGroups[rowGroup]!.numRows;
   const keyOf = (f: ScanField) => ColumnCache.key(file.object.cacheKey, rowGroup, f.column, f.type);
   const columns = new Map<string, Column>();
@@ -51,10 +55,13 @@ export async function readRowGroup(
     else columns.set(f.name, hit);
   }
   if (missing.length === 0) return [{ length: numRows, columns: ordered(fields, columns) }];
-  const decoded = await decodeRowGroup(pool, file, rowGroup, missing, label, signal);
+  const bloomKey = (column: string) => ColumnCache.bloomKey(file.object.cacheKey, rowGroup, column);
+  const bloomColumns = [...new Set(blooms.filter((f) => missing.includes(f) && cache.getBloom(bloomKey(f.column)) === undefined).map((f) => f.column))];
+  const { batches: decoded, blooms: built } = await decodeRowGroup(pool, file, rowGroup, missing, label, signal, bloomColumns);
+  for (const [column, words] of Object.entries(built)) cache.putBloom(bloomKey(column), BloomFilter.fromWords(words));
   // Split batches (parquet-wasm did not honour the batch size) are neither cached nor joined with cached columns.
   if (decoded.length !== 1 || decoded[0]!.length !== numRows) {
-    return columns.size === 0 ? decoded : decodeRowGroup(pool, file, rowGroup, fields, label, signal);
+    return columns.size === 0 ? decoded : (await decodeRowGroup(pool, file, rowGroup, fields, label, signal)).batches;
   }
   for (const f of missing) columns.set(f.name, cache.put(keyOf(f), decoded[0]!.columns.get(f.name)!));
   return [{ length: numRows, columns: ordered(fields, columns) }];
@@ -74,12 +81,13 @@ async function decodeRowGroup(
   fields: readonly ScanField[],
   label: string,
   signal: AbortSignal | undefined,
-): Promise<DecodedBatch[]> {
+  blooms: readonly string[] = [],
+): Promise<{ batches: DecodedBatch[]; blooms: Readonly<Record<string, Uint32Array>> }> {
   const uri = file.object.shownAs ?? file.object.uri;
   const numRows = file.footer.rowGroups[rowGroup]!.numRows;
-  let ipc: Uint8Array;
+  let decoded: Decoded;
   try {
-    ipc = await pool.decode(
+    decoded = await pool.decode(
       {
         key: file.object.cacheKey,
         size: file.reader.size,
@@ -87,6 +95,7 @@ async function decodeRowGroup(
         rowGroup,
         columns: [...new Set(fields.map((f) => f.column))],
         batchSize: Math.max(1, numRows),
+        ...(blooms.length > 0 && { blooms }),
       },
       signal,
     );
@@ -101,7 +110,7 @@ async function decodeRowGroup(
         throw sourceFailure('SOURCE_CORRUPT', label, `${uri} is not a valid Parquet file (row group ${rowGroup} cannot be decoded)`);
     }
   }
-  return tableFromIPC(ipc).batches.map((rb) => {
+  const batches = tableFromIPC(decoded.ipc).batches.map((rb) => {
     const columns = new Map<string, Column>();
     for (const f of fields) {
       const vector = rb.getChild(f.column);
@@ -112,4 +121,5 @@ async function decodeRowGroup(
     }
     return { length: rb.numRows, columns };
   });
+  return { batches, blooms: decoded.blooms };
 }

@@ -209,7 +209,7 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
       (split.tried < 4 || split.completed * 4 < split.tried * 3);
     const file = files[u.file]!;
     const read = (async (): Promise<FirstRead> => {
-      const batches = await readRowGroup(ctx.decoder, file, u.rowGroup, twoPhase ? early : decode, label, ctx.signal, ctx.columns);
+      const batches = await readRowGroup(ctx.decoder, file, u.rowGroup, twoPhase ? early : decode, label, ctx.signal, ctx.columns, p.lookedUp);
       // Both reads must cut the row group alike to be joined; a split batch is read whole instead.
       if (twoPhase && batches.length !== 1) return { batches: await readRowGroup(ctx.decoder, file, u.rowGroup, decode, label, ctx.signal, ctx.columns), late: [] };
       return { batches, late: twoPhase ? late : [] };
@@ -224,9 +224,10 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
   // everything; for a top-K, one when it is full and the next group may
   // still feed it, a couple when it is short and the next group is not sure
   // to fill it (a selective filter); none while the scan may well stop soon
-  // (a fetch, a top-K on its first group).
+  // (a fetch, a top-K on its first group). A filtered fetch that its first
+  // group left short reads on two ahead, one for each decoder thread.
   const depth = (k: number): number => {
-    if (p.fetch !== undefined) return 0;
+    if (p.fetch !== undefined) return k > 0 && filter.kind !== 'const' ? 2 : 0;
     if (order === undefined) return 3;
     if (order.narrowing()) return 1;
     const next = units[k + 1];
@@ -277,7 +278,11 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
   }
 }
 
-/** Builds the Bloom filters a row group's decoded string chunks lack, for the next lookups. */
+/**
+ * Builds the Bloom filters a row group's string chunks still lack, for the
+ * next lookups: chunks that came from the column cache, or that the decoder
+ * thread could not build a filter of (readRowGroup has it build the rest).
+ */
 function keepBlooms(file: OpenSourceFile, rowGroup: number, batch: DecodedBatch, fields: readonly ScanField[], ctx: ScanContext): void {
   const cache = ctx.columns;
   if (cache === undefined) return;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BloomFilter, murmur3 } from '../../src/engine/bloom-filter.js';
+import { BloomFilter } from '../../src/engine/bloom-filter.js';
+import { murmur3 } from '../../src/engine/bloom-hash.mjs';
 import { dictionaryOf, type StringColumn } from '../../src/engine/column.js';
 
 /** A string column of `values` (null: a null row), laid out as Arrow lays it out. */

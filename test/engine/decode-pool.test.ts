@@ -1,5 +1,7 @@
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BloomFilter } from '../../src/engine/bloom-filter.js';
+import { columnFromArrow } from '../../src/engine/column.js';
 import { DecodeFailure, DecodePool, type DecodeRequest } from '../../src/engine/decode-pool.js';
 import { LocalSourceStore, type ByteRangeReader } from '../../src/engine/source-files.js';
 import { ORDERS_SOURCE } from './datasets.js';
@@ -26,7 +28,7 @@ const failure = (p: Promise<unknown>) =>
 
 describe('DecodePool', () => {
   it('decodes a row group into Arrow IPC', async () => {
-    const table = tableFromIPC(await pool.decode(await request()));
+    const table = tableFromIPC((await pool.decode(await request())).ipc);
     expect(table.numRows).toBe(4096);
     expect(table.batches).toHaveLength(1);
     expect(table.getChild('order_id')!.get(0)).toBe(8193n);
@@ -39,7 +41,18 @@ describe('DecodePool', () => {
     const e = await failure(pool.decode({ ...good, key: `${good.key}-failing`, reader: failing }));
     expect(e).toBeInstanceOf(DecodeFailure);
     expect((e as DecodeFailure).kind).toBe('unavailable');
-    expect(tableFromIPC(await pool.decode(good)).numRows).toBe(4096);
+    expect(tableFromIPC((await pool.decode(good)).ipc).numRows).toBe(4096);
+  });
+
+  it('builds the Bloom filters asked for, bit for bit as the main thread builds them', async () => {
+    const decoded = await pool.decode(await request({ columns: ['order_id', 'email'], blooms: ['email'] }));
+    const words = decoded.blooms['email']!;
+    const column = columnFromArrow(tableFromIPC(decoded.ipc).getChild('email')!, 'string');
+    if (typeof column === 'string' || column.kind !== 'string') throw new Error(`email decoded as ${JSON.stringify(column)}`);
+    const mainThread = BloomFilter.ofColumn(column, 4096);
+    expect(BloomFilter.fromWords(words)).toEqual(mainThread);
+    expect(column.valid).not.toBeNull(); // the nulls are left out on both sides
+    expect(Object.keys(decoded.blooms)).toEqual(['email']);
   });
 
   it('reports an aborted decode without waiting for it', async () => {
@@ -58,7 +71,7 @@ describe('DecodePool with two workers', () => {
       await two.open([{ key: base.key, size: base.size, reader: base.reader }]);
       await two.ready();
       const groups = [0, 1, 2, 3, 4, 5];
-      const tables = await Promise.all(groups.map((rowGroup) => two.decode({ ...base, rowGroup }).then(tableFromIPC)));
+      const tables = await Promise.all(groups.map((rowGroup) => two.decode({ ...base, rowGroup }).then((d) => tableFromIPC(d.ipc))));
       expect(tables.map((t) => t.getChild('order_id')!.get(0))).toEqual(groups.map((g) => BigInt(g * 4096 + 1)));
     } finally {
       await two.close();
@@ -74,7 +87,7 @@ describe('DecodePool with two workers', () => {
       await expect(two.open([{ key, size: good.size, reader: failing }])).resolves.toBeUndefined();
       const e = await failure(two.decode({ ...good, key, reader: failing }));
       expect((e as DecodeFailure).kind).toBe('unavailable');
-      expect(tableFromIPC(await two.decode(good)).numRows).toBe(4096);
+      expect(tableFromIPC((await two.decode(good)).ipc).numRows).toBe(4096);
     } finally {
       await two.close();
     }
