@@ -1,5 +1,5 @@
 import type { BloomFilter } from './bloom-filter.js';
-import { dictionaryOf, type Column } from './column.js';
+import { dictionaryOf, type Column, type StringDictionary } from './column.js';
 
 /**
  * Decoded column chunks, keyed by file version (`SourceObject.cacheKey`:
@@ -106,11 +106,13 @@ export class ColumnCache {
   /**
    * Keeps a copy of `column` that owns its memory and returns it (the caller
    * uses the copy, so the IPC buffer can go), unless it would take more than
-   * an eighth of the budget: then `column` is returned as is.
+   * an eighth of the budget: then `column` is returned as is. A string
+   * column's `dictionary`, when the decoder thread already looked for one:
+   * its codes, or null when it has too many distinct values.
    */
-  put(key: string, column: Column): Column {
+  put(key: string, column: Column, dictionary?: StringDictionary | null): Column {
     if (this.budget <= 0 || sizeOf(column) * 8 > this.budget) return column;
-    const owned = ownedCopy(column);
+    const owned = ownedCopy(column, dictionary);
     const bytes = sizeOf(owned);
     const old = this.entries.get(key);
     if (old !== undefined) this.remove(key, old);
@@ -171,7 +173,7 @@ export function sizeOf(c: Column): number {
   }
 }
 
-function ownedCopy(c: Column): Column {
+function ownedCopy(c: Column, found: StringDictionary | null | undefined): Column {
   const valid = 'valid' in c && c.valid !== null ? c.valid.slice() : null;
   switch (c.kind) {
     case 'number':
@@ -182,7 +184,7 @@ function ownedCopy(c: Column): Column {
       return { kind: 'boolean', bits: c.bits.slice(), valid };
     case 'string': {
       const copy = { kind: 'string' as const, offsets: c.offsets.slice(), bytes: Buffer.from(c.bytes), valid };
-      const dictionary = dictionaryOf(copy, copy.offsets.length - 1);
+      const dictionary = found === undefined ? dictionaryOf(copy, copy.offsets.length - 1) : (found ?? undefined);
       return dictionary === undefined ? copy : { ...copy, dictionary };
     }
     case 'scalars':

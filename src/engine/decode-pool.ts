@@ -34,12 +34,23 @@ export interface DecodeRequest {
   readonly batchSize: number;
   /** UTF-8 columns among `columns` to build Bloom filters of while decoding (bloom-filter.ts). */
   readonly blooms?: readonly string[];
+  /** Find the dictionary codes of the UTF-8 columns while decoding (column.ts `dictionaryOf`). */
+  readonly dictionaries?: boolean;
+}
+
+/** Dictionary codes a decoder thread found: codes, and the distinct values as offsets into their bytes. */
+export interface FoundDictionary {
+  readonly codes: Uint16Array;
+  readonly offsets: Int32Array;
+  readonly bytes: Uint8Array;
 }
 
 /** A decoded row group: Arrow IPC stream bytes, and the Bloom filter words asked for, by column. */
 export interface Decoded {
   readonly ipc: Uint8Array;
   readonly blooms: Readonly<Record<string, Uint32Array>>;
+  /** With `dictionaries`: by UTF-8 column, its dictionary, or null when it has too many distinct values. */
+  readonly dictionaries: Readonly<Record<string, FoundDictionary | null>>;
 }
 
 export type DecodeFailureKind = 'unavailable' | 'corrupt' | 'aborted';
@@ -233,14 +244,14 @@ class DecodeWorker {
   run(p: Pending): void {
     const id = this.nextId++;
     this.pending.set(id, p);
-    const { key, size, rowGroup, columns, batchSize, blooms } = p.request;
+    const { key, size, rowGroup, columns, batchSize, blooms, dictionaries } = p.request;
     // Opening ahead must not keep the process alive (a CLI that only checks contracts exits); a decode must.
     if (p.open === true) {
       this.worker.postMessage({ type: 'open', id, key, size });
       return;
     }
     if (this.refs++ === 0) this.worker.ref();
-    this.worker.postMessage({ type: 'decode', id, key, size, rowGroup, columns, batchSize, blooms });
+    this.worker.postMessage({ type: 'decode', id, key, size, rowGroup, columns, batchSize, blooms, dictionaries });
   }
 
   terminate(): Promise<number> {
@@ -265,13 +276,13 @@ class DecodeWorker {
         this.onStarted();
         return;
       case 'opened':
-        this.settle(m.id)?.resolve({ ipc: new Uint8Array(0), blooms: {} });
+        this.settle(m.id)?.resolve({ ipc: new Uint8Array(0), blooms: {}, dictionaries: {} });
         return;
       case 'read':
         void this.serveRead(m);
         return;
       case 'decoded':
-        this.settle(m.id)?.resolve({ ipc: m.ipc, blooms: m.blooms });
+        this.settle(m.id)?.resolve({ ipc: m.ipc, blooms: m.blooms, dictionaries: m.dictionaries });
         return;
       case 'failed': {
         const p = this.settle(m.id);
@@ -315,5 +326,5 @@ type WorkerMessage =
   | { type: 'ready' }
   | { type: 'opened'; id: number }
   | { type: 'read'; readId: number; key: string; start: number; end: number }
-  | { type: 'decoded'; id: number; ipc: Uint8Array; blooms: Record<string, Uint32Array> }
+  | { type: 'decoded'; id: number; ipc: Uint8Array; blooms: Record<string, Uint32Array>; dictionaries: Record<string, FoundDictionary | null> }
   | { type: 'failed'; id: number; message: string };

@@ -2,7 +2,7 @@ import { tableFromIPC } from 'apache-arrow';
 import type { ScanField } from '../plan/plan.js';
 import { queryTimeout } from './cancellation.js';
 import { BloomFilter } from './bloom-filter.js';
-import { columnFromArrow, type Column } from './column.js';
+import { columnFromArrow, dictionaryFrom, type Column } from './column.js';
 import { ColumnCache } from './column-cache.js';
 import { DecodeFailure, type Decoded, type DecodePool } from './decode-pool.js';
 import type { ParquetFooter } from './parquet-metadata.js';
@@ -30,9 +30,12 @@ export interface DecodedBatch {
 /**
  * `fields` of one row group, from the column cache when it holds them
  * (`cache` may be undefined: no caching); the others are decoded together
- * and cached when they come back as one batch. String fields in `blooms`
- * that are decoded now and have no Bloom filter in the cache get one, built
- * by the decoder thread.
+ * and cached when they come back as one batch. The decoder thread also
+ * finds the dictionary codes the cache keeps string columns of few values
+ * with, and builds Bloom filters of the string fields in `blooms` decoded
+ * now that have none in the cache, into `built` (by column): the caller
+ * keeps them once it uses the row group, so which filters exist never
+ * depends on how far reads started ahead got.
  */
 export async function readRowGroup(
   pool: DecodePool,
@@ -43,6 +46,7 @@ export async function readRowGroup(
   signal: AbortSignal | undefined,
   cache?: ColumnCache,
   blooms: readonly ScanField[] = [],
+  built?: Map<string, BloomFilter>,
 ): Promise<DecodedBatch[]> {
   if (cache === undefined) return decodeRowGroup(pool, file, rowGroup, fields, label, signal).then((d) => d.batches);
   const numRows = file.footer.rowGroups[rowGroup]!.numRows;
@@ -56,14 +60,19 @@ export async function readRowGroup(
   }
   if (missing.length === 0) return [{ length: numRows, columns: ordered(fields, columns) }];
   const bloomKey = (column: string) => ColumnCache.bloomKey(file.object.cacheKey, rowGroup, column);
-  const bloomColumns = [...new Set(blooms.filter((f) => missing.includes(f) && cache.getBloom(bloomKey(f.column)) === undefined).map((f) => f.column))];
-  const { batches: decoded, blooms: built } = await decodeRowGroup(pool, file, rowGroup, missing, label, signal, bloomColumns);
-  for (const [column, words] of Object.entries(built)) cache.putBloom(bloomKey(column), BloomFilter.fromWords(words));
+  const bloomColumns =
+    built === undefined ? [] : [...new Set(blooms.filter((f) => missing.includes(f) && cache.getBloom(bloomKey(f.column)) === undefined).map((f) => f.column))];
+  const { batches: decoded, blooms: words, dictionaries } = await decodeRowGroup(pool, file, rowGroup, missing, label, signal, bloomColumns, true);
+  for (const [column, w] of Object.entries(words)) built?.set(column, BloomFilter.fromWords(w));
   // Split batches (parquet-wasm did not honour the batch size) are neither cached nor joined with cached columns.
   if (decoded.length !== 1 || decoded[0]!.length !== numRows) {
     return columns.size === 0 ? decoded : (await decodeRowGroup(pool, file, rowGroup, fields, label, signal)).batches;
   }
-  for (const f of missing) columns.set(f.name, cache.put(keyOf(f), decoded[0]!.columns.get(f.name)!));
+  for (const f of missing) {
+    const found = dictionaries[f.column];
+    const dictionary = found === undefined ? undefined : found && dictionaryFrom(found.codes, found.offsets, found.bytes);
+    columns.set(f.name, cache.put(keyOf(f), decoded[0]!.columns.get(f.name)!, dictionary));
+  }
   return [{ length: numRows, columns: ordered(fields, columns) }];
 }
 
@@ -82,7 +91,8 @@ async function decodeRowGroup(
   label: string,
   signal: AbortSignal | undefined,
   blooms: readonly string[] = [],
-): Promise<{ batches: DecodedBatch[]; blooms: Readonly<Record<string, Uint32Array>> }> {
+  dictionaries = false,
+): Promise<{ batches: DecodedBatch[] } & Omit<Decoded, 'ipc'>> {
   const uri = file.object.shownAs ?? file.object.uri;
   const numRows = file.footer.rowGroups[rowGroup]!.numRows;
   let decoded: Decoded;
@@ -96,6 +106,7 @@ async function decodeRowGroup(
         columns: [...new Set(fields.map((f) => f.column))],
         batchSize: Math.max(1, numRows),
         ...(blooms.length > 0 && { blooms }),
+        ...(dictionaries && { dictionaries }),
       },
       signal,
     );
@@ -121,5 +132,5 @@ async function decodeRowGroup(
     }
     return { length: rb.numRows, columns };
   });
-  return { batches, blooms: decoded.blooms };
+  return { batches, blooms: decoded.blooms, dictionaries: decoded.dictionaries };
 }

@@ -179,6 +179,8 @@ interface FirstRead {
   readonly batches: DecodedBatch[];
   /** Only the deciding columns were read; the rest follow for rows that survive. */
   readonly late: readonly ScanField[];
+  /** Bloom filters the decoder built of looked-up columns, by column: kept once the row group is used. */
+  readonly blooms: Map<string, BloomFilter>;
 }
 
 async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> {
@@ -209,10 +211,11 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
       (split.tried < 4 || split.completed * 4 < split.tried * 3);
     const file = files[u.file]!;
     const read = (async (): Promise<FirstRead> => {
-      const batches = await readRowGroup(ctx.decoder, file, u.rowGroup, twoPhase ? early : decode, label, ctx.signal, ctx.columns, p.lookedUp);
+      const blooms = new Map<string, BloomFilter>();
+      const batches = await readRowGroup(ctx.decoder, file, u.rowGroup, twoPhase ? early : decode, label, ctx.signal, ctx.columns, p.lookedUp, blooms);
       // Both reads must cut the row group alike to be joined; a split batch is read whole instead.
-      if (twoPhase && batches.length !== 1) return { batches: await readRowGroup(ctx.decoder, file, u.rowGroup, decode, label, ctx.signal, ctx.columns), late: [] };
-      return { batches, late: twoPhase ? late : [] };
+      if (twoPhase && batches.length !== 1) return { batches: await readRowGroup(ctx.decoder, file, u.rowGroup, decode, label, ctx.signal, ctx.columns), late: [], blooms };
+      return { batches, late: twoPhase ? late : [], blooms };
     })();
     // A read started ahead may never be awaited (the consumer stopped); its failure must not go unhandled.
     read.catch(() => undefined);
@@ -255,9 +258,9 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
       if (order?.stopBefore(units[j]!.bound)) break;
       started.set(j, start(units[j]!));
     }
-    const { batches, late } = await read;
+    const { batches, late, blooms } = await read;
     if (late.length > 0) split.tried++;
-    if (p.lookedUp.length > 0 && batches.length === 1 && batches[0]!.length === u.numRows) keepBlooms(files[u.file]!, u.rowGroup, batches[0]!, p.lookedUp, ctx);
+    if (p.lookedUp.length > 0 && batches.length === 1 && batches[0]!.length === u.numRows) keepBlooms(files[u.file]!, u.rowGroup, batches[0]!, p.lookedUp, blooms, ctx);
     let offset = 0;
     for (const d of batches) {
       let batch: Batch = { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + offset };
@@ -279,18 +282,28 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
 }
 
 /**
- * Builds the Bloom filters a row group's string chunks still lack, for the
- * next lookups: chunks that came from the column cache, or that the decoder
- * thread could not build a filter of (readRowGroup has it build the rest).
+ * Keeps the Bloom filters of a row group the scan uses, for the next
+ * lookups: those the decoder thread built, else built here (chunks that came
+ * from the column cache, or that the decoder could not build a filter of).
+ * Only here, as the row group is used, so that which filters exist (and so
+ * what later lookups read, which lineage reports) never depends on how far
+ * reads started ahead got before a scan stopped.
  */
-function keepBlooms(file: OpenSourceFile, rowGroup: number, batch: DecodedBatch, fields: readonly ScanField[], ctx: ScanContext): void {
+function keepBlooms(
+  file: OpenSourceFile,
+  rowGroup: number,
+  batch: DecodedBatch,
+  fields: readonly ScanField[],
+  built: ReadonlyMap<string, BloomFilter>,
+  ctx: ScanContext,
+): void {
   const cache = ctx.columns;
   if (cache === undefined) return;
   for (const f of fields) {
     const c = batch.columns.get(f.name);
     if (c?.kind !== 'string') continue;
     const key = ColumnCache.bloomKey(file.object.cacheKey, rowGroup, f.column);
-    if (cache.getBloom(key) === undefined) cache.putBloom(key, BloomFilter.ofColumn(c, batch.length));
+    if (cache.getBloom(key) === undefined) cache.putBloom(key, built.get(f.column) ?? BloomFilter.ofColumn(c, batch.length));
   }
 }
 

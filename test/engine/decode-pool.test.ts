@@ -1,7 +1,7 @@
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BloomFilter } from '../../src/engine/bloom-filter.js';
-import { columnFromArrow } from '../../src/engine/column.js';
+import { columnFromArrow, dictionaryFrom, dictionaryOf } from '../../src/engine/column.js';
 import { DecodeFailure, DecodePool, type DecodeRequest } from '../../src/engine/decode-pool.js';
 import { LocalSourceStore, type ByteRangeReader } from '../../src/engine/source-files.js';
 import { ORDERS_SOURCE } from './datasets.js';
@@ -53,6 +53,17 @@ describe('DecodePool', () => {
     expect(BloomFilter.fromWords(words)).toEqual(mainThread);
     expect(column.valid).not.toBeNull(); // the nulls are left out on both sides
     expect(Object.keys(decoded.blooms)).toEqual(['email']);
+  });
+
+  it('finds dictionary codes as the main thread does (a row group of 4,096 rows never has too many values)', async () => {
+    const decoded = await pool.decode(await request({ columns: ['status', 'region', 'email'], dictionaries: true }));
+    const table = tableFromIPC(decoded.ipc);
+    for (const name of ['status', 'region', 'email']) {
+      const column = columnFromArrow(table.getChild(name)!, 'string');
+      if (typeof column === 'string' || column.kind !== 'string') throw new Error(`${name} decoded as ${JSON.stringify(column)}`);
+      const found = decoded.dictionaries[name]!;
+      expect(dictionaryFrom(found.codes, found.offsets, found.bytes)).toEqual(dictionaryOf(column, 4096));
+    }
   });
 
   it('reports an aborted decode without waiting for it', async () => {
