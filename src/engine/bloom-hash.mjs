@@ -58,7 +58,15 @@ export function insert(words, b, start, end) {
   const h = murmur3(b, start, end);
   const base = blockBase(words, h);
   const h2 = fmix32(h ^ 0x9e3779b9);
-  for (let i = 0; i < 8; i++) words[base + i] |= 1 << (Math.imul(h2, SALTS[i]) >>> 27);
+  // Unrolled: this runs once for every value of every looked-up chunk.
+  words[base] |= 1 << (Math.imul(h2, 0x47b6137b) >>> 27);
+  words[base + 1] |= 1 << (Math.imul(h2, 0x44974d91) >>> 27);
+  words[base + 2] |= 1 << (Math.imul(h2, 0x8824ad5b) >>> 27);
+  words[base + 3] |= 1 << (Math.imul(h2, 0xa2b7289d) >>> 27);
+  words[base + 4] |= 1 << (Math.imul(h2, 0x705495c7) >>> 27);
+  words[base + 5] |= 1 << (Math.imul(h2, 0x2df1424b) >>> 27);
+  words[base + 6] |= 1 << (Math.imul(h2, 0x9efc4947) >>> 27);
+  words[base + 7] |= 1 << (Math.imul(h2, 0x5c6bfb31) >>> 27);
 }
 
 /** False only when `b[start, end)` was never inserted. */
