@@ -85,8 +85,8 @@ parentPort.on('message', async (m) => {
     // intoIPCStream copies out of WebAssembly memory, so the buffer can be transferred.
     const ipc = table.intoIPCStream();
     const batch = m.blooms?.length > 0 || m.dictionaries ? onlyBatch(ipc) : undefined;
-    const blooms = batch && m.blooms?.length > 0 ? bloomsOf(batch, m.blooms) : {};
     const dictionaries = batch && m.dictionaries ? dictionariesOf(batch, m.columns) : {};
+    const blooms = batch && m.blooms?.length > 0 ? bloomsOf(batch, m.blooms, dictionaries) : {};
     const transfer = [ipc.buffer, ...Object.values(blooms).map((w) => w.buffer)];
     for (const d of Object.values(dictionaries)) if (d !== null) transfer.push(d.codes.buffer, d.offsets.buffer, d.bytes.buffer);
     parentPort.postMessage({ type: 'decoded', id: m.id, ipc, blooms, dictionaries }, transfer);
@@ -114,14 +114,21 @@ function utf8(batch, name) {
   return data[0];
 }
 
-/** Bloom filter words of the UTF-8 columns `columns`, so the main thread does not hash every value. */
-function bloomsOf(batch, columns) {
+/**
+ * Bloom filter words of the UTF-8 columns `columns`, so the main thread does
+ * not hash every value: of a column's distinct values when `dictionaries`
+ * holds them (a row filter's `region IN (…)` looks up a column of a few
+ * values), else of every row. Sized by the row count either way.
+ */
+function bloomsOf(batch, columns, dictionaries) {
   const out = {};
   for (const name of columns) {
     const d = utf8(batch, name);
     if (d === undefined) continue;
     const words = new Uint32Array(wordsFor(d.length));
-    insertColumn(words, d.valueOffsets, d.values, d.nullCount > 0 ? d.nullBitmap : null, d.length);
+    const dictionary = dictionaries[name];
+    if (dictionary) insertColumn(words, dictionary.offsets, dictionary.bytes, null, dictionary.offsets.length - 1);
+    else insertColumn(words, d.valueOffsets, d.values, d.nullCount > 0 ? d.nullBitmap : null, d.length);
     out[name] = words;
   }
   return out;

@@ -55,6 +55,14 @@ describe('DecodePool', () => {
     expect(Object.keys(decoded.blooms)).toEqual(['email']);
   });
 
+  it('builds the filter of a column of few values from its distinct values, equal to one of every row', async () => {
+    const decoded = await pool.decode(await request({ columns: ['region'], blooms: ['region'], dictionaries: true }));
+    const column = columnFromArrow(tableFromIPC(decoded.ipc).getChild('region')!, 'string');
+    if (typeof column === 'string' || column.kind !== 'string') throw new Error(`region decoded as ${JSON.stringify(column)}`);
+    expect(decoded.dictionaries['region']).not.toBeNull();
+    expect(BloomFilter.fromWords(decoded.blooms['region']!)).toEqual(BloomFilter.ofColumn(column, 4096));
+  });
+
   it('finds dictionary codes as the main thread does (a row group of 4,096 rows never has too many values)', async () => {
     const decoded = await pool.decode(await request({ columns: ['status', 'region', 'email'], dictionaries: true }));
     const table = tableFromIPC(decoded.ipc);
