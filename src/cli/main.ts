@@ -281,6 +281,8 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
     const openLineage = openLineageSinksOf(config, logger);
     closeOpenLineage = () => openLineage?.close() ?? Promise.resolve();
     const gateway = createGateway({ config, catalog, policies, engine, audit, logger, metrics, ...(openLineage && { openLineage }) });
+    // The decoder threads loaded and the sources' files opened in them: not the first query's cost.
+    await engine.ready();
     http.ready(gateway);
     const served = catalog.served().map((c) => `${c.product} v${c.major}`);
     io.out(`sluice: serving ${served.join(', ')} at ${base}/graphql${config.server.graphiql ? ' (GraphiQL: open it in a browser)' : ''}`);

@@ -1,4 +1,5 @@
-import { dictionaryOf, type Column } from './column.js';
+import type { BloomFilter } from './bloom-filter.js';
+import { dictionaryOf, type Column, type StringDictionary } from './column.js';
 
 /**
  * Decoded column chunks, keyed by file version (`SourceObject.cacheKey`:
@@ -15,6 +16,13 @@ import { dictionaryOf, type Column } from './column.js';
  * columns of few distinct values are stored with dictionary codes
  * (column.ts `dictionaryOf`), built once here, so that filters and
  * group-bys over them compare codes instead of bytes.
+ *
+ * The same budget holds the engine's Bloom filters of string column chunks
+ * (bloom-filter.ts), under the same version keys, in a least-recently-used
+ * list of their own capped at a sixteenth of the budget: a filter is small
+ * (10 bits a row) and answers for its chunk long after the chunk's values
+ * are evicted. Their own list, sized by row counts alone, also keeps which
+ * filters survive independent of the values the columns hold.
  */
 export interface ColumnCacheStats {
   readonly budgetBytes: number;
@@ -25,6 +33,9 @@ export interface ColumnCacheStats {
   readonly hits: number;
   readonly misses: number;
   readonly evictions: number;
+  /** Bloom filters held, and their bytes (counted in `bytes`). */
+  readonly blooms: number;
+  readonly bloomBytes: number;
 }
 
 interface Entry {
@@ -40,8 +51,41 @@ export class ColumnCache {
   private hits = 0;
   private misses = 0;
   private evictions = 0;
+  private readonly blooms = new Map<string, BloomFilter>();
+  private bloomsUsed = 0;
 
   constructor(private readonly budget: number) {}
+
+  /** The key of a string column chunk's Bloom filter: over raw bytes, so whatever type the field is read as. */
+  static bloomKey(file: string, rowGroup: number, column: string): string {
+    return `${file}\u0000${rowGroup}\u0000${column}\u0000bloom`;
+  }
+
+  getBloom(key: string): BloomFilter | undefined {
+    const b = this.blooms.get(key);
+    if (b !== undefined) {
+      this.blooms.delete(key);
+      this.blooms.set(key, b);
+    }
+    return b;
+  }
+
+  putBloom(key: string, bloom: BloomFilter): void {
+    const cap = this.budget / 16;
+    if (bloom.byteLength > cap / 8) return;
+    const old = this.blooms.get(key);
+    if (old !== undefined) this.bloomsUsed -= old.byteLength;
+    this.blooms.delete(key);
+    this.blooms.set(key, bloom);
+    this.bloomsUsed += bloom.byteLength;
+    while (this.bloomsUsed > cap) {
+      const [k, b] = this.blooms.entries().next().value!;
+      this.blooms.delete(k);
+      this.bloomsUsed -= b.byteLength;
+    }
+    this.evictColumns();
+    this.peak = Math.max(this.peak, this.used + this.bloomsUsed);
+  }
 
   static key(file: string, rowGroup: number, column: string, type: string): string {
     return `${file}\u0000${rowGroup}\u0000${column}\u0000${type}`;
@@ -62,34 +106,42 @@ export class ColumnCache {
   /**
    * Keeps a copy of `column` that owns its memory and returns it (the caller
    * uses the copy, so the IPC buffer can go), unless it would take more than
-   * an eighth of the budget: then `column` is returned as is.
+   * an eighth of the budget: then `column` is returned as is. A string
+   * column's `dictionary`, when the decoder thread already looked for one:
+   * its codes, or null when it has too many distinct values.
    */
-  put(key: string, column: Column): Column {
+  put(key: string, column: Column, dictionary?: StringDictionary | null): Column {
     if (this.budget <= 0 || sizeOf(column) * 8 > this.budget) return column;
-    const owned = ownedCopy(column);
+    const owned = ownedCopy(column, dictionary);
     const bytes = sizeOf(owned);
     const old = this.entries.get(key);
     if (old !== undefined) this.remove(key, old);
     this.entries.set(key, { column: owned, bytes });
     this.used += bytes;
-    while (this.used > this.budget) {
+    this.evictColumns();
+    this.peak = Math.max(this.peak, this.used + this.bloomsUsed);
+    return owned;
+  }
+
+  private evictColumns(): void {
+    while (this.used + this.bloomsUsed > this.budget && this.entries.size > 0) {
       const [k, e] = this.entries.entries().next().value!;
       this.remove(k, e);
       this.evictions++;
     }
-    this.peak = Math.max(this.peak, this.used);
-    return owned;
   }
 
   stats(): ColumnCacheStats {
     return {
       budgetBytes: this.budget,
-      bytes: this.used,
+      bytes: this.used + this.bloomsUsed,
       peakBytes: this.peak,
       entries: this.entries.size,
       hits: this.hits,
       misses: this.misses,
       evictions: this.evictions,
+      blooms: this.blooms.size,
+      bloomBytes: this.bloomsUsed,
     };
   }
 
@@ -121,7 +173,7 @@ export function sizeOf(c: Column): number {
   }
 }
 
-function ownedCopy(c: Column): Column {
+function ownedCopy(c: Column, found: StringDictionary | null | undefined): Column {
   const valid = 'valid' in c && c.valid !== null ? c.valid.slice() : null;
   switch (c.kind) {
     case 'number':
@@ -132,7 +184,7 @@ function ownedCopy(c: Column): Column {
       return { kind: 'boolean', bits: c.bits.slice(), valid };
     case 'string': {
       const copy = { kind: 'string' as const, offsets: c.offsets.slice(), bytes: Buffer.from(c.bytes), valid };
-      const dictionary = dictionaryOf(copy, copy.offsets.length - 1);
+      const dictionary = found === undefined ? dictionaryOf(copy, copy.offsets.length - 1) : (found ?? undefined);
       return dictionary === undefined ? copy : { ...copy, dictionary };
     }
     case 'scalars':

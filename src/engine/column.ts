@@ -2,6 +2,7 @@ import { DataType, DateUnit, makeVector, Precision, TimeUnit, type Data, type Ve
 import type { FieldType } from '../contract/contract.js';
 import { assertNever, internalError } from '../errors.js';
 import type { Nullable } from '../plan/scalar.js';
+import { dictionaryCodes } from './string-dictionary.mjs';
 
 /**
  * Decoded values of one field over one batch, kept in the buffers Arrow
@@ -47,51 +48,28 @@ export type StringColumn = Column & { readonly kind: 'string' };
  * values, or undefined when it has more (found out within the first rows
  * of a high-cardinality column). Values are compared as bytes.
  */
-export function dictionaryOf(c: StringColumn, n: number, maxEntries = 4096): StringDictionary | undefined {
-  const { offsets, bytes, valid } = c;
-  const codes = new Uint16Array(n);
-  const byHash = new Map<number, number[]>();
-  const starts: number[] = [];
-  const ends: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (valid !== null && !bitSet(valid, i)) continue;
-    const s = offsets[i]!;
-    const e = offsets[i + 1]!;
-    let h = 0x811c9dc5 ^ (e - s);
-    for (let k = s; k < e; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
-    let candidates = byHash.get(h);
-    let code = -1;
-    if (candidates !== undefined) {
-      for (const k of candidates) {
-        const ks = starts[k]!;
-        if (ends[k]! - ks !== e - s) continue;
-        let same = true;
-        for (let j = 0; j < e - s; j++) {
-          if (bytes[ks + j] !== bytes[s + j]) {
-            same = false;
-            break;
-          }
-        }
-        if (same) {
-          code = k;
-          break;
-        }
-      }
-    } else byHash.set(h, (candidates = []));
-    if (code < 0) {
-      if (starts.length >= maxEntries) return undefined;
-      code = starts.length;
-      starts.push(s);
-      ends.push(e);
-      candidates.push(code);
-    }
-    codes[i] = code;
-  }
-  const values = starts.map((s, k) => bytes.toString('utf8', s, ends[k]));
+export function dictionaryOf(c: StringColumn, n: number, maxEntries = MAX_DICTIONARY_ENTRIES): StringDictionary | undefined {
+  const found = dictionaryCodes(c.offsets, c.bytes, c.valid, n, maxEntries);
+  if (found === undefined) return undefined;
+  const { codes, starts, ends } = found;
+  const values = starts.map((s, k) => c.bytes.toString('utf8', s, ends[k]));
   const entryBytes = Buffer.from(values.join(''), 'utf8');
   const entryOffsets = new Int32Array(values.length + 1);
   for (let k = 0; k < values.length; k++) entryOffsets[k + 1] = entryOffsets[k]! + (ends[k]! - starts[k]!);
   return { codes, entries: { kind: 'string', offsets: entryOffsets, bytes: entryBytes, valid: null }, values };
+}
+
+/** Distinct values above which a string column is kept without codes. */
+export const MAX_DICTIONARY_ENTRIES = 4096;
+
+/**
+ * A dictionary a decoder thread found (decode-worker.mjs): codes, and the
+ * distinct values as offsets into their UTF-8 bytes.
+ */
+export function dictionaryFrom(codes: Uint16Array, offsets: Int32Array, bytes: Uint8Array): StringDictionary {
+  const entryBytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const values = Array.from({ length: offsets.length - 1 }, (_, k) => entryBytes.toString('utf8', offsets[k]!, offsets[k + 1]!));
+  return { codes, entries: { kind: 'string', offsets, bytes: entryBytes, valid: null }, values };
 }
 
 export type NumberArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;

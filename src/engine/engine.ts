@@ -118,6 +118,8 @@ export class Engine {
   private readonly local: LocalSourceStore | undefined;
   private readonly columns: ColumnCache | undefined;
   private readonly maskValues: MaskValues | undefined;
+  /** Described files being opened in the decoder threads (see `ready`). */
+  private readonly opening: Promise<void>[] = [];
 
   constructor(options: EngineOptions = {}) {
     this.local = options.store === undefined ? new LocalSourceStore() : undefined;
@@ -166,6 +168,17 @@ export class Engine {
   }
 
   /**
+   * Resolves once the decoder threads have loaded parquet-wasm and opened
+   * every local file described so far (their footers parsed in each thread):
+   * what `serve` waits for before it says it is ready, so the first query
+   * does not pay for it. Never rejects.
+   */
+  async ready(): Promise<void> {
+    await this.decoder.ready();
+    await Promise.all(this.opening);
+  }
+
+  /**
    * Stops the decoder thread. Optional: an idle engine does not keep the
    * process alive. The engine stays usable (a new thread starts on demand).
    */
@@ -198,6 +211,11 @@ export class Engine {
         throw e;
       }
     }
+    // The decoder threads parse the footers too (parquet-wasm keeps its own
+    // handle): have them do it now. Object storage is left to the first
+    // query, so startup sends no request beyond the footer reads above.
+    const local = files.filter((f) => f.object.metered !== true);
+    if (local.length > 0) this.opening.push(this.decoder.open(local.map((f) => ({ key: f.object.cacheKey, size: f.reader.size, reader: f.reader }))));
     return {
       files: files.map((f) => ({
         uri: f.object.uri,

@@ -1,6 +1,7 @@
 import { assertNever } from '../errors.js';
 import type { CompareExpr, Expr, InExpr, TextExpr } from '../plan/expr.js';
 import { compareScalars, compareStrings, type Scalar } from '../plan/scalar.js';
+import type { BloomFilter } from './bloom-filter.js';
 import type { ColumnChunkStats } from './parquet-metadata.js';
 
 /**
@@ -184,4 +185,50 @@ export function compareBounds(a: SortBound, b: SortBound, direction: 'asc' | 'de
   if (r !== 0 || a.kind !== 'value' || b.kind !== 'value') return r;
   const c = compareScalars(a.value, b.value);
   return direction === 'asc' ? c : -c;
+}
+
+/**
+ * Bloom-filter pruning (bloom-filter.ts): whether the predicate is provably
+ * false for a row group because every value an `eq` or `in` leaf accepts is
+ * absent from the group's filter for that field. `bloomOf` gives a string
+ * field's filter, or undefined when there is none (proves nothing).
+ */
+export function isExcludedByBloom(e: Expr, bloomOf: (field: string) => BloomFilter | undefined): boolean {
+  switch (e.kind) {
+    case 'and':
+      return e.args.some((a) => isExcludedByBloom(a, bloomOf));
+    case 'or':
+      return e.args.every((a) => isExcludedByBloom(a, bloomOf));
+    case 'compare': {
+      if (e.op !== 'eq' || typeof e.value !== 'string') return false;
+      const b = bloomOf(e.field);
+      return b !== undefined && !b.mayContain(e.value);
+    }
+    case 'in': {
+      if (e.negated || e.placeholder !== undefined || !e.values.every((v) => typeof v === 'string')) return false;
+      const b = bloomOf(e.field);
+      return b !== undefined && e.values.every((v) => !b.mayContain(v as string));
+    }
+    default:
+      return false;
+  }
+}
+
+/** Fields whose values an `eq` or `in` leaf of the predicate looks up: those a Bloom filter can prune on. */
+export function lookedUpFields(e: Expr, into: Set<string> = new Set()): Set<string> {
+  switch (e.kind) {
+    case 'and':
+    case 'or':
+      for (const a of e.args) lookedUpFields(a, into);
+      break;
+    case 'compare':
+      if (e.op === 'eq' && typeof e.value === 'string') into.add(e.field);
+      break;
+    case 'in':
+      if (!e.negated && e.placeholder === undefined && e.values.length > 0 && e.values.every((v) => typeof v === 'string')) into.add(e.field);
+      break;
+    default:
+      break;
+  }
+  return into;
 }

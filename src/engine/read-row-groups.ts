@@ -1,9 +1,10 @@
 import { tableFromIPC } from 'apache-arrow';
 import type { ScanField } from '../plan/plan.js';
 import { queryTimeout } from './cancellation.js';
-import { columnFromArrow, type Column } from './column.js';
+import { BloomFilter } from './bloom-filter.js';
+import { columnFromArrow, dictionaryFrom, type Column } from './column.js';
 import { ColumnCache } from './column-cache.js';
-import { DecodeFailure, type DecodePool } from './decode-pool.js';
+import { DecodeFailure, type Decoded, type DecodePool } from './decode-pool.js';
 import type { ParquetFooter } from './parquet-metadata.js';
 import { sourceFailure, type ByteRangeReader, type SourceObject } from './source-files.js';
 
@@ -29,7 +30,12 @@ export interface DecodedBatch {
 /**
  * `fields` of one row group, from the column cache when it holds them
  * (`cache` may be undefined: no caching); the others are decoded together
- * and cached when they come back as one batch.
+ * and cached when they come back as one batch. The decoder thread also
+ * finds the dictionary codes the cache keeps string columns of few values
+ * with, and builds Bloom filters of the string fields in `blooms` decoded
+ * now that have none in the cache, into `built` (by column): the caller
+ * keeps them once it uses the row group, so which filters exist never
+ * depends on how far reads started ahead got.
  */
 export async function readRowGroup(
   pool: DecodePool,
@@ -39,8 +45,10 @@ export async function readRowGroup(
   label: string,
   signal: AbortSignal | undefined,
   cache?: ColumnCache,
+  blooms: readonly ScanField[] = [],
+  built?: Map<string, BloomFilter>,
 ): Promise<DecodedBatch[]> {
-  if (cache === undefined) return decodeRowGroup(pool, file, rowGroup, fields, label, signal);
+  if (cache === undefined) return decodeRowGroup(pool, file, rowGroup, fields, label, signal).then((d) => d.batches);
   const numRows = file.footer.rowGroups[rowGroup]!.numRows;
   const keyOf = (f: ScanField) => ColumnCache.key(file.object.cacheKey, rowGroup, f.column, f.type);
   const columns = new Map<string, Column>();
@@ -51,12 +59,20 @@ export async function readRowGroup(
     else columns.set(f.name, hit);
   }
   if (missing.length === 0) return [{ length: numRows, columns: ordered(fields, columns) }];
-  const decoded = await decodeRowGroup(pool, file, rowGroup, missing, label, signal);
+  const bloomKey = (column: string) => ColumnCache.bloomKey(file.object.cacheKey, rowGroup, column);
+  const bloomColumns =
+    built === undefined ? [] : [...new Set(blooms.filter((f) => missing.includes(f) && cache.getBloom(bloomKey(f.column)) === undefined).map((f) => f.column))];
+  const { batches: decoded, blooms: words, dictionaries } = await decodeRowGroup(pool, file, rowGroup, missing, label, signal, bloomColumns, true);
+  for (const [column, w] of Object.entries(words)) built?.set(column, BloomFilter.fromWords(w));
   // Split batches (parquet-wasm did not honour the batch size) are neither cached nor joined with cached columns.
   if (decoded.length !== 1 || decoded[0]!.length !== numRows) {
-    return columns.size === 0 ? decoded : decodeRowGroup(pool, file, rowGroup, fields, label, signal);
+    return columns.size === 0 ? decoded : (await decodeRowGroup(pool, file, rowGroup, fields, label, signal)).batches;
   }
-  for (const f of missing) columns.set(f.name, cache.put(keyOf(f), decoded[0]!.columns.get(f.name)!));
+  for (const f of missing) {
+    const found = dictionaries[f.column];
+    const dictionary = found === undefined ? undefined : found && dictionaryFrom(found.codes, found.offsets, found.bytes);
+    columns.set(f.name, cache.put(keyOf(f), decoded[0]!.columns.get(f.name)!, dictionary));
+  }
   return [{ length: numRows, columns: ordered(fields, columns) }];
 }
 
@@ -74,12 +90,14 @@ async function decodeRowGroup(
   fields: readonly ScanField[],
   label: string,
   signal: AbortSignal | undefined,
-): Promise<DecodedBatch[]> {
+  blooms: readonly string[] = [],
+  dictionaries = false,
+): Promise<{ batches: DecodedBatch[] } & Omit<Decoded, 'ipc'>> {
   const uri = file.object.shownAs ?? file.object.uri;
   const numRows = file.footer.rowGroups[rowGroup]!.numRows;
-  let ipc: Uint8Array;
+  let decoded: Decoded;
   try {
-    ipc = await pool.decode(
+    decoded = await pool.decode(
       {
         key: file.object.cacheKey,
         size: file.reader.size,
@@ -87,6 +105,8 @@ async function decodeRowGroup(
         rowGroup,
         columns: [...new Set(fields.map((f) => f.column))],
         batchSize: Math.max(1, numRows),
+        ...(blooms.length > 0 && { blooms }),
+        ...(dictionaries && { dictionaries }),
       },
       signal,
     );
@@ -101,7 +121,7 @@ async function decodeRowGroup(
         throw sourceFailure('SOURCE_CORRUPT', label, `${uri} is not a valid Parquet file (row group ${rowGroup} cannot be decoded)`);
     }
   }
-  return tableFromIPC(ipc).batches.map((rb) => {
+  const batches = tableFromIPC(decoded.ipc).batches.map((rb) => {
     const columns = new Map<string, Column>();
     for (const f of fields) {
       const vector = rb.getChild(f.column);
@@ -112,4 +132,5 @@ async function decodeRowGroup(
     }
     return { length: rb.numRows, columns };
   });
+  return { batches, blooms: decoded.blooms, dictionaries: decoded.dictionaries };
 }

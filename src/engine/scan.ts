@@ -5,18 +5,23 @@ import { liveCount, sliceLive, type Batch } from './batch.js';
 import { throwIfAborted } from './cancellation.js';
 import type { Column } from './column.js';
 import { checkColumnType } from './column-types.js';
-import { sizeOf, type ColumnCache } from './column-cache.js';
+import { sizeOf, ColumnCache } from './column-cache.js';
 import type { DecodePool } from './decode-pool.js';
 import { compilePredicate, countRows, selectRows } from './evaluate-predicate.js';
-import { compareBounds, isProvablyAll, isProvablyEmpty, sortBound, type SortBound, type StatsOf } from './prune-row-groups.js';
+import { BloomFilter } from './bloom-filter.js';
+import {
+  compareBounds, isExcludedByBloom, isProvablyAll, isProvablyEmpty, lookedUpFields, sortBound, type SortBound, type StatsOf,
+} from './prune-row-groups.js';
 import { readRowGroup, type DecodedBatch, type OpenSourceFile } from './read-row-groups.js';
 import type { ScanBudget } from './scan-budget.js';
 import { sourceFailure, type SourceObject } from './source-files.js';
 import { narrowRange, sortedRows } from './sorted-range.js';
 
 /**
- * The scan: lists the source's files, prunes row groups by statistics,
- * decodes the surviving ones one at a time (so a consumer that has enough
+ * The scan: lists the source's files, prunes row groups by statistics and
+ * by the engine's Bloom filters of string columns (built from chunks decoded
+ * for an `eq` / `in` filter, kept in the column cache), decodes the
+ * surviving ones one at a time (so a consumer that has enough
  * stops the reading), and evaluates the scan's filters on the decoded
  * buffers. Every file is reported, pruned or not (lineage, SPEC §5).
  * Each row group is charged to the request's budget (scan-budget.ts) before
@@ -119,6 +124,10 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
     if (!byName.has(f)) throw internalError(`scan of ${label} does not read field ${f}`);
   }
   const decode = node.fields.filter((f) => filterFields.has(f.name) || needed.includes(f.name) || keyFields.includes(f.name));
+  // Only the scan's own filters are consulted, as for statistics: those the
+  // optimizer placed below any Mask, so a filter over raw values prunes only
+  // where the statistics of the same raw values could.
+  const lookedUp = ctx.columns === undefined ? [] : node.fields.filter((f) => f.type === 'string' && lookedUpFields(filter).has(f.name));
   for (const file of files) checkSchema(file, decode, label);
 
   const report: ScanReport = {
@@ -148,7 +157,11 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
         const s = rg.stats.get(field.column);
         return s && { ...s, numRows: rg.numRows, mayHoldNaN: field.type === 'float64' };
       };
-      if (rg.numRows > 0 && !isProvablyEmpty(filter, statsOf)) {
+      const bloomOf = (name: string) => {
+        const field = byName.get(name)!;
+        return field.type === 'string' ? ctx.columns?.getBloom(ColumnCache.bloomKey(file.object.cacheKey, ri, field.column)) : undefined;
+      };
+      if (rg.numRows > 0 && !isProvablyEmpty(filter, statsOf) && !(lookedUp.length > 0 && isExcludedByBloom(filter, bloomOf))) {
         const bound: SortBound = ordered ? sortBound(statsOf(ordered.field), ordered.direction) : { kind: 'unknown' };
         units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound, allPass: isProvablyAll(filter, statsOf) });
       }
@@ -157,7 +170,7 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
   });
   if (ordered) units = units.sort((a, b) => compareBounds(a.bound, b.bound, ordered.direction));
 
-  return readUnits({ units, files, decode, filterFields, needed: new Set(needed), filter, fetch: node.fetch, order: ordered, report, label }, ctx);
+  return readUnits({ units, files, decode, filterFields, lookedUp, needed: new Set(needed), filter, fetch: node.fetch, order: ordered, report, label }, ctx);
 }
 
 interface ReadPlan {
@@ -166,6 +179,8 @@ interface ReadPlan {
   /** Every field the scan may decode: those read above, the filters' and the sort keys'. */
   readonly decode: readonly ScanField[];
   readonly filterFields: ReadonlySet<string>;
+  /** String fields the filters look values up in: decoded chunks of these get a Bloom filter. */
+  readonly lookedUp: readonly ScanField[];
   /** Fields the operators above read. */
   readonly needed: ReadonlySet<string>;
   readonly filter: Expr;
@@ -180,6 +195,8 @@ interface FirstRead {
   readonly batches: DecodedBatch[];
   /** Only the deciding columns were read; the rest follow for rows that survive. */
   readonly late: readonly ScanField[];
+  /** Bloom filters the decoder built of looked-up columns, by column: kept once the row group is used. */
+  readonly blooms: Map<string, BloomFilter>;
 }
 
 async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> {
@@ -215,13 +232,14 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     source.bytesRead += bytes;
     source.readStartedAt ??= now();
     const read = (async (): Promise<FirstRead> => {
-      const batches = await timed(source, readRowGroup(ctx.decoder, file, u.rowGroup, first, label, ctx.signal, ctx.columns));
+      const blooms = new Map<string, BloomFilter>();
+      const batches = await timed(source, readRowGroup(ctx.decoder, file, u.rowGroup, first, label, ctx.signal, ctx.columns, p.lookedUp, blooms));
       if (twoPhase && batches.length !== 1) {
         // Both reads must cut the row group alike to be joined; a split batch is read whole instead.
         charge(source, chunkBytes(file, u.rowGroup, decode), ctx);
-        return { batches: await timed(source, readRowGroup(ctx.decoder, file, u.rowGroup, decode, label, ctx.signal, ctx.columns)), late: [] };
+        return { batches: await timed(source, readRowGroup(ctx.decoder, file, u.rowGroup, decode, label, ctx.signal, ctx.columns)), late: [], blooms };
       }
-      return { batches, late: twoPhase ? late : [] };
+      return { batches, late: twoPhase ? late : [], blooms };
     })();
     // A read started ahead may never be awaited (the consumer stopped); its failure must not go unhandled.
     read.catch(() => undefined);
@@ -233,9 +251,10 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
   // everything; for a top-K, one when it is full and the next group may
   // still feed it, a couple when it is short and the next group is not sure
   // to fill it (a selective filter); none while the scan may well stop soon
-  // (a fetch, a top-K on its first group).
+  // (a fetch, a top-K on its first group). A filtered fetch that its first
+  // group left short reads on two ahead, one for each decoder thread.
   const depth = (k: number): number => {
-    if (p.fetch !== undefined) return 0;
+    if (p.fetch !== undefined) return k > 0 && filter.kind !== 'const' ? 2 : 0;
     if (order === undefined) return 3;
     if (order.narrowing()) return 1;
     const next = units[k + 1];
@@ -268,9 +287,10 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
       if (ctx.budget?.allows(units[j]!.numRows, chunkBytes(files[units[j]!.file]!, units[j]!.rowGroup, p.decode)) === false) break;
       started.set(j, start(units[j]!));
     }
-    const { batches, late } = await read;
+    const { batches, late, blooms } = await read;
     for (const d of batches) ctx.budget?.chargeMemory(columnBytes(d.columns));
     if (late.length > 0) split.tried++;
+    if (p.lookedUp.length > 0 && batches.length === 1 && batches[0]!.length === u.numRows) keepBlooms(files[u.file]!, u.rowGroup, batches[0]!, p.lookedUp, blooms, ctx);
     let offset = 0;
     for (const d of batches) {
       let batch: Batch = { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + offset };
@@ -310,6 +330,32 @@ function filterRows(filter: Expr, batch: Batch, enough: number, countOnly: boole
 }
 
 const rangeRows = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, k) => from + k);
+
+/**
+ * Keeps the Bloom filters of a row group the scan uses, for the next
+ * lookups: those the decoder thread built, else built here (chunks that came
+ * from the column cache, or that the decoder could not build a filter of).
+ * Only here, as the row group is used, so that which filters exist (and so
+ * what later lookups read, which lineage reports) never depends on how far
+ * reads started ahead got before a scan stopped.
+ */
+function keepBlooms(
+  file: OpenSourceFile,
+  rowGroup: number,
+  batch: DecodedBatch,
+  fields: readonly ScanField[],
+  built: ReadonlyMap<string, BloomFilter>,
+  ctx: ScanContext,
+): void {
+  const cache = ctx.columns;
+  if (cache === undefined) return;
+  for (const f of fields) {
+    const c = batch.columns.get(f.name);
+    if (c?.kind !== 'string') continue;
+    const key = ColumnCache.bloomKey(file.object.cacheKey, rowGroup, f.column);
+    if (cache.getBloom(key) === undefined) cache.putBloom(key, built.get(f.column) ?? BloomFilter.ofColumn(c, batch.length));
+  }
+}
 
 /** Adds the remaining columns to a row group's batch decoded in two reads. */
 async function completeBatch(

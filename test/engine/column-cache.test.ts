@@ -37,6 +37,20 @@ describe('ColumnCache', () => {
   });
 });
 
+describe('ColumnCache dictionaries', () => {
+  it('finds codes for a string column of few values, unless the decoder thread already looked (null: too many)', () => {
+    const cache = new ColumnCache(2 ** 20);
+    const values = ['a', 'b', 'a', 'c'];
+    const column: Column = { kind: 'string', offsets: Int32Array.from([0, 1, 2, 3, 4]), bytes: Buffer.from(values.join('')), valid: null };
+    const found = cache.put('found', column);
+    expect(found.kind === 'string' && found.dictionary?.values).toEqual(['a', 'b', 'c']);
+    const given = dictionaryOf(column as Column & { kind: 'string' }, 4)!;
+    expect(cache.put('given', column, given)).toMatchObject({ dictionary: given });
+    const none = cache.put('none', column, null);
+    expect(none.kind === 'string' && none.dictionary).toBeUndefined();
+  });
+});
+
 describe('the engine with a column cache', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-column-cache-'));
   const engines: Engine[] = [];

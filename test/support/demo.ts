@@ -29,6 +29,8 @@ export async function openDemo(configFile = 'sluice.yaml', engineFor: (config: S
   const config = loadConfig(configFile);
   const engine = engineFor(config);
   const gateway = createGateway({ config, ...(await loadDeployment(config, engine)), engine, today: '2026-11-21' });
+  // As `serve` does before it says it is ready.
+  await engine.ready();
   return {
     gateway,
     engine,
