@@ -1,5 +1,6 @@
 import type { BloomFilter } from './bloom-filter.js';
 import { dictionaryOf, type Column, type StringDictionary } from './column.js';
+import { indexBytes, numberIndexOf, stringIndexOf } from './bitmap-index.js';
 
 /**
  * Decoded column chunks, keyed by file version (`SourceObject.cacheKey`:
@@ -156,6 +157,7 @@ export function sizeOf(c: Column): number {
   const valid = 'valid' in c && c.valid !== null ? c.valid.byteLength : 0;
   switch (c.kind) {
     case 'number':
+      return c.values.byteLength + valid + indexBytes(c.index);
     case 'bigint':
       return c.values.byteLength + valid;
     case 'boolean':
@@ -163,7 +165,7 @@ export function sizeOf(c: Column): number {
     case 'string': {
       const d = c.dictionary;
       const dictionary = d === undefined ? 0 : d.codes.byteLength + d.entries.offsets.byteLength + d.entries.bytes.byteLength * 3 + d.values.length * 16;
-      return c.offsets.byteLength + c.bytes.byteLength + valid + dictionary;
+      return c.offsets.byteLength + c.bytes.byteLength + valid + dictionary + indexBytes(c.index);
     }
     case 'scalars': {
       let n = c.values.length * 8;
@@ -176,8 +178,11 @@ export function sizeOf(c: Column): number {
 function ownedCopy(c: Column, found: StringDictionary | null | undefined): Column {
   const valid = 'valid' in c && c.valid !== null ? c.valid.slice() : null;
   switch (c.kind) {
-    case 'number':
-      return { kind: 'number', values: c.values.slice(), valid };
+    case 'number': {
+      const values = c.values.slice();
+      const index = numberIndexOf(values, valid, values.length);
+      return index === undefined ? { kind: 'number', values, valid } : { kind: 'number', values, valid, index };
+    }
     case 'bigint':
       return { kind: 'bigint', values: c.values.slice(), valid };
     case 'boolean':
@@ -185,7 +190,9 @@ function ownedCopy(c: Column, found: StringDictionary | null | undefined): Colum
     case 'string': {
       const copy = { kind: 'string' as const, offsets: c.offsets.slice(), bytes: Buffer.from(c.bytes), valid };
       const dictionary = found === undefined ? dictionaryOf(copy, copy.offsets.length - 1) : (found ?? undefined);
-      return dictionary === undefined ? copy : { ...copy, dictionary };
+      if (dictionary === undefined) return copy;
+      const index = stringIndexOf(dictionary, valid, copy.offsets.length - 1);
+      return index === undefined ? { ...copy, dictionary } : { ...copy, dictionary, index };
     }
     case 'scalars':
       return c;

@@ -2,6 +2,7 @@ import { DataType, DateUnit, makeVector, Precision, TimeUnit, type Data, type Ve
 import type { FieldType } from '../contract/contract.js';
 import { assertNever, internalError } from '../errors.js';
 import type { Nullable } from '../plan/scalar.js';
+import type { BitmapIndex } from './bitmap-index.js';
 import { dictionaryCodes } from './string-dictionary.mjs';
 
 /**
@@ -16,7 +17,7 @@ import { dictionaryCodes } from './string-dictionary.mjs';
  * dictionary-decoded data, unusual Arrow layouts, and rows after a sort.
  */
 export type Column =
-  | { readonly kind: 'number'; readonly values: NumberArray; readonly valid: Uint8Array | null }
+  | { readonly kind: 'number'; readonly values: NumberArray; readonly valid: Uint8Array | null; readonly index?: BitmapIndex }
   | { readonly kind: 'bigint'; readonly values: BigInt64Array; readonly valid: Uint8Array | null }
   | { readonly kind: 'boolean'; readonly bits: Uint8Array; readonly valid: Uint8Array | null }
   | {
@@ -26,6 +27,8 @@ export type Column =
       readonly valid: Uint8Array | null;
       /** Low-cardinality columns kept in the column cache: each row's code into the distinct values. */
       readonly dictionary?: StringDictionary;
+      /** Chunks in the column cache with few distinct values: a bitmap per value (bitmap-index.ts). */
+      readonly index?: BitmapIndex;
     }
   | { readonly kind: 'scalars'; readonly values: readonly Nullable[] };
 

@@ -1,8 +1,9 @@
 import { assertNever, internalError } from '../errors.js';
-import type { CompareExpr, CompareOp, Expr, InExpr, TextExpr } from '../plan/expr.js';
+import { Expr, type CompareExpr, type CompareOp, type InExpr, type TextExpr } from '../plan/expr.js';
 import { compareScalars, type Scalar } from '../plan/scalar.js';
 import { liveCount, narrow, type Batch } from './batch.js';
 import { bitSet, type Column, type NumberArray, type StringDictionary } from './column.js';
+import { countIndexed, type BitmapIndex } from './bitmap-index.js';
 
 /**
  * Compiles a predicate against one batch's columns into a row test.
@@ -130,11 +131,39 @@ export function selectRows(e: Expr, b: Batch, limit = Infinity): Batch {
  * no field (a count), in a scratch selection reused from batch to batch.
  */
 export function countRows(e: Expr, b: Batch): number {
+  if (b.selection === null) {
+    const indexed = countByIndex(e, b.columns, b.length);
+    if (indexed !== undefined) return indexed;
+  }
   if (scratch.length < b.length) scratch = new Int32Array(b.length);
   return passing(e, b, scratch, true).m;
 }
 
 let scratch = new Int32Array(0);
+
+/**
+ * The count when every conjunct is a leaf over a column chunk with a bitmap
+ * index (bitmap-index.ts), else undefined. Each leaf is tested once per
+ * distinct value; rows are never visited.
+ */
+function countByIndex(e: Expr, columns: ReadonlyMap<string, Column>, n: number): number | undefined {
+  if (e.kind === 'const') return undefined;
+  const parts: { index: BitmapIndex; passes: Uint8Array }[] = [];
+  for (const c of Expr.conjuncts(e)) {
+    if (c.kind !== 'compare' && c.kind !== 'in' && c.kind !== 'text') return undefined;
+    const column = columns.get(c.field);
+    if (column?.kind === 'string' && column.index !== undefined && column.dictionary !== undefined) {
+      parts.push({ index: column.index, passes: codeTable(c, column.dictionary) });
+    } else if (column?.kind === 'number' && column.index !== undefined) {
+      const distinct: Column = { kind: 'number', values: Float64Array.from(column.index.values as number[]), valid: null };
+      const test = compilePredicate(c, new Map([[c.field, distinct]]));
+      parts.push({ index: column.index, passes: Uint8Array.from(column.index.values, (_, k) => (test(k) ? 1 : 0)) });
+    } else {
+      return undefined;
+    }
+  }
+  return countIndexed(parts, n);
+}
 
 /** The first `m` of `rows` pass (null: every row of the batch does, m is its length). */
 function passing(e: Expr, b: Batch, into?: Int32Array, countOnly = false): { rows: Int32Array | null; m: number } {

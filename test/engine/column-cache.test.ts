@@ -10,7 +10,8 @@ import { Expr } from '../../src/plan/expr.js';
 import { ScanNode } from '../../src/plan/plan.js';
 import { ORDERS_FIELDS } from './datasets.js';
 
-const numbers = (n: number): Column => ({ kind: 'number', values: new Float64Array(n).fill(1), valid: null });
+/** Distinct values, so that no bitmap index is kept with them. */
+const numbers = (n: number): Column => ({ kind: 'number', values: Float64Array.from({ length: n }, (_, i) => i), valid: null });
 
 describe('ColumnCache', () => {
   it('never holds more than its budget, evicting the least recently used', () => {
@@ -34,6 +35,18 @@ describe('ColumnCache', () => {
     expect(cache.put('big', numbers(101))).toMatchObject({ kind: 'number' });
     expect(cache.get('big')).toBeUndefined();
     expect(sizeOf({ kind: 'string', offsets: new Int32Array(3), bytes: Buffer.alloc(10), valid: new Uint8Array(1) })).toBe(23);
+  });
+});
+
+describe('ColumnCache bitmap indexes', () => {
+  it('keeps one with a chunk of few distinct values, counted in its bytes; none with a chunk of many', () => {
+    const cache = new ColumnCache(2 ** 20);
+    const few = cache.put('few', { kind: 'number', values: Int32Array.from({ length: 1000 }, (_, i) => i % 3), valid: null });
+    expect(few.kind === 'number' && few.index?.values).toEqual([0, 1, 2]);
+    expect(sizeOf(few)).toBe(4000 + 3 * 4 * Math.ceil(1000 / 32) + 3 * 16);
+    const many = cache.put('many', numbers(1000));
+    expect(many.kind === 'number' && many.index).toBeUndefined();
+    expect(cache.stats().bytes).toBe(sizeOf(few) + sizeOf(many));
   });
 });
 
