@@ -39,7 +39,11 @@ export interface SourceFileReport {
   rowsScanned: number;
   /** Compressed bytes of the column chunks read (from the footer), cache hits included: the budget's measure. */
   bytesRead: number;
-  /** When this execution started its first read of the file (epoch ms, fractional); absent when nothing was read. */
+  /**
+   * When this execution started its first read of the file, as a
+   * `performance.now()` timestamp (tracing turns it into the span's clock);
+   * absent when nothing was read.
+   */
   readStartedAt?: number;
   /** When its last read of the file ended. */
   readEndedAt?: number;
@@ -399,8 +403,13 @@ async function timed<T>(source: SourceFileReport, read: Promise<T>): Promise<T> 
   }
 }
 
-/** Epoch milliseconds, to the microsecond: a read of cached columns takes less than one. */
-const now = () => performance.timeOrigin + performance.now();
+/**
+ * Monotonic milliseconds, to the microsecond (a read of cached columns takes
+ * less than one). Not epoch time: the tracing SDK anchors each span on
+ * Date.now() when it starts, and converts performance timestamps with that
+ * anchor, so scan spans agree with their execution span's clock.
+ */
+const now = () => performance.now();
 
 const columnBytes = (columns: ReadonlyMap<string, Column>): number => {
   let n = 0;

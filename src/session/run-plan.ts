@@ -32,7 +32,7 @@ export async function runPlan(options: PlanRunnerOptions, session: Session, plan
   const analyzed = await inSpan('policy', parent, {}, () => analyze(plan, session));
   const { plan: optimized } = await inSpan('optimize', parent, {}, () => optimize(analyzed, { disabled: options.disabledRules ?? [] }));
   const { rows, scans } = await inSpan('execute', parent, {}, async (span) => {
-    const started = Date.now();
+    const started = performance.now();
     const reports: ScanReport[] = [];
     try {
       const result = await options.engine.execute(optimized, { signal: session.signal, budget: session.budget, reports });

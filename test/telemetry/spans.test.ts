@@ -70,10 +70,13 @@ describe('spans', () => {
       expect(s.attributes['sluice.source.uri']).toMatch(/^products\/orders\/data\/part-\d+\.parquet$/);
       expect(s.attributes['sluice.row_groups.total']).toBeGreaterThan(0);
       expect(typeof s.attributes['sluice.row_groups.scanned']).toBe('number');
-      // One span per file, within its execution, as long as the file's reads took.
+      // One span per file, within its execution, as long as the file's reads
+      // took. The SDK anchors each span's clock on Date.now() when it starts
+      // (millisecond resolution), so two spans agree to within a millisecond.
       const execute = byId.get(s.parentSpanContext!.spanId)!;
-      expect(nanos(s.startTime)).toBeGreaterThanOrEqual(nanos(execute.startTime));
-      expect(nanos(s.endTime)).toBeLessThanOrEqual(nanos(execute.endTime));
+      const ms = 1_000_000n;
+      expect(nanos(s.startTime)).toBeGreaterThanOrEqual(nanos(execute.startTime) - ms);
+      expect(nanos(s.endTime)).toBeLessThanOrEqual(nanos(execute.endTime) + ms);
       expect(nanos(s.endTime)).toBeGreaterThanOrEqual(nanos(s.startTime));
     }
     // No file's statistics settle totalCount's filter: that plan reads every file, and says what each cost.
