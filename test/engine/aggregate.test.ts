@@ -12,6 +12,7 @@ import { compareScalars, type Nullable, type Row } from '../../src/plan/scalar.j
 import { EVENTS_FIELDS, openDataset, ORDERS_FIELDS, ORDERS_SOURCE, scanOf, writeEvents, type Dataset } from './datasets.js';
 import { Oracle, predicateSql, quote, valueSql } from './duckdb-oracle.js';
 import { predicateArb } from './plan-arbitraries.js';
+import { validity } from '../support/validity.js';
 
 /**
  * The hash aggregate against DuckDB's GROUP BY over the same files: random
@@ -211,14 +212,6 @@ describe('hash aggregate: the same answer whatever the columns look like', () =>
   });
   const batchArb = fc.tuple(fc.array(rowArb, { maxLength: 60 }), fc.option(fc.array(fc.boolean(), { maxLength: 60 })));
 
-  const validity = (present: boolean[]): Uint8Array | null => {
-    if (present.every(Boolean)) return null;
-    const bits = new Uint8Array(Math.ceil(present.length / 8));
-    present.forEach((p, i) => {
-      if (p) bits[i >> 3]! |= 1 << (i & 7);
-    });
-    return bits;
-  };
   function stringColumn(values: (string | null)[], look: Look): Column {
     if (look === 'scalars') return { kind: 'scalars', values };
     const offsets = new Int32Array(values.length + 1);

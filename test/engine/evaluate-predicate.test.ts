@@ -5,6 +5,7 @@ import { numberIndexOf, stringIndexOf } from '../../src/engine/bitmap-index.js';
 import { dictionaryOf, type Column, type StringColumn } from '../../src/engine/column.js';
 import { compilePredicate, countRows, rangeOf, selectRows } from '../../src/engine/evaluate-predicate.js';
 import { Expr, type CompareOp } from '../../src/plan/expr.js';
+import { validity } from '../support/validity.js';
 
 /**
  * The vectorised filter (`selectRows`, `countRows`: one loop per conjunct
@@ -16,15 +17,6 @@ import { Expr, type CompareOp } from '../../src/plan/expr.js';
 const OPS: CompareOp[] = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte'];
 const NUMBERS = [NaN, Infinity, -Infinity, 0, -0, 1, 1.5, 2, -3, Number.MAX_VALUE, Number.MIN_VALUE];
 const WORDS = ['EU', 'US', 'APAC', '', 'é', 'EUR'];
-
-const validity = (present: boolean[]): Uint8Array | null => {
-  if (present.every(Boolean)) return null;
-  const bits = new Uint8Array(Math.ceil(present.length / 8));
-  present.forEach((p, i) => {
-    if (p) bits[i >> 3]! |= 1 << (i & 7);
-  });
-  return bits;
-};
 
 function stringColumn(values: string[], valid: Uint8Array | null): StringColumn {
   const offsets = new Int32Array(values.length + 1);
