@@ -10,8 +10,9 @@ import type { DecodePool } from './decode-pool.js';
 import { compilePredicate, countRows, selectRows } from './evaluate-predicate.js';
 import { BloomFilter } from './bloom-filter.js';
 import {
-  compareBounds, isExcludedByBloom, isProvablyAll, isProvablyEmpty, lookedUpFields, sortBound, type SortBound, type StatsOf,
+  compareBounds, isExcludedByBloom, isProvablyAll, isProvablyEmpty, lookedUpFields, sortBound, type FieldStats, type SortBound, type StatsOf,
 } from './prune-row-groups.js';
+import type { ParquetFooter } from './parquet-metadata.js';
 import { readRowGroup, type DecodedBatch, type OpenSourceFile } from './read-row-groups.js';
 import type { ScanBudget } from './scan-budget.js';
 import { sourceFailure, type SourceObject } from './source-files.js';
@@ -154,24 +155,26 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
   const ordered = order !== undefined && node.fetch === undefined ? order : undefined;
   let units: Unit[] = [];
   let ordinal = 0;
-  files.forEach((file, fi) => {
-    file.footer.rowGroups.forEach((rg, ri) => {
-      const statsOf: StatsOf = (name) => {
-        const field = byName.get(name)!;
-        const s = rg.stats.get(field.column);
-        return s && { ...s, numRows: rg.numRows, mayHoldNaN: field.type === 'float64' };
-      };
-      const bloomOf = (name: string) => {
-        const field = byName.get(name)!;
-        return field.type === 'string' ? ctx.columns?.getBloom(ColumnCache.bloomKey(file.object.cacheKey, ri, field.column)) : undefined;
-      };
+  // The row group being judged; the two lookups are made once per scan, not once per row group.
+  let file = files[0]!;
+  let rg = file.footer.rowGroups[0]!;
+  let ri = 0;
+  const statsOf: StatsOf = (name) => fieldStats(rg, byName.get(name)!);
+  const bloomOf = (name: string) => {
+    const field = byName.get(name)!;
+    return field.type === 'string' ? ctx.columns?.getBloom(ColumnCache.bloomKey(file.object.cacheKey, ri, field.column)) : undefined;
+  };
+  for (let fi = 0; fi < files.length; fi++) {
+    file = files[fi]!;
+    for (ri = 0; ri < file.footer.rowGroups.length; ri++) {
+      rg = file.footer.rowGroups[ri]!;
       if (rg.numRows > 0 && !isProvablyEmpty(filter, statsOf) && !(lookedUp.length > 0 && isExcludedByBloom(filter, bloomOf))) {
         const bound: SortBound = ordered ? sortBound(statsOf(ordered.field), ordered.direction) : { kind: 'unknown' };
         units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound, allPass: isProvablyAll(filter, statsOf) });
       }
       ordinal += rg.numRows;
-    });
-  });
+    }
+  }
   if (ordered) units = units.sort((a, b) => compareBounds(a.bound, b.bound, ordered.direction));
 
   return readUnits({ units, files, decode, filterFields, lookedUp, needed: new Set(needed), filter, fetch: node.fetch, order: ordered, report, label }, ctx);
@@ -416,6 +419,23 @@ const columnBytes = (columns: ReadonlyMap<string, Column>): number => {
   for (const c of columns.values()) n += sizeOf(c);
   return n;
 };
+
+/**
+ * A row group's statistics as pruning reads them, for one field: made once
+ * per (row group, column, type) and kept with the cached footer, since
+ * every query prunes every row group of the files it lists.
+ */
+const statsByRowGroup = new WeakMap<object, Map<string, FieldStats | undefined>>();
+function fieldStats(rg: ParquetFooter['rowGroups'][number], field: ScanField): FieldStats | undefined {
+  let byField = statsByRowGroup.get(rg);
+  if (byField === undefined) statsByRowGroup.set(rg, (byField = new Map()));
+  const key = `${field.column}\u0000${field.type}`;
+  if (byField.has(key)) return byField.get(key);
+  const s = rg.stats.get(field.column);
+  const stats = s && Object.freeze({ ...s, numRows: rg.numRows, mayHoldNaN: field.type === 'float64' });
+  byField.set(key, stats);
+  return stats;
+}
 
 /** A file whose schema no longer fits the contract is a source problem, reported before any row is read. */
 function checkSchema(file: OpenSourceFile, fields: readonly ScanField[], label: string): void {
