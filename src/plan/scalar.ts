@@ -23,8 +23,16 @@ export type Row = Record<string, Nullable>;
 const DAY_MS = 86_400_000;
 
 export function formatDate(days: number): string {
-  return new Date(days * DAY_MS).toISOString().slice(0, 10);
+  let text = DATES.get(days);
+  if (text === undefined) {
+    text = new Date(days * DAY_MS).toISOString().slice(0, 10);
+    // Days are few (a page's rows mostly share a handful): kept until there are too many to keep.
+    if (DATES.size >= 16_384) DATES.clear();
+    DATES.set(days, text);
+  }
+  return text;
 }
+const DATES = new Map<number, string>();
 
 export function formatTimestamp(micros: bigint): string {
   const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
