@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FieldType } from '../../src/contract/contract.js';
 import { Engine, type MaskValues } from '../../src/engine/engine.js';
 import { SluiceError } from '../../src/errors.js';
+import { maskFunction } from '../../src/policy/mask-value.js';
 import type { Expr } from '../../src/plan/expr.js';
 import { CountNode, FilterNode, LimitNode, MaskNode, SortNode, type FieldMask, type PlanNode, type SortKey } from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
@@ -15,44 +16,20 @@ import { asc, desc, firstDifference, predicateArb } from './plan-arbitraries.js'
  * Mask nodes: the engine applies the masks it is given (the policy layer
  * owns their rules), and everything above a mask — filters, sorts, top-K,
  * counts — sees masked values while the row filter below sees raw ones.
- * Checked against DuckDB computing the same masks in SQL; the masks here are
- * test doubles with obvious SQL equivalents.
+ * Checked against DuckDB computing the same masks in SQL, with the policy
+ * layer's masks that have plain SQL equivalents (null, redact, round).
  */
 let oracle: Oracle;
 let orders: Dataset;
 let events: Dataset;
 
-const REDACTED: Record<FieldType, Nullable> = { string: '***', boolean: false, int32: 0, int64: 0n, float64: 0, date: 0, timestamp: 0n };
 const REDACTED_SQL: Record<FieldType, string> = { string: "'***'", boolean: 'FALSE', int32: '0', int64: '0::BIGINT', float64: '0::DOUBLE', date: '0', timestamp: '0::BIGINT' };
 const SQL_TYPE: Record<FieldType, string> = { string: 'VARCHAR', boolean: 'BOOLEAN', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE', date: 'INTEGER', timestamp: 'BIGINT' };
 
+/** The policy layer's own masks (src/policy/mask-value.ts); only those with plain SQL equivalents are used here. */
 const testMasks: MaskValues = (m) => {
-  switch (m.kind) {
-    case 'null':
-      return () => null;
-    case 'redact':
-      return (v) => (v === null ? null : REDACTED[m.type]);
-    case 'round': {
-      const n = m.round!;
-      if (m.type === 'int64') {
-        const big = BigInt(n);
-        return (v) => {
-          if (v === null) return null;
-          const x = v as bigint;
-          const r = (((x < 0n ? -x : x) + big / 2n) / big) * big;
-          return x < 0n ? -r : r;
-        };
-      }
-      return (v) => {
-        if (v === null) return null;
-        const x = v as number;
-        const r = Math.round(Math.abs(x) / n) * n;
-        return x < 0 ? -r : r;
-      };
-    }
-    default:
-      throw new Error(`no test double for mask ${m.kind}`);
-  }
+  if (m.kind !== 'null' && m.kind !== 'redact' && m.kind !== 'round') throw new Error(`no SQL equivalent here for mask ${m.kind}`);
+  return maskFunction(m, undefined);
 };
 
 function maskSql(m: FieldMask): (raw: string) => string {
