@@ -7,7 +7,6 @@ import { maskFunction } from '../../src/policy/mask-value.js';
 import type { Expr } from '../../src/plan/expr.js';
 import { CountNode, FilterNode, LimitNode, MaskNode, SortNode, type FieldMask, type PlanNode, type SortKey } from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
-import type { Nullable } from '../../src/plan/scalar.js';
 import { EVENTS_FIELDS, openDataset, ORDERS_FIELDS, ORDERS_SOURCE, scanOf, writeEvents, type Dataset } from './datasets.js';
 import { normalise, Oracle, querySql } from './duckdb-oracle.js';
 import { asc, desc, firstDifference, predicateArb } from './plan-arbitraries.js';
