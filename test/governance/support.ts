@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { comparableText, openDemo, type Demo, type GraphQLResponse } from '../support/demo.js';
+import { asGraphQL as asGraphQLValue, ORDERS_KIND, type Kind } from '../support/demo-sql.js';
 
 /**
  * What the governance tests share: temporary deployments (sluice.yaml,
@@ -118,10 +119,10 @@ export async function send(demo: Demo, query: string, variables: Record<string, 
 /** The response text without what differs between runs or deployments by design. */
 export const comparable = comparableText;
 
-// --- where, as GraphQL and as SQL ----------------------------------------------------
+// --- where, as GraphQL and as SQL (test/support/demo-sql.ts) --------------------------
 
-export type Where = { [key: string]: unknown };
-export type FieldKind = 'string' | 'boolean' | 'int32' | 'int64' | 'float64' | 'date' | 'timestamp';
+export { gqlOrderBy, gqlWhere, sqlLiteral, sqlWhereOf as sqlWhere, type OrderBy, type Where } from '../support/demo-sql.js';
+export type FieldKind = Kind;
 
 /** Operators of each type (contract.ts operatorGroupsFor, every group open). */
 export const OPERATORS: Record<FieldKind, readonly string[]> = {
@@ -136,90 +137,13 @@ export const OPERATORS: Record<FieldKind, readonly string[]> = {
 
 export const TEXT_OPERATORS = ['contains', 'startsWith', 'endsWith'];
 
-export function gqlWhere(w: Where): string {
-  const parts = Object.entries(w).map(([k, v]) => {
-    if (k === 'AND' || k === 'OR') return `${k}: [${(v as Where[]).map(gqlWhere).join(', ')}]`;
-    if (k === 'NOT') return `NOT: ${gqlWhere(v as Where)}`;
-    const ops = Object.entries(v as Where).map(([op, x]) => `${op}: ${Array.isArray(x) ? `[${x.map((e) => JSON.stringify(e)).join(', ')}]` : JSON.stringify(x)}`);
-    return `${k}: { ${ops.join(', ')} }`;
-  });
-  return `{ ${parts.join(', ')} }`;
-}
-
-export type OrderBy = readonly Record<string, 'ASC' | 'DESC'>[];
-
-export const gqlOrderBy = (ob: OrderBy) => `[${ob.map((o) => `{ ${Object.keys(o)[0]}: ${Object.values(o)[0]} }`).join(', ')}]`;
-
-export function sqlLiteral(kind: FieldKind, v: unknown): string {
-  switch (kind) {
-    case 'string':
-      return `'${String(v).replaceAll("'", "''")}'`;
-    case 'date':
-      return `DATE '${String(v)}'`;
-    case 'timestamp':
-      return `TIMESTAMPTZ '${String(v)}'`;
-    case 'boolean':
-      return v ? 'TRUE' : 'FALSE';
-    case 'float64':
-      return `${Number(v)}::DOUBLE`;
-    default:
-      return String(v);
-  }
-}
-
-/**
- * SQL for a `where`, written independently of the compiler under test: NOT
- * stays a SQL NOT with three-valued logic. `column` names the SQL value of a
- * field (a raw column, or the masked column of a subquery).
- */
-export function sqlWhere(w: Where, kindOf: (field: string) => FieldKind, column: (field: string) => string): string {
-  const parts = Object.entries(w).map(([k, v]) => {
-    if (k === 'AND') return `(${(v as Where[]).map((x) => sqlWhere(x, kindOf, column)).join(' AND ') || 'TRUE'})`;
-    if (k === 'OR') return `(${(v as Where[]).map((x) => sqlWhere(x, kindOf, column)).join(' OR ') || 'FALSE'})`;
-    if (k === 'NOT') return `(NOT ${sqlWhere(v as Where, kindOf, column)})`;
-    const c = column(k);
-    const kind = kindOf(k);
-    const ops = Object.entries(v as Where).map(([op, x]) => {
-      const lit = () => sqlLiteral(kind, x);
-      const list = () => (x as unknown[]).map((e) => sqlLiteral(kind, e)).join(', ');
-      switch (op) {
-        case 'eq': return `${c} = ${lit()}`;
-        case 'ne': return `${c} <> ${lit()}`;
-        case 'lt': return `${c} < ${lit()}`;
-        case 'lte': return `${c} <= ${lit()}`;
-        case 'gt': return `${c} > ${lit()}`;
-        case 'gte': return `${c} >= ${lit()}`;
-        case 'in': return `${c} IN (${list()})`;
-        case 'notIn': return `${c} NOT IN (${list()})`;
-        case 'contains': return `contains(${c}, ${sqlLiteral('string', x)})`;
-        case 'startsWith': return `starts_with(${c}, ${sqlLiteral('string', x)})`;
-        case 'endsWith': return `ends_with(${c}, ${sqlLiteral('string', x)})`;
-        case 'isNull': return x ? `${c} IS NULL` : `${c} IS NOT NULL`;
-        default: throw new Error(`no SQL for operator ${op}`);
-      }
-    });
-    return `(${ops.join(' AND ')})`;
-  });
-  return parts.length ? `(${parts.join(' AND ')})` : 'TRUE';
-}
-
 /** A DuckDB row as GraphQL serializes it (BigInt as string, Date and DateTime as ISO). */
 export function asGraphQL(row: Record<string, unknown>, kindOf: (field: string) => FieldKind): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [f, v] of Object.entries(row)) {
-    if (v === null || v === undefined) out[f] = null;
-    else if (typeof v === 'bigint') out[f] = v.toString();
-    else if (v instanceof Date) out[f] = kindOf(f) === 'date' ? v.toISOString().slice(0, 10) : v.toISOString();
-    else out[f] = v;
-  }
-  return out;
+  return Object.fromEntries(Object.entries(row).map(([f, v]) => [f, asGraphQLValue(v, kindOf(f))]));
 }
 
 /** Orders v2 fields and their types (products/orders/v2.yaml). */
-export const ORDERS_KIND: Record<string, FieldKind> = {
-  order_id: 'int64', customer_id: 'int64', region: 'string', status: 'string', total_amount: 'float64', currency: 'string',
-  quantity: 'int32', email: 'string', notes: 'string', order_date: 'date', created_at: 'timestamp', is_gift: 'boolean',
-};
+export { ORDERS_KIND };
 export const ORDERS_FIELDS = Object.keys(ORDERS_KIND);
 export const ORDERS_NULLABLE = new Set(['email', 'notes', 'is_gift']);
 

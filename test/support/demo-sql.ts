@@ -88,7 +88,7 @@ export function shape(row: Record<string, unknown>, kinds: Record<string, Kind>,
 
 export type Where = { [key: string]: unknown };
 
-const sqlLiteral = (kind: Kind, v: unknown): string => {
+export function sqlLiteral(kind: Kind, v: unknown): string {
   switch (kind) {
     case 'string':
       return `'${String(v).replaceAll("'", "''")}'`;
@@ -98,10 +98,12 @@ const sqlLiteral = (kind: Kind, v: unknown): string => {
       return `TIMESTAMPTZ '${String(v)}'`;
     case 'boolean':
       return v ? 'TRUE' : 'FALSE';
+    case 'float64':
+      return `${Number(v)}::DOUBLE`;
     default:
       return String(v);
   }
-};
+}
 
 export function gqlWhere(w: Where): string {
   const parts = Object.entries(w).map(([k, v]) => {
@@ -114,15 +116,24 @@ export function gqlWhere(w: Where): string {
 }
 
 /** `where` in SQL with three-valued logic (NOT stays NOT); `alias` qualifies columns. */
-export function sqlWhere(w: Where, kinds: Record<string, Kind>, alias = ''): string {
+export const sqlWhere = (w: Where, kinds: Record<string, Kind>, alias = ''): string =>
+  sqlWhereOf(w, (f) => kinds[f]!, (f) => `${alias}"${f}"`);
+
+/**
+ * SQL for a `where`, written independently of the compiler under test: NOT
+ * stays a SQL NOT with three-valued logic. `column` names the SQL value of a
+ * field (a raw column, or the masked column of a subquery).
+ */
+export function sqlWhereOf(w: Where, kindOf: (field: string) => Kind, column: (field: string) => string): string {
   const parts = Object.entries(w).map(([k, v]) => {
-    if (k === 'AND') return `(${(v as Where[]).map((x) => sqlWhere(x, kinds, alias)).join(' AND ') || 'TRUE'})`;
-    if (k === 'OR') return `(${(v as Where[]).map((x) => sqlWhere(x, kinds, alias)).join(' OR ') || 'FALSE'})`;
-    if (k === 'NOT') return `(NOT ${sqlWhere(v as Where, kinds, alias)})`;
-    const c = `${alias}"${k}"`;
-    const kind = kinds[k]!;
+    if (k === 'AND') return `(${(v as Where[]).map((x) => sqlWhereOf(x, kindOf, column)).join(' AND ') || 'TRUE'})`;
+    if (k === 'OR') return `(${(v as Where[]).map((x) => sqlWhereOf(x, kindOf, column)).join(' OR ') || 'FALSE'})`;
+    if (k === 'NOT') return `(NOT ${sqlWhereOf(v as Where, kindOf, column)})`;
+    const c = column(k);
+    const kind = kindOf(k);
     const ops = Object.entries(v as Where).map(([op, x]) => {
       const lit = () => sqlLiteral(kind, x);
+      const list = () => (x as unknown[]).map((e) => sqlLiteral(kind, e)).join(', ');
       switch (op) {
         case 'eq': return `${c} = ${lit()}`;
         case 'ne': return `${c} <> ${lit()}`;
@@ -130,12 +141,13 @@ export function sqlWhere(w: Where, kinds: Record<string, Kind>, alias = ''): str
         case 'lte': return `${c} <= ${lit()}`;
         case 'gt': return `${c} > ${lit()}`;
         case 'gte': return `${c} >= ${lit()}`;
-        case 'in': return `${c} IN (${(x as unknown[]).map((e) => sqlLiteral(kind, e)).join(', ')})`;
-        case 'notIn': return `${c} NOT IN (${(x as unknown[]).map((e) => sqlLiteral(kind, e)).join(', ')})`;
+        case 'in': return `${c} IN (${list()})`;
+        case 'notIn': return `${c} NOT IN (${list()})`;
         case 'contains': return `contains(${c}, ${sqlLiteral('string', x)})`;
         case 'startsWith': return `starts_with(${c}, ${sqlLiteral('string', x)})`;
+        case 'endsWith': return `ends_with(${c}, ${sqlLiteral('string', x)})`;
         case 'isNull': return x ? `${c} IS NULL` : `${c} IS NOT NULL`;
-        default: throw new Error(`no SQL for ${op}`);
+        default: throw new Error(`no SQL for operator ${op}`);
       }
     });
     return `(${ops.join(' AND ')})`;
