@@ -1,28 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { ConfigError } from '../../src/errors.js';
 import { apiKeyHash } from '../../src/server/authenticate.js';
+import { configFiles } from './config-files.js';
 
 /** sluice.yaml's `auth` section (SPEC §3, §8): shape, uniqueness, and key material checked at start-up. */
-const dir = mkdtempSync(join(tmpdir(), 'sluice-auth-config-'));
-const write = (name: string, text: string) => {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-};
-const problem = (text: string) => {
-  try {
-    loadConfig(write('bad.yaml', text));
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).message;
-  }
-  throw new Error('expected the config to be rejected');
-};
+const { write, problem } = configFiles('sluice-auth-config-');
 
 const SECRET_ENV = 'SLUICE_TEST_AUTH_CONFIG_SECRET';
 const H1 = apiKeyHash('one');

@@ -1,25 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { ConfigError } from '../../src/errors.js';
+import { configFiles } from './config-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
-const write = (name: string, text: string) => {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-};
-const problem = (text: string) => {
-  try {
-    loadConfig(write('bad.yaml', text));
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).message;
-  }
-  throw new Error('expected the config to be rejected');
-};
+const { dir, write, problem } = configFiles('sluice-config-');
 
 afterEach(() => {
   delete process.env['SLUICE_TEST_CURSOR'];
