@@ -20,8 +20,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Demo, GraphQLResponse } from '../support/demo.js';
 import {
-  asGraphQL, gqlOrderBy, gqlWhere, openGateway, openOrdersContract, ordersOperators, ORDERS_FIELDS, ORDERS_KIND, ordersColumn, send,
-  sqlWhere, TEXT_OPERATORS, writeConfig, writeYaml, type OrderBy, type Where,
+  asGraphQL, gqlOrderBy, gqlWhere, maskedOrderByArb, maskedWhereArb, openGateway, openOrdersContract, ORDERS_FIELDS, ORDERS_KIND,
+  ordersColumn, send, sqlWhere, writeConfig, writeYaml, type OrderBy, type Where,
 } from './support.js';
 
 const KEY = { id: 'masked', key: 'duckdb-masked-key', subject: 'mo', roles: ['analyst'], attributes: { regions: ['EU', 'US'] } };
@@ -127,30 +127,8 @@ describe('a masked, row-filtered caller gets what DuckDB computes over the maske
       const extra: unknown[] = { total_amount: [0, 100, 1000, 1900, 2000, 1234.5], customer_id: ['0', '1'], order_date: ['2023-01-01'], created_at: ['2024-01-01T00:00:00Z'] }[f] ?? [];
       values[f] = fc.constantFrom(...sampled, ...extra);
     }
-    const condition = (fields: readonly string[]) =>
-      fc.constantFrom(...fields).chain((field) =>
-        fc.constantFrom(...ordersOperators(field)).chain((op) => {
-          const operand =
-            op === 'isNull' ? fc.boolean()
-            : op === 'in' || op === 'notIn' ? fc.array(values[field]!, { minLength: 1, maxLength: 3 })
-            : TEXT_OPERATORS.includes(op) ? fc.constantFrom(...(PATTERNS[field] ?? ['a']))
-            : values[field]!;
-          return operand.map((v) => ({ [field]: { [op]: v } }) as Where);
-        }),
-      );
-    const leaf = fc.oneof({ arbitrary: condition(MASKED), weight: 3 }, { arbitrary: condition(UNMASKED), weight: 1 });
-    const where = fc.letrec<{ w: Where }>((tie) => ({
-      w: fc.oneof(
-        { depthSize: 'small', withCrossShrink: true },
-        leaf,
-        fc.array(tie('w'), { minLength: 1, maxLength: 3 }).map((ws) => ({ AND: ws })),
-        fc.array(tie('w'), { minLength: 1, maxLength: 3 }).map((ws) => ({ OR: ws })),
-        tie('w').map((w) => ({ NOT: w })),
-      ),
-    })).w;
-    const orderBy: fc.Arbitrary<OrderBy> = fc
-      .uniqueArray(fc.oneof({ arbitrary: fc.constantFrom(...MASKED), weight: 2 }, { arbitrary: fc.constantFrom(...UNMASKED), weight: 1 }), { maxLength: 3 })
-      .chain((fields) => fc.tuple(...fields.map((f) => fc.constantFrom('ASC' as const, 'DESC' as const).map((d) => ({ [f]: d })))));
+    const where = maskedWhereArb({ values, patterns: PATTERNS, masked: MASKED, unmasked: UNMASKED, maxIn: 3 });
+    const orderBy = maskedOrderByArb(MASKED, UNMASKED);
 
     let runs = 0;
     let nonEmpty = 0;

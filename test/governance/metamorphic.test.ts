@@ -36,7 +36,7 @@ import type { Nullable } from '../../src/plan/scalar.js';
 import { maskFunction } from '../../src/policy/mask-value.js';
 import type { Demo } from '../support/demo.js';
 import {
-  comparable, gqlOrderBy, gqlWhere, openGateway, openOrdersContract, ordersOperators, ORDERS_FIELDS, ORDERS_KIND, send, TEXT_OPERATORS,
+  comparable, gqlOrderBy, gqlWhere, maskedOrderByArb, maskedWhereArb, openGateway, openOrdersContract, ORDERS_FIELDS, ORDERS_KIND, send,
   writeConfig, writeYaml, type OrderBy, type Where,
 } from './support.js';
 
@@ -220,35 +220,8 @@ const PATTERNS: Record<string, readonly string[]> = {
   currency: ['EU', 'D', 'R'],
 };
 
-function condition(fields: readonly string[]): fc.Arbitrary<Where> {
-  return fc.constantFrom(...fields).chain((field) =>
-    fc.constantFrom(...ordersOperators(field)).chain((op) => {
-      const operand =
-        op === 'isNull' ? fc.boolean()
-        : op === 'in' || op === 'notIn' ? fc.array(VALUES[field]!, { minLength: 1, maxLength: 4 })
-        : TEXT_OPERATORS.includes(op) ? fc.constantFrom(...(PATTERNS[field] ?? ['a']))
-        : VALUES[field]!;
-      return operand.map((v) => ({ [field]: { [op]: v } }) as Where);
-    }),
-  );
-}
-
-/** Conditions mostly on masked fields, mixed with unmasked ones under AND / OR / NOT. */
-const leaf = fc.oneof({ arbitrary: condition(MASKED), weight: 3 }, { arbitrary: condition(UNMASKED), weight: 1 });
-const where: fc.Arbitrary<Where> = fc.letrec<{ w: Where }>((tie) => ({
-  w: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    leaf,
-    fc.array(tie('w'), { minLength: 1, maxLength: 3 }).map((ws) => ({ AND: ws })),
-    fc.array(tie('w'), { minLength: 1, maxLength: 3 }).map((ws) => ({ OR: ws })),
-    tie('w').map((w) => ({ NOT: w })),
-    fc.tuple(leaf, leaf).map(([a, b]) => ({ ...a, ...b })),
-  ),
-})).w;
-
-const orderBy: fc.Arbitrary<OrderBy> = fc
-  .uniqueArray(fc.oneof({ arbitrary: fc.constantFrom(...MASKED), weight: 2 }, { arbitrary: fc.constantFrom(...UNMASKED), weight: 1 }), { maxLength: 3 })
-  .chain((fields) => fc.tuple(...fields.map((f) => fc.constantFrom('ASC' as const, 'DESC' as const).map((d) => ({ [f]: d })))));
+const where = maskedWhereArb({ values: VALUES, patterns: PATTERNS, masked: MASKED, unmasked: UNMASKED, maxIn: 4, mergedLeaves: true });
+const orderBy = maskedOrderByArb(MASKED, UNMASKED);
 
 /** How the second request of a run uses the first page's cursor, or which error it provokes. */
 const FOLLOW_UPS = ['next page', 'next page', 'next page', 'cursor of another where', 'cursor and offset', 'tampered cursor', 'first over the limit', 'negative offset'] as const;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -122,6 +123,7 @@ export const comparable = comparableText;
 // --- where, as GraphQL and as SQL (test/support/demo-sql.ts) --------------------------
 
 export { gqlOrderBy, gqlWhere, sqlLiteral, sqlWhereOf as sqlWhere, type OrderBy, type Where } from '../support/demo-sql.js';
+import type { OrderBy, Where } from '../support/demo-sql.js';
 export type FieldKind = Kind;
 
 /** Operators of each type (contract.ts operatorGroupsFor, every group open). */
@@ -151,3 +153,50 @@ export const ORDERS_NULLABLE = new Set(['email', 'notes', 'is_gift']);
 export const ordersOperators = (field: string) => OPERATORS[ORDERS_KIND[field]!].filter((op) => op !== 'isNull' || ORDERS_NULLABLE.has(field));
 /** GraphQL field → Parquet column (total_amount is renamed). */
 export const ordersColumn = (f: string) => (f === 'total_amount' ? 'amount' : f);
+
+// --- random where and orderBy for a masked caller --------------------------------------
+
+export interface MaskedArbitraries {
+  /** Values to compare each field with (masked forms among them). */
+  readonly values: Readonly<Record<string, fc.Arbitrary<unknown>>>;
+  /** Patterns for contains / startsWith / endsWith, by field. */
+  readonly patterns: Readonly<Record<string, readonly string[]>>;
+  readonly masked: readonly string[];
+  readonly unmasked: readonly string[];
+  /** Longest in / notIn list. */
+  readonly maxIn: number;
+  /** Also two conditions on different fields in one object (an implicit AND). */
+  readonly mergedLeaves?: boolean;
+}
+
+/** Conditions mostly on masked fields, mixed with unmasked ones under AND / OR / NOT. */
+export function maskedWhereArb(a: MaskedArbitraries): fc.Arbitrary<Where> {
+  const condition = (fields: readonly string[]) =>
+    fc.constantFrom(...fields).chain((field) =>
+      fc.constantFrom(...ordersOperators(field)).chain((op) => {
+        const operand =
+          op === 'isNull' ? fc.boolean()
+          : op === 'in' || op === 'notIn' ? fc.array(a.values[field]!, { minLength: 1, maxLength: a.maxIn })
+          : TEXT_OPERATORS.includes(op) ? fc.constantFrom(...(a.patterns[field] ?? ['a']))
+          : a.values[field]!;
+        return operand.map((v) => ({ [field]: { [op]: v } }) as Where);
+      }),
+    );
+  const leaf = fc.oneof({ arbitrary: condition(a.masked), weight: 3 }, { arbitrary: condition(a.unmasked), weight: 1 });
+  return fc.letrec<{ w: Where }>((tie) => ({
+    w: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      leaf,
+      fc.array(tie('w'), { minLength: 1, maxLength: 3 }).map((ws) => ({ AND: ws })),
+      fc.array(tie('w'), { minLength: 1, maxLength: 3 }).map((ws) => ({ OR: ws })),
+      tie('w').map((w) => ({ NOT: w })),
+      ...(a.mergedLeaves ? [fc.tuple(leaf, leaf).map(([x, y]) => ({ ...x, ...y }))] : []),
+    ),
+  })).w;
+}
+
+/** Up to three sort keys, masked fields twice as likely. */
+export const maskedOrderByArb = (masked: readonly string[], unmasked: readonly string[]): fc.Arbitrary<OrderBy> =>
+  fc
+    .uniqueArray(fc.oneof({ arbitrary: fc.constantFrom(...masked), weight: 2 }, { arbitrary: fc.constantFrom(...unmasked), weight: 1 }), { maxLength: 3 })
+    .chain((fields) => fc.tuple(...fields.map((f) => fc.constantFrom('ASC' as const, 'DESC' as const).map((d) => ({ [f]: d })))));
