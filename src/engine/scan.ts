@@ -336,7 +336,11 @@ function filterRows(filter: Expr, batch: Batch, enough: number, countOnly: boole
   return selectRows(filter, within, enough);
 }
 
-const rangeRows = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, k) => from + k);
+function rangeRows(from: number, to: number): Int32Array {
+  const rows = new Int32Array(to - from);
+  for (let k = 0; k < rows.length; k++) rows[k] = from + k;
+  return rows;
+}
 
 /**
  * Keeps the Bloom filters of a row group the scan uses, for the next
