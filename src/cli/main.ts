@@ -287,6 +287,13 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
     const served = catalog.served().map((c) => `${c.product} v${c.major}`);
     io.out(`sluice: serving ${served.join(', ')} at ${base}/graphql${config.server.graphiql ? ' (GraphiQL: open it in a browser)' : ''}`);
     logger.info({ port: actual, products: served }, 'ready');
+    if (config.raw.cursors.secretEnv === undefined) {
+      logger.warn(
+        {},
+        'cursors.secretEnv is not set: cursors are signed with a random key of this process, so they will not survive a restart ' +
+          'or work on another replica; set cursors.secretEnv to a variable holding a key every replica shares',
+      );
+    }
   } catch (e) {
     http.server.close();
     throw e;
