@@ -16,8 +16,8 @@ import { Server as NetServer, type Socket } from 'node:net';
  * - `drain(timeoutMs)` — graceful shutdown: stops accepting connections, and
  *   answers every request on a connection it had already accepted — in
  *   flight, queued behind another (pipelined), or sent later on an idle
- *   keep-alive connection — each response with `Connection: close`, so the
- *   client moves on. Idle connections are not closed early: a client may send
+ *   keep-alive connection — the last answer on each connection with
+ *   `Connection: close`, so the client moves on. Idle connections are not closed early: a client may send
  *   on one until its advertised keep-alive timeout (`Keep-Alive: timeout=5`),
  *   and a request already on its way would be lost. Resolves `true` once every
  *   connection has ended, or, at the bound, closes what is left and resolves
