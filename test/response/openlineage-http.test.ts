@@ -127,7 +127,7 @@ describe('OpenLineage HTTP sink', () => {
     expect(res.status).toBe(200);
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data).toEqual(expected.body.data);
-    await expect.poll(() => logs.join(''), { timeout: 5000 }).toMatch(log);
+    await expect.poll(() => logs.join('')).toMatch(log);
     await sink.close();
     expect(logs.join('')).not.toContain(KEY);
     expect(logs.join('')).toContain('"level":"warn"');
