@@ -7,7 +7,7 @@ import type { AuditRecord } from '../../src/response/audit.js';
 import { createGateway, type Gateway } from '../../src/server/create-gateway.js';
 import { loadDeployment } from '../../src/server/load-catalog.js';
 import { createMetrics } from '../../src/server/metrics.js';
-import { documentId, loadPersistedManifest } from '../../src/server/persisted-manifest.js';
+import { loadPersistedManifest } from '../../src/server/persisted-manifest.js';
 import { DEMO_KEYS } from '../support/demo.js';
 
 const records: AuditRecord[] = [];
