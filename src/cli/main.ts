@@ -300,9 +300,12 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   }
 
   const signal = await signalled;
-  io.out(`sluice: ${signal}, finishing ${http.inFlight()} open request(s)…`);
-  logger.info({ signal, inFlight: http.inFlight() }, 'draining');
-  const drained = await http.drain(config.server.shutdownTimeoutMs);
+  const inFlight = http.inFlight();
+  // Drain first: once these lines are out, no new connection is accepted.
+  const draining = http.drain(config.server.shutdownTimeoutMs);
+  io.out(`sluice: ${signal}, finishing ${inFlight} open request(s)…`);
+  logger.info({ signal, inFlight }, 'draining');
+  const drained = await draining;
   await audit.close();
   await closeOpenLineage();
   await tracing?.shutdown().catch((e: Error) => logger.error({ error: e.message }, 'span export failed'));
