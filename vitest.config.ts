@@ -17,6 +17,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: run files in parallel, but not more than the machine has.
     maxWorkers: 2,
+    // expect.poll waits for something to happen, not for it to happen fast:
+    // a busy machine must not fail a test (its default is 1 s).
+    expect: { poll: { timeout: 30_000 } },
     // The demo's hash mask key (sluice.yaml: masking.hashKeyEnv); child
     // processes started by end-to-end tests inherit it.
     env: { SLUICE_HASH_KEY: 'test-only-hash-key' },

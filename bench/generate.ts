@@ -38,7 +38,8 @@ const mix = (x: string, salt: number) => `((((${x}) * 2654435761 + ${salt}) % 42
 
 export async function ensureData(rows: number, progress: (s: string) => void = () => undefined): Promise<BenchData> {
   const customers = Math.max(1000, Math.round(rows / 50));
-  const dir = join(REPO, 'bench/.cache', `orders-${rows}`);
+  // BENCH_CACHE: where generated data (and the bench deployment's audit log) live; tests point it at a temporary folder.
+  const dir = join(process.env.BENCH_CACHE ?? join(REPO, 'bench/.cache'), `orders-${rows}`);
   const files = Math.ceil(rows / ROWS_PER_FILE);
   const done = join(dir, `done-v${FORMAT}`);
   const data: BenchData = {

@@ -15,7 +15,8 @@
  *    against a trivial yoga server (bench/floor.ts), same concurrency.
  * 5. Memory: the server's peak RSS (VmHWM) and the engine's cache bytes.
  *
- * Results: BENCH_OUT (default bench/) results.json, results.md, results.svg.
+ * Results: BENCH_OUT (default bench/) results.json, results.md, results.svg;
+ * generated data: BENCH_CACHE (default bench/.cache).
  * BENCH_ROWS=10000 is the smoke mode that test/bench/smoke.test.ts runs.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';

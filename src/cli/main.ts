@@ -287,15 +287,25 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
     const served = catalog.served().map((c) => `${c.product} v${c.major}`);
     io.out(`sluice: serving ${served.join(', ')} at ${base}/graphql${config.server.graphiql ? ' (GraphiQL: open it in a browser)' : ''}`);
     logger.info({ port: actual, products: served }, 'ready');
+    if (config.raw.cursors.secretEnv === undefined) {
+      logger.warn(
+        {},
+        'cursors.secretEnv is not set: cursors are signed with a random key of this process, so they will not survive a restart ' +
+          'or work on another replica; set cursors.secretEnv to a variable holding a key every replica shares',
+      );
+    }
   } catch (e) {
     http.server.close();
     throw e;
   }
 
   const signal = await signalled;
-  io.out(`sluice: ${signal}, finishing ${http.inFlight()} open request(s)…`);
-  logger.info({ signal, inFlight: http.inFlight() }, 'draining');
-  const drained = await http.drain(config.server.shutdownTimeoutMs);
+  const inFlight = http.inFlight();
+  // Drain first: once these lines are out, no new connection is accepted.
+  const draining = http.drain(config.server.shutdownTimeoutMs);
+  io.out(`sluice: ${signal}, finishing ${inFlight} open request(s)…`);
+  logger.info({ signal, inFlight }, 'draining');
+  const drained = await draining;
   await audit.close();
   await closeOpenLineage();
   await tracing?.shutdown().catch((e: Error) => logger.error({ error: e.message }, 'span export failed'));

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, type JsonWebKey } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
@@ -193,7 +193,7 @@ const configSchema = z.strictObject({
   persisted: z.string().optional(),
   cursors: z
     .strictObject({
-      /** Environment variable with the cursor signing key; replicas must share it. */
+      /** Environment variable with the cursor signing key; replicas must share it. Unset: a random key per process. */
       secretEnv: z.string().optional(),
     })
     .default({}),
@@ -288,26 +288,29 @@ export function loadConfig(file: string): SluiceConfig {
     policiesDir: resolve(base, raw.policies),
     ...(raw.persisted !== undefined && { persistedFile: resolve(base, raw.persisted) }),
     ...(raw.audit?.file !== undefined && { auditFile: resolve(base, raw.audit.file) }),
-    cursorSecret: cursorSecret(file, raw.cursors.secretEnv, parsed.text),
+    cursorSecret: cursorSecret(file, raw.cursors.secretEnv),
     auth: raw.auth,
     raw,
   };
 }
 
+/** The cursor key of this process when no `cursors.secretEnv` is configured. */
+const PROCESS_CURSOR_SECRET = randomBytes(32);
+
 /**
- * The cursor signing key: from the named environment variable when set
- * (production: share it between replicas), otherwise derived from the config
- * file's text, so replicas with the same config still accept each other's
- * cursors. The derived key makes cursors tamper-evident, not secret.
+ * The cursor signing key (SPEC §2): from the named environment variable when
+ * set (share it between replicas), otherwise a random key of this process,
+ * the same for every config it loads. Never derived from files: anything in
+ * the repository (the config text included) is known to whoever can read it,
+ * and a key derived from it would let them forge cursors. Without
+ * `secretEnv`, cursors end with the process and do not move between replicas
+ * (`serve` says so at start-up).
  */
-function cursorSecret(file: string, envName: string | undefined, configText: string): Buffer {
-  const fromEnv = envName ? process.env[envName] : undefined;
-  if (envName && !fromEnv) {
-    throw new ConfigError(displayPath(file), `cursors.secretEnv names ${envName}, which is not set in the environment`);
-  }
-  return createHash('sha256')
-    .update(fromEnv ?? `sluice-cursor:${configText}`)
-    .digest();
+function cursorSecret(file: string, envName: string | undefined): Buffer {
+  if (envName === undefined) return PROCESS_CURSOR_SECRET;
+  const fromEnv = process.env[envName];
+  if (!fromEnv) throw new ConfigError(displayPath(file), `cursors.secretEnv names ${envName}, which is not set in the environment`);
+  return createHash('sha256').update(fromEnv).digest();
 }
 
 /**

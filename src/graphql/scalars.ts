@@ -1,6 +1,6 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import type { FieldType } from '../contract/contract.js';
-import { formatDate, formatTimestamp } from '../plan/scalar.js';
+import { daysFromCivil, formatDate, formatTimestamp } from '../plan/scalar.js';
 
 /**
  * The custom scalars of SPEC §2 and their mapping to the plan's internal
@@ -26,18 +26,30 @@ export function parseBigInt(value: unknown): bigint {
 }
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+/** Days since epoch of a valid `YYYY-MM-DD` (years 0000–9999, proleptic Gregorian), else undefined. */
+function civilDays(text: string): number | undefined {
+  const m = DATE_RE.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1]!)) return undefined;
+  return daysFromCivil(y, mo, d);
+}
 
 export function parseDate(value: unknown): number {
-  const m = typeof value === 'string' ? DATE_RE.exec(value) : null;
-  if (m) {
-    const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-    // Date.UTC rolls 2024-02-30 over into March; a round trip catches that.
-    if (Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === value) return ms / 86_400_000;
-  }
-  throw bad(`Date cannot represent ${describe(value)}: use YYYY-MM-DD, e.g. "2024-03-01"`);
+  const days = typeof value === 'string' ? civilDays(value) : undefined;
+  if (days !== undefined) return days;
+  throw bad(`Date cannot represent ${describe(value)}: use YYYY-MM-DD (years 0000–9999), e.g. "2024-03-01"`);
 }
 
 const DATETIME_RE = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})$/;
+/** Offsets in use run from -12:00 to +14:00; RFC 3339 allows no more than ±23:59, ISO-8601 and time zones no more than ±14:00. */
+const MAX_OFFSET_MINUTES = 14 * 60;
+/** The instants a DateTime can name and print back: 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z. */
+const MIN_MICROS = BigInt(daysFromCivil(0, 1, 1)) * 86_400_000_000n;
+const MAX_MICROS = BigInt(daysFromCivil(10_000, 1, 1)) * 86_400_000_000n - 1n;
 
 export function parseDateTime(value: unknown): bigint {
   const m = typeof value === 'string' ? DATETIME_RE.exec(value) : null;
@@ -46,22 +58,21 @@ export function parseDateTime(value: unknown): bigint {
     const h = Number(hh);
     const mi = Number(mm);
     const s = Number(ss);
-    if (h < 24 && mi < 60 && s < 60) {
-      try {
-        const days = parseDate(day);
-        let offsetMinutes = 0;
-        if (zone !== 'Z') {
-          const sign = zone![0] === '-' ? -1 : 1;
-          offsetMinutes = sign * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6)));
-        }
-        const seconds = BigInt(days) * 86_400n + BigInt(h * 3600 + mi * 60 + s - offsetMinutes * 60);
-        return seconds * 1_000_000n + BigInt(frac.padEnd(6, '0'));
-      } catch {
-        // fall through to the one message below
-      }
+    const days = civilDays(day!);
+    let offsetMinutes = 0;
+    if (zone !== 'Z') {
+      const [oh, om] = [Number(zone!.slice(1, 3)), Number(zone!.slice(4, 6))];
+      offsetMinutes = om < 60 ? (zone![0] === '-' ? -1 : 1) * (oh * 60 + om) : Infinity;
+    }
+    if (days !== undefined && h < 24 && mi < 60 && s < 60 && Math.abs(offsetMinutes) <= MAX_OFFSET_MINUTES) {
+      const seconds = BigInt(days) * 86_400n + BigInt(h * 3600 + mi * 60 + s - offsetMinutes * 60);
+      const micros = seconds * 1_000_000n + BigInt(frac.padEnd(6, '0'));
+      if (micros >= MIN_MICROS && micros <= MAX_MICROS) return micros;
     }
   }
-  throw bad(`DateTime cannot represent ${describe(value)}: use ISO-8601 with a zone, e.g. "2024-03-01T12:00:00Z"`);
+  throw bad(
+    `DateTime cannot represent ${describe(value)}: use ISO-8601 with a zone from -14:00 to +14:00, years 0000–9999, e.g. "2024-03-01T12:00:00Z"`,
+  );
 }
 
 function describe(value: unknown): string {

@@ -22,6 +22,20 @@ export type Row = Record<string, Nullable>;
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Days since 1970-01-01 of a date in the proleptic Gregorian calendar, for
+ * any year (Howard Hinnant's `days_from_civil`). Unlike `Date.UTC`, which
+ * reads years 0–99 as 1900–1999, so 0050-01-01 would become 1950-01-01.
+ */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * ((month + 9) % 12) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
 export function formatDate(days: number): string {
   let text = DATES.get(days);
   if (text === undefined) {

@@ -1,7 +1,7 @@
 import { versionKey, type Contract } from '../contract/contract.js';
 import { Expr } from '../plan/expr.js';
-import { MASK_KINDS, type FieldMask } from '../plan/plan.js';
-import { policyCovers } from './load-policies.js';
+import type { FieldMask } from '../plan/plan.js';
+import { policyCovers, stricterMask } from './load-policies.js';
 import type { Policy, PolicyMask } from './policy.js';
 import { resolveRowFilter, type CallerValues } from './row-filter.js';
 
@@ -84,7 +84,11 @@ function combine(c: Contract, matching: readonly Policy[], who: CallerValues): E
   const masks: FieldMask[] = [];
   for (const f of c.fields) {
     if (!fields.has(f.name)) continue;
-    const strictest = matching.map((p) => p.masks[f.name]).filter((m): m is PolicyMask => m !== undefined).sort(stricter)[0];
+    // By name, and by the column it reads (a mask follows a renamed field: load-policies.ts).
+    const strictest = matching
+      .flatMap((p) => [p.masks[f.name], p.columnMasks?.[f.column]])
+      .filter((m): m is PolicyMask => m !== undefined)
+      .sort(stricterMask)[0];
     if (strictest) masks.push({ field: f.name, type: f.type, kind: strictest.kind, ...(strictest.round !== undefined && { round: strictest.round }) });
   }
 
@@ -99,10 +103,4 @@ function combine(c: Contract, matching: readonly Policy[], who: CallerValues): E
     aggregate: matching.every((p) => p.allow.aggregate),
     ...(pageSizes.length > 0 && { maxPageSize: Math.min(...pageSizes) }),
   });
-}
-
-/** Strictest first: by the SPEC's order, and a coarser round before a finer one. */
-function stricter(a: PolicyMask, b: PolicyMask): number {
-  const d = MASK_KINDS.indexOf(a.kind) - MASK_KINDS.indexOf(b.kind);
-  return d !== 0 ? d : (b.round ?? 0) - (a.round ?? 0);
 }

@@ -19,6 +19,21 @@ import { checkRowFilter } from './row-filter.js';
  * with an integer step on integer fields), and the row filter is valid `where`
  * language. Every problem is reported with file and line; all files are read
  * before failing.
+ *
+ * Masks and grants name fields, but what they protect is a source column, and
+ * a field may be renamed from one major version to the next (orders v1
+ * `amount` is v2 `total_amount`). The two are resolved in opposite directions,
+ * each the one that fails closed:
+ *
+ * - a mask follows the column: a mask on F masks, in every version the policy
+ *   matches, every field reading a column that F reads in some matched version
+ *   (`columnMasks`), so masking `total_amount` masks v1's `amount` too, and
+ *   the mask must fit each of those fields;
+ * - a grant never follows a rename by itself: a grant list naming F, where
+ *   another matched version serves F's column under another name G without
+ *   listing G, is refused, naming the version and G. The author then grants
+ *   G as well or narrows `versions:`; access is never widened by inference,
+ *   and a version never silently lacks a field its author meant to grant.
  */
 const nameList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
@@ -90,19 +105,39 @@ export function loadPolicy(file: string, catalog: Catalog): Policy {
   }
   // A field must exist in at least one matched version; versions without it simply do not have it.
   const fieldIn = (name: string) => matched.flatMap((c) => fieldOf(c, name) ?? []);
+  // The fields of every matched version reading a column that `name` reads somewhere.
+  const sameColumn = (name: string) => {
+    const columns = new Set(fieldIn(name).map((f) => f.column));
+    return matched.flatMap((c) => c.fields.filter((f) => columns.has(f.column)).map((f) => ({ contract: c, field: f })));
+  };
 
   if (raw.allow.fields !== '*') {
+    const granted = new Set(raw.allow.fields);
     raw.allow.fields.forEach((f, i) => {
       if (fieldIn(f).length === 0) throw at(['allow', 'fields', i], `unknown field "${f}" in ${raw.product} ${rangeText(raw.versions)}`);
+      const renamed = sameColumn(f).find(({ contract, field }) => !granted.has(field.name) && fieldOf(contract, f) === undefined);
+      if (renamed) {
+        const { contract, field } = renamed;
+        throw at(
+          ['allow', 'fields', i],
+          `${f} reads column ${field.column}, which ${contract.product} ${contract.version} serves as ${field.name}: ` +
+            `grant ${field.name} as well, or limit the policy with versions: (a grant does not follow a rename by itself)`,
+        );
+      }
     });
   }
   const masks: Record<string, PolicyMask> = {};
+  const columnMasks: Record<string, PolicyMask> = {};
   for (const [field, spec] of Object.entries(raw.masks)) {
-    const mask: PolicyMask = typeof spec === 'string' ? { kind: spec } : { kind: 'round', round: spec.round };
-    const fields = fieldIn(field);
-    if (fields.length === 0) throw at(['masks', field], `unknown field "${field}" in ${raw.product} ${rangeText(raw.versions)}`);
-    for (const f of fields) checkMask(mask, f, (m) => at(['masks', field], m));
-    masks[field] = Object.freeze(mask);
+    const mask: PolicyMask = Object.freeze(typeof spec === 'string' ? { kind: spec } : { kind: 'round', round: spec.round });
+    if (fieldIn(field).length === 0) throw at(['masks', field], `unknown field "${field}" in ${raw.product} ${rangeText(raw.versions)}`);
+    for (const { contract, field: f } of sameColumn(field)) {
+      const via = f.name === field ? '' : `${field} reads column ${f.column}, which ${contract.product} ${contract.version} serves as ${f.name}, masked too: `;
+      checkMask(mask, f, (m) => at(['masks', field], `${via}${m}`));
+      const before = columnMasks[f.column];
+      if (before === undefined || stricterMask(mask, before) < 0) columnMasks[f.column] = mask;
+    }
+    masks[field] = mask;
   }
   if (raw.rowFilter !== undefined) {
     for (const c of matched) {
@@ -121,6 +156,7 @@ export function loadPolicy(file: string, catalog: Catalog): Policy {
     allow: Object.freeze({ fields: raw.allow.fields === '*' ? '*' : Object.freeze([...raw.allow.fields]), aggregate: raw.allow.aggregate }),
     ...(raw.rowFilter !== undefined && { rowFilter: Object.freeze(raw.rowFilter) }),
     masks: Object.freeze(masks),
+    columnMasks: Object.freeze(columnMasks),
     limits: Object.freeze({ ...raw.limits }),
     file: shown,
   });
@@ -132,6 +168,12 @@ function checkMask(mask: PolicyMask, f: ContractField, fail: (message: string) =
   if (mask.kind === 'round' && (f.type === 'int32' || f.type === 'int64') && !Number.isInteger(mask.round)) {
     throw fail(`round on the integer field ${f.name} needs an integer step`);
   }
+}
+
+/** Strictest first: by the SPEC's order, and a coarser round before a finer one. */
+export function stricterMask(a: PolicyMask, b: PolicyMask): number {
+  const d = MASK_KINDS.indexOf(a.kind) - MASK_KINDS.indexOf(b.kind);
+  return d !== 0 ? d : (b.round ?? 0) - (a.round ?? 0);
 }
 
 const rangeText = (range: string | undefined) => (range === undefined ? '(any version)' : `versions ${range}`);

@@ -2,7 +2,7 @@ import { createHmac, createSecretKey } from 'node:crypto';
 import type { FieldType } from '../contract/contract.js';
 import { assertNever } from '../errors.js';
 import type { FieldMask, MaskKind } from '../plan/plan.js';
-import type { Nullable } from '../plan/scalar.js';
+import { daysFromCivil, type Nullable } from '../plan/scalar.js';
 
 /**
  * What each mask does to a value (SPEC §4). Every mask keeps the field's type,
@@ -71,15 +71,16 @@ export function maskFunction(m: FieldMask, hashKey: Buffer | undefined): (v: Nul
         return at < 0 ? '***' : `***@${s.slice(at + 1)}`;
       };
     case 'year':
+      // daysFromCivil, not Date.UTC, which reads years 0–99 as 1900–1999.
       if (type === 'date') {
-        return (v) => (v === null ? null : Date.UTC(new Date(Number(v) * 86_400_000).getUTCFullYear(), 0, 1) / 86_400_000);
+        return (v) => (v === null ? null : daysFromCivil(new Date(Number(v) * 86_400_000).getUTCFullYear(), 1, 1));
       }
       return (v) => {
         if (v === null) return null;
         const us = v as bigint;
         const day = us >= 0n ? us / DAY_US : (us - DAY_US + 1n) / DAY_US;
         const year = new Date(Number(day) * 86_400_000).getUTCFullYear();
-        return BigInt(Date.UTC(year, 0, 1)) * 1000n;
+        return BigInt(daysFromCivil(year, 1, 1)) * DAY_US;
       };
     case 'round': {
       const n = m.round ?? 1;

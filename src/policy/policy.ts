@@ -30,7 +30,15 @@ export interface Policy {
   };
   /** In the `where` language; values may be `$caller.<name>` references. */
   readonly rowFilter?: Readonly<Record<string, unknown>>;
+  /** As written: by field name. */
   readonly masks: Readonly<Record<string, PolicyMask>>;
+  /**
+   * The same masks by source column (strictest per column), resolved at load
+   * over every version the policy matches: a mask follows its field's column
+   * across renames (load-policies.ts). Absent in hand-built policies: masks
+   * then apply by name only.
+   */
+  readonly columnMasks?: Readonly<Record<string, PolicyMask>>;
   readonly limits: { readonly maxPageSize?: number };
   /** The file it came from, as shown in messages. */
   readonly file: string;

@@ -42,9 +42,17 @@ export interface AuditRecord {
   readonly purpose: string | null;
   readonly credential: string | null;
   readonly keyId: string | null;
+  /** The operation that ran (or, for a request refused before, the operationName it sent). */
   readonly operationName: string | null;
+  /**
+   * `sha256:<hex>` of the document that was parsed and run — for a persisted
+   * operation its id, as the manifest and APQ ids are SHA-256 of their text.
+   * Never an id the request merely claimed; null when no document was parsed.
+   */
   readonly documentHash: string | null;
   readonly decision: 'allow' | 'deny' | 'error';
+  /** Set when the request as a whole was refused (a request error, GraphQL over HTTP: errors and no data): what, and why. */
+  readonly refusal: Refusal | null;
   readonly status: number;
   readonly errors: readonly string[];
   readonly products: readonly ProductAudit[];
@@ -53,6 +61,32 @@ export interface AuditRecord {
   readonly rowsReturned: number;
   readonly durationMs: number;
 }
+
+/**
+ * A refused request: the error code (SPEC §6), a reason in the gateway's own
+ * words (never the caller's input: error messages may quote variable values),
+ * and what the request asked for, as sent and unchecked — the persisted id it
+ * named (`sha256:<hex>`, only when well-formed) or the SHA-256 of the query
+ * text it sent.
+ */
+export interface Refusal {
+  readonly code: string;
+  readonly reason: string;
+  readonly requested: string | null;
+}
+
+const REFUSAL_REASONS: Readonly<Record<string, string>> = {
+  UNAUTHENTICATED: 'no valid credentials',
+  FORBIDDEN: 'a role, purpose, product version or field the caller may not use',
+  PERSISTED_QUERY_NOT_FOUND: 'no persisted operation has the requested id',
+  PERSISTED_QUERY_REQUIRED: 'the key may run persisted operations only',
+  GRAPHQL_PARSE_FAILED: 'the document does not parse',
+  GRAPHQL_VALIDATION_FAILED: "the document is not valid against the caller's schema",
+  QUERY_TOO_COMPLEX: 'over a depth, alias, directive, token or cost limit',
+  BAD_USER_INPUT: 'malformed request parameters, variables or arguments',
+  RESOURCE_LIMIT: 'over a body size, rate or scan limit',
+  BAD_REQUEST: 'not a request the GraphQL endpoint accepts (method, media type or batch)',
+};
 
 /** Where audit records go. */
 export interface AuditSink {
@@ -78,6 +112,11 @@ export class AuditTrail {
   session: Session | undefined;
   operationName: string | null = null;
   documentHash: string | null = null;
+  /** What the request named (persisted id or hash of its query text), for a refusal. */
+  requested: string | null = null;
+  private refusalReason: string | undefined;
+  /** Whether a GraphQL result was made, and whether it was a request error (errors, no data). */
+  private result: 'none' | 'executed' | 'request-error' = 'none';
   private readonly products = new Map<string, ProductAudit>();
   private readonly errorCodes: string[] = [];
 
@@ -126,6 +165,16 @@ export class AuditTrail {
     this.errorCodes.push(...codes);
   }
 
+  /** The request's result: `executed` when it has data (even null), else it was refused before execution. */
+  recordResult(executed: boolean): void {
+    if (this.result !== 'executed') this.result = executed ? 'executed' : 'request-error';
+  }
+
+  /** The request is refused for `reason` (the gateway's words); the first one given stands. */
+  refuse(reason: string): void {
+    this.refusalReason ??= reason;
+  }
+
   finish(status: number): AuditRecord {
     const s = this.session;
     const products = [...this.products.values()];
@@ -144,6 +193,7 @@ export class AuditTrail {
       operationName: this.operationName,
       documentHash: this.documentHash,
       decision: denied ? 'deny' : failed ? 'error' : 'allow',
+      refusal: this.refusal(status),
       status,
       errors: [...new Set(this.errorCodes)],
       products,
@@ -151,6 +201,18 @@ export class AuditTrail {
       rowsReturned: products.reduce((n, p) => n + p.rows, 0),
       durationMs: Math.round((performance.now() - this.started) * 100) / 100,
     };
+  }
+
+  /**
+   * Refused: a request error (errors and no data, whatever the status: under
+   * application/json it is 200), or a 4xx made without a GraphQL result (415,
+   * 413). 499, a client that went away, was not refused; 5xx is an error.
+   */
+  private refusal(status: number): Refusal | null {
+    const refused = this.result === 'request-error' || (this.result === 'none' && status >= 400 && status < 500 && status !== 499);
+    if (!refused) return null;
+    const code = this.errorCodes[0] ?? `HTTP_${status}`;
+    return { code, reason: this.refusalReason ?? REFUSAL_REASONS[code] ?? `refused with HTTP ${status}`, requested: this.requested };
   }
 }
 

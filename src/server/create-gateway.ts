@@ -36,6 +36,7 @@ import { useNoSuggestions } from './use-no-suggestions.js';
 import { countingAuditSink, type DeprecationUsage } from '../response/deprecation-usage.js';
 import { EMPTY_MANIFEST, loadPersistedManifest, type PersistedManifest } from './persisted-manifest.js';
 import { usePersistedOperations } from './use-persisted-operations.js';
+import { useRequestShape } from './use-request-shape.js';
 import { useRetiredVersions } from './use-retired-versions.js';
 
 export interface RequestContext extends GatewayContext {
@@ -78,6 +79,9 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
  *                    count the bytes of those without a length as they are read;
  *  3. media type   — a POST body none of yoga's parsers took gets a 415 with a
  *                    message (yoga's parsers run before any of these);
+ * 3b. request shape — every parameter of the type the protocol gives it, or 400
+ *                    BAD_USER_INPUT, before any plugin reads the parameters;
+ *                    after the body limit, whose 413 its parser lets through;
  *  4. audit        — before authentication, so refused requests are audited too;
  *  5. authentication — before parsing and validation, so a caller without
  *                    credentials learns nothing about the schema, and before
@@ -109,7 +113,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   if (o.logger) sink = loggingAuditSink(sink, o.logger);
   if (o.metrics) sink = metricsAuditSink(sink, o.metrics);
   const manifest = o.manifest ?? (config.persistedFile ? loadPersistedManifest(config.persistedFile) : EMPTY_MANIFEST);
-  const audit = useAudit({ sink: o.usage ? countingAuditSink(sink, o.usage) : sink });
+  const audit = useAudit({ sink: o.usage ? countingAuditSink(sink, o.usage) : sink, log });
   const limits = config.server.limits;
   const defaultPageSize = new Map(catalog.contracts.map((c) => [`${typeName(c.product, c.major)}Connection`, c.limits.defaultPageSize]));
   const tracing = useTracing();
@@ -189,6 +193,7 @@ export function createGateway(o: GatewayOptions): Gateway {
       useCsrfPrevention(),
       useBodyLimit({ maxBytes: config.server.maxBodyBytes }),
       useMediaTypeError(),
+      useRequestShape({ refused: (request, reason) => audit.trailOf(request).refuse(reason) }),
       audit,
       useAuthentication({ authenticated }),
       ...(limits.rate ? [useRateLimit({ ...limits.rate, authenticated })] : []),

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
 
 /**
  * The HTTP server around the gateway, with what operators and orchestrators
@@ -11,11 +12,16 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
  *   which, and how many requests are in flight (a drain's progress);
  * - `GET /metrics` — Prometheus metrics (metrics.ts), when given;
  * - every other request goes to the gateway once it is ready, and gets 503
- *   (SOURCE_UNAVAILABLE, Retry-After) before that and while draining;
- * - `drain(timeoutMs)` — graceful shutdown: stops accepting connections,
- *   refuses new requests on open ones, lets every request in flight finish
- *   (their connections closed after the response), and resolves `true` once
- *   all have, or `false` when the bound passed and the rest were cut.
+ *   (SOURCE_UNAVAILABLE, Retry-After) before that;
+ * - `drain(timeoutMs)` — graceful shutdown: stops accepting connections, and
+ *   answers every request on a connection it had already accepted — in
+ *   flight, queued behind another (pipelined), or sent later on an idle
+ *   keep-alive connection — the last answer on each connection with
+ *   `Connection: close`, so the client moves on. Idle connections are not closed early: a client may send
+ *   on one until its advertised keep-alive timeout (`Keep-Alive: timeout=5`),
+ *   and a request already on its way would be lost. Resolves `true` once every
+ *   connection has ended, or, at the bound, closes what is left and resolves
+ *   `false` if a request was still being answered (cut), else `true`.
  */
 export type Readiness = 'starting' | 'ready' | 'draining';
 
@@ -44,7 +50,21 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     res.end(JSON.stringify(body));
   };
 
+  // Per connection, the number of its latest request: only the latest may close it.
+  const latest = new WeakMap<Socket, number>();
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const seq = (latest.get(req.socket) ?? 0) + 1;
+    latest.set(req.socket, seq);
+    // Draining: every answer is sent, and the connection's last one closes it
+    // (`Connection: close`). Decided when the head is written, not earlier: an
+    // answer with answers queued behind it on its connection (pipelined) must
+    // not close it, or Node would drop them with the socket.
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.writeHead = ((...args: unknown[]) => {
+      if (readiness === 'draining' && latest.get(req.socket) === seq) res.setHeader('connection', 'close');
+      return writeHead(...args);
+    }) as ServerResponse['writeHead'];
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return json(res, 200, { status: 'live' });
     if (path === '/metrics' && options.metrics) {
@@ -59,14 +79,9 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
       return;
     }
     if (path === '/ready') return json(res, readiness === 'ready' ? 200 : 503, { status: readiness, inFlight: active.size });
-    if (readiness !== 'ready' || !gateway) {
-      const message = readiness === 'draining' ? 'The gateway is shutting down; retry on another replica.' : 'The gateway is starting; retry shortly.';
-      return json(
-        res,
-        503,
-        { errors: [{ message, extensions: { code: 'SOURCE_UNAVAILABLE' } }] },
-        { 'retry-after': '1', ...(readiness === 'draining' && { connection: 'close' }) },
-      );
+    if (readiness === 'starting' || !gateway) {
+      const message = 'The gateway is starting; retry shortly.';
+      return json(res, 503, { errors: [{ message, extensions: { code: 'SOURCE_UNAVAILABLE' } }] }, { 'retry-after': '1' });
     }
     active.add(res);
     res.once('close', () => active.delete(res));
@@ -85,23 +100,20 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     inFlight: () => active.size,
     drain(timeoutMs) {
       readiness = 'draining';
-      // Responses not yet started close their connection when they end.
-      for (const res of active) if (!res.headersSent) res.setHeader('connection', 'close');
       return new Promise<boolean>((done) => {
         const timer = setTimeout(() => {
+          const cut = active.size > 0;
           server.closeAllConnections();
-          done(false);
+          done(!cut);
         }, timeoutMs);
         timer.unref();
-        server.close(() => {
+        // net.Server's close: stop listening, call back once every connection
+        // has ended. Not http.Server's, which also closes idle keep-alive
+        // connections at once (Node ≥ 19), losing a request already sent on one.
+        NetServer.prototype.close.call(server, () => {
           clearTimeout(timer);
           done(true);
         });
-        server.closeIdleConnections();
-        // Keep-alive connections that go idle after their last response.
-        const idle = setInterval(() => (active.size === 0 ? server.closeIdleConnections() : undefined), 50);
-        idle.unref();
-        server.once('close', () => clearInterval(idle));
       });
     },
   };

@@ -2,18 +2,30 @@ import { createHash } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { AuditTrail, type AuditSink } from '../response/audit.js';
+import { normalizeDocumentId } from './persisted-manifest.js';
 
 /**
  * Writes one audit record per GraphQL request (SPEC §5), allowed or denied —
- * including requests refused before a session exists (no or bad credentials),
- * which are recorded without one. Requests that carry no GraphQL operation
- * (the GraphiQL page) are not audited.
+ * including requests refused before a session exists (no or bad credentials,
+ * a malformed request), which are recorded without one, with what was refused
+ * and why. Requests that carry no GraphQL operation (the GraphiQL page) are
+ * not audited.
  *
- * Must come before the authentication plugin, so that it has seen the
- * operation before authentication can refuse the request.
+ * The record names what ran, not what the request claimed: the document hash
+ * is the SHA-256 of the document yoga parsed (a persisted operation's id is
+ * the SHA-256 of its text, so it is that id), and the operation name the one
+ * executed. A persisted id or APQ hash that was sent but never resolved only
+ * appears as the `requested` part of a refusal.
+ *
+ * Must come before authentication, so that it has seen the operation before
+ * authentication can refuse the request, and after the request-shape check,
+ * which guarantees the parameters' types (use-request-shape.ts). A sink that
+ * throws is logged, never turned into the response.
  */
 export interface AuditPluginOptions {
   readonly sink: AuditSink;
+  /** Where a failing sink is reported. */
+  readonly log: (message: string, fields: Record<string, unknown>) => void;
 }
 
 export interface AuditPlugin extends Plugin {
@@ -21,11 +33,35 @@ export interface AuditPlugin extends Plugin {
   trailOf(request: Request): AuditTrail;
 }
 
+/**
+ * What a request names, as sent and unchecked: the persisted id (documentId,
+ * GET ?documentId=, or the APQ hash), when it is a well-formed SHA-256, else
+ * the SHA-256 of its query text.
+ */
+function requestedDocument(params: { query?: unknown; extensions?: Record<string, unknown> | undefined; documentId?: unknown }, request: Request): string | null {
+  const persisted = params.extensions?.['persistedQuery'];
+  const sent = [
+    params.documentId,
+    request.method === 'GET' ? new URL(request.url).searchParams.get('documentId') : null,
+    persisted !== null && typeof persisted === 'object' ? (persisted as { sha256Hash?: unknown }).sha256Hash : null,
+  ].find((v): v is string => typeof v === 'string');
+  const id = sent === undefined ? null : normalizeDocumentId(sent);
+  if (id !== null) return `sha256:${id}`;
+  return typeof params.query === 'string' ? `sha256:${createHash('sha256').update(params.query, 'utf8').digest('hex')}` : null;
+}
+
 /** nginx's status for a request its client closed before the response. */
 const CLIENT_CLOSED_REQUEST = 499;
 
 export function useAudit(options: AuditPluginOptions): AuditPlugin {
   const trails = new WeakMap<Request, AuditTrail>();
+  const write = (trail: AuditTrail, status: number) => {
+    try {
+      options.sink.write(trail.finish(status));
+    } catch (e) {
+      options.log('audit record not written', { queryId: trail.session?.queryId ?? null, error: e instanceof Error ? e.message : String(e) });
+    }
+  };
   const trailOf = (request: Request) => {
     let trail = trails.get(request);
     if (!trail) {
@@ -46,35 +82,38 @@ export function useAudit(options: AuditPluginOptions): AuditPlugin {
         () => {
           if (trails.get(request) !== trail) return;
           trails.delete(request);
-          if (trail.documentHash === null && trail.session === undefined) return;
+          if (trail.documentHash === null && trail.requested === null && trail.session === undefined) return;
           trail.recordErrors(['QUERY_TIMEOUT']);
-          options.sink.write(trail.finish(CLIENT_CLOSED_REQUEST));
+          write(trail, CLIENT_CLOSED_REQUEST);
         },
         { once: true },
       );
     },
     onParams({ params, request }) {
       const trail = trailOf(request);
-      trail.operationName = params.operationName ?? null;
-      const persisted = (params.extensions?.['persistedQuery'] as { sha256Hash?: string } | undefined)?.sha256Hash;
-      const documentId = (params as { documentId?: string }).documentId;
-      // A query that is not a string is refused by yoga after this hook; it has no hash.
-      trail.documentHash = typeof params.query === 'string'
-        ? `sha256:${createHash('sha256').update(params.query).digest('hex')}`
-        : (persisted ?? documentId ?? null) && `sha256:${persisted ?? documentId}`;
+      trail.operationName = typeof params.operationName === 'string' ? params.operationName : null;
+      trail.requested = requestedDocument(params, request);
+    },
+    onParse({ context, params }) {
+      // The document that runs: the query sent, or the one a persisted id resolved to.
+      const request = (context as { request?: Request }).request;
+      const trail = request && trails.get(request);
+      const text = typeof params.source === 'string' ? params.source : params.source.body;
+      if (trail) trail.documentHash = `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
     },
     onExecute({ args }) {
-      // A request without operationName names its operation in the document.
       const request = (args.contextValue as { request?: Request }).request;
       const trail = request && trails.get(request);
-      if (trail && trail.operationName === null) trail.operationName = getOperationAST(args.document, args.operationName)?.name?.value ?? null;
+      if (trail) trail.operationName = getOperationAST(args.document, args.operationName)?.name?.value ?? null;
     },
     onResultProcess({ request, result }) {
       const results = Array.isArray(result) ? result : [result];
       const codes = results.flatMap((r) =>
         'errors' in r && r.errors ? r.errors.map((e) => String((e as { extensions?: { code?: unknown } }).extensions?.code ?? 'UNKNOWN')) : [],
       );
-      trailOf(request).recordErrors(codes);
+      const trail = trailOf(request);
+      trail.recordErrors(codes);
+      trail.recordResult(results.some((r) => 'data' in r && r.data !== undefined));
     },
     onResponse({ request, response }) {
       const trail = trails.get(request);
@@ -82,7 +121,7 @@ export function useAudit(options: AuditPluginOptions): AuditPlugin {
       trails.delete(request);
       if (trail.documentHash === null && trail.session === undefined && response.status < 400) return;
       if (request.method === 'GET' && (response.headers.get('content-type') ?? '').startsWith('text/html')) return;
-      options.sink.write(trail.finish(response.status));
+      write(trail, response.status);
     },
   };
 }

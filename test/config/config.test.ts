@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
@@ -55,13 +56,22 @@ describe('sluice.yaml', () => {
     expect(problem(text)).toMatch(message);
   });
 
-  it('derives the cursor key from the environment when named, else from the config text', () => {
+  it('takes the cursor key from the environment when named, else a random key of this process, never from the files', () => {
     process.env['SLUICE_TEST_CURSOR'] = 's3cret';
+    // Different files, one variable: the same key (the text plays no part).
     const a = loadConfig(write('a.yaml', 'cursors:\n  secretEnv: SLUICE_TEST_CURSOR\n'));
-    const b = loadConfig(write('b.yaml', 'cursors:\n  secretEnv: SLUICE_TEST_CURSOR\n'));
+    const b = loadConfig(write('b.yaml', 'products: ./other\ncursors:\n  secretEnv: SLUICE_TEST_CURSOR\n'));
     expect(a.cursorSecret.equals(b.cursorSecret)).toBe(true);
-    const c = loadConfig(write('c.yaml', 'products: ./x\n'));
+    process.env['SLUICE_TEST_CURSOR'] = 'another';
+    expect(loadConfig(write('a2.yaml', 'cursors:\n  secretEnv: SLUICE_TEST_CURSOR\n')).cursorSecret.equals(a.cursorSecret)).toBe(false);
+    // Without secretEnv: one key for the process, whatever the file says; the old derivation from the text is gone.
+    const text = 'products: ./x\n';
+    const c = loadConfig(write('c.yaml', text));
     const d = loadConfig(write('d.yaml', 'products: ./y\n'));
-    expect(c.cursorSecret.equals(d.cursorSecret)).toBe(false);
+    expect(c.cursorSecret.equals(d.cursorSecret)).toBe(true);
+    expect(c.cursorSecret.equals(createHash('sha256').update(`sluice-cursor:${text}`).digest())).toBe(false);
+    expect(c.cursorSecret.equals(a.cursorSecret)).toBe(false);
+    expect(c.cursorSecret).toHaveLength(32);
+    // (That each process draws its own: test/e2e/cursor-secret.test.ts, two servers.)
   });
 });

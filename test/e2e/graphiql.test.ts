@@ -3,14 +3,17 @@
  * browser is ever downloaded). The IDE must work with no network beyond the
  * gateway: every asset is served by Sluice itself, no CDN.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './start-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const SCREENSHOT = '/tmp/graphiql.png';
+/** For a person looking into a failure; in a fresh temporary folder, never a fixed path. */
+const SCREENSHOT = join(mkdtempSync(join(tmpdir(), 'sluice-graphiql-')), 'graphiql.png');
 
 describe('GraphiQL', () => {
   let server: RunningServer | undefined;

@@ -500,9 +500,10 @@ describe('bad input', () => {
     expect(res.status).toBe(400);
     const json = (await res.json()) as GqlResponse;
     expect(json.errors).toHaveLength(1);
-    // yoga's transport-level code for a malformed request.
-    expect(json.errors![0]!.extensions?.code).toBe('BAD_REQUEST');
-    expect(json.errors![0]!.message).toMatch(/POST body sent invalid JSON/);
+    // A malformed request parameter (SPEC §6), without the body echoed back.
+    expect(json.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(json.errors![0]!.message).toMatch(/The body must be a JSON object/);
+    expect(JSON.stringify(json)).not.toContain('ordersV2');
     expectSafeMessage(json.errors![0]!.message);
   });
 

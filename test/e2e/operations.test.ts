@@ -1,8 +1,8 @@
 /**
  * Operating the gateway over real HTTP (issue 7): /health and /ready, a
  * scrape of /metrics, a client that disconnects (cancelled, still audited),
- * a graceful shutdown with requests in flight (all complete, new ones refused,
- * exit 0), and structured JSON logs that carry the query id and nothing a
+ * a graceful shutdown with requests in flight (all complete, new connections
+ * refused, exit 0; test/e2e/shutdown.test.ts: requests on open connections), and structured JSON logs that carry the query id and nothing a
  * caller sent.
  */
 import { request as httpRequest } from 'node:http';
@@ -33,7 +33,7 @@ function post(url: string, query: string, variables: Record<string, unknown>, ag
 }
 
 describe('operations over HTTP', () => {
-  it('is live and ready once serving; on SIGTERM it finishes requests in flight, refuses new ones, and exits 0', async () => {
+  it('is live and ready once serving; on SIGTERM it finishes requests in flight, refuses new connections, and exits 0', { timeout: 240_000 }, async () => {
     // No decoded-column cache: the slow query must stay slow enough to be in flight when SIGTERM comes.
     const server = await startServer({ env: { SLUICE_COLUMN_CACHE_BYTES: '0' } });
     const base = server.url.replace(/\/graphql$/, '');
@@ -82,36 +82,35 @@ describe('operations over HTTP', () => {
       const abandoned = httpRequest(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': ADMIN_KEY } });
       abandoned.on('error', () => undefined);
       abandoned.end(JSON.stringify({ query: SLOW_QUERY.replace('query Slow', 'query Abandoned'), variables: { x: 'e' } }));
-      for (let i = 0; ; i++) {
+      // Bounded by the test's timeout, not by a guess at how fast the machine is.
+      for (;;) {
         const { inFlight: running } = (await (await fetch(`${base}/ready`)).json()) as { inFlight: number };
         if (running > 0) break;
-        expect(i, 'the request did not reach the gateway within 20 s').toBeLessThan(2000);
         await new Promise((r) => setTimeout(r, 10));
       }
       abandoned.destroy();
       await expect
-        .poll(async () => (await (await fetch(`${base}/metrics`)).text()).includes('sluice_requests_total{operation="Abandoned",code="QUERY_TIMEOUT"} 1'), { timeout: 20_000 })
+        .poll(async () => (await (await fetch(`${base}/metrics`)).text()).includes('sluice_requests_total{operation="Abandoned",code="QUERY_TIMEOUT"} 1'), { timeout: 120_000 })
         .toBe(true);
 
       // Requests in flight when SIGTERM comes: each on its own connection.
       let answered = 0;
       const inFlight = Array.from({ length: 8 }, (_, i) => post(server.url, SLOW_QUERY, { x: `e${i % 2}` }).finally(() => answered++));
       // Wait until the gateway has every one of them (in flight or answered), bounded.
-      for (let i = 0; ; i++) {
+      for (;;) {
         const { inFlight: running } = (await (await fetch(`${base}/ready`)).json()) as { inFlight: number };
         if (running + answered >= 8) break;
-        expect(i, 'the requests did not reach the gateway within 20 s').toBeLessThan(400);
         await new Promise((r) => setTimeout(r, 50));
       }
       const sigtermAt = Date.now();
       const stopped = server.stop(); // SIGTERM; throws unless the exit code is 0
-      // Once draining, new connections are refused or answered 503.
-      await new Promise((r) => setTimeout(r, 50));
+      // Once draining (it says so), new connections are refused.
+      while (!/SIGTERM, finishing/.test(server.output().stdout)) await new Promise((r) => setTimeout(r, 20));
       const late = await post(server.url, '{ __typename }', {}).then(
         (r) => r.status,
         (e: NodeJS.ErrnoException) => e.code,
       );
-      expect([503, 'ECONNREFUSED', 'ECONNRESET']).toContain(late);
+      expect(['ECONNREFUSED', 'ECONNRESET']).toContain(late);
 
       const answers = await Promise.all(inFlight);
       for (const a of answers) {

