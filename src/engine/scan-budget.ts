@@ -68,12 +68,16 @@ export class ScanBudget {
 
   /** Decoded columns that reached the execution, or rows a sort keeps (`'rows'`). */
   chargeMemory(bytes: number, held: 'columns' | 'rows' = 'columns'): void {
+    if (held === 'rows') this.sortedRows = true;
     const next = this.used.memoryBytes + bytes;
     if (this.limits.maxMemoryBytes !== undefined && next > this.limits.maxMemoryBytes) {
-      throw held === 'rows' ? sortLimit(this.limits.maxMemoryBytes) : resourceLimit('maxMemoryBytes', this.limits.maxMemoryBytes);
+      throw this.sortedRows ? sortLimit(this.limits.maxMemoryBytes) : resourceLimit('maxMemoryBytes', this.limits.maxMemoryBytes);
     }
     this.used.memoryBytes = next;
   }
+
+  /** Whether sorts hold part of the memory charged: the message then says so, whichever charge passes the limit. */
+  private sortedRows = false;
 
   usage(): ScanUsage {
     return { ...this.used };
