@@ -55,8 +55,12 @@ function mergeValueSets(conjuncts: readonly Expr[]): Expr[] | undefined {
   for (const c of conjuncts) {
     if (!isValueSet(c)) continue;
     const sets = byField.get(c.field);
-    if (sets === undefined) byField.set(c.field, [c]);
-    else (sets.push(c), (shared = true));
+    if (sets === undefined) {
+      byField.set(c.field, [c]);
+    } else {
+      sets.push(c);
+      shared = true;
+    }
   }
   if (!shared) return undefined;
   const out: Expr[] = [];

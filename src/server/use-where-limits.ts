@@ -53,7 +53,13 @@ export interface WhereLimitsPluginOptions {
 export function useWhereLimits(options: WhereLimitsPluginOptions): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const error = checkWhereLimits(args.schema, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName, options);
+      const error = checkWhereLimits(
+        args.schema,
+        args.document,
+        (args.variableValues ?? {}) as Record<string, unknown>,
+        args.operationName,
+        options,
+      );
       if (error) setResultAndStopExecution({ errors: [error] });
     },
   };
@@ -233,6 +239,7 @@ function objectEntries(value: Value): [string, Value][] | undefined {
   return Object.entries(raw).map(([k, v]) => [k, { raw: v }]);
 }
 
-const isNullValue = (value: Value): boolean => ('node' in value ? value.node.kind === Kind.NULL : value.raw === null || value.raw === undefined);
+const isNullValue = (value: Value): boolean =>
+  'node' in value ? value.node.kind === Kind.NULL : value.raw === null || value.raw === undefined;
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);

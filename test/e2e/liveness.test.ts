@@ -57,42 +57,58 @@ afterAll(async () => {
 });
 
 const post = async (body: string): Promise<GraphQLResponse> => {
-  const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin }, body });
+  const res = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin },
+    body,
+  });
   return (await res.json()) as GraphQLResponse;
 };
 const ask = (query: string, variables?: Record<string, unknown>) => post(JSON.stringify({ query, variables }));
 
 const ids = (n: number, step: number) => Array.from({ length: n }, (_, i) => String(i * step));
 const offsetAttack = (aliases: number) =>
-  ask(`{ ${Array.from({ length: aliases }, (_, i) => `a${i}: ordersV2(orderBy: [{ total_amount: DESC }], offset: 2147483000, first: 1) { nodes { order_id } }`).join(' ')} }`);
+  ask(
+    `{ ${Array.from({ length: aliases }, (_, i) => `a${i}: ordersV2(orderBy: [{ total_amount: DESC }], offset: 2147483000, first: 1) { nodes { order_id } }`).join(' ')} }`,
+  );
 
 /** The server's peak resident memory so far, from /proc (Linux). */
 const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]) * 1024;
 
 describe('a server under the worst requests of issue 12', () => {
-  it.skipIf(process.platform !== 'linux')('bounds the memory fifty aliases of a huge offset take: RESOURCE_LIMIT, peak RSS up by less than 256 MiB', async () => {
-    // Warm up: the decoder threads, the column cache and the code paths the attack takes.
-    expect((await ask('{ ordersV2(orderBy: [{ total_amount: DESC }], offset: 1000, first: 1) { nodes { order_id } } }')).errors).toBeUndefined();
-    const before = peakRss();
-    // Fifty aliases over the demo's 60,000 orders hold as many rows as the issue's fifteen over 200,000: held, about 650 MiB.
-    const r = await offsetAttack(50);
-    expect(r.errors?.length).toBeGreaterThan(0);
-    for (const e of r.errors!) expect(e.extensions).toMatchObject({ code: 'RESOURCE_LIMIT', limit: 'maxMemoryBytes' });
-    const grown = peakRss() - before;
-    expect(grown, `peak RSS grew by ${Math.round(grown / MIB)} MiB`).toBeLessThan(256 * MIB);
-  });
+  it.skipIf(process.platform !== 'linux')(
+    'bounds the memory fifty aliases of a huge offset take: RESOURCE_LIMIT, peak RSS up by less than 256 MiB',
+    async () => {
+      // Warm up: the decoder threads, the column cache and the code paths the attack takes.
+      expect(
+        (await ask('{ ordersV2(orderBy: [{ total_amount: DESC }], offset: 1000, first: 1) { nodes { order_id } } }')).errors,
+      ).toBeUndefined();
+      const before = peakRss();
+      // Fifty aliases over the demo's 60,000 orders hold as many rows as the issue's fifteen over 200,000: held, about 650 MiB.
+      const r = await offsetAttack(50);
+      expect(r.errors?.length).toBeGreaterThan(0);
+      for (const e of r.errors!) expect(e.extensions).toMatchObject({ code: 'RESOURCE_LIMIT', limit: 'maxMemoryBytes' });
+      const grown = peakRss() - before;
+      expect(grown, `peak RSS grew by ${Math.round(grown / MIB)} MiB`).toBeLessThan(256 * MIB);
+    },
+  );
 
   it('answers /health within 5 s, every time, while the heaviest requests run', async () => {
     let running = true;
     const heavy = Promise.all([
-      ask('query($a: [BigInt!], $b: [BigInt!]) { ordersV2(where: { order_id: { in: $a }, AND: [{ order_id: { in: $b } }] }, orderBy: [{ total_amount: DESC }], first: 5) { nodes { order_id } totalCount } }', {
-        a: ids(20_000, 2),
-        b: ids(20_000, 3),
-      }),
+      ask(
+        'query($a: [BigInt!], $b: [BigInt!]) { ordersV2(where: { order_id: { in: $a }, AND: [{ order_id: { in: $b } }] }, orderBy: [{ total_amount: DESC }], first: 5) { nodes { order_id } totalCount } }',
+        {
+          a: ids(20_000, 2),
+          b: ids(20_000, 3),
+        },
+      ),
       ask('query($w: OrdersV2Where) { ordersV2(where: $w, first: 5) { nodes { order_id } totalCount } }', {
         w: { AND: Array.from({ length: 3000 }, (_, i) => ({ total_amount: { gt: i % 1500 } })) },
       }),
-      post(`{"query":"query($w: OrdersV2Where) { ordersV2(where: $w) { totalCount } }","variables":{"w":${'{"OR":['.repeat(100_000)}{}${']}'.repeat(100_000)}}}`),
+      post(
+        `{"query":"query($w: OrdersV2Where) { ordersV2(where: $w) { totalCount } }","variables":{"w":${'{"OR":['.repeat(100_000)}{}${']}'.repeat(100_000)}}}`,
+      ),
       offsetAttack(50),
       offsetAttack(50),
     ]).finally(() => (running = false));
@@ -108,7 +124,10 @@ describe('a server under the worst requests of issue 12', () => {
     }
     const [lists, conditions, deep, offsets] = await heavy;
     // Each answered as it should: the lists and conditions planned and run, the rest refused.
-    const same = await ask('query($c: [BigInt!]) { ordersV2(where: { order_id: { in: $c } }, orderBy: [{ total_amount: DESC }], first: 5) { nodes { order_id } totalCount } }', { c: ids(6667, 6) });
+    const same = await ask(
+      'query($c: [BigInt!]) { ordersV2(where: { order_id: { in: $c } }, orderBy: [{ total_amount: DESC }], first: 5) { nodes { order_id } totalCount } }',
+      { c: ids(6667, 6) },
+    );
     expect(lists.errors).toBeUndefined();
     expect(same.errors).toBeUndefined();
     expect(lists.data).toEqual(same.data);

@@ -67,19 +67,40 @@ const expectRefused = (r: { status: number; body: GraphQLResponse }, limit: stri
 
 describe('where nesting (server.limits.maxWhereDepth)', () => {
   const deep = [
-    ['in variables, 1,000 levels of OR', () => defaults.send(`{"query":${JSON.stringify(ORDERS)},"variables":{"w":${nestedJson(1000, 'OR')}}}`)],
-    ['in variables, 100,000 levels of OR', () => defaults.send(`{"query":${JSON.stringify(ORDERS)},"variables":{"w":${nestedJson(100_000, 'OR')}}}`)],
-    ['in variables, 1,000 levels of NOT', () => defaults.send(`{"query":${JSON.stringify(ORDERS)},"variables":{"w":${nestedJson(1000, 'NOT')}}}`)],
-    ['in the document, 1,000 levels of OR', () => defaults.ask(`{ ordersV2(where: ${nestedLiteral(1000, 'OR')}, first: 1) { nodes { order_id } } }`)],
-    ['in the document, 1,000 levels of NOT', () => defaults.ask(`{ ordersV2(where: ${nestedLiteral(1000, 'NOT')}, first: 1) { nodes { order_id } } }`)],
+    [
+      'in variables, 1,000 levels of OR',
+      () => defaults.send(`{"query":${JSON.stringify(ORDERS)},"variables":{"w":${nestedJson(1000, 'OR')}}}`),
+    ],
+    [
+      'in variables, 100,000 levels of OR',
+      () => defaults.send(`{"query":${JSON.stringify(ORDERS)},"variables":{"w":${nestedJson(100_000, 'OR')}}}`),
+    ],
+    [
+      'in variables, 1,000 levels of NOT',
+      () => defaults.send(`{"query":${JSON.stringify(ORDERS)},"variables":{"w":${nestedJson(1000, 'NOT')}}}`),
+    ],
+    [
+      'in the document, 1,000 levels of OR',
+      () => defaults.ask(`{ ordersV2(where: ${nestedLiteral(1000, 'OR')}, first: 1) { nodes { order_id } } }`),
+    ],
+    [
+      'in the document, 1,000 levels of NOT',
+      () => defaults.ask(`{ ordersV2(where: ${nestedLiteral(1000, 'NOT')}, first: 1) { nodes { order_id } } }`),
+    ],
     ['in the document, 11 levels', () => defaults.ask(`{ ordersV2(where: ${nestedLiteral(11, 'OR')}, first: 1) { nodes { order_id } } }`)],
     ['in variables, 11 levels', () => defaults.ask(ORDERS, { w: JSON.parse(nestedJson(11, 'OR')) as unknown })],
     [
       'a variable of 10 levels inside a literal of 2',
-      () => defaults.ask('query($w: OrdersV2Where!) { ordersV2(where: { OR: [$w] }, first: 1) { nodes { order_id } } }', { w: JSON.parse(nestedJson(10, 'OR')) as unknown }),
+      () =>
+        defaults.ask('query($w: OrdersV2Where!) { ordersV2(where: { OR: [$w] }, first: 1) { nodes { order_id } } }', {
+          w: JSON.parse(nestedJson(10, 'OR')) as unknown,
+        }),
     ],
     // Within the token limit, this overflowed graphql-js's recursive parser: INTERNAL_SERVER_ERROR.
-    ['1,990 nested list brackets in the document', () => defaults.ask(`{ ordersV2(where: { order_id: { in: ${'['.repeat(1990)} } }) { totalCount } }`)],
+    [
+      '1,990 nested list brackets in the document',
+      () => defaults.ask(`{ ordersV2(where: { order_id: { in: ${'['.repeat(1990)} } }) { totalCount } }`),
+    ],
   ] as const;
 
   it.each(deep)('refuses a where nested too deep %s, every time, with BAD_USER_INPUT', async (_what, send) => {
@@ -93,7 +114,9 @@ describe('where nesting (server.limits.maxWhereDepth)', () => {
       expect(literal.body.errors).toBeUndefined();
       expect(variable.body.errors).toBeUndefined();
       // OR of one is the condition; nine NOTs are one.
-      const expected = (await defaults.ask(`{ ordersV2(where: { order_id: { ${key === 'OR' ? 'eq' : 'ne'}: "1" } }, first: 1) { nodes { order_id } } }`)).body.data;
+      const expected = (
+        await defaults.ask(`{ ordersV2(where: { order_id: { ${key === 'OR' ? 'eq' : 'ne'}: "1" } }, first: 1) { nodes { order_id } } }`)
+      ).body.data;
       expect(literal.body.data).toEqual(expected);
       expect(variable.body.data).toEqual(expected);
     }
@@ -123,7 +146,9 @@ describe('in lists (server.limits.maxInListLength)', () => {
 
   it('answers a list of exactly maxInListLength values, in the document and in variables', async () => {
     const literal = await defaults.ask(`{ ordersV2(where: { order_id: { in: [${ids(1000).join(',')}] } }) { totalCount } }`);
-    const variable = await defaults.ask('query($ids: [BigInt!]) { ordersV2(where: { order_id: { notIn: $ids } }) { totalCount } }', { ids: ids(1000) });
+    const variable = await defaults.ask('query($ids: [BigInt!]) { ordersV2(where: { order_id: { notIn: $ids } }) { totalCount } }', {
+      ids: ids(1000),
+    });
     const all = await defaults.ask('{ ordersV2 { totalCount } }');
     const count = (r: { body: GraphQLResponse }) => (r.body.data!['ordersV2'] as { totalCount: number }).totalCount;
     expect(count(literal)).toBeGreaterThan(900);
@@ -132,15 +157,21 @@ describe('in lists (server.limits.maxInListLength)', () => {
 
   it.each([
     ['a literal list', () => defaults.ask(`{ ordersV2(where: { order_id: { in: [${ids(1001).join(',')}] } }) { totalCount } }`)],
-    ['a list in a variable', () => defaults.ask('query($ids: [BigInt!]) { ordersV2(where: { order_id: { in: $ids } }) { totalCount } }', { ids: ids(1001) })],
+    [
+      'a list in a variable',
+      () => defaults.ask('query($ids: [BigInt!]) { ordersV2(where: { order_id: { in: $ids } }) { totalCount } }', { ids: ids(1001) }),
+    ],
     ['a notIn list in a where variable', () => defaults.ask(ORDERS, { w: { order_id: { notIn: ids(5000) } } })],
     [
       "the issue's two overlapping lists of 20,000 values",
       () =>
-        defaults.ask('query($a: [BigInt!], $b: [BigInt!]) { ordersV2(where: { order_id: { in: $a }, AND: [{ order_id: { in: $b } }] }) { totalCount } }', {
-          a: ids(20_000),
-          b: ids(20_000).map((v) => String(Number(v) * 3)),
-        }),
+        defaults.ask(
+          'query($a: [BigInt!], $b: [BigInt!]) { ordersV2(where: { order_id: { in: $a }, AND: [{ order_id: { in: $b } }] }) { totalCount } }',
+          {
+            a: ids(20_000),
+            b: ids(20_000).map((v) => String(Number(v) * 3)),
+          },
+        ),
     ],
   ])('refuses %s one value past the limit with BAD_USER_INPUT naming it', async (_what, send) => {
     const r = await send();
@@ -150,13 +181,17 @@ describe('in lists (server.limits.maxInListLength)', () => {
 
   it('does not bound the key lists relationship batches build', async () => {
     const tiny = await gatewayWith({ maxInListLength: 5 });
-    const query = '{ customersV1(first: 50) { nodes { customer_id orders(first: 1) { nodes { customer_id } } } } ordersV2(first: 50) { nodes { customer { customer_id } } } }';
+    const query =
+      '{ customersV1(first: 50) { nodes { customer_id orders(first: 1) { nodes { customer_id } } } } ordersV2(first: 50) { nodes { customer { customer_id } } } }';
     const r = await tiny.ask(query);
     expect(r.body.errors).toBeUndefined();
-    const customers = (r.body.data!['customersV1'] as { nodes: { customer_id: string; orders: { nodes: { customer_id: string }[] } }[] }).nodes;
+    const customers = (r.body.data!['customersV1'] as { nodes: { customer_id: string; orders: { nodes: { customer_id: string }[] } }[] })
+      .nodes;
     expect(customers).toHaveLength(50);
     expect(customers.filter((c) => c.orders.nodes.length > 0).length).toBeGreaterThan(5);
-    expect((r.body.data!['ordersV2'] as { nodes: { customer: unknown }[] }).nodes.filter((n) => n.customer !== null).length).toBeGreaterThan(5);
+    expect(
+      (r.body.data!['ordersV2'] as { nodes: { customer: unknown }[] }).nodes.filter((n) => n.customer !== null).length,
+    ).toBeGreaterThan(5);
     expect(r.body.data).toEqual((await defaults.ask(query)).body.data);
   });
 });
@@ -165,24 +200,32 @@ describe('conditions in one where (server.limits.maxWhereConditions)', () => {
   const conditions = (n: number) => Array.from({ length: n }, (_, i) => ({ total_amount: { gt: i % 7 } }));
 
   it('counts every operator, through AND, OR and NOT, and refuses one past the limit', async () => {
-    const at = await defaults.ask(ORDERS, { w: { AND: conditions(50), OR: [{ NOT: { AND: conditions(49) } }, { order_id: { gte: '0' } }] } });
+    const at = await defaults.ask(ORDERS, {
+      w: { AND: conditions(50), OR: [{ NOT: { AND: conditions(49) } }, { order_id: { gte: '0' } }] },
+    });
     expect(at.body.errors).toBeUndefined();
-    const past = await defaults.ask(ORDERS, { w: { AND: conditions(50), OR: [{ NOT: { AND: conditions(49) } }, { order_id: { gte: '0', lt: '9' } }] } });
+    const past = await defaults.ask(ORDERS, {
+      w: { AND: conditions(50), OR: [{ NOT: { AND: conditions(49) } }, { order_id: { gte: '0', lt: '9' } }] },
+    });
     expectRefused(past, 'maxWhereConditions', 100);
     const many = await defaults.ask(ORDERS, { w: { AND: conditions(10_000) } });
     expectRefused(many, 'maxWhereConditions', 100);
   });
 
   it('counts each where on its own', async () => {
-    const r = await defaults.ask('query($w: OrdersV2Where) { a: ordersV2(where: $w, first: 1) { totalCount } b: ordersV2(where: $w, first: 1) { totalCount } }', {
-      w: { AND: conditions(100) },
-    });
+    const r = await defaults.ask(
+      'query($w: OrdersV2Where) { a: ordersV2(where: $w, first: 1) { totalCount } b: ordersV2(where: $w, first: 1) { totalCount } }',
+      {
+        w: { AND: conditions(100) },
+      },
+    );
     expect(r.body.errors).toBeUndefined();
   });
 });
 
 describe('offset (server.limits.maxOffset, the cost limit, the memory budget)', () => {
-  const page = (offset: number | string, alias = 'ordersV2') => `${alias}: ordersV2(orderBy: [{ total_amount: DESC }], offset: ${offset}, first: 1) { nodes { order_id } }`;
+  const page = (offset: number | string, alias = 'ordersV2') =>
+    `${alias}: ordersV2(orderBy: [{ total_amount: DESC }], offset: ${offset}, first: 1) { nodes { order_id } }`;
 
   it('answers an offset of maxOffset, the same row as paging with cursors would reach', async () => {
     const r = await defaults.ask(`{ ${page(10_000)} }`);
@@ -190,10 +233,16 @@ describe('offset (server.limits.maxOffset, the cost limit, the memory budget)', 
     // Twenty pages of 500 skip the same 10,000 rows.
     let after: string | null = null;
     for (let i = 0; i < 20; i++) {
-      const p = await defaults.ask('query($after: String) { ordersV2(orderBy: [{ total_amount: DESC }], first: 500, after: $after) { pageInfo { endCursor } } }', { after });
+      const p = await defaults.ask(
+        'query($after: String) { ordersV2(orderBy: [{ total_amount: DESC }], first: 500, after: $after) { pageInfo { endCursor } } }',
+        { after },
+      );
       after = (p.body.data!['ordersV2'] as { pageInfo: { endCursor: string } }).pageInfo.endCursor;
     }
-    const next = await defaults.ask('query($after: String) { ordersV2(orderBy: [{ total_amount: DESC }], first: 1, after: $after) { nodes { order_id } } }', { after });
+    const next = await defaults.ask(
+      'query($after: String) { ordersV2(orderBy: [{ total_amount: DESC }], first: 1, after: $after) { nodes { order_id } } }',
+      { after },
+    );
     expect(r.body.data).toEqual(next.body.data);
     expect((r.body.data!['ordersV2'] as { nodes: unknown[] }).nodes).toHaveLength(1);
   });

@@ -123,7 +123,11 @@ const names = (n: number, step: number) => Array.from({ length: n }, (_, i) => `
 
 /** Two overlapping `in` lists on one field, an `in` on a field the row filter also lists, and a masked-column IN in the engine. */
 const inLists = (n: number): Shape => ({
-  args: { where: { order_id: { in: ids(n, 2) }, region: { in: names(n, 1) }, AND: [{ order_id: { in: ids(n, 3) } }] }, orderBy: [{ total_amount: 'DESC' }], first: 10 },
+  args: {
+    where: { order_id: { in: ids(n, 2) }, region: { in: names(n, 1) }, AND: [{ order_id: { in: ids(n, 3) } }] },
+    orderBy: [{ total_amount: 'DESC' }],
+    first: 10,
+  },
   regions: names(n, 2),
   extra: [Expr.in('status', names(n, 1))],
 });
@@ -131,7 +135,12 @@ const inLists = (n: number): Shape => ({
 /** `n` distinct conditions ANDed, and `n` equalities on one field (which the optimizer intersects). */
 const conjuncts = (n: number): Shape => ({
   args: {
-    where: { AND: [...Array.from({ length: n }, (_, i) => ({ total_amount: { gt: i } })), ...Array.from({ length: n }, (_, i) => ({ order_id: { eq: BigInt(i) } }))] },
+    where: {
+      AND: [
+        ...Array.from({ length: n }, (_, i) => ({ total_amount: { gt: i } })),
+        ...Array.from({ length: n }, (_, i) => ({ order_id: { eq: BigInt(i) } })),
+      ],
+    },
     first: 10,
   },
   regions: ['R1', 'R2'],
