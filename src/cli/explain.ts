@@ -32,7 +32,7 @@ export interface ExplainOptions {
 }
 
 export async function explainQuery(o: ExplainOptions): Promise<string> {
-  const schema = buildSchema(o.catalog, { cursorSecret: o.config.cursorSecret });
+  const schema = buildSchema(o.catalog, { cursorSecret: o.config.cursorSecret, maxOffset: o.config.server.limits.maxOffset });
   let document;
   try {
     document = parse(o.document);

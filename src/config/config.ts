@@ -36,6 +36,23 @@ const limitsSchema = z.strictObject({
    */
   maxCost: z.number().int().positive().default(50_000),
   /**
+   * Rows an `offset` may skip. Skipped rows are sorted and held like the
+   * rows returned (a top-K of offset + first + 1 rows), so deep pages are
+   * read with cursors (`after: endCursor`), whose cost does not grow with depth.
+   */
+  maxOffset: z.number().int().min(0).default(10_000),
+  /**
+   * What a `where` may hold (server/use-where-limits.ts), literals and
+   * variables alike, checked before anything reads it: values in one `in`
+   * or `notIn` list (relationship batches build their own key lists, which
+   * are not bounded by this), conditions (field operators) in one `where`,
+   * and levels of AND / OR / NOT nesting. At most 100 levels: graphql-js
+   * coerces and parses recursively.
+   */
+  maxInListLength: z.number().int().positive().default(1000),
+  maxWhereConditions: z.number().int().positive().default(100),
+  maxWhereDepth: z.number().int().positive().max(100).default(10),
+  /**
    * What the engine may do for one request, all its plans together
    * (engine/scan-budget.ts): rows of the row groups read, compressed bytes of
    * the column chunks read, bytes of the columns decoded. Checked before each

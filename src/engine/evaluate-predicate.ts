@@ -1,6 +1,6 @@
 import { assertNever, internalError } from '../errors.js';
 import { Expr, type CompareExpr, type CompareOp, type InExpr, type TextExpr } from '../plan/expr.js';
-import { compareScalars, type Scalar } from '../plan/scalar.js';
+import { compareScalars, valueKey, type Scalar } from '../plan/scalar.js';
 import { liveCount, narrow, type Batch } from './batch.js';
 import { bitSet, type Column, type NumberArray, type StringDictionary } from './column.js';
 import { countIndexed, type BitmapIndex } from './bitmap-index.js';
@@ -454,6 +454,9 @@ function compareTypedArray<T extends number | bigint>(values: ArrayLike<T>, op: 
   }
 }
 
+/** Up to this many values, an `IN` over strings compares bytes; past it, it hashes them. */
+const SMALL_IN_LIST = 8;
+
 function compileIn(e: InExpr, c: Column): RowTest {
   const neg = e.negated;
   switch (c.kind) {
@@ -477,9 +480,23 @@ function compileIn(e: InExpr, c: Column): RowTest {
       const byLength = new Map<number, Buffer[]>();
       for (const v of e.values) {
         const p = Buffer.from(stringLiteral(v, e.field), 'utf8');
-        byLength.set(p.length, [...(byLength.get(p.length) ?? []), p]);
+        const same = byLength.get(p.length);
+        if (same === undefined) byLength.set(p.length, [p]);
+        else same.push(p);
       }
       const { offsets, bytes } = c;
+      // Many values of one length: a row of that length is looked up in a set
+      // of their bytes (as latin1, one character a byte, so exact) instead of
+      // compared with each, which made a long list cost a comparison per value per row.
+      if (e.values.length > SMALL_IN_LIST) {
+        const keys = new Set<string>();
+        for (const same of byLength.values()) for (const p of same) keys.add(p.toString('latin1'));
+        return guard(c.valid, (i) => {
+          const s = offsets[i]!;
+          const end = offsets[i + 1]!;
+          return (byLength.has(end - s) && keys.has(bytes.toString('latin1', s, end))) !== neg;
+        });
+      }
       return guard(c.valid, (i) => {
         const s = offsets[i]!;
         const end = offsets[i + 1]!;
@@ -498,10 +515,10 @@ function compileIn(e: InExpr, c: Column): RowTest {
     }
     case 'scalars': {
       const v = c.values;
-      const list = e.values;
+      const set = new Set(e.values.map(valueKey));
       return (i) => {
         const y = v[i]!;
-        return y !== null && list.some((x) => compareScalars(y, x) === 0) !== neg;
+        return y !== null && set.has(valueKey(y)) !== neg;
       };
     }
     default:

@@ -17,7 +17,7 @@ import { HashAggregate } from './aggregate.js';
 import type { Nullable, Row } from '../plan/scalar.js';
 import { columnOf, liveCount, sliceLive, type Batch } from './batch.js';
 import { valueAt, type Column } from './column.js';
-import { throwIfAborted } from './cancellation.js';
+import { Pacer, throwIfAborted } from './cancellation.js';
 import { selectRows } from './evaluate-predicate.js';
 import { openScan, type ScanContext, type ScanOrder } from './scan.js';
 import { SortAll, TopK } from './top-k.js';
@@ -42,13 +42,19 @@ export interface ExecutionContext extends ScanContext {
   readonly maskValues: MaskValues | undefined;
 }
 
+/** One execution: its context, and the pacer its operators pause with between slices of work (cancellation.ts). */
+interface Run extends ExecutionContext {
+  readonly pacer: Pacer;
+}
+
 export async function executePlan(plan: PlanNode, ctx: ExecutionContext): Promise<Row[]> {
   throwIfAborted(ctx.signal);
+  const run: Run = { ...ctx, pacer: new Pacer(ctx.signal) };
   const fields = outputFieldsOf(plan);
-  const stream = await build(plan, fields, ctx, undefined);
+  const stream = await build(plan, fields, run, undefined);
   const rows: Row[] = [];
   for await (const b of stream) {
-    throwIfAborted(ctx.signal);
+    await run.pacer.pause();
     const columns = fields.map((f) => columnOf(b, f));
     const emit = (i: number) => {
       const row: Row = {};
@@ -66,7 +72,7 @@ export async function executePlan(plan: PlanNode, ctx: ExecutionContext): Promis
  * above asks the scan to visit row groups best-first; only nodes that keep
  * the row set independent of order (filter, project) pass it down.
  */
-async function build(n: PlanNode, needed: readonly string[], ctx: ExecutionContext, order: ScanOrder | undefined): Promise<Stream> {
+async function build(n: PlanNode, needed: readonly string[], ctx: Run, order: ScanOrder | undefined): Promise<Stream> {
   switch (n.kind) {
     case 'scan':
       return openScan(n, needed, ctx, order);
@@ -104,11 +110,11 @@ async function* project(n: ProjectNode, needed: readonly string[], input: Stream
   }
 }
 
-async function sort(n: SortNode, fetch: number | undefined, needed: readonly string[], ctx: ExecutionContext): Promise<Stream> {
+async function sort(n: SortNode, fetch: number | undefined, needed: readonly string[], ctx: Run): Promise<Stream> {
   const keyFields = n.keys.map((k) => k.field);
   if (fetch === undefined) {
     const input = await build(n.input, union(needed, keyFields), ctx, undefined);
-    return sorted(input, new SortAll(n.keys, needed), needed);
+    return sorted(input, new SortAll(n.keys, needed), needed, ctx);
   }
   const topK = new TopK(n.keys, fetch, needed);
   const first = n.keys[0];
@@ -123,15 +129,35 @@ async function sort(n: SortNode, fetch: number | undefined, needed: readonly str
     firstRowsEnough: (b) => topK.firstRowsEnough(b),
   };
   const input = await build(n.input, union(needed, keyFields), ctx, order);
-  return sorted(input, topK, needed);
+  return sorted(input, topK, needed, ctx);
 }
 
-async function* sorted(input: Stream, sorter: TopK | SortAll, fields: readonly string[]): Stream {
-  for await (const b of input) sorter.offer(b);
-  yield rowsBatch(sorter.result(), fields);
+/** Rows a sorter takes between pauses. */
+const SLICE = 4096;
+
+/**
+ * Feeds the sorter a slice of rows at a time: after each, what it holds is
+ * charged to the request's memory budget (a top-K as big as its offset
+ * fails with RESOURCE_LIMIT as it fills, not after) and the pacer may let
+ * the event loop turn; so does the final sort.
+ */
+async function* sorted(input: Stream, sorter: TopK | SortAll, fields: readonly string[], ctx: Run): Stream {
+  let charged = 0;
+  for await (const b of input) {
+    const n = liveCount(b);
+    for (let from = 0; from < n; from += SLICE) {
+      sorter.offer(b, from, Math.min(n, from + SLICE));
+      if (sorter.heldBytes > charged) {
+        ctx.budget?.chargeMemory(sorter.heldBytes - charged, 'rows');
+        charged = sorter.heldBytes;
+      }
+      await ctx.pacer.pause();
+    }
+  }
+  yield rowsBatch(await sorter.result(ctx.pacer.pause), fields);
 }
 
-async function limit(n: LimitNode, needed: readonly string[], ctx: ExecutionContext): Promise<Stream> {
+async function limit(n: LimitNode, needed: readonly string[], ctx: Run): Promise<Stream> {
   // A sort under a limit only needs its first skip + fetch rows: run it as a top-K.
   const input =
     n.input.kind === 'sort' && n.fetch !== undefined
@@ -158,22 +184,25 @@ async function* sliceStream(input: Stream, skip: number, fetch: number): Stream 
   }
 }
 
-async function count(n: CountNode, ctx: ExecutionContext): Promise<Stream> {
+async function count(n: CountNode, ctx: Run): Promise<Stream> {
   const input = await build(n.input, [], ctx, undefined);
   return (async function* () {
     let total = 0;
-    for await (const b of input) total += liveCount(b);
+    for await (const b of input) {
+      total += liveCount(b);
+      await ctx.pacer.pause();
+    }
     yield rowsBatch([[total]], ['count']);
   })();
 }
 
 /** Consumes its whole input, then yields one batch of groups (see aggregate.ts). */
-async function aggregate(n: AggregateNode, ctx: ExecutionContext): Promise<Stream> {
+async function aggregate(n: AggregateNode, ctx: Run): Promise<Stream> {
   const input = await build(n.input, aggregateInputFields(n), ctx, undefined);
   return (async function* () {
     const groups = new HashAggregate(n);
     for await (const b of input) {
-      throwIfAborted(ctx.signal);
+      await ctx.pacer.pause();
       groups.offer(b);
     }
     yield groups.result();
@@ -186,7 +215,7 @@ async function aggregate(n: AggregateNode, ctx: ExecutionContext): Promise<Strea
  * visit row groups by statistics only when no sort key is masked
  * (statistics describe raw values).
  */
-async function mask(n: MaskNode, needed: readonly string[], ctx: ExecutionContext, order: ScanOrder | undefined): Promise<Stream> {
+async function mask(n: MaskNode, needed: readonly string[], ctx: Run, order: ScanOrder | undefined): Promise<Stream> {
   const maskValues = ctx.maskValues;
   if (maskValues === undefined) throw internalError('the plan masks fields, but the engine was given no mask implementation');
   const masks = n.masks.filter((m) => needed.includes(m.field)).map((m) => ({ field: m.field, apply: maskValues(m) }));

@@ -13,9 +13,11 @@ import { SluiceError } from '../errors.js';
  *   footer, charged before they are fetched or decoded — local files and
  *   object storage alike;
  * - memory: bytes of decoded columns the request materialises, charged as
- *   each row group's columns arrive. Operators may keep any of them (a full
- *   sort keeps every row), so their sum bounds what the request holds at
- *   once; it is not a measure of the process's memory.
+ *   each row group's columns arrive, and of the rows sorts keep (a top-K of
+ *   offset + first + 1 rows, a relationship batch's related rows), charged
+ *   as they fill, estimated. Operators may keep any decoded column, so the
+ *   sum bounds what the request holds at once; it is not a measure of the
+ *   process's memory.
  *
  * Columns served from the decoded-column cache count as if read: the budget
  * bounds the work a request asks for, so whether it fits must not depend on
@@ -64,11 +66,18 @@ export class ScanBudget {
     this.used.bytesRead += bytes;
   }
 
-  /** Decoded columns that reached the execution. */
-  chargeMemory(bytes: number): void {
-    this.check('maxMemoryBytes', this.used.memoryBytes + bytes);
-    this.used.memoryBytes += bytes;
+  /** Decoded columns that reached the execution, or rows a sort keeps (`'rows'`). */
+  chargeMemory(bytes: number, held: 'columns' | 'rows' = 'columns'): void {
+    if (held === 'rows') this.sortedRows = true;
+    const next = this.used.memoryBytes + bytes;
+    if (this.limits.maxMemoryBytes !== undefined && next > this.limits.maxMemoryBytes) {
+      throw this.sortedRows ? sortLimit(this.limits.maxMemoryBytes) : resourceLimit('maxMemoryBytes', this.limits.maxMemoryBytes);
+    }
+    this.used.memoryBytes = next;
   }
+
+  /** Whether sorts hold part of the memory charged: the message then says so, whichever charge passes the limit. */
+  private sortedRows = false;
 
   usage(): ScanUsage {
     return { ...this.used };
@@ -94,5 +103,16 @@ function resourceLimit(limit: keyof ScanLimits, max: number): SluiceError {
     `the request would ${WOULD[limit](max)}, the limit per request (server.limits.${limit}); ` +
       'narrow the filter (a range of the key the data is sorted by lets whole row groups be skipped), select fewer fields, or ask for smaller pages',
     { limit, value: max },
+  );
+}
+
+/** The memory limit met while a sort fills: an offset or a page too big is the likelier cause than the filter. */
+function sortLimit(max: number): SluiceError {
+  return new SluiceError(
+    'RESOURCE_LIMIT',
+    'user',
+    `the request would hold more than ${max} bytes of decoded columns and sorted rows, the limit per request (server.limits.maxMemoryBytes); ` +
+      'a sort keeps every row it may return or skip: ask for a smaller offset (page with after: endCursor), smaller pages, or narrow the filter',
+    { limit: 'maxMemoryBytes', value: max },
   );
 }

@@ -1,7 +1,7 @@
 import { assertNever } from '../errors.js';
 import type { SortKey } from '../plan/plan.js';
 import { compareScalars, type Nullable } from '../plan/scalar.js';
-import { columnOf, narrow, type Batch } from './batch.js';
+import { columnOf, liveCount, narrow, type Batch } from './batch.js';
 import { ascendingRun as runOf, bitSet, valueAt, type Column } from './column.js';
 import type { SortBound } from './prune-row-groups.js';
 
@@ -14,6 +14,12 @@ import type { SortBound } from './prune-row-groups.js';
  * kept row. A candidate is compared against that root straight from the
  * batch's buffers (strings as UTF-8 bytes), and only rows that enter the
  * heap are materialised. `SortAll` (no fetch) has to keep every row.
+ *
+ * Both are fed a slice of a batch's live rows at a time and say how many
+ * bytes they hold (`heldBytes`, an estimate), so the executor can charge
+ * what they keep to the request's memory budget and let the event loop turn
+ * between slices (execute.ts); their final sort is `sortPaced` for the same
+ * reason. A top-K of offset + first + 1 rows is as big as the offset asks.
  */
 interface Entry {
   /** The fields kept for the parent, in order, then any sort key the parent does not read. */
@@ -69,10 +75,66 @@ function entryOf(b: Batch, i: number, columns: readonly Column[], layout: EntryL
   return { row, keyBytes, ordinal: b.ordinalBase + i };
 }
 
+/**
+ * About what an entry costs the heap, for the memory budget: the entry, its
+ * row and key arrays, a bigint or a boxed double per number, a string per
+ * string (counted as two bytes a character, so it errs high), and a Buffer
+ * per string key of a top-K. Measured on Node 20 (64-bit): an entry of a
+ * bigint and a double takes 217 bytes, here 216.
+ */
+function entryBytes(e: Entry): number {
+  let bytes = 144 + 8 * (e.row.length + e.keyBytes.length);
+  for (const v of e.row) {
+    if (typeof v === 'string') bytes += 24 + 2 * v.length;
+    else if (typeof v === 'bigint') bytes += 24;
+    else if (typeof v === 'number') bytes += 16;
+  }
+  for (const k of e.keyBytes) if (k !== undefined) bytes += 120 + k.length;
+  return bytes;
+}
+
 /** Kept rows, best first, cut down to the parent's fields. */
-function rowsOf(entries: Entry[], order: (a: Entry, b: Entry) => number, width: number): Nullable[][] {
-  entries.sort(order);
-  return entries.map((e) => (e.row.length === width ? e.row : e.row.slice(0, width)));
+async function rowsOf(entries: Entry[], order: (a: Entry, b: Entry) => number, width: number, pause: () => Promise<void>): Promise<Nullable[][]> {
+  const sorted = await sortPaced(entries, order, pause);
+  return sorted.map((e) => (e.row.length === width ? e.row : e.row.slice(0, width)));
+}
+
+/** Rows sorted in one go, and the length of the runs sortPaced sorts and merges between pauses. */
+const RUN = 8192;
+
+/**
+ * `items` sorted by `order`, with `pause` awaited every RUN elements placed:
+ * runs of RUN sorted natively, then merged pairwise. One native sort of a
+ * million rows held the event loop for seconds, deadline and /health
+ * included; this is the same O(n log n) in steps the caller can interrupt.
+ * `order` must be total (entries tie-break on ordinal). May reuse `items`.
+ */
+export async function sortPaced<T>(items: T[], order: (a: T, b: T) => number, pause: () => Promise<void>): Promise<T[]> {
+  const n = items.length;
+  if (n <= RUN) return items.sort(order);
+  for (let from = 0; from < n; from += RUN) {
+    const run = items.slice(from, from + RUN).sort(order);
+    for (let k = 0; k < run.length; k++) items[from + k] = run[k]!;
+    await pause();
+  }
+  let src = items;
+  let dst: T[] = new Array<T>(n);
+  let placed = 0;
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      for (let i = lo, j = mid, k = lo; k < hi; k++) {
+        dst[k] = j < hi && (i >= mid || order(src[j]!, src[i]!) < 0) ? src[j++]! : src[i++]!;
+        if (++placed === RUN) {
+          placed = 0;
+          await pause();
+        }
+      }
+    }
+    [src, dst] = [dst, src];
+  }
+  return src;
 }
 
 /** Row `i` of the current batch against a kept entry's key `k`, unadjusted for direction; null is handled by the caller. */
@@ -136,7 +198,11 @@ export class TopK {
     this.worse = compareEntries(keys, this.layout.keyAt);
   }
 
-  offer(b: Batch): void {
+  /** Bytes the kept rows hold, about (`entryBytes`); grows as the heap fills, not as rows replace others. */
+  heldBytes = 0;
+
+  /** Offers the live rows from..to-1 (positions among the batch's live rows) of `b`. */
+  offer(b: Batch, from = 0, to = liveCount(b)): void {
     if (this.k === 0) return;
     const { layout, heap } = this;
     const columns = layout.fields.map((f) => columnOf(b, f));
@@ -162,16 +228,16 @@ export class TopK {
       // Values running upwards: past the worst kept row, no later row can enter either.
       const sorted = asc && runOf(values).ascending;
       const live = b.selection;
-      const n = live === null ? b.length : live.length;
-      for (let j = 0; j < n; j++) {
+      for (let j = from; j < to; j++) {
         const i = live === null ? j : live[j]!;
         if (sorted && worst !== null && values[i]! > worst) break;
         test(i);
       }
       return;
     }
-    if (b.selection === null) for (let i = 0; i < b.length; i++) visit(i);
-    else for (const i of b.selection) visit(i);
+    const live = b.selection;
+    if (live === null) for (let i = from; i < to; i++) visit(i);
+    else for (let j = from; j < to; j++) visit(live[j]!);
   }
 
   /**
@@ -258,14 +324,15 @@ export class TopK {
     }
   }
 
-  /** The kept rows, best first: one array of values per row, in `fields` order. */
-  result(): Nullable[][] {
-    return rowsOf([...this.heap], this.worse, this.fields.length);
+  /** The kept rows, best first: one array of values per row, in `fields` order; `pause` is awaited while sorting. */
+  result(pause: () => Promise<void>): Promise<Nullable[][]> {
+    return rowsOf([...this.heap], this.worse, this.fields.length, pause);
   }
 
   // A max-heap on `worse`: the root is the row that leaves first.
   private push(e: Entry): void {
     const h = this.heap;
+    this.heldBytes += entryBytes(e);
     h.push(e);
     let i = h.length - 1;
     while (i > 0) {
@@ -305,13 +372,21 @@ export class SortAll {
     this.layout = entryLayout(fields, keys);
   }
 
-  offer(b: Batch): void {
+  /** Bytes the kept rows hold, about (`entryBytes`). */
+  heldBytes = 0;
+
+  /** Keeps the live rows from..to-1 (positions among the batch's live rows) of `b`. */
+  offer(b: Batch, from = 0, to = liveCount(b)): void {
     const columns = this.layout.fields.map((f) => columnOf(b, f));
-    if (b.selection === null) for (let i = 0; i < b.length; i++) this.entries.push(entryOf(b, i, columns, this.layout, false));
-    else for (const i of b.selection) this.entries.push(entryOf(b, i, columns, this.layout, false));
+    const live = b.selection;
+    for (let j = from; j < to; j++) {
+      const e = entryOf(b, live === null ? j : live[j]!, columns, this.layout, false);
+      this.heldBytes += entryBytes(e);
+      this.entries.push(e);
+    }
   }
 
-  result(): Nullable[][] {
-    return rowsOf(this.entries, compareEntries(this.keys, this.layout.keyAt), this.fields.length);
+  result(pause: () => Promise<void>): Promise<Nullable[][]> {
+    return rowsOf(this.entries, compareEntries(this.keys, this.layout.keyAt), this.fields.length, pause);
   }
 }

@@ -40,6 +40,8 @@ export interface ConnectionWants {
 export interface PageLimits {
   readonly defaultPageSize: number;
   readonly maxPageSize: number;
+  /** Rows `offset` may skip (server.limits.maxOffset); absent: not limited. */
+  readonly maxOffset?: number;
 }
 
 export interface ConnectionPlan {
@@ -65,6 +67,13 @@ export function compileConnection(
   }
   const offset = args.offset ?? 0;
   if (!Number.isInteger(offset) || offset < 0) throw userError(`offset must be 0 or more (got ${offset})`);
+  // Skipped rows are sorted and held like returned ones (a top-K of offset + first + 1 rows).
+  if (limits.maxOffset !== undefined && offset > limits.maxOffset) {
+    throw userError(`offset must be at most ${limits.maxOffset} (got ${offset}; server.limits.maxOffset); page deeper with after: endCursor`, {
+      limit: 'maxOffset',
+      value: limits.maxOffset,
+    });
+  }
   if (args.after !== null && args.after !== undefined && args.offset !== null && args.offset !== undefined) {
     throw userError('use either after or offset, not both');
   }

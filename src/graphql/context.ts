@@ -27,4 +27,6 @@ export interface SchemaOptions {
   readonly cursorSecret: Buffer;
   /** Date (YYYY-MM-DD) used to decide which versions are past their sunset. */
   readonly today?: string;
+  /** Rows a connection's `offset` may skip (server.limits.maxOffset); absent: not limited. */
+  readonly maxOffset?: number;
 }

@@ -40,6 +40,7 @@ export async function resolveConnection(
   const limits = {
     defaultPageSize: Math.min(contract.limits.defaultPageSize, sessionMax ?? Infinity),
     maxPageSize: Math.min(contract.limits.maxPageSize, sessionMax ?? Infinity),
+    ...(options.maxOffset !== undefined && { maxOffset: options.maxOffset }),
   };
 
   const plan = compileConnection(

@@ -34,8 +34,7 @@
  * N rows is not taking the first N filtered rows), a Count (its one row has no
  * fields to filter), and any node kind added later.
  */
-import { assertNever } from '../errors.js';
-import { Expr, exprFields } from '../plan/expr.js';
+import { Expr, exprFields, exprKey } from '../plan/expr.js';
 import { FilterNode, ScanNode, withInput, type PlanNode } from '../plan/plan.js';
 import { changed, transformUp, unchanged, type Transformed } from '../plan/transform.js';
 import type { OptimizerRule } from './optimizer-rule.js';
@@ -89,9 +88,10 @@ function sink(conjuncts: readonly Expr[], input: PlanNode): PlanNode | undefined
 
 /** Moves the conjuncts `movable` allows below `node` (one input), keeps the rest above it. */
 function split(conjuncts: readonly Expr[], node: Exclude<PlanNode, ScanNode>, movable: (c: Expr) => boolean): PlanNode | undefined {
-  const moving = conjuncts.filter(movable);
+  const moving: Expr[] = [];
+  const staying: Expr[] = [];
+  for (const c of conjuncts) (movable(c) ? moving : staying).push(c);
   if (moving.length === 0) return undefined;
-  const staying = conjuncts.filter((c) => !moving.includes(c));
   return place(staying, withInput(node, place(moving, node.input)));
 }
 
@@ -101,37 +101,21 @@ function place(conjuncts: readonly Expr[], input: PlanNode): PlanNode {
   return sink(conjuncts, input) ?? FilterNode.create(input, Expr.and(conjuncts));
 }
 
-/** `existing` followed by those of `added` not already among them. */
+/**
+ * `existing` followed by those of `added` not already among them (nor
+ * repeated in `added`), equal meaning structurally equal (`exprKey`). A set
+ * of keys makes it linear in the number of conjuncts: comparing each new
+ * conjunct with every kept one was quadratic, and a `where` of many
+ * thousand distinct conditions froze the process while planning.
+ */
 function union(existing: readonly Expr[], added: readonly Expr[]): Expr[] {
   const out = [...existing];
-  for (const e of added) if (!out.some((o) => sameExpr(o, e))) out.push(e);
-  return out;
-}
-
-/** Structural equality; literals compare by value and type (`1` is not `1n`). */
-function sameExpr(a: Expr, b: Expr): boolean {
-  if (a === b) return true;
-  switch (a.kind) {
-    case 'compare':
-      return b.kind === 'compare' && a.field === b.field && a.op === b.op && a.value === b.value;
-    case 'in':
-      return (
-        b.kind === 'in' &&
-        a.field === b.field &&
-        a.negated === b.negated &&
-        a.values.length === b.values.length &&
-        a.values.every((v, i) => v === b.values[i])
-      );
-    case 'text':
-      return b.kind === 'text' && a.field === b.field && a.op === b.op && a.pattern === b.pattern && a.negated === b.negated;
-    case 'isNull':
-      return b.kind === 'isNull' && a.field === b.field && a.negated === b.negated;
-    case 'and':
-    case 'or':
-      return (b.kind === 'and' || b.kind === 'or') && b.kind === a.kind && a.args.length === b.args.length && a.args.every((x, i) => sameExpr(x, b.args[i]!));
-    case 'const':
-      return b.kind === 'const' && a.value === b.value;
-    default:
-      return assertNever(a, 'expression');
+  const seen = new Set(existing.map(exprKey));
+  for (const e of added) {
+    const key = exprKey(e);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(e);
   }
+  return out;
 }

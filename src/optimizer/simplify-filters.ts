@@ -21,7 +21,7 @@
  */
 import { Expr, type CompareExpr, type InExpr } from '../plan/expr.js';
 import { FilterNode, ScanNode, type PlanNode } from '../plan/plan.js';
-import { compareScalars, type Scalar } from '../plan/scalar.js';
+import { valueKey, type Scalar } from '../plan/scalar.js';
 import { changed, transformUp, unchanged, type Transformed } from '../plan/transform.js';
 import type { OptimizerRule } from './optimizer-rule.js';
 
@@ -51,8 +51,18 @@ const valuesOf = (e: ValueSet): readonly Scalar[] => (e.kind === 'compare' ? [e.
 /** The conjuncts with each field's value sets intersected, or undefined when no field has two. */
 function mergeValueSets(conjuncts: readonly Expr[]): Expr[] | undefined {
   const byField = new Map<string, ValueSet[]>();
-  for (const c of conjuncts) if (isValueSet(c)) byField.set(c.field, [...(byField.get(c.field) ?? []), c]);
-  if (![...byField.values()].some((sets) => sets.length > 1)) return undefined;
+  let shared = false;
+  for (const c of conjuncts) {
+    if (!isValueSet(c)) continue;
+    const sets = byField.get(c.field);
+    if (sets === undefined) {
+      byField.set(c.field, [c]);
+    } else {
+      sets.push(c);
+      shared = true;
+    }
+  }
+  if (!shared) return undefined;
   const out: Expr[] = [];
   for (const c of conjuncts) {
     if (!isValueSet(c)) {
@@ -66,14 +76,25 @@ function mergeValueSets(conjuncts: readonly Expr[]): Expr[] | undefined {
   return out;
 }
 
+/**
+ * The values every set holds, in the first set's order, each once. Values
+ * are looked up by `valueKey` (equal exactly when `compareScalars` is 0), so
+ * two lists of n values cost O(n), not the O(n²) of comparing each pair.
+ */
 function intersection(field: string, sets: readonly ValueSet[]): Expr {
-  let kept = valuesOf(sets[0]!);
-  for (const s of sets.slice(1)) {
-    const other = valuesOf(s);
-    kept = kept.filter((v) => other.some((w) => compareScalars(v, w) === 0));
+  const kept = new Map<Scalar, Scalar>();
+  for (const v of valuesOf(sets[0]!)) {
+    const k = valueKey(v);
+    if (!kept.has(k)) kept.set(k, v);
   }
-  kept = kept.filter((v, i) => kept.findIndex((w) => compareScalars(v, w) === 0) === i);
-  if (kept.length === 0) return Expr.const(false);
-  if (kept.length === 1) return Expr.compare(field, 'eq', kept[0]!);
-  return Expr.in(field, kept);
+  for (let s = 1; s < sets.length && kept.size > 0; s++) {
+    const other = new Set<Scalar>();
+    for (const v of valuesOf(sets[s]!)) other.add(valueKey(v));
+    // Deleting the entry being visited is safe while iterating a Map.
+    for (const k of kept.keys()) if (!other.has(k)) kept.delete(k);
+  }
+  const values = [...kept.values()];
+  if (values.length === 0) return Expr.const(false);
+  if (values.length === 1) return Expr.compare(field, 'eq', values[0]!);
+  return Expr.in(field, values);
 }

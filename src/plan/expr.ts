@@ -74,7 +74,8 @@ export const Expr = {
   and(args: readonly Expr[]): Expr {
     const flat: Expr[] = [];
     for (const a of args) {
-      if (a.kind === 'and') flat.push(...a.args);
+      // A loop, not push(...a.args): spreading a list of many thousand arguments overflows the stack.
+      if (a.kind === 'and') for (const b of a.args) flat.push(b);
       else if (a.kind === 'const' && a.value) continue;
       else if (a.kind === 'const') return Expr.const(false);
       else flat.push(a);
@@ -88,7 +89,7 @@ export const Expr = {
   or(args: readonly Expr[]): Expr {
     const flat: Expr[] = [];
     for (const a of args) {
-      if (a.kind === 'or') flat.push(...a.args);
+      if (a.kind === 'or') for (const b of a.args) flat.push(b);
       else if (a.kind === 'const' && !a.value) continue;
       else if (a.kind === 'const') return Expr.const(true);
       else flat.push(a);
@@ -144,4 +145,47 @@ export function exprFields(e: Expr, into: Set<string> = new Set()): Set<string> 
       into.add(e.field);
   }
   return into;
+}
+
+/**
+ * A string equal for two predicates exactly when they are structurally the
+ * same: same kinds, fields, operators and patterns, literals equal by value
+ * and type (`1` is not `1n`), arguments in the same order. Sets and maps of
+ * predicates use it, so de-duplicating n conjuncts costs n keys, not n²
+ * comparisons. Memoized: plans are frozen, and a rule asks for the keys of
+ * the same conjuncts on every node a filter crosses.
+ */
+export function exprKey(e: Expr): string {
+  let key = KEYS.get(e);
+  if (key === undefined) {
+    key = keyOf(e);
+    KEYS.set(e, key);
+  }
+  return key;
+}
+
+const KEYS = new WeakMap<Expr, string>();
+
+/** A literal with its type: strings quoted, bigints suffixed. */
+const literalKey = (v: Scalar): string => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : String(v));
+
+function keyOf(e: Expr): string {
+  switch (e.kind) {
+    case 'compare':
+      return `compare ${JSON.stringify(e.field)} ${e.op} ${literalKey(e.value)}`;
+    case 'in': {
+      const values = e.values.map(literalKey).join(',');
+      return `in ${JSON.stringify(e.field)} ${e.negated} ${e.placeholder === undefined ? '' : JSON.stringify(e.placeholder)} [${values}]`;
+    }
+    case 'text':
+      return `text ${JSON.stringify(e.field)} ${e.op} ${e.negated} ${JSON.stringify(e.pattern)}`;
+    case 'isNull':
+      return `isNull ${JSON.stringify(e.field)} ${e.negated}`;
+    case 'and':
+    case 'or':
+      // Nesting is bounded: `where` by server.limits.maxWhereDepth, cursors by the number of sort keys.
+      return `${e.kind}(${e.args.map(exprKey).join(', ')})`;
+    case 'const':
+      return String(e.value);
+  }
 }

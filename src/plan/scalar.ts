@@ -71,6 +71,22 @@ export function formatScalar(v: Nullable, type: FieldType): string {
 }
 
 /**
+ * A key under which two scalars collide in a Set or Map exactly when
+ * `compareScalars` finds them equal: the same value of the same type, and
+ * also an integer held as a number and as a bigint (`1` and `1n`), as
+ * literals of an int64 field may be. Lets set operations over value lists
+ * run in linear time instead of comparing every value with every other.
+ */
+export function valueKey(v: Scalar): Scalar {
+  if (typeof v === 'bigint') return v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return BigInt(v);
+  return v;
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
  * SQL ordering of two non-null scalars of the same type. Strings compare by
  * code point, which for the UTF-8 that Parquet stores equals byte order.
  */

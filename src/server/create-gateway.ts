@@ -38,6 +38,7 @@ import { EMPTY_MANIFEST, loadPersistedManifest, type PersistedManifest } from '.
 import { usePersistedOperations } from './use-persisted-operations.js';
 import { useRequestShape } from './use-request-shape.js';
 import { useRetiredVersions } from './use-retired-versions.js';
+import { useWhereLimits } from './use-where-limits.js';
 
 export interface RequestContext extends GatewayContext {
   readonly lineage: LineageRecorder;
@@ -97,17 +98,23 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
  * 10. retired versions — before validation, to answer a retired root field
  *                    with its replacement instead of "Cannot query field";
  * 11. no suggestions — strips "Did you mean" from validation messages;
- * 12. cost limit   — at execution, where variables (first: $n) are known;
+ * 12. where limits — at execution, where variables are known, before
+ *                    graphql-js coerces them (recursively: depth first);
+ * 13. cost limit   — at execution, where variables (first: $n) are known;
  *                    before lineage, so a refused operation runs no plan;
- * 13. lineage      — wraps execution, so it sees every plan the request ran;
- * 14. OpenLineage  — (when configured) after execution, from the same recorder.
+ * 14. lineage      — wraps execution, so it sees every plan the request ran;
+ * 15. OpenLineage  — (when configured) after execution, from the same recorder.
  */
 export function createGateway(o: GatewayOptions): Gateway {
   const { config, catalog, engine } = o;
   // Without a logger, one to stderr is made on the first unexpected error.
   let fallback: Logger | undefined;
   const log: ErrorLogger = o.log ?? ((message, fields) => errorLoggerOf(o.logger ?? (fallback ??= createLogger()))(message, fields));
-  const schema = buildSchema(catalog, { cursorSecret: config.cursorSecret, ...(o.today !== undefined && { today: o.today }) });
+  const schema = buildSchema(catalog, {
+    cursorSecret: config.cursorSecret,
+    maxOffset: config.server.limits.maxOffset,
+    ...(o.today !== undefined && { today: o.today }),
+  });
   const served = catalog.served(o.today);
   let sink = o.audit ?? discardAuditSink;
   if (o.logger) sink = loggingAuditSink(sink, o.logger);
@@ -202,6 +209,7 @@ export function createGateway(o: GatewayOptions): Gateway {
       ...(config.server.introspection ? [] : [useDisableIntrospection()]),
       useRetiredVersions({ catalog, ...(o.today !== undefined && { today: o.today }) }),
       useNoSuggestions(),
+      useWhereLimits(limits),
       useCostLimit({ maxCost: limits.maxCost, defaultPageSize }),
       useLineage({ recorderOf: (ctx) => (ctx as Partial<RequestContext>).lineage }),
       ...(o.openLineage

@@ -26,9 +26,11 @@ import { tooComplex } from './use-query-limits.js';
  * costs 1 + the cost of its selection; leaves cost nothing. Nested pages
  * multiply, aliases add up, fragments count where they are spread.
  *
- * An `offset` is not counted: the rows it skips cost one scan of the
- * product at most (as `totalCount` does), bounded by the request's deadline,
- * not multiplied by the shape of the query.
+ * An `offset` adds the rows it skips: they are sorted and held like the rows
+ * returned (a top-K of offset + first + 1 rows), though nothing is resolved
+ * under them. Fifteen aliases asking for `offset: 2147483000` each held every
+ * row of a 1M-row product fifteen times over; counted, they are refused here
+ * (and each offset is also capped by server.limits.maxOffset).
  *
  * Runs at execution, where variable values are known.
  */
@@ -59,7 +61,7 @@ export function useCostLimit(options: CostLimitPluginOptions): Plugin {
           errors: [
             tooComplex(
               `The query asks for about ${Math.round(cost)} rows and nested rows, more than the limit of ${options.maxCost}: ` +
-                'ask for smaller pages (first), or fewer nested pages.',
+                'ask for smaller pages (first), fewer nested pages, or page with after: endCursor instead of offset.',
             ),
           ],
         });
@@ -91,7 +93,8 @@ export function costOf(selectionSet: SelectionSetNode, parent: GraphQLNamedType,
         cost += inner;
         continue;
       }
-      cost += (intArgument(s, 'first', w) ?? w.defaults.get(type.name) ?? 1) * inner;
+      const skipped = def.args.some((a) => a.name === 'offset') ? (intArgument(s, 'offset', w) ?? 0) : 0;
+      cost += (intArgument(s, 'first', w) ?? w.defaults.get(type.name) ?? 1) * inner + skipped;
     } else if (s.kind === Kind.INLINE_FRAGMENT) {
       const type = s.typeCondition ? w.schema.getType(s.typeCondition.name.value) : parent;
       if (type) cost += costOf(s.selectionSet, type, w);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SortKey } from '../../src/plan/plan.js';
 import type { Batch } from '../../src/engine/batch.js';
-import { SortAll, TopK } from '../../src/engine/top-k.js';
+import { SortAll, sortPaced, TopK } from '../../src/engine/top-k.js';
 
 /**
  * The top-K against a full sort, on batches whose first key runs upwards
@@ -40,7 +40,7 @@ const batches = (strict: boolean) =>
     });
   });
 
-function bothWays(keys: SortKey[], k: number, bs: Batch[]) {
+async function bothWays(keys: SortKey[], k: number, bs: Batch[]) {
   const top = new TopK(keys, k, ['id', 'x']);
   const all = new SortAll(keys, ['id', 'x']);
   for (const b of bs) {
@@ -50,7 +50,8 @@ function bothWays(keys: SortKey[], k: number, bs: Batch[]) {
     top.offer(enough < live.length ? { ...b, selection: live.subarray(0, enough) } : b);
     all.offer(b);
   }
-  return { top: top.result(), all: all.result().slice(0, k) };
+  const pause = async () => undefined;
+  return { top: await top.result(pause), all: (await all.result(pause)).slice(0, k) };
 }
 
 describe('top-K over sorted runs', () => {
@@ -60,10 +61,10 @@ describe('top-K over sorted runs', () => {
     ['descending over ascending data', true, () => [desc('id')]],
   ];
   for (const [what, strict, keys] of cases) {
-    it(`keeps what a full sort keeps: ${what}`, () => {
-      fc.assert(
-        fc.property(batches(strict), fc.integer({ min: 0, max: 12 }), fc.boolean(), (bs, k, second) => {
-          const { top, all } = bothWays(keys(second), k, bs);
+    it(`keeps what a full sort keeps: ${what}`, async () => {
+      await fc.assert(
+        fc.asyncProperty(batches(strict), fc.integer({ min: 0, max: 12 }), fc.boolean(), async (bs, k, second) => {
+          const { top, all } = await bothWays(keys(second), k, bs);
           expect(top).toEqual(all);
         }),
         { numRuns: 400 },
@@ -80,5 +81,56 @@ describe('top-K over sorted runs', () => {
     expect(new TopK([asc('id'), asc('x')], 2, ['id']).firstRowsEnough(strictlyUp)).toBe(2);
     expect(new TopK([asc('id')], 2, ['id']).firstRowsEnough(down)).toBe(Infinity);
     expect(new TopK([desc('id')], 2, ['id']).firstRowsEnough(strictlyUp)).toBe(Infinity);
+  });
+});
+
+describe('sorting in steps (sortPaced)', () => {
+  const byValue = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
+
+  it('sorts as one native sort does, pausing every few thousand rows, and stops when a pause throws', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(0, 1, 100, 8192, 8193, 20_000, 70_001), fc.integer({ min: 1, max: 50 }), async (n, spread) => {
+        const items = Array.from({ length: n }, (_, i): [number, number] => [Math.floor(Math.sin(i * spread) * 1000), i]);
+        let pauses = 0;
+        const sorted = await sortPaced([...items], byValue, async () => void pauses++);
+        expect(sorted).toEqual([...items].sort(byValue));
+        // Placing n rows in runs of 8,192 and merging them log2(runs) times: a pause for every 8,192 placed.
+        const runs = Math.ceil(n / 8192);
+        if (runs > 1) expect(pauses).toBeGreaterThanOrEqual(runs * (1 + Math.floor(Math.log2(runs - 1))));
+      }),
+      { numRuns: 20 },
+    );
+    let pauses = 0;
+    const stopped = sortPaced(Array.from({ length: 50_000 }, (_, i): [number, number] => [-i, i]), byValue, async () => {
+      if (++pauses === 3) throw new Error('deadline');
+    });
+    await expect(stopped).rejects.toThrow('deadline');
+    expect(pauses).toBe(3);
+  });
+});
+
+describe('memory a sort holds (heldBytes)', () => {
+  it('grows with every row kept and stops growing once the top-K is full', async () => {
+    const keys = [asc('x')];
+    const top = new TopK(keys, 100, ['id', 'x']);
+    const all = new SortAll(keys, ['id', 'x']);
+    const rows = (from: number) => batchOf(Array.from({ length: 100 }, (_, i) => from + i), Array.from({ length: 100 }, (_, i) => 1000 - from - i), from, null);
+    top.offer(rows(0));
+    all.offer(rows(0));
+    const full = top.heldBytes;
+    const first = all.heldBytes;
+    // A bigint-free row of two doubles: about 200 bytes each, as measured on Node 20.
+    expect(full).toBeGreaterThan(100 * 150);
+    expect(first).toBeGreaterThan(100 * 150);
+    for (let from = 100; from < 1000; from += 100) {
+      top.offer(rows(from));
+      all.offer(rows(from));
+    }
+    expect(top.heldBytes).toBe(full);
+    expect(all.heldBytes).toBe(10 * first);
+    // Offered in slices, the same rows are kept.
+    const sliced = new TopK(keys, 100, ['id', 'x']);
+    for (let from = 0; from < 1000; from += 100) for (let j = 0; j < 100; j += 7) sliced.offer(rows(from), j, Math.min(100, j + 7));
+    expect(await sliced.result(async () => undefined)).toEqual(await top.result(async () => undefined));
   });
 });

@@ -29,14 +29,23 @@ const CUSTOMERS = `read_parquet('${resolve('products/customers/data/*.parquet')}
 const ANALYST_ROWS = `region IN ('EU', 'US')`;
 
 let demo: Demo;
+/**
+ * The demo with offsets deep enough to page past the row filter's rows
+ * (the demo has 60,000 orders; server.limits.maxOffset is 10,000 and the
+ * cost limit counts offsets): these tests are about where paging leads,
+ * not how deep it may go (hardening/input-limits.test.ts).
+ */
+let deepOffsets: Demo;
 let duck: DuckDBConnection;
 beforeAll(async () => {
   demo = await openDemo();
+  deepOffsets = await openDemo('sluice.yaml', undefined, { maxOffset: 2_000_000, maxCost: 2_100_000 });
   duck = await (await DuckDBInstance.create(':memory:', { threads: '2' })).connect();
   await duck.run(`SET TimeZone = 'UTC'`);
 });
 afterAll(async () => {
   await demo?.engine.close();
+  await deepOffsets?.engine.close();
   duck?.closeSync();
 });
 
@@ -58,8 +67,8 @@ const errorOf = (r: GraphQLResponse) => {
   return r.errors![0]!;
 };
 
-async function query(q: string, headers: Record<string, string>, variables: Record<string, unknown> = {}): Promise<GraphQLResponse> {
-  return (await send(demo, q, variables, headers)).body;
+async function query(q: string, headers: Record<string, string>, variables: Record<string, unknown> = {}, on = demo): Promise<GraphQLResponse> {
+  return (await send(on, q, variables, headers)).body;
 }
 
 const SQL_OF = (w: Where) => sqlWhere(w, (f) => ORDERS_KIND[f]!, (f) => `"${ordersColumn(f)}"`);
@@ -132,7 +141,7 @@ describe('paging cannot step outside the row filter', () => {
       },
     ];
     for (const c of cases) {
-      const admin = await query(`{ ordersV2(${c.orderBy} offset: ${c.offset}, first: ${c.first}) { nodes { order_id region total_amount } pageInfo { endCursor } } }`, ADMIN);
+      const admin = await query(`{ ordersV2(${c.orderBy} offset: ${c.offset}, first: ${c.first}) { nodes { order_id region total_amount } pageInfo { endCursor } } }`, ADMIN, {}, deepOffsets);
       const page = conn(admin);
       // The admin's page ends on a row the analyst may not see.
       const lastNode = page.nodes.at(-1)!;
@@ -179,11 +188,11 @@ describe('paging cannot step outside the row filter', () => {
   });
 
   it('an offset past the end gives an empty page, and the true totalCount', async () => {
-    const res = await query(`{ ordersV2(offset: 1000000, first: 10) { nodes { order_id } pageInfo { hasNextPage endCursor } totalCount } }`, ANALYST);
+    const res = await query(`{ ordersV2(offset: 1000000, first: 10) { nodes { order_id } pageInfo { hasNextPage endCursor } totalCount } }`, ANALYST, {}, deepOffsets);
     expect(conn(res)).toEqual({ nodes: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: await count(ANALYST_ROWS) });
     // The last analyst row, by offset, is the last EU/US row.
     const total = await count(ANALYST_ROWS);
-    const last = await query(`{ ordersV2(offset: ${total - 1}, first: 10) { nodes { order_id region } pageInfo { hasNextPage } } }`, ANALYST);
+    const last = await query(`{ ordersV2(offset: ${total - 1}, first: 10) { nodes { order_id region } pageInfo { hasNextPage } } }`, ANALYST, {}, deepOffsets);
     const [expected] = await sql(`SELECT order_id, region FROM ${ORDERS} WHERE ${ANALYST_ROWS} ORDER BY order_id DESC LIMIT 1`);
     expect(conn(last).nodes).toEqual([expected]);
     expect(conn(last).pageInfo.hasNextPage).toBe(false);

@@ -1,4 +1,4 @@
-import { loadConfig, type SluiceConfig } from '../../src/config/config.js';
+import { loadConfig, type LimitsConfig, type SluiceConfig } from '../../src/config/config.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { createEngine } from '../../src/server/create-engine.js';
 import { createGateway, type Gateway } from '../../src/server/create-gateway.js';
@@ -24,9 +24,13 @@ export interface Demo {
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
 }
 
-/** `engineFor`: makes the engine (say, with an object store the caller keeps a handle on); default createEngine. */
-export async function openDemo(configFile = 'sluice.yaml', engineFor: (config: SluiceConfig) => Engine = createEngine): Promise<Demo> {
-  const config = loadConfig(configFile);
+/**
+ * `engineFor`: makes the engine (say, with an object store the caller keeps a handle on); default createEngine.
+ * `limits`: server.limits to change from the config file's.
+ */
+export async function openDemo(configFile = 'sluice.yaml', engineFor: (config: SluiceConfig) => Engine = createEngine, limits: Partial<LimitsConfig> = {}): Promise<Demo> {
+  const loaded = loadConfig(configFile);
+  const config = { ...loaded, server: { ...loaded.server, limits: { ...loaded.server.limits, ...limits } } };
   const engine = engineFor(config);
   const gateway = createGateway({ config, ...(await loadDeployment(config, engine)), engine, today: '2026-11-21' });
   // As `serve` does before it says it is ready.
