@@ -161,6 +161,37 @@ function leafCoversRange(e: CompareExpr | InExpr | TextExpr, min: Scalar, max: S
 }
 
 /**
+ * What a unit of data (a row group; later a file or a manifest entry, by
+ * their statistics) may be judged by, for a scan under a row filter.
+ *
+ * Statistics and Bloom filters describe every row of the unit, hidden ones
+ * included. Were the caller's own predicates to prune by them, what is read
+ * (and so lineage, metrics, timing, the budget) would answer questions about
+ * hidden rows: `amount > x` reading a group or not reveals a hidden amount.
+ * So the caller's predicates may judge a unit only when its statistics prove
+ * that every row in it passes the row filter: they then describe visible
+ * rows only. Any other unit is judged by the row filter alone, the same for
+ * every query of the session: it is skipped only when no row can pass the
+ * row filter, its place in a sort is unknown, and its rows are all tested.
+ *
+ * - `predicate`: what statistics and Bloom filters may prove empty;
+ * - `visible`: whether the unit's statistics describe visible rows only,
+ *   so that they may also order it for a top-K and settle the filter
+ *   (`isProvablyAll`).
+ *
+ * Without a row filter nothing changes: the whole filter, and visible.
+ */
+export interface Evidence {
+  readonly predicate: Expr;
+  readonly visible: boolean;
+}
+
+export function visibleEvidence(rowFilter: Expr | undefined, filter: Expr, stats: StatsOf): Evidence {
+  if (rowFilter === undefined || isProvablyAll(rowFilter, stats)) return { predicate: filter, visible: true };
+  return { predicate: rowFilter, visible: false };
+}
+
+/**
  * Where a row group can start in a sort on one field, for top-K visiting
  * order: the best value it may hold (min ascending, max descending), `nulls`
  * when it holds only nulls (they sort last), or `unknown`.

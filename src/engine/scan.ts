@@ -10,7 +10,7 @@ import type { DecodePool } from './decode-pool.js';
 import { compilePredicate, countRows, selectRows } from './evaluate-predicate.js';
 import { BloomFilter } from './bloom-filter.js';
 import {
-  compareBounds, isExcludedByBloom, isProvablyAll, isProvablyEmpty, lookedUpFields, sortBound, type FieldStats, type SortBound, type StatsOf,
+  compareBounds, isExcludedByBloom, isProvablyAll, isProvablyEmpty, lookedUpFields, sortBound, visibleEvidence, type FieldStats, type SortBound, type StatsOf,
 } from './prune-row-groups.js';
 import type { ParquetFooter } from './parquet-metadata.js';
 import { readRowGroup, type DecodedBatch, type OpenSourceFile } from './read-row-groups.js';
@@ -21,7 +21,9 @@ import { narrowRange, sortedRows } from './sorted-range.js';
 /**
  * The scan: lists the source's files, prunes row groups by statistics and
  * by the engine's Bloom filters of string columns (built from chunks decoded
- * for an `eq` / `in` filter, kept in the column cache), decodes the
+ * for an `eq` / `in` filter, kept in the column cache) — under a row filter,
+ * by the caller's filters only where the statistics prove every row of the
+ * group visible (prune-row-groups.ts, visibleEvidence) —, decodes the
  * surviving ones one at a time (so a consumer that has enough
  * stops the reading), and evaluates the scan's filters on the decoded
  * buffers. Every file is reported, pruned or not (lineage, SPEC §5).
@@ -122,7 +124,9 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
   const files = await Promise.all(objects.map((o) => ctx.access.open(o, label)));
 
   const byName = new Map(node.fields.map((f) => [f.name, f]));
-  const filter = Expr.and(node.filters);
+  // Rows are tested against the row filter and the caller's filters alike;
+  // which row groups are read is decided by `visibleEvidence` below.
+  const filter = Expr.and(node.rowFilter === undefined ? node.filters : [node.rowFilter, ...node.filters]);
   const filterFields = exprFields(filter);
   const keyFields = order?.keyFields ?? [];
   for (const f of [...filterFields, ...needed, ...keyFields]) {
@@ -168,9 +172,12 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
     file = files[fi]!;
     for (ri = 0; ri < file.footer.rowGroups.length; ri++) {
       rg = file.footer.rowGroups[ri]!;
-      if (rg.numRows > 0 && !isProvablyEmpty(filter, statsOf) && !(lookedUp.length > 0 && isExcludedByBloom(filter, bloomOf))) {
-        const bound: SortBound = ordered ? sortBound(statsOf(ordered.field), ordered.direction) : { kind: 'unknown' };
-        units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound, allPass: isProvablyAll(filter, statsOf) });
+      // Under a row filter, a group holding rows it hides is judged by the row filter alone (see visibleEvidence).
+      const evidence = visibleEvidence(node.rowFilter, filter, statsOf);
+      if (rg.numRows > 0 && !isProvablyEmpty(evidence.predicate, statsOf) && !(lookedUp.length > 0 && isExcludedByBloom(evidence.predicate, bloomOf))) {
+        const bound: SortBound = ordered && evidence.visible ? sortBound(statsOf(ordered.field), ordered.direction) : { kind: 'unknown' };
+        const allPass = evidence.visible && isProvablyAll(filter, statsOf);
+        units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound, allPass });
       }
       ordinal += rg.numRows;
     }
