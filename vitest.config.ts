@@ -17,8 +17,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: run files in parallel, but not more than the machine has.
     maxWorkers: 2,
-    // The demo's hash mask key (sluice.yaml: masking.hashKeyEnv); child
-    // processes started by end-to-end tests inherit it.
-    env: { SLUICE_HASH_KEY: 'test-only-hash-key' },
+    // The demo's hash mask key (sluice.yaml: masking.hashKeyEnv) and metrics
+    // token (server.metrics.tokenEnv); child processes started by
+    // end-to-end tests inherit them.
+    env: { SLUICE_HASH_KEY: 'test-only-hash-key', SLUICE_METRICS_TOKEN: 'test-only-metrics-token' },
   },
 });
