@@ -44,9 +44,8 @@ const CURSOR_ENV = 'SLUICE_ROW_FILTER_TWINS_CURSOR_SECRET';
 export type Twin = 'a' | 'b' | 'c';
 export const TWINS: readonly Twin[] = ['a', 'b', 'c'];
 
-/** The analyst's masks: e-mails to their domain, notes to their first four characters, is_gift null; amounts stay raw. */
+/** Orders fields the analyst sees masked (e-mails to their domain, notes to their first four characters, is_gift null); amounts stay raw. Customers: name and email. */
 export const ORDERS_MASKED = ['email', 'notes', 'is_gift'];
-export const CUSTOMERS_MASKED = ['name', 'email'];
 
 const ORDER_COLUMNS = ['order_id', 'customer_id', 'region', 'status', 'amount', 'currency', 'quantity', 'email', 'notes', 'order_date', 'created_at', 'is_gift'];
 const CUSTOMER_COLUMNS = ['customer_id', 'name', 'email', 'country', 'segment', 'signup_date', 'lifetime_value', 'is_active', 'updated_at'];
