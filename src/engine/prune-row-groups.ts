@@ -1,5 +1,5 @@
 import { assertNever } from '../errors.js';
-import type { CompareExpr, Expr, InExpr, TextExpr } from '../plan/expr.js';
+import { Expr, type CompareExpr, type InExpr, type TextExpr } from '../plan/expr.js';
 import { compareScalars, compareStrings, type Scalar } from '../plan/scalar.js';
 import type { BloomFilter } from './bloom-filter.js';
 import type { ColumnChunkStats } from './parquet-metadata.js';
@@ -168,27 +168,44 @@ function leafCoversRange(e: CompareExpr | InExpr | TextExpr, min: Scalar, max: S
  * included. Were the caller's own predicates to prune by them, what is read
  * (and so lineage, metrics, timing, the budget) would answer questions about
  * hidden rows: `amount > x` reading a group or not reveals a hidden amount.
- * So the caller's predicates may judge a unit only when its statistics prove
- * that every row in it passes the row filter: they then describe visible
- * rows only. Any other unit is judged by the row filter alone, the same for
- * every query of the session: it is skipped only when no row can pass the
- * row filter, its place in a sort is unknown, and its rows are all tested.
+ * So the caller's predicates may judge a unit only by statistics that
+ * describe visible rows alone:
  *
- * - `predicate`: what statistics and Bloom filters may prove empty;
- * - `visible`: whether the unit's statistics describe visible rows only,
- *   so that they may also order it for a top-K and settle the filter
- *   (`isProvablyAll`).
+ * - `every-row`: there is no row filter, or the unit's statistics prove
+ *   that every row in it passes the row filter; its statistics then
+ *   describe visible rows only, and may prune it, order it for a top-K,
+ *   settle its filter (`isProvablyAll`), and its Bloom filters may exclude
+ *   it — as without a row filter;
+ * - `visible-rows`: the statistics of the unit's visible rows are known
+ *   (visible-stats.ts, gathered when a scan under the same row filter
+ *   decoded it): they may prune it and order it, but not settle its filter
+ *   (hidden rows still fail the row filter) and no Bloom filter, which
+ *   covers every row, may exclude it;
+ * - `row-filter`: anything else is judged by the row filter alone, the same
+ *   for every query of the session: skipped only when no row can pass the
+ *   row filter, its place in a sort unknown, its rows all tested.
  *
- * Without a row filter nothing changes: the whole filter, and visible.
+ * `predicate` is what `stats` may prove empty.
  */
 export interface Evidence {
+  readonly kind: 'every-row' | 'visible-rows' | 'row-filter';
   readonly predicate: Expr;
-  readonly visible: boolean;
+  readonly stats: StatsOf;
 }
 
-export function visibleEvidence(rowFilter: Expr | undefined, filter: Expr, stats: StatsOf): Evidence {
-  if (rowFilter === undefined || isProvablyAll(rowFilter, stats)) return { predicate: filter, visible: true };
-  return { predicate: rowFilter, visible: false };
+/** `visibleRows`: the unit's visible rows and their statistics, when known. */
+export function visibleEvidence(
+  rowFilter: Expr | undefined,
+  filter: Expr,
+  stats: StatsOf,
+  visibleRows?: () => { readonly rows: number; readonly stats: StatsOf } | undefined,
+): Evidence {
+  if (rowFilter === undefined || isProvablyAll(rowFilter, stats)) return { kind: 'every-row', predicate: filter, stats };
+  // Nothing passes the row filter: the caller's predicates need not be asked.
+  if (isProvablyEmpty(rowFilter, stats)) return { kind: 'row-filter', predicate: rowFilter, stats };
+  const visible = visibleRows?.();
+  if (visible !== undefined) return { kind: 'visible-rows', predicate: visible.rows === 0 ? Expr.const(false) : filter, stats: visible.stats };
+  return { kind: 'row-filter', predicate: rowFilter, stats };
 }
 
 /**

@@ -25,8 +25,9 @@ import { asc, desc, predicateArb } from './plan-arbitraries.js';
  * in the column cache.
  *
  * The same predicates as plain filters beside the region condition (how
- * the row filter was planned before ScanNode.rowFilter) read different row
- * groups on a and b for many of them: the property would catch that.
+ * the row filter was planned before ScanNode.rowFilter) give the rows to
+ * compare with, and read different row groups on a and b for many of them:
+ * the property would catch that.
  */
 let oracle: Oracle;
 let dir: string;
@@ -99,19 +100,21 @@ describe('a row-filtered scan', () => {
         runs++;
         const run = (twin: 'a' | 'b', scan: { rowFilter?: Expr; filters: readonly Expr[] }) =>
           engines[twin].execute(planOf(sources[twin], scan, r.shape, r.key, r.descending, r.k));
-        // Twice: the second run meets the Bloom filters the first one built (column cache).
-        for (let pass = 0; pass < 2; pass++) {
-          const [a, b] = await Promise.all([run('a', { rowFilter: ROW_FILTER, filters: r.filters }), run('b', { rowFilter: ROW_FILTER, filters: r.filters })]);
-          expect(text(b)).toBe(text(a));
-          expect(reads(b), `pass ${pass}`).toEqual(reads(a));
-          if (pass === 0 && a.rows.length > 0) rowsSeen++;
-        }
-
-        // The same predicates planned the old way: the row filter one conjunct among the caller's.
+        // The same predicates planned the old way: the row filter one conjunct among the caller's,
+        // pruning by every row's statistics. Same rows, but what it reads differs between a and b.
         const old = { filters: [ROW_FILTER, ...r.filters] };
         const [oldA, oldB] = await Promise.all([run('a', old), run('b', old)]);
         expect(text(oldB)).toBe(text(oldA));
         if (JSON.stringify(reads(oldA)) !== JSON.stringify(reads(oldB))) oldWouldDiffer++;
+
+        // Twice: the second run meets the Bloom filters and the visible rows' statistics the first one left.
+        for (let pass = 0; pass < 2; pass++) {
+          const [a, b] = await Promise.all([run('a', { rowFilter: ROW_FILTER, filters: r.filters }), run('b', { rowFilter: ROW_FILTER, filters: r.filters })]);
+          expect(text(a), `pass ${pass}`).toBe(text(oldA));
+          expect(text(b), `pass ${pass}`).toBe(text(a));
+          expect(reads(b), `pass ${pass}`).toEqual(reads(a));
+          if (pass === 0 && a.rows.length > 0) rowsSeen++;
+        }
       }),
       {
         numRuns: Number(process.env['SLUICE_PROPERTY_RUNS'] ?? 40),
@@ -130,20 +133,51 @@ describe('a row-filtered scan', () => {
     expect(oldWouldDiffer).toBeGreaterThanOrEqual(5);
   });
 
+  const countBelow = (source: string, id: bigint) =>
+    CountNode.create(ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source, fields: ORDERS_FIELDS, rowFilter: ROW_FILTER, filters: [Expr.compare('order_id', 'lt', id)] }));
+  const oracleCount = async (source: string, id: bigint) =>
+    ((await oracle.connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${source}') WHERE region IN ('EU', 'US') AND order_id < ${id}`)).getRowObjectsJS() as [{ n: number }])[0].n;
+
   it('still lets the caller\'s predicates prune row groups its statistics prove visible', async () => {
-    // part-000 holds visible orders only: a group of EU orders, a mixed EU/US one, a group of US orders.
-    // order_id < 100 may skip the US-only group by its statistics, never a group holding hidden rows.
-    const r = await engines.a.execute(CountNode.create(ScanNode.create({
-      product: 'orders', major: 2, version: '2.1.0', source: sources.a, fields: ORDERS_FIELDS, rowFilter: ROW_FILTER, filters: [Expr.compare('order_id', 'lt', 100n)],
-    })));
-    expect(reads(r)).toEqual([
-      'part-000.parquet: 2 groups, 4096 rows',
-      // Every group holds hidden rows: only the row filter may skip one (none here: each holds EU or US orders).
-      'part-001.parquet: 5 groups, 10000 rows',
-      // APAC alone is skipped by the row filter; US alone (ids past 40,000) by the caller's predicate.
-      'part-002.parquet: 3 groups, 6144 rows',
-    ]);
-    const [{ n }] = (await oracle.connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${sources.a}') WHERE region IN ('EU', 'US') AND order_id < 100`)).getRowObjectsJS() as [{ n: number }];
-    expect(r.rows).toEqual([{ count: n }]);
+    const engine = new Engine();
+    try {
+      // part-000 holds visible orders only: a group of EU orders, a mixed EU/US one, a group of US orders.
+      // order_id < 100 may skip the US-only group by its statistics, never a group holding hidden rows.
+      const r = await engine.execute(countBelow(sources.a, 100n));
+      expect(reads(r)).toEqual([
+        'part-000.parquet: 2 groups, 4096 rows',
+        // Every group holds hidden rows: only the row filter may skip one (none here: each holds EU or US orders).
+        'part-001.parquet: 5 groups, 10000 rows',
+        // APAC alone is skipped by the row filter; US alone (ids past 40,000) by the caller's predicate.
+        'part-002.parquet: 3 groups, 6144 rows',
+      ]);
+      expect(r.rows).toEqual([{ count: await oracleCount(sources.a, 100n) }]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('once it has decoded a group, prunes and orders it by its visible rows\' statistics, on a and b alike', async () => {
+    const [a, b] = [new Engine(), new Engine()];
+    try {
+      for (const [engine, source] of [[a, sources.a], [b, sources.b]] as const) {
+        const first = await engine.execute(countBelow(source, 100n));
+        expect(reads(first)[1]).toBe('part-001.parquet: 5 groups, 10000 rows');
+        // The same row filter, another predicate: part-001's groups hold visible ids from 20,002 on, known now.
+        const again = await engine.execute(countBelow(source, 200n));
+        expect(reads(again)).toEqual(['part-000.parquet: 2 groups, 4096 rows', 'part-001.parquet: 0 groups, 0 rows', 'part-002.parquet: 0 groups, 0 rows']);
+        expect(again.rows).toEqual([{ count: await oracleCount(source, 200n) }]);
+      }
+      // A top-K under the row filter now stops early: groups visited best-first by their visible rows' maxima.
+      const top = (engine: Engine, source: string) =>
+        engine.execute(LimitNode.create(SortNode.create(ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source, fields: ORDERS_FIELDS, rowFilter: ROW_FILTER, filters: [] }), [desc('total_amount'), asc('order_id')], 5), 0, 5));
+      const [ta, tb] = [await top(a, sources.a), await top(b, sources.b)];
+      expect(text(tb)).toBe(text(ta));
+      expect(reads(tb)).toEqual(reads(ta));
+      const groups = (r: ExecutionResult) => r.scans.flatMap((s) => s.sources).reduce((n, f) => n + f.rowGroupsScanned, 0);
+      expect(groups(await top(a, sources.a))).toBeLessThan(8);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });
