@@ -21,7 +21,6 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScanReport } from '../../src/engine/engine.js';
 import { combine, gqlOrderBy, gqlWhere, leaf, type OrderBy, type Where } from '../support/demo-sql.js';
 import { ADMIN, ANALYST, openRowFilterTwins, ORDERS_MASKED, TWINS, type RowFilterTwins, type Twin } from '../support/row-filter-twins.js';
 import { comparable, maskedOrderByArb, maskedWhereArb, ORDERS_FIELDS, send } from './support.js';
@@ -132,10 +131,6 @@ function queryOf(r: Request): string {
 
 const rootOf = (r: Request) => (r.kind === 'aggregate' ? 'ordersV2Aggregate' : r.kind === 'customers' ? 'customersV1' : 'ordersV2');
 
-/** Per scan, per file: row groups and rows read (the operator's view), in a stable order. */
-const readsOf = (scans: readonly ScanReport[]) =>
-  scans.map((s) => `${s.product}: ${s.sources.map((f) => `${f.uri.split('/').pop()} ${f.rowGroupsScanned}g ${f.rowsScanned}r`).join(', ')}`).sort();
-
 interface Answers {
   readonly text: Record<Twin, string>;
   readonly reads: Record<Twin, string[]>;
@@ -149,7 +144,7 @@ async function ask(query: string, variables: Record<string, unknown>, headers: R
   TWINS.forEach((t, i) => {
     expect(sent[i]!.status, `${t}: ${sent[i]!.text.slice(0, 300)}`).toBe(200);
     text[t] = comparable(sent[i]!.text);
-    reads[t] = readsOf(twins.gateways[t].engine.scans);
+    reads[t] = twins.gateways[t].engine.reads();
   });
   return { text, reads };
 }
