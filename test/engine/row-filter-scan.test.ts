@@ -42,7 +42,10 @@ beforeAll(async () => {
   sources.b = join(twins.dataOf('b', 'orders'), '*.parquet');
   oracle = await Oracle.open();
   // Literals from both datasets: values only hidden rows of a, or of b, hold are asked for too.
-  const [a, b] = await Promise.all([openDataset(oracle, 'orders', sources.a, ORDERS_FIELDS, 'order_id'), openDataset(oracle, 'orders', sources.b, ORDERS_FIELDS, 'order_id')]);
+  const [a, b] = await Promise.all([
+    openDataset(oracle, 'orders', sources.a, ORDERS_FIELDS, 'order_id'),
+    openDataset(oracle, 'orders', sources.b, ORDERS_FIELDS, 'order_id'),
+  ]);
   data = { ...a, sample: [...a.sample, ...b.sample] };
 });
 
@@ -58,7 +61,14 @@ const callerFields = ORDERS_FIELDS.map((f) => f.name);
 
 type Shape = 'count' | 'top-k' | 'fetch' | 'aggregate' | 'all';
 
-function planOf(source: string, scan: { rowFilter?: Expr; filters: readonly Expr[] }, shape: Shape, key: string, descending: boolean, k: number): PlanNode {
+function planOf(
+  source: string,
+  scan: { rowFilter?: Expr; filters: readonly Expr[] },
+  shape: Shape,
+  key: string,
+  descending: boolean,
+  k: number,
+): PlanNode {
   const node = ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source, fields: ORDERS_FIELDS, ...scan });
   switch (shape) {
     case 'count':
@@ -70,7 +80,11 @@ function planOf(source: string, scan: { rowFilter?: Expr; filters: readonly Expr
     case 'aggregate': {
       // min and max take any type but boolean.
       const field = ORDERS_FIELDS.find((f) => f.name === key && f.type !== 'boolean') ?? ORDERS_FIELDS[0]!;
-      return AggregateNode.create(node, ['status'], [{ fn: 'count' }, { fn: 'sum', field: 'quantity', type: 'int32' }, { fn: 'max', field: field.name, type: field.type }]);
+      return AggregateNode.create(
+        node,
+        ['status'],
+        [{ fn: 'count' }, { fn: 'sum', field: 'quantity', type: 'int32' }, { fn: 'max', field: field.name, type: field.type }],
+      );
     }
     case 'all':
       return node;
@@ -78,7 +92,8 @@ function planOf(source: string, scan: { rowFilter?: Expr; filters: readonly Expr
 }
 
 /** Per file: row groups and rows read. */
-const reads = (r: ExecutionResult) => r.scans.flatMap((s) => s.sources.map((f) => `${f.uri.split('/').pop()}: ${f.rowGroupsScanned} groups, ${f.rowsScanned} rows`));
+const reads = (r: ExecutionResult) =>
+  r.scans.flatMap((s) => s.sources.map((f) => `${f.uri.split('/').pop()}: ${f.rowGroupsScanned} groups, ${f.rowsScanned} rows`));
 const text = (r: ExecutionResult) => JSON.stringify(r.rows, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
 
 const request = () =>
@@ -109,7 +124,10 @@ describe('a row-filtered scan', () => {
 
         // Twice: the second run meets the Bloom filters and the visible rows' statistics the first one left.
         for (let pass = 0; pass < 2; pass++) {
-          const [a, b] = await Promise.all([run('a', { rowFilter: ROW_FILTER, filters: r.filters }), run('b', { rowFilter: ROW_FILTER, filters: r.filters })]);
+          const [a, b] = await Promise.all([
+            run('a', { rowFilter: ROW_FILTER, filters: r.filters }),
+            run('b', { rowFilter: ROW_FILTER, filters: r.filters }),
+          ]);
           expect(text(a), `pass ${pass}`).toBe(text(oldA));
           expect(text(b), `pass ${pass}`).toBe(text(a));
           expect(reads(b), `pass ${pass}`).toEqual(reads(a));
@@ -134,11 +152,27 @@ describe('a row-filtered scan', () => {
   });
 
   const countBelow = (source: string, id: bigint) =>
-    CountNode.create(ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source, fields: ORDERS_FIELDS, rowFilter: ROW_FILTER, filters: [Expr.compare('order_id', 'lt', id)] }));
+    CountNode.create(
+      ScanNode.create({
+        product: 'orders',
+        major: 2,
+        version: '2.1.0',
+        source,
+        fields: ORDERS_FIELDS,
+        rowFilter: ROW_FILTER,
+        filters: [Expr.compare('order_id', 'lt', id)],
+      }),
+    );
   const oracleCount = async (source: string, id: bigint) =>
-    ((await oracle.connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${source}') WHERE region IN ('EU', 'US') AND order_id < ${id}`)).getRowObjectsJS() as [{ n: number }])[0].n;
+    (
+      (
+        await oracle.connection.runAndReadAll(
+          `SELECT count(*)::INTEGER AS n FROM read_parquet('${source}') WHERE region IN ('EU', 'US') AND order_id < ${id}`,
+        )
+      ).getRowObjectsJS() as [{ n: number }]
+    )[0].n;
 
-  it('still lets the caller\'s predicates prune row groups its statistics prove visible', async () => {
+  it("still lets the caller's predicates prune row groups its statistics prove visible", async () => {
     const engine = new Engine();
     try {
       // part-000 holds visible orders only: a group of EU orders, a mixed EU/US one, a group of US orders.
@@ -157,20 +191,45 @@ describe('a row-filtered scan', () => {
     }
   });
 
-  it('once it has decoded a group, prunes and orders it by its visible rows\' statistics, on a and b alike', async () => {
+  it("once it has decoded a group, prunes and orders it by its visible rows' statistics, on a and b alike", async () => {
     const [a, b] = [new Engine(), new Engine()];
     try {
-      for (const [engine, source] of [[a, sources.a], [b, sources.b]] as const) {
+      for (const [engine, source] of [
+        [a, sources.a],
+        [b, sources.b],
+      ] as const) {
         const first = await engine.execute(countBelow(source, 100n));
         expect(reads(first)[1]).toBe('part-001.parquet: 5 groups, 10000 rows');
         // The same row filter, another predicate: part-001's groups hold visible ids from 20,002 on, known now.
         const again = await engine.execute(countBelow(source, 200n));
-        expect(reads(again)).toEqual(['part-000.parquet: 2 groups, 4096 rows', 'part-001.parquet: 0 groups, 0 rows', 'part-002.parquet: 0 groups, 0 rows']);
+        expect(reads(again)).toEqual([
+          'part-000.parquet: 2 groups, 4096 rows',
+          'part-001.parquet: 0 groups, 0 rows',
+          'part-002.parquet: 0 groups, 0 rows',
+        ]);
         expect(again.rows).toEqual([{ count: await oracleCount(source, 200n) }]);
       }
       // A top-K under the row filter now stops early: groups visited best-first by their visible rows' maxima.
       const top = (engine: Engine, source: string) =>
-        engine.execute(LimitNode.create(SortNode.create(ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source, fields: ORDERS_FIELDS, rowFilter: ROW_FILTER, filters: [] }), [desc('total_amount'), asc('order_id')], 5), 0, 5));
+        engine.execute(
+          LimitNode.create(
+            SortNode.create(
+              ScanNode.create({
+                product: 'orders',
+                major: 2,
+                version: '2.1.0',
+                source,
+                fields: ORDERS_FIELDS,
+                rowFilter: ROW_FILTER,
+                filters: [],
+              }),
+              [desc('total_amount'), asc('order_id')],
+              5,
+            ),
+            0,
+            5,
+          ),
+        );
       const [ta, tb] = [await top(a, sources.a), await top(b, sources.b)];
       expect(text(tb)).toBe(text(ta));
       expect(reads(tb)).toEqual(reads(ta));

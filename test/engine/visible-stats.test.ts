@@ -24,12 +24,12 @@ function stringColumn(values: (string | null)[]): Column & { kind: 'string' } {
 }
 
 const columns: fc.Arbitrary<Column> = fc.oneof(
-  fc.array(fc.option(fc.oneof(fc.double(), fc.constant(Number.NaN)), { nil: null }), { maxLength: 40 }).map(
-    (vs): Column => ({ kind: 'number', values: Float64Array.from(vs, (v) => v ?? 0), valid: validity(vs.map((v) => v !== null)) }),
-  ),
-  fc.array(fc.option(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { nil: null }), { maxLength: 40 }).map(
-    (vs): Column => ({ kind: 'bigint', values: BigInt64Array.from(vs, (v) => v ?? 0n), valid: validity(vs.map((v) => v !== null)) }),
-  ),
+  fc
+    .array(fc.option(fc.oneof(fc.double(), fc.constant(Number.NaN)), { nil: null }), { maxLength: 40 })
+    .map((vs): Column => ({ kind: 'number', values: Float64Array.from(vs, (v) => v ?? 0), valid: validity(vs.map((v) => v !== null)) })),
+  fc
+    .array(fc.option(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { nil: null }), { maxLength: 40 })
+    .map((vs): Column => ({ kind: 'bigint', values: BigInt64Array.from(vs, (v) => v ?? 0n), valid: validity(vs.map((v) => v !== null)) })),
   fc.array(fc.option(fc.string({ unit: 'binary', maxLength: 4 }), { nil: null }), { maxLength: 40 }).chain((vs) =>
     fc.boolean().map((coded): Column => {
       const c = stringColumn(vs);
@@ -40,7 +40,8 @@ const columns: fc.Arbitrary<Column> = fc.oneof(
   fc.array(fc.option(fc.boolean(), { nil: null }), { maxLength: 40 }).map((vs): Column => ({ kind: 'scalars', values: vs })),
 );
 
-const lengthOf = (c: Column) => (c.kind === 'string' ? c.offsets.length - 1 : c.kind === 'scalars' ? c.values.length : c.kind === 'boolean' ? 0 : c.values.length);
+const lengthOf = (c: Column) =>
+  c.kind === 'string' ? c.offsets.length - 1 : c.kind === 'scalars' ? c.values.length : c.kind === 'boolean' ? 0 : c.values.length;
 
 describe('statistics of visible rows', () => {
   it('equal min, max, nulls and NaN of the selected values', () => {

@@ -62,12 +62,24 @@ const PATTERNS: Record<string, readonly string[]> = {
   currency: ['X', 'EU', 'CH'],
 };
 const UNMASKED = ORDERS_FIELDS.filter((f) => !ORDERS_MASKED.includes(f));
-const ordersWhere = maskedWhereArb({ values: ORDER_VALUES, patterns: PATTERNS, masked: ORDERS_MASKED, unmasked: UNMASKED, maxIn: 4, mergedLeaves: true, weights: { masked: 1, unmasked: 3 } });
+const ordersWhere = maskedWhereArb({
+  values: ORDER_VALUES,
+  patterns: PATTERNS,
+  masked: ORDERS_MASKED,
+  unmasked: UNMASKED,
+  maxIn: 4,
+  mergedLeaves: true,
+  weights: { masked: 1, unmasked: 3 },
+});
 const ordersOrderBy = maskedOrderByArb(ORDERS_MASKED, UNMASKED);
 
 const customersWhere: fc.Arbitrary<Where> = combine(
   fc.oneof(
-    leaf('customer_id', ['lt', 'gte', 'in', 'eq'], fc.oneof(fc.integer({ min: 0, max: 20_100 }), fc.integer({ min: 999_990, max: 1_020_010 })).map(String)),
+    leaf(
+      'customer_id',
+      ['lt', 'gte', 'in', 'eq'],
+      fc.oneof(fc.integer({ min: 0, max: 20_100 }), fc.integer({ min: 999_990, max: 1_020_010 })).map(String),
+    ),
     leaf('segment', ['eq', 'ne', 'in'], fc.constantFrom('consumer', 'smb', 'enterprise')),
     leaf('country', ['eq', 'in', 'notIn', 'lt'], fc.constantFrom('DE', 'FR', 'US', 'GB', 'JP', 'BR', 'ZZ')),
     leaf('lifetime_value', ['lt', 'gte', 'isNull'], fc.constantFrom(0, 1000, 25_000, 49_500, 1_000_000, 1_400_000)),
@@ -81,13 +93,36 @@ const customersWhere: fc.Arbitrary<Where> = combine(
 type Request =
   | { readonly kind: 'orders'; readonly where?: Where; readonly orderBy: OrderBy; readonly first: number; readonly totalCount: boolean }
   | { readonly kind: 'aggregate'; readonly where?: Where; readonly groupBy: readonly string[] }
-  | { readonly kind: 'customers'; readonly where?: Where; readonly first: number; readonly ordersWhere?: Where; readonly ordersOrderBy: OrderBy; readonly ordersFirst: number }
+  | {
+      readonly kind: 'customers';
+      readonly where?: Where;
+      readonly first: number;
+      readonly ordersWhere?: Where;
+      readonly ordersOrderBy: OrderBy;
+      readonly ordersFirst: number;
+    }
   | { readonly kind: 'order-customers'; readonly where?: Where; readonly first: number };
 
 const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 4 });
 const request: fc.Arbitrary<Request> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('orders' as const), where: maybe(ordersWhere), orderBy: ordersOrderBy, first: fc.integer({ min: 0, max: 25 }), totalCount: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('aggregate' as const), where: maybe(ordersWhere), groupBy: fc.subarray(['region', 'status', 'currency', 'quantity', 'is_gift'], { maxLength: 2 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('orders' as const),
+      where: maybe(ordersWhere),
+      orderBy: ordersOrderBy,
+      first: fc.integer({ min: 0, max: 25 }),
+      totalCount: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('aggregate' as const),
+      where: maybe(ordersWhere),
+      groupBy: fc.subarray(['region', 'status', 'currency', 'quantity', 'is_gift'], { maxLength: 2 }),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -99,7 +134,14 @@ const request: fc.Arbitrary<Request> = fc.oneof(
       ordersFirst: fc.integer({ min: 0, max: 5 }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('order-customers' as const), where: maybe(ordersWhere), first: fc.integer({ min: 0, max: 15 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('order-customers' as const),
+      where: maybe(ordersWhere),
+      first: fc.integer({ min: 0, max: 15 }),
+    }),
+  },
 );
 
 const whereArg = (w: Where | undefined) => (w ? `where: ${gqlWhere(w)}` : '');
@@ -169,7 +211,8 @@ describe('an analyst cannot tell apart deployments that differ only in rows its 
         expectAlike(first, query);
         const body = JSON.parse(first.text.a) as { errors?: { message: string }[]; data?: Record<string, unknown> };
         expect(body.errors, query).toBeUndefined();
-        const root = body.data?.[rootOf(r)] as { nodes?: unknown[]; pageInfo?: { hasNextPage: boolean; endCursor: string | null } } | unknown[] | undefined;
+        const root = body.data?.[rootOf(r)] as
+          { nodes?: unknown[]; pageInfo?: { hasNextPage: boolean; endCursor: string | null } } | unknown[] | undefined;
         const rows = Array.isArray(root) ? root : root?.nodes;
         if ((rows?.length ?? 0) > 0) nonEmpty++;
 
@@ -193,8 +236,26 @@ describe('an analyst cannot tell apart deployments that differ only in rows its 
           [{ kind: 'orders', where: { order_id: { gte: '1000000' } }, orderBy: [], first: 5, totalCount: true }],
           [{ kind: 'orders', where: { region: { in: ['EU', 'US'] } }, orderBy: [{ total_amount: 'DESC' }], first: 20, totalCount: true }],
           [{ kind: 'aggregate', where: { status: { in: ['lost', 'open'] } }, groupBy: ['status'] }],
-          [{ kind: 'customers', where: { lifetime_value: { gte: 1_000_000 } }, first: 3, ordersWhere: undefined, ordersOrderBy: [], ordersFirst: 2 }],
-          [{ kind: 'customers', where: { segment: { eq: 'consumer' } }, first: 5, ordersWhere: { currency: { in: ['XAU', 'EUR'] } }, ordersOrderBy: [{ total_amount: 'DESC' }], ordersFirst: 3 }],
+          [
+            {
+              kind: 'customers',
+              where: { lifetime_value: { gte: 1_000_000 } },
+              first: 3,
+              ordersWhere: undefined,
+              ordersOrderBy: [],
+              ordersFirst: 2,
+            },
+          ],
+          [
+            {
+              kind: 'customers',
+              where: { segment: { eq: 'consumer' } },
+              first: 5,
+              ordersWhere: { currency: { in: ['XAU', 'EUR'] } },
+              ordersOrderBy: [{ total_amount: 'DESC' }],
+              ordersFirst: 3,
+            },
+          ],
           [{ kind: 'order-customers', where: { customer_id: { lt: '50' } }, first: 10 }],
         ],
       },
@@ -205,10 +266,12 @@ describe('an analyst cannot tell apart deployments that differ only in rows its 
     expect(adminSawDifference / runs).toBeGreaterThan(0.3);
   });
 
-  it('lineage of a row-filtered read lists the files only; the admin\'s gives the figures', async () => {
-    const query = '{ ordersV2(first: 3) { nodes { order_id } } customersV1(first: 3) { nodes { customer_id orders(first: 1) { totalCount } } } }';
+  it("lineage of a row-filtered read lists the files only; the admin's gives the figures", async () => {
+    const query =
+      '{ ordersV2(first: 3) { nodes { order_id } } customersV1(first: 3) { nodes { customer_id orders(first: 1) { totalCount } } } }';
     type Lineage = { products: { path: string[]; rowFilter: boolean; sources: Record<string, unknown>[] }[] };
-    const lineage = async (headers: Record<string, string>) => ((await send(twins.gateways.a, query, {}, headers)).body.extensions!['lineage'] as Lineage).products;
+    const lineage = async (headers: Record<string, string>) =>
+      ((await send(twins.gateways.a, query, {}, headers)).body.extensions!['lineage'] as Lineage).products;
     const analyst = await lineage(ANALYST);
     expect(analyst.map((p) => p.path.join('.')).sort()).toEqual(['customersV1', 'customersV1.nodes.orders', 'ordersV2']);
     for (const p of analyst) {

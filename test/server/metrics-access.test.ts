@@ -20,7 +20,12 @@ const TOKEN = 'metrics-access-test-token';
 const dir = mkdtempSync(join(tmpdir(), 'sluice-metrics-access-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function serving(options: HttpServerOptions): Promise<{ get: (path: string, headers?: Record<string, string>) => Promise<{ status: number; text: string }>; close: () => Promise<void> }> {
+async function serving(
+  options: HttpServerOptions,
+): Promise<{
+  get: (path: string, headers?: Record<string, string>) => Promise<{ status: number; text: string }>;
+  close: () => Promise<void>;
+}> {
   const http = createHttpServer(options);
   http.ready((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"message":"not found"}]}'));
   await new Promise<void>((ok) => http.server.listen(0, '127.0.0.1', ok));
@@ -61,7 +66,16 @@ describe('/metrics access', () => {
     metrics.requestEnded(record('Known', 'api-key'));
     const server = await serving({ metrics: { registry: metrics.registry, token: TOKEN } });
     try {
-      for (const authorization of [undefined, '', 'Bearer', `Bearer ${TOKEN.slice(0, -1)}`, `Bearer ${TOKEN}x`, TOKEN, `Basic ${TOKEN}`, `Bearer ${TOKEN} ${TOKEN}`]) {
+      for (const authorization of [
+        undefined,
+        '',
+        'Bearer',
+        `Bearer ${TOKEN.slice(0, -1)}`,
+        `Bearer ${TOKEN}x`,
+        TOKEN,
+        `Basic ${TOKEN}`,
+        `Bearer ${TOKEN} ${TOKEN}`,
+      ]) {
         const denied = await server.get('/metrics', authorization === undefined ? {} : { authorization });
         expect(denied.status, String(authorization)).toBe(401);
         expect(denied.text).not.toContain('sluice_');
@@ -74,7 +88,7 @@ describe('/metrics access', () => {
     }
   });
 
-  it('is not served at all without a configured token: the path is the gateway\'s like any other', async () => {
+  it("is not served at all without a configured token: the path is the gateway's like any other", async () => {
     const server = await serving({});
     try {
       const res = await server.get('/metrics', { authorization: `Bearer ${TOKEN}` });
@@ -95,7 +109,9 @@ describe('/metrics access', () => {
     const env = 'SLUICE_METRICS_ACCESS_TEST_TOKEN';
     const config = configWith('env', { metrics: { tokenEnv: env } });
     delete process.env[env];
-    expect(() => metricsToken(config)).toThrow(/server\.metrics\.tokenEnv names SLUICE_METRICS_ACCESS_TEST_TOKEN, which is not set in the environment/);
+    expect(() => metricsToken(config)).toThrow(
+      /server\.metrics\.tokenEnv names SLUICE_METRICS_ACCESS_TEST_TOKEN, which is not set in the environment/,
+    );
     process.env[env] = 'short';
     expect(() => metricsToken(config)).toThrow(/holds 5 characters; use a random token of at least 16/);
     expect(() => metricsToken(config)).not.toThrow(/short/);

@@ -47,7 +47,20 @@ export const TWINS: readonly Twin[] = ['a', 'b', 'c'];
 /** Orders fields the analyst sees masked (e-mails to their domain, notes to their first four characters, is_gift null); amounts stay raw. Customers: name and email. */
 export const ORDERS_MASKED = ['email', 'notes', 'is_gift'];
 
-const ORDER_COLUMNS = ['order_id', 'customer_id', 'region', 'status', 'amount', 'currency', 'quantity', 'email', 'notes', 'order_date', 'created_at', 'is_gift'];
+const ORDER_COLUMNS = [
+  'order_id',
+  'customer_id',
+  'region',
+  'status',
+  'amount',
+  'currency',
+  'quantity',
+  'email',
+  'notes',
+  'order_date',
+  'created_at',
+  'is_gift',
+];
 const CUSTOMER_COLUMNS = ['customer_id', 'name', 'email', 'country', 'segment', 'signup_date', 'lifetime_value', 'is_active', 'updated_at'];
 
 /** b's hidden orders: the same region and place (pos), every other value out of the visible rows' ranges. */
@@ -85,7 +98,8 @@ const VISIBLE_CUSTOMER = `segment IN ('consumer', 'smb')`;
 function ordersOf(twin: Twin): string {
   const columns = ORDER_COLUMNS.join(', ');
   const visible = `SELECT order_id AS pos, ${columns} FROM read_parquet('${DEMO_ORDERS}') WHERE order_id % 2 = 0 AND ${VISIBLE_ORDER}`;
-  const hiddenRows = (where: string) => `FROM read_parquet('${DEMO_ORDERS}') WHERE NOT ${VISIBLE_ORDER} AND order_id > 20000 AND (${where})`;
+  const hiddenRows = (where: string) =>
+    `FROM read_parquet('${DEMO_ORDERS}') WHERE NOT ${VISIBLE_ORDER} AND order_id > 20000 AND (${where})`;
   switch (twin) {
     case 'a':
       return `${visible} UNION ALL SELECT order_id AS pos, ${columns} ${hiddenRows('order_id % 2 = 0')}`;
@@ -130,14 +144,20 @@ function openContract(product: string, major: number): Record<string, unknown> {
 
 const POLICIES: Record<string, unknown>[] = [
   {
-    id: 'orders-analyst', version: 1, product: 'orders', when: { roles: ['analyst'] },
+    id: 'orders-analyst',
+    version: 1,
+    product: 'orders',
+    when: { roles: ['analyst'] },
     allow: { fields: ['*'], aggregate: true },
     rowFilter: { region: { in: '$caller.regions' } },
     masks: { email: 'email_domain', notes: 'show_first_4', is_gift: 'null' },
     limits: { maxPageSize: 40 },
   },
   {
-    id: 'customers-analyst', version: 1, product: 'customers', when: { roles: ['analyst'] },
+    id: 'customers-analyst',
+    version: 1,
+    product: 'customers',
+    when: { roles: ['analyst'] },
     allow: { fields: ['*'], aggregate: true },
     rowFilter: { segment: { in: ['consumer', 'smb'] } },
     masks: { name: 'show_first_4', email: 'email_domain' },
@@ -207,7 +227,7 @@ export async function openRowFilterTwins(): Promise<RowFilterTwins> {
   }
   // The configs must be byte-identical: the cursor secret, contract hashes and everything else alike.
   const configs = new Set(TWINS.map((t) => readFileSync(join(dir, t, 'sluice.yaml'), 'utf8')));
-  if (configs.size !== 1) throw new Error('the twins\' configs differ');
+  if (configs.size !== 1) throw new Error("the twins' configs differ");
   return {
     gateways,
     dir,
