@@ -30,7 +30,8 @@ export interface VisibleRowGroup {
   readonly columns: Map<string, FieldStats>;
 }
 
-export const DEFAULT_VISIBLE_GROUPS = 65_536;
+/** About 2 KiB a group at most (a dozen columns' bounds): some 32 MiB, outside the column cache's budget. */
+export const DEFAULT_VISIBLE_GROUPS = 16_384;
 
 export class VisibleStatistics {
   /** Insertion order is recency order. */
