@@ -30,8 +30,11 @@ export interface VisibleRowGroup {
   readonly columns: Map<string, FieldStats>;
 }
 
-/** About 2 KiB a group at most (a dozen columns' bounds): some 32 MiB, outside the column cache's budget. */
+/** A few KiB a group at most (a dozen columns' bounds, strings up to MAX_BOUND_LENGTH): tens of MiB, outside the column cache's budget. */
 export const DEFAULT_VISIBLE_GROUPS = 16_384;
+
+/** Longest string kept as a min or max. */
+export const MAX_BOUND_LENGTH = 256;
 
 export class VisibleStatistics {
   /** Insertion order is recency order. */
@@ -127,7 +130,10 @@ export function statsOfRows(c: Column, selection: Int32Array | null, length: num
     default:
       ({ nulls, nan } = scan(c, rows, at, offer));
   }
-  return Object.freeze({ numRows: rows, nullCount: nulls, mayHoldNaN: nan, ...(min !== undefined && { min, max }) });
+  // Long strings are not kept as bounds (they would make the entry large); without bounds the column proves nothing.
+  const bounded =
+    min !== undefined && !(typeof min === 'string' && (min.length > MAX_BOUND_LENGTH || (max as string).length > MAX_BOUND_LENGTH));
+  return Object.freeze({ numRows: rows, nullCount: nulls, mayHoldNaN: nan, ...(bounded && { min, max }) });
 }
 
 function scan(c: Column, rows: number, at: (k: number) => number, offer: (v: Scalar) => void): { nulls: number; nan: boolean } {

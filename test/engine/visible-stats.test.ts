@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dictionaryOf, valueAt, type Column } from '../../src/engine/column.js';
-import { statsOfRows, VisibleStatistics } from '../../src/engine/visible-stats.js';
+import { MAX_BOUND_LENGTH, statsOfRows, VisibleStatistics } from '../../src/engine/visible-stats.js';
 import { compareScalars, type Nullable, type Scalar } from '../../src/plan/scalar.js';
 
 /**
@@ -63,6 +63,15 @@ describe('statistics of visible rows', () => {
         },
       ),
     );
+  });
+
+  it('leave out bounds of long strings', () => {
+    const long = 'x'.repeat(MAX_BOUND_LENGTH + 1);
+    const s = statsOfRows(stringColumn(['a', long, null]), null, 3);
+    expect(s).toMatchObject({ numRows: 3, nullCount: 1 });
+    expect(s.min).toBeUndefined();
+    expect(s.max).toBeUndefined();
+    expect(statsOfRows(stringColumn(['a', long, null]), Int32Array.of(0, 2), 3)).toMatchObject({ min: 'a', max: 'a', nullCount: 1 });
   });
 
   it('keep at most their capacity of row groups, least recently used dropped first', () => {
