@@ -327,7 +327,7 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     if (late.length > 0) split.tried++;
     if (p.lookedUp.length > 0 && batches.length === 1 && batches[0]!.length === u.numRows) keepBlooms(files[u.file]!, u.rowGroup, batches[0]!, p.lookedUp, blooms, ctx);
     const visible = p.visible && u.judgedBy !== 'every-row' && batches.length === 1 && batches[0]!.length === u.numRows ? p.visible : undefined;
-    if (visible) keepVisibleStats(files[u.file]!, u.rowGroup, batches[0]!, p.decode, visible, ctx);
+    if (visible) keepVisibleStats(files[u.file]!, u.rowGroup, batches[0]!, p.decode, (f) => p.filterFields.has(f.name) || (order?.keyFields.includes(f.name) ?? false), visible, ctx);
     let offset = 0;
     for (const d of batches) {
       let batch: Batch = { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + offset };
@@ -404,19 +404,26 @@ function keepBlooms(
  * filter judge the group by them. Only here, as the row group is used, like
  * Bloom filters, so that which statistics exist never depends on how far
  * reads started ahead got. Columns read later for a two-phase read's
- * survivors are not seen whole, and are left out.
+ * survivors are not seen whole, and are left out; so are strings of many
+ * distinct values (e-mails, notes) that this scan neither filters nor sorts
+ * on: their bounds cost a pass over every value and seldom prune.
  */
 function keepVisibleStats(
   file: OpenSourceFile,
   rowGroup: number,
   batch: DecodedBatch,
   fields: readonly ScanField[],
+  judged: (f: ScanField) => boolean,
   visible: { readonly rowFilter: Expr; readonly key: string },
   ctx: ScanContext,
 ): void {
   const key = VisibleStatistics.key(file.object.cacheKey, rowGroup, visible.key);
   const known = ctx.visible!.get(key);
-  const missing = fields.filter((f) => batch.columns.has(f.name) && !known?.columns.has(VisibleStatistics.columnKey(f.column, f.type)));
+  const worth = (f: ScanField) => {
+    const c = batch.columns.get(f.name);
+    return c !== undefined && (c.kind !== 'string' || c.dictionary !== undefined || judged(f));
+  };
+  const missing = fields.filter((f) => worth(f) && !known?.columns.has(VisibleStatistics.columnKey(f.column, f.type)));
   if (missing.length === 0) return;
   const rows = selectRows(visible.rowFilter, { length: batch.length, columns: batch.columns, selection: null, ordinalBase: 0 }).selection;
   const stats = new Map(missing.map((f) => [VisibleStatistics.columnKey(f.column, f.type), statsOfRows(batch.columns.get(f.name)!, rows, batch.length)]));

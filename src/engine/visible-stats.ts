@@ -125,7 +125,24 @@ export function statsOfRows(c: Column, selection: Int32Array | null, length: num
         for (let code = 0; code < seen.length; code++) if (seen[code] === 1) offer(c.dictionary.values[code]!);
         break;
       }
-      ({ nulls, nan } = scan(c, rows, at, offer));
+      {
+        // UTF-8 byte order is code-point order, which compareStrings keeps: compare bytes (row i's as the source), decode the two winners.
+        let lo = -1;
+        let hi = -1;
+        const o = c.offsets;
+        for (let k = 0; k < rows; k++) {
+          const i = at(k);
+          if (c.valid !== null && !bitSet(c.valid, i)) nulls++;
+          else {
+            if (lo < 0 || c.bytes.compare(c.bytes, o[lo]!, o[lo + 1]!, o[i]!, o[i + 1]!) < 0) lo = i;
+            if (hi < 0 || c.bytes.compare(c.bytes, o[hi]!, o[hi + 1]!, o[i]!, o[i + 1]!) > 0) hi = i;
+          }
+        }
+        if (lo >= 0) {
+          min = valueAt(c, lo) as string;
+          max = valueAt(c, hi) as string;
+        }
+      }
       break;
     default:
       ({ nulls, nan } = scan(c, rows, at, offer));
