@@ -20,8 +20,9 @@ export default defineConfig({
     // expect.poll waits for something to happen, not for it to happen fast:
     // a busy machine must not fail a test (its default is 1 s).
     expect: { poll: { timeout: 30_000 } },
-    // The demo's hash mask key (sluice.yaml: masking.hashKeyEnv); child
-    // processes started by end-to-end tests inherit it.
-    env: { SLUICE_HASH_KEY: 'test-only-hash-key' },
+    // The demo's hash mask key (sluice.yaml: masking.hashKeyEnv) and metrics
+    // token (server.metrics.tokenEnv); child processes started by
+    // end-to-end tests inherit them.
+    env: { SLUICE_HASH_KEY: 'test-only-hash-key', SLUICE_METRICS_TOKEN: 'test-only-metrics-token' },
   },
 });

@@ -41,6 +41,8 @@ const COLD_REPEATS = SMOKE ? 1 : 3;
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? (SMOKE ? 1 : 10));
 const CONNECTIONS = 10;
 const HASH_KEY = (process.env.SLUICE_HASH_KEY ??= 'demo-only-hash-key');
+// The demo config serves /metrics behind a token (server.metrics.tokenEnv); the server process needs one.
+process.env.SLUICE_METRICS_TOKEN ??= 'demo-only-metrics-token';
 
 export interface Timing {
   readonly firstMs: number;

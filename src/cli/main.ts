@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, type SluiceConfig } from '../config/config.js';
+import { loadConfig, metricsToken, type SluiceConfig } from '../config/config.js';
 import { displayPath } from '../contract/yaml-file.js';
 import { ConfigErrors, SluiceError } from '../errors.js';
 import { apiKeyHash } from '../server/authenticate.js';
@@ -257,7 +257,8 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   // Listen first, so /health answers and /ready says "starting" while
   // contracts, policies and sources load (orchestrators probe both).
   const metrics = createMetrics({ engine });
-  const http = createHttpServer({ metrics: metrics.registry });
+  const token = metricsToken(config);
+  const http = createHttpServer(token === undefined ? {} : { metrics: { registry: metrics.registry, token } });
   await new Promise<void>((ok, fail) => {
     http.server.once('error', fail);
     http.server.listen(port, config.server.host, ok);
@@ -271,7 +272,7 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   const address = http.server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
   const base = `http://${config.server.host}:${actual}`;
-  io.out(`sluice: checking contracts and sources… (${base}/health, ${base}/ready, ${base}/metrics)`);
+  io.out(`sluice: checking contracts and sources… (${base}/health, ${base}/ready${token === undefined ? '' : `, ${base}/metrics with its token`})`);
 
   let audit: AuditSink;
   let closeOpenLineage: () => Promise<void>;

@@ -88,6 +88,14 @@ const serverSchema = z.strictObject({
   /** How long a shutdown (SIGTERM) waits for requests in flight before cutting them off. */
   shutdownTimeoutMs: z.number().int().positive().default(10_000),
   limits: limitsSchema.default(limitsSchema.parse({})),
+  /**
+   * `GET /metrics` (Prometheus). Absent: not served. Its figures (rows, row
+   * groups and bytes read per product, requests per operation) depend on
+   * rows that policies hide from callers, so only scrapers bearing the
+   * token get them: `Authorization: Bearer <token>`, the token read from
+   * the environment variable `tokenEnv` (at least 16 characters).
+   */
+  metrics: z.strictObject({ tokenEnv: z.string().min(1) }).optional(),
 });
 
 /**
@@ -288,6 +296,27 @@ export function maskingKey(config: SluiceConfig): Buffer | undefined {
   const env = config.raw.masking?.hashKeyEnv;
   const value = env ? process.env[env] : undefined;
   return value ? Buffer.from(value, 'utf8') : undefined;
+}
+
+/** Shortest metrics token accepted: a guessable one would open what the token guards. */
+const MIN_METRICS_TOKEN = 16;
+
+/**
+ * The token scrapers of `/metrics` must bear: the value of
+ * `server.metrics.tokenEnv`, or undefined when metrics are not configured
+ * (then they are not served). Throws a ConfigError when the variable is
+ * unset or too short, so `serve` does not start with metrics open or gone
+ * by mistake. The token never appears in messages.
+ */
+export function metricsToken(config: SluiceConfig): string | undefined {
+  const env = config.server.metrics?.tokenEnv;
+  if (env === undefined) return undefined;
+  const value = process.env[env];
+  if (!value) throw new ConfigError(displayPath(config.file), `server.metrics.tokenEnv names ${env}, which is not set in the environment`);
+  if (value.length < MIN_METRICS_TOKEN) {
+    throw new ConfigError(displayPath(config.file), `server.metrics.tokenEnv names ${env}, which holds ${value.length} characters; use a random token of at least ${MIN_METRICS_TOKEN}`);
+  }
+  return value;
 }
 
 export function loadConfig(file: string): SluiceConfig {

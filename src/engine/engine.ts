@@ -6,6 +6,7 @@ import type { ColumnDescription } from './column-types.js';
 import { ColumnCache, type ColumnCacheStats } from './column-cache.js';
 import { DecodePool } from './decode-pool.js';
 import { executePlan, type MaskValues } from './execute.js';
+import { VisibleStatistics } from './visible-stats.js';
 import { readFooter } from './parquet-metadata.js';
 import type { OpenSourceFile } from './read-row-groups.js';
 import { isS3Uri } from './s3-location.js';
@@ -29,7 +30,8 @@ export { S3SourceStore, type S3StoreOptions, type S3StoreStats } from './s3-stor
  * - One Engine per process, shared by concurrent requests. It holds only
  *   caches of immutable data (digested footers and decoder handles, and
  *   decoded column chunks within `columnCacheBytes`, keyed by path, size and
- *   mtime or URI and ETag, so a rewritten file is re-read) and the decoder
+ *   mtime or URI and ETag, so a rewritten file is re-read; statistics of the
+ *   rows row filters let through, visible-stats.ts) and the decoder
  *   thread (decode-pool.ts); everything belonging to one execution lives in
  *   that call.
  * - Results are rows keyed by contract field name, values in the plan's
@@ -117,6 +119,8 @@ export class Engine {
   /** The engine's own local store (its directory watches end with the engine), unless one was given. */
   private readonly local: LocalSourceStore | undefined;
   private readonly columns: ColumnCache | undefined;
+  /** Statistics of row-filtered row groups' visible rows (visible-stats.ts). */
+  private readonly visible = new VisibleStatistics();
   private readonly maskValues: MaskValues | undefined;
   /** Described files being opened in the decoder threads (see `ready`). */
   private readonly opening: Promise<void>[] = [];
@@ -146,6 +150,7 @@ export class Engine {
           access: reads.access,
           decoder: this.decoder,
           columns: this.columns,
+          visible: this.visible,
           signal: options.signal,
           reports: scans,
           maskValues: options.maskValues ?? this.maskValues,

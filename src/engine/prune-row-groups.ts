@@ -1,5 +1,5 @@
 import { assertNever } from '../errors.js';
-import type { CompareExpr, Expr, InExpr, TextExpr } from '../plan/expr.js';
+import { Expr, type CompareExpr, type InExpr, type TextExpr } from '../plan/expr.js';
 import { compareScalars, compareStrings, type Scalar } from '../plan/scalar.js';
 import type { BloomFilter } from './bloom-filter.js';
 import type { ColumnChunkStats } from './parquet-metadata.js';
@@ -158,6 +158,54 @@ function leafCoversRange(e: CompareExpr | InExpr | TextExpr, min: Scalar, max: S
     default:
       return assertNever(e, 'expression');
   }
+}
+
+/**
+ * What a unit of data (a row group; later a file or a manifest entry, by
+ * their statistics) may be judged by, for a scan under a row filter.
+ *
+ * Statistics and Bloom filters describe every row of the unit, hidden ones
+ * included. Were the caller's own predicates to prune by them, what is read
+ * (and so lineage, metrics, timing, the budget) would answer questions about
+ * hidden rows: `amount > x` reading a group or not reveals a hidden amount.
+ * So the caller's predicates may judge a unit only by statistics that
+ * describe visible rows alone:
+ *
+ * - `every-row`: there is no row filter, or the unit's statistics prove
+ *   that every row in it passes the row filter; its statistics then
+ *   describe visible rows only, and may prune it, order it for a top-K,
+ *   settle its filter (`isProvablyAll`), and its Bloom filters may exclude
+ *   it — as without a row filter;
+ * - `visible-rows`: the statistics of the unit's visible rows are known
+ *   (visible-stats.ts, gathered when a scan under the same row filter
+ *   decoded it): they may prune it and order it, but not settle its filter
+ *   (hidden rows still fail the row filter) and no Bloom filter, which
+ *   covers every row, may exclude it;
+ * - `row-filter`: anything else is judged by the row filter alone, the same
+ *   for every query of the session: skipped only when no row can pass the
+ *   row filter, its place in a sort unknown, its rows all tested.
+ *
+ * `predicate` is what `stats` may prove empty.
+ */
+export interface Evidence {
+  readonly kind: 'every-row' | 'visible-rows' | 'row-filter';
+  readonly predicate: Expr;
+  readonly stats: StatsOf;
+}
+
+/** `visibleRows`: the unit's visible rows and their statistics, when known. */
+export function visibleEvidence(
+  rowFilter: Expr | undefined,
+  filter: Expr,
+  stats: StatsOf,
+  visibleRows?: () => { readonly rows: number; readonly stats: StatsOf } | undefined,
+): Evidence {
+  if (rowFilter === undefined || isProvablyAll(rowFilter, stats)) return { kind: 'every-row', predicate: filter, stats };
+  // Nothing passes the row filter: the caller's predicates need not be asked.
+  if (isProvablyEmpty(rowFilter, stats)) return { kind: 'row-filter', predicate: rowFilter, stats };
+  const visible = visibleRows?.();
+  if (visible !== undefined) return { kind: 'visible-rows', predicate: visible.rows === 0 ? Expr.const(false) : filter, stats: visible.stats };
+  return { kind: 'row-filter', predicate: rowFilter, stats };
 }
 
 /**

@@ -10,18 +10,23 @@ import type { DecodePool } from './decode-pool.js';
 import { compilePredicate, countRows, selectRows } from './evaluate-predicate.js';
 import { BloomFilter } from './bloom-filter.js';
 import {
-  compareBounds, isExcludedByBloom, isProvablyAll, isProvablyEmpty, lookedUpFields, sortBound, type FieldStats, type SortBound, type StatsOf,
+  compareBounds, isExcludedByBloom, isProvablyAll, isProvablyEmpty, lookedUpFields, sortBound, visibleEvidence, type Evidence, type FieldStats, type SortBound, type StatsOf,
 } from './prune-row-groups.js';
 import type { ParquetFooter } from './parquet-metadata.js';
 import { readRowGroup, type DecodedBatch, type OpenSourceFile } from './read-row-groups.js';
 import type { ScanBudget } from './scan-budget.js';
 import { sourceFailure, type SourceObject } from './source-files.js';
 import { narrowRange, sortedRows } from './sorted-range.js';
+import { rowFilterKey, statsOfRows, VisibleStatistics } from './visible-stats.js';
 
 /**
  * The scan: lists the source's files, prunes row groups by statistics and
  * by the engine's Bloom filters of string columns (built from chunks decoded
- * for an `eq` / `in` filter, kept in the column cache), decodes the
+ * for an `eq` / `in` filter, kept in the column cache) — under a row filter,
+ * by the caller's filters only where the statistics prove every row of the
+ * group visible, or by the statistics of its visible rows once a scan under
+ * the same row filter has decoded it (prune-row-groups.ts, visibleEvidence;
+ * visible-stats.ts) —, decodes the
  * surviving ones one at a time (so a consumer that has enough
  * stops the reading), and evaluates the scan's filters on the decoded
  * buffers. Every file is reported, pruned or not (lineage, SPEC §5).
@@ -98,6 +103,8 @@ export interface ScanContext {
   readonly reports: ScanReport[];
   /** The request's limits on rows, bytes and decoded memory; undefined: none. */
   readonly budget?: ScanBudget;
+  /** Statistics of row-filtered row groups' visible rows, shared by executions (visible-stats.ts); undefined: none kept. */
+  readonly visible?: VisibleStatistics;
 }
 
 interface Unit {
@@ -108,6 +115,8 @@ interface Unit {
   readonly bound: SortBound;
   /** Statistics prove every row passes the filters: nothing to evaluate, filter-only columns unread. */
   readonly allPass: boolean;
+  /** What the group was judged by (prune-row-groups.ts, visibleEvidence). */
+  readonly judgedBy: Evidence['kind'];
 }
 
 /**
@@ -122,7 +131,9 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
   const files = await Promise.all(objects.map((o) => ctx.access.open(o, label)));
 
   const byName = new Map(node.fields.map((f) => [f.name, f]));
-  const filter = Expr.and(node.filters);
+  // Rows are tested against the row filter and the caller's filters alike;
+  // which row groups are read is decided by `visibleEvidence` below.
+  const filter = Expr.and(node.rowFilter === undefined ? node.filters : [node.rowFilter, ...node.filters]);
   const filterFields = exprFields(filter);
   const keyFields = order?.keyFields ?? [];
   for (const f of [...filterFields, ...needed, ...keyFields]) {
@@ -164,20 +175,35 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
     const field = byName.get(name)!;
     return field.type === 'string' ? ctx.columns?.getBloom(ColumnCache.bloomKey(file.object.cacheKey, ri, field.column)) : undefined;
   };
+  const rowFilter = node.rowFilter && ctx.visible ? rowFilterKey(node.rowFilter) : undefined;
+  const visibleRows = () => {
+    const g = rowFilter === undefined ? undefined : ctx.visible!.get(VisibleStatistics.key(file.object.cacheKey, ri, rowFilter));
+    if (g === undefined) return undefined;
+    const stats: StatsOf = (name) => {
+      const f = byName.get(name)!;
+      return g.columns.get(VisibleStatistics.columnKey(f.column, f.type));
+    };
+    return { rows: g.rows, stats };
+  };
   for (let fi = 0; fi < files.length; fi++) {
     file = files[fi]!;
     for (ri = 0; ri < file.footer.rowGroups.length; ri++) {
       rg = file.footer.rowGroups[ri]!;
-      if (rg.numRows > 0 && !isProvablyEmpty(filter, statsOf) && !(lookedUp.length > 0 && isExcludedByBloom(filter, bloomOf))) {
-        const bound: SortBound = ordered ? sortBound(statsOf(ordered.field), ordered.direction) : { kind: 'unknown' };
-        units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound, allPass: isProvablyAll(filter, statsOf) });
+      // Under a row filter, a group holding rows it hides is judged by its visible rows' statistics, or by the row filter alone (see visibleEvidence).
+      const e = visibleEvidence(node.rowFilter, filter, statsOf, visibleRows);
+      const bloomed = lookedUp.length > 0 && e.kind !== 'visible-rows' && isExcludedByBloom(e.predicate, bloomOf);
+      if (rg.numRows > 0 && !isProvablyEmpty(e.predicate, e.stats) && !bloomed) {
+        const bound: SortBound = ordered && e.kind !== 'row-filter' ? sortBound(e.stats(ordered.field), ordered.direction) : { kind: 'unknown' };
+        const allPass = e.kind === 'every-row' && isProvablyAll(filter, statsOf);
+        units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound, allPass, judgedBy: e.kind });
       }
       ordinal += rg.numRows;
     }
   }
   if (ordered) units = units.sort((a, b) => compareBounds(a.bound, b.bound, ordered.direction));
 
-  return readUnits({ units, files, decode, filterFields, lookedUp, needed: new Set(needed), filter, fetch: node.fetch, order: ordered, report, label }, ctx);
+  const visible = node.rowFilter && rowFilter !== undefined ? { rowFilter: node.rowFilter, key: rowFilter } : undefined;
+  return readUnits({ units, files, decode, filterFields, lookedUp, needed: new Set(needed), filter, fetch: node.fetch, order: ordered, report, label, visible }, ctx);
 }
 
 interface ReadPlan {
@@ -195,6 +221,8 @@ interface ReadPlan {
   readonly order: ScanOrder | undefined;
   readonly report: ScanReport;
   readonly label: string;
+  /** The row filter and its key, when the scan gathers statistics of its visible rows. */
+  readonly visible: { readonly rowFilter: Expr; readonly key: string } | undefined;
 }
 
 /** The first (or only) read of a row group, started ahead of use. */
@@ -298,6 +326,8 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     for (const d of batches) ctx.budget?.chargeMemory(columnBytes(d.columns));
     if (late.length > 0) split.tried++;
     if (p.lookedUp.length > 0 && batches.length === 1 && batches[0]!.length === u.numRows) keepBlooms(files[u.file]!, u.rowGroup, batches[0]!, p.lookedUp, blooms, ctx);
+    const visible = p.visible && u.judgedBy !== 'every-row' && batches.length === 1 && batches[0]!.length === u.numRows ? p.visible : undefined;
+    if (visible) keepVisibleStats(files[u.file]!, u.rowGroup, batches[0]!, p.decode, (f) => p.filterFields.has(f.name) || (order?.keyFields.includes(f.name) ?? false), visible, ctx);
     let offset = 0;
     for (const d of batches) {
       let batch: Batch = { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + offset };
@@ -366,6 +396,38 @@ function keepBlooms(
     const key = ColumnCache.bloomKey(file.object.cacheKey, rowGroup, f.column);
     if (cache.getBloom(key) === undefined) cache.putBloom(key, built.get(f.column) ?? BloomFilter.ofColumn(c, batch.length));
   }
+}
+
+/**
+ * Keeps the statistics of a row group's visible rows for the columns just
+ * decoded (visible-stats.ts), unless known: later scans under the same row
+ * filter judge the group by them. Only here, as the row group is used, like
+ * Bloom filters, so that which statistics exist never depends on how far
+ * reads started ahead got. Columns read later for a two-phase read's
+ * survivors are not seen whole, and are left out; so are strings of many
+ * distinct values (e-mails, notes) that this scan neither filters nor sorts
+ * on: their bounds cost a pass over every value and seldom prune.
+ */
+function keepVisibleStats(
+  file: OpenSourceFile,
+  rowGroup: number,
+  batch: DecodedBatch,
+  fields: readonly ScanField[],
+  judged: (f: ScanField) => boolean,
+  visible: { readonly rowFilter: Expr; readonly key: string },
+  ctx: ScanContext,
+): void {
+  const key = VisibleStatistics.key(file.object.cacheKey, rowGroup, visible.key);
+  const known = ctx.visible!.get(key);
+  const worth = (f: ScanField) => {
+    const c = batch.columns.get(f.name);
+    return c !== undefined && (c.kind !== 'string' || c.dictionary !== undefined || judged(f));
+  };
+  const missing = fields.filter((f) => worth(f) && !known?.columns.has(VisibleStatistics.columnKey(f.column, f.type)));
+  if (missing.length === 0) return;
+  const rows = selectRows(visible.rowFilter, { length: batch.length, columns: batch.columns, selection: null, ordinalBase: 0 }).selection;
+  const stats = new Map(missing.map((f) => [VisibleStatistics.columnKey(f.column, f.type), statsOfRows(batch.columns.get(f.name)!, rows, batch.length)]));
+  ctx.visible!.record(key, rows === null ? batch.length : rows.length, stats);
 }
 
 /** Adds the remaining columns to a row group's batch decoded in two reads. */

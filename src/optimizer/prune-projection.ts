@@ -125,6 +125,7 @@ function pruneScan(scan: ScanNode, needed: Needed): Transformed<PlanNode> {
   if (needed === 'all') return unchanged(scan);
   const read = new Set(needed);
   for (const f of scan.filters) exprFields(f, read);
+  if (scan.rowFilter) exprFields(scan.rowFilter, read);
   const fields = scan.fields.filter((f) => read.has(f.name));
   if (fields.length === scan.fields.length) return unchanged(scan);
   return changed(ScanNode.create({ ...scan, fields }));

@@ -25,8 +25,18 @@ export interface ScanNode {
   readonly source: string;
   /** Fields read (the projection). */
   readonly fields: readonly ScanField[];
-  /** Conjuncts evaluated inside the scan; also used to skip row groups by statistics. */
+  /** The caller's conjuncts evaluated inside the scan; also used to skip row groups by statistics (see `rowFilter`). */
   readonly filters: readonly Expr[];
+  /**
+   * The policy's row filter, pinned to the scan by the analyzer
+   * (inject-policy.ts) and kept apart from `filters`: no optimizer rule
+   * drops it or merges the caller's conjuncts into it. Rows failing it do
+   * not exist for the session, and the engine lets `filters` decide what is
+   * read only where the statistics prove that every row passes it
+   * (prune-row-groups.ts, `visibleEvidence`), so that what a scan reads
+   * never depends on hidden rows through the caller's own predicates.
+   */
+  readonly rowFilter?: Expr;
   /** Stop after this many rows that pass `filters` (limit pushed into the scan). */
   readonly fetch?: number;
 }
@@ -238,7 +248,7 @@ export function maskedFieldsOf(plan: PlanNode): string[] {
 
 /**
  * Fields a plan reads on purpose: what it projects, filters on (scan
- * filters included), sorts by and masks. A scan's own field list is not
+ * filters and row filter included), sorts by and masks. A scan's own field list is not
  * counted: it is what the source offers, narrowed later.
  */
 export function fieldsReferenced(plan: PlanNode): Set<string> {
@@ -247,6 +257,7 @@ export function fieldsReferenced(plan: PlanNode): Set<string> {
     switch (n.kind) {
       case 'scan':
         for (const f of n.filters) exprFields(f, out);
+        if (n.rowFilter) exprFields(n.rowFilter, out);
         break;
       case 'filter':
         exprFields(n.predicate, out);

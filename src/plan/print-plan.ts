@@ -13,6 +13,9 @@ import { formatScalar, type Scalar } from './scalar.js';
  *       Sort: amount DESC, order_id ASC
  *         Scan: orders v2 (2.1.0) fields=[order_id, amount, region] filters=[region = "EU"]
  *
+ * A scan under a policy shows its row filter apart from the caller's
+ * filters: `rowFilter=[region IN ("EU", "US")] filters=[amount > 900]`.
+ *
  * Literal values print in their GraphQL form (dates as YYYY-MM-DD), typed by
  * the scan's fields where the printer can see them.
  */
@@ -59,6 +62,7 @@ function printNode(n: PlanNode, types: Map<string, FieldType>): string {
 function printScan(n: ScanNode, types: Map<string, FieldType>): string {
   const fields = n.fields.map((f) => (f.column === f.name ? f.name : `${f.name}←${f.column}`)).join(', ');
   const parts = [`Scan: ${n.product} v${n.major} (${n.version})`, `fields=[${fields}]`];
+  if (n.rowFilter) parts.push(`rowFilter=[${printExpr(n.rowFilter, types)}]`);
   if (n.filters.length > 0) parts.push(`filters=[${n.filters.map((f) => printExpr(f, types)).join(', ')}]`);
   if (n.fetch !== undefined) parts.push(`fetch=${n.fetch}`);
   return parts.join(' ');

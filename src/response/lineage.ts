@@ -6,7 +6,8 @@ import { accessTo, type Session } from '../session/session.js';
 /**
  * Lineage of one response (SPEC §5): for each root field that touched a
  * product, which version and contract, which files and how many of their row
- * groups were read, and (with governance) which policies and masks applied.
+ * groups were read (not for a product read under a row filter: ShownSource),
+ * and (with governance) which policies and masks applied.
  * One recorder per request; plans report into it as they run.
  */
 export interface SourceLineage {
@@ -32,10 +33,21 @@ export interface ProductLineage {
   readonly rowFilter: boolean;
 }
 
+/**
+ * A file as the caller is shown it. For a product read under a row filter,
+ * only the file (uri, etag): how many row groups were read, and what
+ * fetching them cost, depend on the rows the filter hides (their number
+ * shapes the row groups, their values the statistics that prune them), so
+ * those figures are withheld. Such a product's `sources` then means "the
+ * files this answer may derive from". Operators still get the figures, in
+ * traces, metrics and OpenLineage.
+ */
+export type ShownSource = SourceLineage | Pick<SourceLineage, 'uri' | 'etag'>;
+
 export interface LineageExtension {
   readonly queryId: string;
   readonly decisionId: string;
-  readonly products: readonly Omit<ProductLineage, 'major'>[];
+  readonly products: readonly (Omit<ProductLineage, 'major' | 'sources'> & { readonly sources: readonly ShownSource[] })[];
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -135,7 +147,9 @@ export class LineageRecorder {
       queryId: this.session.queryId,
       decisionId: this.session.decisionId,
       // `major` is internal bookkeeping; SPEC §5 names the version instead.
-      products: this.recorded().map(({ major: _, ...shown }) => shown),
+      products: this.recorded().map(({ major: _, ...shown }) =>
+        shown.rowFilter ? { ...shown, sources: shown.sources.map(({ uri, etag }) => ({ uri, etag })) } : shown,
+      ),
     };
   }
 

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
@@ -10,7 +11,10 @@ import { Server as NetServer, type Socket } from 'node:net';
  * - `GET /ready`  — 200 only while serving; 503 while contracts, policies
  *   and sources are still being loaded, and while draining; its body says
  *   which, and how many requests are in flight (a drain's progress);
- * - `GET /metrics` — Prometheus metrics (metrics.ts), when given;
+ * - `GET /metrics` — Prometheus metrics (metrics.ts), only when given with
+ *   their token, and only to a request bearing it (`Authorization: Bearer
+ *   <token>`; else 401): what was read per product depends on rows that
+ *   policies hide from callers, so it is for operators alone;
  * - every other request goes to the gateway once it is ready, and gets 503
  *   (SOURCE_UNAVAILABLE, Retry-After) before that;
  * - `drain(timeoutMs)` — graceful shutdown: stops accepting connections, and
@@ -36,8 +40,8 @@ export interface HttpServer {
 }
 
 export interface HttpServerOptions {
-  /** Served at `GET /metrics` in the Prometheus text format. */
-  readonly metrics?: Registry;
+  /** Served at `GET /metrics` in the Prometheus text format, to requests bearing `token`. */
+  readonly metrics?: { readonly registry: Registry; readonly token: string };
 }
 
 export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
@@ -68,7 +72,8 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return json(res, 200, { status: 'live' });
     if (path === '/metrics' && options.metrics) {
-      const registry = options.metrics;
+      const { registry, token } = options.metrics;
+      if (!bears(req, token)) return json(res, 401, { status: 'metrics need Authorization: Bearer <server.metrics token>' }, { 'www-authenticate': 'Bearer realm="metrics"' });
       void registry.metrics().then(
         (text) => {
           res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
@@ -117,4 +122,15 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
       });
     },
   };
+}
+
+/**
+ * Whether the request carries `Authorization: Bearer <token>`. Both sides
+ * are hashed first, so the comparison takes the same time whatever the
+ * length or content of what was sent.
+ */
+function bears(req: IncomingMessage, token: string): boolean {
+  const sent = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(sent), digest(token)) && sent !== '';
 }

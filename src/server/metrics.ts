@@ -10,9 +10,12 @@ import type { AuditRecord, AuditSink } from '../response/audit.js';
  * process's own (CPU, memory, event loop).
  *
  * Labels hold names, never values a caller sent: an operation name is used
- * only when it is a plain GraphQL name, and only the first
- * `MAX_OPERATIONS` distinct ones get their own series (the rest count as
- * `other`), so a client cannot grow the registry without bound.
+ * only when it is a plain GraphQL name sent by an authenticated caller (an
+ * API key or a token: anyone else could fill the series with names of
+ * their own), and only the first `MAX_OPERATIONS` distinct ones get their
+ * own series (the rest count as `other`, as do unauthenticated callers'
+ * names), so a client cannot grow the registry without bound. Served only
+ * to scrapers bearing the configured token (http-server.ts).
  */
 export interface GatewayMetrics {
   readonly registry: Registry;
@@ -87,9 +90,10 @@ export function createMetrics(options: { engine?: Engine } = {}): GatewayMetrics
   }
 
   const operations = new Set<string>();
-  const operationOf = (name: string | null): string => {
+  const operationOf = (name: string | null, credential: string | null): string => {
     if (name === null) return 'anonymous';
-    if (!OPERATION_NAME.test(name)) return 'other';
+    if (credential !== 'api-key' && credential !== 'jwt') return 'other';
+    if (typeof name !== 'string' || !OPERATION_NAME.test(name)) return 'other';
     if (operations.has(name)) return name;
     if (operations.size >= MAX_OPERATIONS) return 'other';
     operations.add(name);
@@ -99,7 +103,7 @@ export function createMetrics(options: { engine?: Engine } = {}): GatewayMetrics
   return {
     registry,
     requestEnded(record) {
-      const operation = operationOf(record.operationName);
+      const operation = operationOf(record.operationName, record.credential);
       const code = record.errors[0] ?? (record.status < 400 ? 'OK' : `HTTP_${record.status}`);
       requests.inc({ operation, code });
       latency.observe({ operation }, record.durationMs / 1000);

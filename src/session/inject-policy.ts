@@ -1,12 +1,12 @@
 import { SluiceError } from '../errors.js';
 import { exprFields } from '../plan/expr.js';
-import { fieldsReferenced, FilterNode, MaskNode, ProjectNode, ScanNode, scansOf, type PlanNode } from '../plan/plan.js';
+import { fieldsReferenced, MaskNode, ProjectNode, ScanNode, scansOf, type PlanNode } from '../plan/plan.js';
 import { transformUp, changed, unchanged } from '../plan/transform.js';
 import type { EffectivePolicy } from '../policy/effective-policy.js';
 
 /**
  * `inject_policy` (analyzer, mandatory): puts each product's policy into the
- * plan, directly over its scan, before any optimizer rule runs (STYLE.md §4).
+ * plan, at its scan, before any optimizer rule runs (STYLE.md §4).
  *
  * Before:
  *
@@ -20,14 +20,16 @@ import type { EffectivePolicy } from '../policy/effective-policy.js';
  *   Sort: total_amount DESC, order_id ASC
  *     Filter: total_amount > 900
  *       Mask: total_amount=round(100)
- *         Filter: region IN ("EU", "US")
- *           Scan: orders v2 (2.1.0) fields=[order_id, region, total_amount←amount]
+ *         Scan: orders v2 (2.1.0) fields=[order_id, region, total_amount←amount] rowFilter=[region IN ("EU", "US")]
  *
- * The row filter sits directly on the scan and sees raw values; the mask sits
- * on the row filter; everything the caller wrote (filters, sorts, cursors,
- * counts) sits above the mask and sees masked values only. The scan reads
- * only granted fields plus those the row filter needs; a field read only for
- * the row filter is projected away above it. A plan that reads a field the
+ * The row filter is pinned to the scan as its `rowFilter`, apart from the
+ * filters the optimizer pushes into it later: it sees raw values, and the
+ * engine must know which conjuncts are the policy's, since only they may
+ * decide alone which row groups are read (ScanNode.rowFilter). The mask sits
+ * on the scan; everything the caller wrote (filters, sorts, cursors, counts)
+ * sits above the mask and sees masked values only. The scan reads only
+ * granted fields plus those the row filter needs; a field read only for the
+ * row filter is projected away above it. A plan that reads a field the
  * policy does not grant is refused (FORBIDDEN) before anything runs.
  */
 export function injectPolicy(plan: PlanNode, policyOf: (scan: ScanNode) => EffectivePolicy): PlanNode {
@@ -37,8 +39,7 @@ export function injectPolicy(plan: PlanNode, policyOf: (scan: ScanNode) => Effec
     const policy = policyOf(n);
     const rowFields = policy.rowFilter ? exprFields(policy.rowFilter) : new Set<string>();
     const fields = n.fields.filter((f) => policy.fields.has(f.name) || rowFields.has(f.name));
-    let node: PlanNode = ScanNode.create({ ...n, fields });
-    if (policy.rowFilter) node = FilterNode.create(node, policy.rowFilter);
+    let node: PlanNode = ScanNode.create({ ...n, fields, ...(policy.rowFilter && { rowFilter: policy.rowFilter }) });
     const masks = policy.masks.filter((m) => fields.some((f) => f.name === m.field));
     if (masks.length > 0) node = MaskNode.create(node, masks);
     if (fields.some((f) => !policy.fields.has(f.name))) {

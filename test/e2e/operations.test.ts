@@ -13,6 +13,8 @@ const ADMIN_KEY = 'demo-admin-key';
 /** Full scans of orders (a filter statistics cannot prune, a sort, a count): each takes a while. */
 const SLOW_QUERY = `query Slow($x: String!) { ordersV2(where: { status: { contains: $x } }, orderBy: [{ total_amount: DESC }], first: 500) { nodes { order_id total_amount } totalCount } }`;
 const SECRET_VARIABLE = 'zz-never-logged-value';
+/** sluice.yaml's server.metrics.tokenEnv, set for every test (vitest.config.ts). */
+const METRICS_TOKEN = process.env['SLUICE_METRICS_TOKEN']!;
 
 function post(url: string, query: string, variables: Record<string, unknown>, agent = false): Promise<{ status: number; body: string; at: number }> {
   return new Promise((ok, fail) => {
@@ -53,10 +55,18 @@ describe('operations over HTTP', () => {
       })).json()) as { extensions: { lineage: { queryId: string } } };
       const queryId = logged.extensions.lineage.queryId;
 
-      // Metrics: a refused request, then a scrape of /metrics.
+      // Metrics: refused requests (one naming its operation, which gets no series of its own), then a scrape of /metrics.
       const refused = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'not-a-key' }, body: '{"query":"{ __typename }"}' });
       expect(refused.status).toBe(401);
-      const scrape = await fetch(`${base}/metrics`);
+      const named = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'not-a-key' }, body: '{"query":"query Squatter { __typename }","operationName":"Squatter"}' });
+      expect(named.status).toBe(401);
+      // Only a scraper bearing the configured token (server.metrics.tokenEnv) gets them.
+      for (const authorization of [undefined, 'Bearer wrong-token', `Bearer ${METRICS_TOKEN}x`, METRICS_TOKEN]) {
+        const denied = await fetch(`${base}/metrics`, { headers: authorization === undefined ? {} : { authorization } });
+        expect(denied.status, String(authorization)).toBe(401);
+        expect(await denied.text()).not.toMatch(/sluice_/);
+      }
+      const scrape = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
       expect(scrape.status).toBe(200);
       expect(scrape.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const metrics = await scrape.text();
@@ -66,7 +76,9 @@ describe('operations over HTTP', () => {
       };
       expect(value('sluice_requests_total{operation="Logged",code="OK"}')).toBe(1);
       expect(value('sluice_requests_total{operation="anonymous",code="UNAUTHENTICATED"}')).toBe(1);
-      expect(value('sluice_policy_denials_total{code="UNAUTHENTICATED"}')).toBe(1);
+      expect(value('sluice_requests_total{operation="other",code="UNAUTHENTICATED"}')).toBe(1);
+      expect(metrics).not.toContain('Squatter');
+      expect(value('sluice_policy_denials_total{code="UNAUTHENTICATED"}')).toBe(2);
       expect(value('sluice_request_duration_seconds_count{operation="Logged"}')).toBe(1);
       expect(value('sluice_request_duration_seconds_bucket{le="30",operation="Logged"}')).toBe(1);
       // The Logged filter matches no row: statistics prune what they can, the rest is read.
@@ -90,7 +102,7 @@ describe('operations over HTTP', () => {
       }
       abandoned.destroy();
       await expect
-        .poll(async () => (await (await fetch(`${base}/metrics`)).text()).includes('sluice_requests_total{operation="Abandoned",code="QUERY_TIMEOUT"} 1'), { timeout: 120_000 })
+        .poll(async () => (await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text()).includes('sluice_requests_total{operation="Abandoned",code="QUERY_TIMEOUT"} 1'), { timeout: 120_000 })
         .toBe(true);
 
       // Requests in flight when SIGTERM comes: each on its own connection.

@@ -5,8 +5,9 @@
  * stays the same while the raw values — and so the row groups' min/max and
  * null-count statistics — differ. For a masked, row-filtered caller the two
  * deployments must then answer every request with the same bytes: data,
- * errors, cursors, totalCount, and the lineage down to the number of row
- * groups read. Any difference means a raw value reached the caller, whether
+ * errors, cursors, totalCount and lineage, and read the same row groups
+ * (compared on the operators' side: lineage withholds those figures from a
+ * row-filtered caller). Any difference means a raw value reached the caller, whether
  * through a filter, a sort, a cursor, a count, or statistics-based pruning.
  *
  * Masks under test (a policy of this file; each is many-to-one, so raw
@@ -34,9 +35,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FieldMask, MaskKind } from '../../src/plan/plan.js';
 import type { Nullable } from '../../src/plan/scalar.js';
 import { maskFunction } from '../../src/policy/mask-value.js';
-import type { Demo } from '../support/demo.js';
+import { openCounted, type CountedGateway } from '../support/counting-gateway.js';
 import {
-  comparable, gqlOrderBy, gqlWhere, maskedOrderByArb, maskedWhereArb, openGateway, openOrdersContract, ORDERS_FIELDS, ORDERS_KIND, send,
+  comparable, gqlOrderBy, gqlWhere, maskedOrderByArb, maskedWhereArb, openOrdersContract, ORDERS_FIELDS, ORDERS_KIND, send,
   writeConfig, writeYaml, type OrderBy, type Where,
 } from './support.js';
 
@@ -86,7 +87,7 @@ const GROUPS_PER_FILE = 3;
 
 let dir: string;
 let duck: DuckDBConnection;
-const gateways: Record<'a' | 'b', Demo> = {} as Record<'a' | 'b', Demo>;
+const gateways: Record<'a' | 'b', CountedGateway> = {} as Record<'a' | 'b', CountedGateway>;
 const dataOf = (d: 'a' | 'b') => join(dir, d, 'products', 'orders', 'data');
 
 beforeAll(async () => {
@@ -116,7 +117,7 @@ beforeAll(async () => {
       limits: { maxPageSize: 40 },
     });
     writeYaml(join(root, 'policies', 'orders-admin.yaml'), { id: 'orders-admin', version: 1, product: 'orders', when: { roles: ['admin'] }, allow: { fields: ['*'] } });
-    gateways[d] = await openGateway(writeConfig(root, { products: './products', policies: './policies', keys: [KEYS.masked, KEYS.admin] }));
+    gateways[d] = await openCounted(writeConfig(root, { products: './products', policies: './policies', keys: [KEYS.masked, KEYS.admin] }));
   }
 });
 
@@ -250,9 +251,11 @@ const QUERY = (r: { where: Where | undefined; orderBy: OrderBy; totalCount: bool
   `query($first: Int, $after: String, $offset: Int) { ordersV2(${r.where ? `where: ${gqlWhere(r.where)}, ` : ''}${r.orderBy.length ? `orderBy: ${gqlOrderBy(r.orderBy)}, ` : ''}first: $first, after: $after, offset: $offset) { ${SELECTION}${r.totalCount ? ' totalCount' : ''} } }`;
 
 /** The same request to both deployments; their answers, comparable. */
-async function both(query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<{ a: string; b: string; status: [number, number] }> {
+async function both(query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<{ a: string; b: string; status: [number, number]; reads: [string[], string[]] }> {
+  gateways.a.engine.reset();
+  gateways.b.engine.reset();
   const [a, b] = await Promise.all([send(gateways.a, query, variables, headers), send(gateways.b, query, variables, headers)]);
-  return { a: comparable(a.text), b: comparable(b.text), status: [a.status, b.status] };
+  return { a: comparable(a.text), b: comparable(b.text), status: [a.status, b.status], reads: [gateways.a.engine.reads(), gateways.b.engine.reads()] };
 }
 
 function followUp(r: Request, cursor: string | null): { query: string; variables: Record<string, unknown> } {
@@ -286,6 +289,8 @@ describe('a masked, row-filtered caller cannot tell the two datasets apart', () 
         const variables = { first: r.first, offset: r.offset ?? null };
         const page = await both(query, variables, MASKED_CALLER);
         expect(page.b, query).toBe(page.a);
+        // Lineage withholds row-group figures from a row-filtered caller: what was read is compared as operators see it.
+        expect(page.reads[1], query).toEqual(page.reads[0]);
         expect(page.status).toEqual([200, 200]);
 
         const first = JSON.parse(page.a) as { errors?: unknown; data?: { ordersV2?: { nodes: unknown[]; pageInfo: { endCursor: string | null } } } };
@@ -294,6 +299,7 @@ describe('a masked, row-filtered caller cannot tell the two datasets apart', () 
         const next = followUp(r, first.data?.ordersV2?.pageInfo.endCursor ?? null);
         const second = await both(next.query, next.variables, MASKED_CALLER);
         expect(second.b, `${next.query} ${JSON.stringify(next.variables)}`).toBe(second.a);
+        expect(second.reads[1], `${next.query} ${JSON.stringify(next.variables)}`).toEqual(second.reads[0]);
         if ((JSON.parse(second.a) as { errors?: unknown[] }).errors) errors++;
 
         // The same request without masks tells the datasets apart: the

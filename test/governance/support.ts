@@ -167,9 +167,11 @@ export interface MaskedArbitraries {
   readonly maxIn: number;
   /** Also two conditions on different fields in one object (an implicit AND). */
   readonly mergedLeaves?: boolean;
+  /** Relative weights of conditions on masked and unmasked fields (integers); default 3 to 1. */
+  readonly weights?: { readonly masked: number; readonly unmasked: number };
 }
 
-/** Conditions mostly on masked fields, mixed with unmasked ones under AND / OR / NOT. */
+/** Conditions mostly on masked fields (unless `weights` say otherwise), mixed with unmasked ones under AND / OR / NOT. */
 export function maskedWhereArb(a: MaskedArbitraries): fc.Arbitrary<Where> {
   const condition = (fields: readonly string[]) =>
     fc.constantFrom(...fields).chain((field) =>
@@ -182,7 +184,8 @@ export function maskedWhereArb(a: MaskedArbitraries): fc.Arbitrary<Where> {
         return operand.map((v) => ({ [field]: { [op]: v } }) as Where);
       }),
     );
-  const leaf = fc.oneof({ arbitrary: condition(a.masked), weight: 3 }, { arbitrary: condition(a.unmasked), weight: 1 });
+  const { masked = 3, unmasked = 1 } = a.weights ?? {};
+  const leaf = fc.oneof({ arbitrary: condition(a.masked), weight: masked }, { arbitrary: condition(a.unmasked), weight: unmasked });
   return fc.letrec<{ w: Where }>((tie) => ({
     w: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },

@@ -58,7 +58,7 @@ describe('analyzer on aggregate plans', () => {
     expect(printPlan(optimize(ordersPlan).plan)).toBe(planText(`
       Sort: status ASC
         Aggregate: groupBy=[status] aggregates=[count(*)] maxGroups=1000
-          Scan: orders v2 (2.1.0) fields=[region, status] filters=[region IN ("EU", "US")]
+          Scan: orders v2 (2.1.0) fields=[region, status] rowFilter=[region IN ("EU", "US")]
     `));
   });
 });

@@ -31,7 +31,7 @@ const pagePlan = (where: Record<string, unknown>, fields: string[], orderBy?: Re
   compileConnection(orders, { where, first: 10, ...(orderBy && { orderBy }) }, { nodeFields: fields, nodes: true, pageInfo: false, totalCount: false }, limits, Buffer.alloc(32)).page!;
 
 describe('inject_policy (analyzer)', () => {
-  it('puts the row filter on the scan and the masks on the row filter, below everything the caller wrote', () => {
+  it('pins the row filter to the scan and puts the masks on it, below everything the caller wrote', () => {
     const plan = pagePlan({ email: { eq: 'x' } }, ['order_id', 'email'], [{ total_amount: 'DESC' }]);
     const analyzed = analyze(plan, sessionAs('analyst'));
     expect(printPlan(analyzed)).toBe(planText(`
@@ -40,17 +40,28 @@ describe('inject_policy (analyzer)', () => {
           Sort: total_amount DESC, order_id ASC
             Filter: email = "x"
               Mask: email=hash
-                Filter: region IN ("EU", "US")
-                  Scan: orders v2 (2.1.0) fields=[order_id, customer_id, region, status, total_amount←amount, currency, quantity, email, notes, order_date, created_at, is_gift]
+                Scan: orders v2 (2.1.0) fields=[order_id, customer_id, region, status, total_amount←amount, currency, quantity, email, notes, order_date, created_at, is_gift] rowFilter=[region IN ("EU", "US")]
     `));
-    // The optimizer moves the row filter into the scan, never the caller's filter on the masked field.
+    // The optimizer never moves the caller's filter on the masked field below the mask.
     expect(printPlan(optimize(analyzed).plan)).toBe(planText(`
       Project: order_id, email, total_amount
         Limit: skip=0, fetch=11
           Sort: total_amount DESC, order_id ASC, fetch=11
             Filter: email = "x"
               Mask: email=hash
-                Scan: orders v2 (2.1.0) fields=[order_id, region, total_amount←amount, email] filters=[region IN ("EU", "US")]
+                Scan: orders v2 (2.1.0) fields=[order_id, region, total_amount←amount, email] rowFilter=[region IN ("EU", "US")]
+    `));
+  });
+
+  it('keeps the row filter apart from the caller\'s conjuncts through every optimizer rule', () => {
+    // The caller's region = "EU" sinks into the scan beside the row filter, and is not merged into it:
+    // the engine must still know which conjuncts are the policy's (ScanNode.rowFilter).
+    const analyzed = analyze(pagePlan({ region: { eq: 'EU' }, quantity: { gte: 3 } }, ['order_id']), sessionAs('analyst'));
+    expect(printPlan(optimize(analyzed).plan)).toBe(planText(`
+      Project: order_id
+        Limit: skip=0, fetch=11
+          Sort: order_id ASC, fetch=11
+            Scan: orders v2 (2.1.0) fields=[order_id, region, quantity] rowFilter=[region IN ("EU", "US")] filters=[region = "EU", quantity >= 3]
     `));
   });
 
@@ -60,8 +71,7 @@ describe('inject_policy (analyzer)', () => {
       Project: order_id, status
         Limit: skip=0, fetch=11
           Sort: order_id ASC
-            Filter: region = "EU"
-              Scan: orders v2 (2.1.0) fields=[order_id, region, status, total_amount←amount, currency, order_date]
+            Scan: orders v2 (2.1.0) fields=[order_id, region, status, total_amount←amount, currency, order_date] rowFilter=[region = "EU"]
     `));
   });
 

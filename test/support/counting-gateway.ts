@@ -36,6 +36,15 @@ export class CountingEngine extends Engine {
   scansOf(product: string): ScanReport[] {
     return this.scans.filter((s) => s.product === product);
   }
+
+  /**
+   * What the scans since the last reset read, as operators see it (traces,
+   * metrics): per scan, per file (by name), row groups and rows. Sorted, so
+   * plans that ran concurrently compare whatever order they finished in.
+   */
+  reads(): string[] {
+    return this.scans.map((s) => `${s.product}: ${s.sources.map((f) => `${f.uri.split('/').pop()} ${f.rowGroupsScanned}g ${f.rowsScanned}r`).join(', ')}`).sort();
+  }
 }
 
 export interface CountedGateway extends Demo {

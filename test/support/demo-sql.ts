@@ -156,14 +156,16 @@ export function sqlWhereOf(w: Where, kindOf: (field: string) => Kind, column: (f
 }
 
 type Leaf = fc.Arbitrary<Where>;
-const leaf = (field: string, ops: readonly string[], value: fc.Arbitrary<unknown>): Leaf =>
+/** One condition on `field`: an operator of `ops` with a value (a list for in / notIn, a flag for isNull). */
+export const leaf = (field: string, ops: readonly string[], value: fc.Arbitrary<unknown>): Leaf =>
   fc.constantFrom(...ops).chain((op) =>
     (op === 'in' || op === 'notIn' ? fc.array(value, { minLength: 1, maxLength: 4 }) : op === 'isNull' ? fc.boolean() : value).map(
       (v) => ({ [field]: { [op]: v } }) as Where,
     ),
   );
 
-function combine(leaves: Leaf): fc.Arbitrary<Where> {
+/** A leaf, or AND / OR of a few, or NOT of one. */
+export function combine(leaves: Leaf): fc.Arbitrary<Where> {
   return fc.oneof(
     { weight: 3, arbitrary: leaves },
     { weight: 1, arbitrary: fc.array(leaves, { minLength: 1, maxLength: 3 }).map((ws) => ({ AND: ws })) },

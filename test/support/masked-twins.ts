@@ -117,3 +117,16 @@ export async function openTwins(): Promise<Twins> {
 
 /** A response without what differs between deployments by design (see comparable in demo.ts). */
 export const comparable = (res: GraphQLResponse): string => comparableText(JSON.stringify(res));
+
+/**
+ * One request to both twins as the masked caller: their comparable answers,
+ * and what their scans read. Lineage withholds row-group figures from a
+ * row-filtered caller, so the reads are compared on the operators' side: a
+ * raw value of a masked field that decided what is read would show there.
+ */
+export async function askTwins(twins: Twins, query: string, variables: Record<string, unknown> = {}): Promise<{ a: string; b: string; readsA: string[]; readsB: string[] }> {
+  twins.a.engine.reset();
+  twins.b.engine.reset();
+  const [a, b] = await Promise.all([twins.a.query(query, variables, TWIN_CALLER), twins.b.query(query, variables, TWIN_CALLER)]);
+  return { a: comparable(a), b: comparable(b), readsA: twins.a.engine.reads(), readsB: twins.b.engine.reads() };
+}
