@@ -43,6 +43,8 @@ export interface DeleteFileTask {
   readonly recordCount: number;
   readonly sequenceNumber: bigint;
   readonly specId: number;
+  /** The partition tuple by partition field name. */
+  readonly partition: Readonly<Record<string, IcebergValue | null>>;
   /** Equality deletes: the field ids rows are compared on. */
   readonly equalityFieldIds?: readonly number[];
   /** Equality deletes: the current type of each compared field (values are compared in it). */
@@ -82,7 +84,7 @@ export interface ScanPlan {
   readonly fields: readonly BoundField[];
   /** Every data file of the manifests read, pruned ones included (marked). */
   readonly files: readonly DataFileTask[];
-  /** The delete files applied to at least one file read. */
+  /** Every live delete file of the snapshot (each data file task lists those applying to it). */
   readonly deleteFiles: readonly DeleteFileTask[];
   readonly manifests: { readonly read: number; readonly total: number };
 }
@@ -192,7 +194,6 @@ export async function planScan(ctx: ScanContext, req: ScanRequest): Promise<Scan
     ),
   );
   const finished: DataFileTask[] = tasks.map((t) => ({ ...t, fields: new Map(), positionDeletes: [], equalityDeletes: [] }));
-  const used = new Set<DeleteFileTask>();
   await inBatches(pending, OPEN_CONCURRENCY, async ({ index, entry, spec }) => {
     const base = tasks[index]!;
     const object = await ctx.files.object(base.uri, base.shownAs);
@@ -214,7 +215,6 @@ export async function planScan(ctx: ScanContext, req: ScanRequest): Promise<Scan
       finished[index] = { ...base, fields: new Map(), positionDeletes: [], equalityDeletes: [], pruned };
       return;
     }
-    for (const d of applicable) used.add(d);
     finished[index] = Object.freeze({
       ...base,
       object,
@@ -227,7 +227,7 @@ export async function planScan(ctx: ScanContext, req: ScanRequest): Promise<Scan
     snapshot: { id: snapshot.id, timestampMs: snapshot.timestampMs, sequenceNumber: snapshot.sequenceNumber },
     fields,
     files: finished,
-    deleteFiles: deleteTasks.filter((d) => used.has(d)),
+    deleteFiles: deleteTasks,
     manifests: { read, total: manifests.length },
   });
 }
@@ -314,6 +314,7 @@ function deleteFile(ctx: ScanContext, entry: ManifestEntry, spec: PartitionSpec,
       recordCount: f.recordCount,
       sequenceNumber: entry.sequenceNumber,
       specId: f.specId,
+      partition: partitionByName(spec, f),
       ...(f.equalityIds !== undefined && f.content === 'equality-deletes' && { equalityFieldIds: f.equalityIds }),
     }),
     open: () => ctx.files.object(uri, shown),
