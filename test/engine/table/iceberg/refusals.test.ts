@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import avsc from 'avsc';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SluiceError } from '../../../../src/errors.js';
-import { readAvroContainer } from '../../../../src/engine/table/iceberg/avro/container.js';
+import { BigIntLong, readAvroContainer } from '../../../../src/engine/table/iceberg/avro/container.js';
 import { allColumns, openTable, snapshotRows, TABLES } from './support.js';
 
 /**
@@ -14,19 +14,6 @@ import { allColumns, openTable, snapshotRows, TABLES } from './support.js';
  * tables are copies of a real one with one manifest rewritten (by avsc,
  * with the writer's own schema and header) or removed.
  */
-
-const BigIntLong = avsc.types.LongType.__with({
-  fromBuffer: (b: Buffer) => b.readBigInt64LE(),
-  toBuffer: (n: bigint) => {
-    const b = Buffer.alloc(8);
-    b.writeBigInt64LE(n);
-    return b;
-  },
-  fromJSON: (n: number) => BigInt(n),
-  toJSON: (n: bigint) => Number(n),
-  isValid: (n: unknown) => typeof n === 'bigint',
-  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
-});
 
 /** Rewrites a manifest in place with `change` applied to each record. */
 async function rewriteManifest(path: string, change: (record: Record<string, unknown>) => void): Promise<void> {

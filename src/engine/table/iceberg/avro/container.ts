@@ -26,7 +26,8 @@ const MAGIC = [0x4f, 0x62, 0x6a, 0x01]; // "Obj" 1
 /** Manifests are a few MB at most; a block inflating beyond this is not a manifest. */
 const MAX_BLOCK_BYTES = 256 * 1024 * 1024;
 
-const BigIntLong = avsc.types.LongType.__with({
+/** avsc's `long` as BigInt (exported for tests that write manifests with avsc). */
+export const BigIntLong = avsc.types.LongType.__with({
   fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
   toBuffer: (n: bigint) => {
     const buf = Buffer.alloc(8);

@@ -5,7 +5,7 @@ import { sourceFailure, type SourceObject } from '../../../source-files.js';
 import { topLevel } from '../io/parquet-columns.js';
 import type { ParquetColumn } from '../scan/bind-fields.js';
 import type { PrimitiveType } from '../spec/types.js';
-import type { IcebergValue } from '../spec/values.js';
+import { uuidString, type IcebergValue } from '../spec/values.js';
 
 /**
  * Whole-file Parquet reads with hyparquet, for delete files and the
@@ -80,7 +80,7 @@ export function icebergValue(t: PrimitiveType, v: unknown): IcebergValue | null 
     case 'string':
       return typeof v === 'string' ? v : new TextDecoder().decode(v as Uint8Array);
     case 'uuid':
-      return typeof v === 'string' ? v.toLowerCase() : uuidOf(v as Uint8Array);
+      return typeof v === 'string' ? v.toLowerCase() : uuidString(v as Uint8Array);
     case 'binary':
     case 'fixed':
       return v instanceof Uint8Array ? v : new TextEncoder().encode(String(v));
@@ -89,9 +89,4 @@ export function icebergValue(t: PrimitiveType, v: unknown): IcebergValue | null 
     default:
       return v as IcebergValue;
   }
-}
-
-function uuidOf(b: Uint8Array): string {
-  const hex = Buffer.from(b).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -1,5 +1,5 @@
 import { assertNever } from '../../../../errors.js';
-import type { Expr, LeafExpr } from '../../../../plan/expr.js';
+import type { CompareExpr, Expr, InExpr, LeafExpr, TextExpr } from '../../../../plan/expr.js';
 import type { Scalar } from '../../../../plan/scalar.js';
 import type { FieldSummary } from '../spec/manifest.js';
 import { applyTransform, isMonotone, resultType, type PartitionSpec, type Transform } from '../spec/partition.js';
@@ -260,39 +260,7 @@ function judgeProjection(e: LeafExpr, type: PrimitiveType, t: Transform, value: 
   // A null partition value means a null source value (every transform maps only null to null).
   if (value === null) return e.kind === 'isNull' ? (e.negated ? 'never' : 'always') : 'never';
   if (e.kind === 'isNull') return e.negated ? 'always' : 'never';
-  const resType = resultType(t, type);
-  if (resType === undefined) return 'maybe';
-  const project = (s: Scalar) => {
-    const x = literal(s, type);
-    return x === undefined ? undefined : applyTransform(t, type, x);
-  };
-  switch (e.kind) {
-    case 'compare': {
-      if (e.op === 'ne') return 'maybe';
-      const p = project(e.value);
-      if (p === undefined) return 'maybe';
-      const c = compareValues(value, p);
-      if (e.op === 'eq') return c !== 0 ? 'never' : 'maybe';
-      if (!isMonotone(t)) return 'maybe';
-      if ((e.op === 'lt' || e.op === 'lte') && c > 0) return 'never';
-      if ((e.op === 'gt' || e.op === 'gte') && c < 0) return 'never';
-      return 'maybe';
-    }
-    case 'in': {
-      if (e.negated || e.placeholder !== undefined) return 'maybe';
-      const ps = e.values.map(project);
-      if (ps.some((p) => p === undefined)) return 'maybe';
-      return ps.some((p) => compareValues(value, p!) === 0) ? 'maybe' : 'never';
-    }
-    case 'text': {
-      if (t.kind !== 'truncate' || e.op !== 'startsWith' || e.negated || typeof value !== 'string') return 'maybe';
-      const pattern = Array.from(e.pattern);
-      if (pattern.length >= t.width) return pattern.slice(0, t.width).join('') === value ? 'maybe' : 'never';
-      return value.startsWith(e.pattern) ? 'maybe' : 'never';
-    }
-    default:
-      return assertNever(e, 'leaf');
-  }
+  return judgeProjectedRange(e, type, t, value, value);
 }
 
 /** A manifest's summary of one partition field: every file's partition value lies in [lower, upper] (plus nulls when containsNull). */
@@ -307,28 +275,37 @@ function judgeSummary(e: LeafExpr, type: PrimitiveType, t: Transform, s: FieldSu
   }
   if (allNull) return 'never';
   if (t.kind === 'identity') {
-    // Identity summaries are exact bounds of the values (no truncation): column rules apply.
+    // Identity summaries bound the values themselves: the column rules apply (string bounds treated as possibly truncated).
     return judgeByMetrics(e, {
       type,
       ...(lower !== undefined && { lower }),
       ...(upper !== undefined && { upper }),
-      upperMayBeTruncated: false,
-      lowerMayBeTruncated: false,
       ...(!s.containsNull && { nullCount: 0 }),
       ...(s.containsNan === false && { nanCount: 0 }),
     });
   }
   if (lower === undefined || upper === undefined) return 'maybe';
+  return judgeProjectedRange(e, type, t, lower, upper);
+}
+
+/**
+ * A leaf projected through a transform onto partition values known to lie
+ * in [lower, upper]: `never` or `maybe`. Equalities project through every
+ * transform; comparisons through order-preserving ones; startsWith through
+ * truncate.
+ */
+function judgeProjectedRange(e: CompareExpr | InExpr | TextExpr, type: PrimitiveType, t: Transform, lower: IcebergValue, upper: IcebergValue): Verdict {
   const project = (v: Scalar) => {
     const x = literal(v, type);
     return x === undefined ? undefined : applyTransform(t, type, x);
   };
+  const outside = (p: IcebergValue) => compareValues(p, lower) < 0 || compareValues(p, upper) > 0;
   switch (e.kind) {
     case 'compare': {
       if (e.op === 'ne') return 'maybe';
       const p = project(e.value);
       if (p === undefined) return 'maybe';
-      if (e.op === 'eq') return compareValues(p, lower) < 0 || compareValues(p, upper) > 0 ? 'never' : 'maybe';
+      if (e.op === 'eq') return outside(p) ? 'never' : 'maybe';
       if (!isMonotone(t)) return 'maybe';
       if ((e.op === 'lt' || e.op === 'lte') && compareValues(lower, p) > 0) return 'never';
       if ((e.op === 'gt' || e.op === 'gte') && compareValues(upper, p) < 0) return 'never';
@@ -338,10 +315,18 @@ function judgeSummary(e: LeafExpr, type: PrimitiveType, t: Transform, s: FieldSu
       if (e.negated || e.placeholder !== undefined) return 'maybe';
       const ps = e.values.map(project);
       if (ps.some((p) => p === undefined)) return 'maybe';
-      return ps.every((p) => compareValues(p!, lower) < 0 || compareValues(p!, upper) > 0) ? 'never' : 'maybe';
+      return ps.every((p) => outside(p!)) ? 'never' : 'maybe';
     }
-    case 'text':
+    case 'text': {
+      if (t.kind !== 'truncate' || e.op !== 'startsWith' || e.negated || typeof lower !== 'string' || typeof upper !== 'string') return 'maybe';
+      const pattern = Array.from(e.pattern);
+      // A pattern as long as the width truncates to one partition value; a shorter one is a prefix of the values it admits.
+      if (pattern.length >= t.width) return outside(pattern.slice(0, t.width).join('')) ? 'never' : 'maybe';
+      const p = e.pattern;
+      if (compareValues(upper, p) < 0 && !upper.startsWith(p)) return 'never';
+      if (compareValues(lower, p) > 0 && !lower.startsWith(p)) return 'never';
       return 'maybe';
+    }
     default:
       return assertNever(e, 'leaf');
   }

@@ -1,7 +1,7 @@
 import type { AvroContainer } from '../avro/container.js';
 import { parsePartitionSpec, resultType, type PartitionSpec } from './partition.js';
 import { fieldsById, isPrimitive, type PrimitiveType, type Schema } from './types.js';
-import type { IcebergValue } from './values.js';
+import { bigEndianSigned, uuidString, type IcebergValue } from './values.js';
 
 /**
  * Manifest lists and manifests (spec "Manifests", "Manifest Lists") as
@@ -196,17 +196,10 @@ export function fromAvro(type: PrimitiveType | undefined, v: unknown): IcebergVa
     case 'timestamp_ns':
     case 'timestamptz_ns':
       return typeof v === 'bigint' ? v : BigInt(v as number);
-    case 'decimal': {
-      const b = bytes(v);
-      let x = 0n;
-      for (const byte of b) x = (x << 8n) | BigInt(byte);
-      return b.length > 0 && b[0]! & 0x80 ? x - (1n << BigInt(b.length * 8)) : x;
-    }
-    case 'uuid': {
-      if (typeof v === 'string') return v.toLowerCase();
-      const hex = Buffer.from(bytes(v)).toString('hex');
-      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-    }
+    case 'decimal':
+      return bytes(v).length === 0 ? 0n : bigEndianSigned(bytes(v));
+    case 'uuid':
+      return typeof v === 'string' ? v.toLowerCase() : uuidString(bytes(v));
     case 'fixed':
     case 'binary':
       return bytes(v);

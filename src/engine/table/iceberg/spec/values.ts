@@ -228,14 +228,16 @@ export function decimalFromString(s: string, scale: number): bigint {
   return m[1] === '-' ? -unscaled : unscaled;
 }
 
-function bigEndianSigned(bytes: Uint8Array): bigint {
+/** A big-endian two's-complement integer (decimal bytes). */
+export function bigEndianSigned(bytes: Uint8Array): bigint {
   let v = 0n;
   for (const b of bytes) v = (v << 8n) | BigInt(b);
   const bits = BigInt(bytes.length * 8);
   return bytes[0]! & 0x80 ? v - (1n << bits) : v;
 }
 
-function uuidString(bytes: Uint8Array): string {
+/** 16 bytes as a canonical lower-case UUID. */
+export function uuidString(bytes: Uint8Array): string {
   const hex = Buffer.from(bytes).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
