@@ -1,4 +1,5 @@
 import type { Expr } from '../../../../plan/expr.js';
+import { sourceFailure } from '../../../source-files.js';
 import type { BoundField, FieldRead } from '../scan/bind-fields.js';
 import type { DataFileTask, ScanPlan } from '../scan/plan-scan.js';
 import { judge } from '../scan/prune.js';
@@ -40,7 +41,7 @@ export async function readTaskRows(task: DataFileTask, fields: readonly BoundFie
   const raw = await file.read([...columns]);
   if (raw.length !== task.recordCount) {
     // The manifest's record count and the file disagree: positions could not be trusted.
-    throw new Error(`${task.shownAs} holds ${raw.length} rows where its manifest entry says ${task.recordCount}`);
+    throw sourceFailure('SOURCE_CORRUPT', label, `${task.shownAs} holds ${raw.length} rows where its manifest entry says ${task.recordCount}`);
   }
   const deleted = await deletes.deletedPositions(task.uri, task.positionDeletes);
   const equality = await Promise.all(task.equalityDeletes.map(async (e) => ({ set: await deletes.equalityOf(e.file), keys: e.keys, types: e.file.equalityTypes! })));
