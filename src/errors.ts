@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'RESOURCE_LIMIT'
   | 'SOURCE_UNAVAILABLE'
   | 'SOURCE_CORRUPT'
+  /** The source uses a feature Sluice does not read (an Iceberg deletion vector, ORC files): refused, never answered without it. */
+  | 'SOURCE_UNSUPPORTED'
   | 'INTERNAL_SERVER_ERROR'
   | 'INVALID_CONFIG';
 
