@@ -73,7 +73,11 @@ const catalogSchema = z.strictObject({
   retryBaseDelayMs: z.number().int().min(0).max(10_000).default(100),
 });
 
-export const catalogsSchema = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a catalog name is a letter followed by letters, digits, _ or - (at most 64)'), catalogSchema);
+export const catalogsSchema = z.record(z.string(), catalogSchema).superRefine((catalogs, ctx) => {
+  for (const name of Object.keys(catalogs)) {
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'a catalog name is a letter followed by letters, digits, _ or - (at most 64)' });
+  }
+});
 
 export type CatalogConfig = z.infer<typeof catalogSchema>;
 
