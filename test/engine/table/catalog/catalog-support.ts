@@ -5,7 +5,8 @@ import type { CatalogCredential } from '../../../../src/config/catalogs.js';
 import { SluiceError } from '../../../../src/errors.js';
 import type { CatalogLog } from '../../../../src/engine/table/catalog/catalog-auth.js';
 import { RestCatalog, type RestCatalogOptions } from '../../../../src/engine/table/catalog/rest-catalog.js';
-import type { IcebergRestCatalogStandIn } from '../../../support/iceberg-rest-catalog.js';
+import { afterEach, expect } from 'vitest';
+import { IcebergRestCatalogStandIn, type StandInOptions } from '../../../support/iceberg-rest-catalog.js';
 
 /** Shared by the catalog client tests: fixture tables, a log that keeps its lines, and a secrets scan. */
 export const FIXTURES = join(import.meta.dirname, '../../../fixtures/iceberg');
@@ -56,7 +57,8 @@ export function clientOf(standIn: IcebergRestCatalogStandIn, credential: Catalog
     uri: standIn.url,
     credential,
     refreshSeconds: 0,
-    requestTimeoutMs: 1000,
+    // Generous: the machine is shared, and an attempt abandoned and retried would change what the stand-in counts.
+    requestTimeoutMs: 10_000,
     maxAttempts: 3,
     retryBaseDelayMs: 10,
     log,
@@ -92,3 +94,22 @@ export function leaked(texts: readonly string[], secrets: readonly string[]): st
 
 /** A SluiceError as everything a caller or a log could see of it. */
 export const shown = (e: SluiceError) => JSON.stringify({ message: e.message, code: e.code, details: e.details, stack: e.stack });
+
+/**
+ * Starts stand-ins for one test file; after each test they are closed and
+ * whatever they found against the API description fails the test.
+ */
+export function useStandIns(): (options: StandInOptions) => Promise<IcebergRestCatalogStandIn> {
+  let started: IcebergRestCatalogStandIn[] = [];
+  afterEach(async () => {
+    const all = started;
+    started = [];
+    for (const s of all) await s.close();
+    expect(all.flatMap((s) => s.violations)).toEqual([]);
+  });
+  return async (options) => {
+    const s = await IcebergRestCatalogStandIn.start(options);
+    started.push(s);
+    return s;
+  };
+}

@@ -4,34 +4,24 @@
  * every request and response against the official API description: each
  * test ends by asserting it found nothing wrong.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseLossless } from 'lossless-json';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../src/config/config.js';
+import { catalogsFromConfig } from '../../../../src/engine/table/catalog/catalogs-from-config.js';
 import { parseTableIdentifier, type TableIdentifier } from '../../../../src/engine/table/catalog/table-catalog.js';
-import { currentMetadata, IcebergRestCatalogStandIn, restCatalogDescription, type StandInOptions } from '../../../support/iceberg-rest-catalog.js';
+import { currentMetadata, restCatalogDescription } from '../../../support/iceberg-rest-catalog.js';
 import { OpenApiDescription } from '../../../support/openapi-validator.js';
-import { clientOf, failureOf, fixtureTables, FIXTURES, JAVA_BUNNIES, leaked, secretsOf, shown, SPARK_BUNNIES, tableCopy } from './catalog-support.js';
+import { clientOf, failureOf, useStandIns, fixtureTables, FIXTURES, JAVA_BUNNIES, leaked, secretsOf, shown, SPARK_BUNNIES, tableCopy } from './catalog-support.js';
 
 const CLIENT = { kind: 'client', clientId: 'sluice-reader', clientSecret: 'client-secret-7d41e0', scope: 'catalog' } as const;
 const clients = { [CLIENT.clientId]: CLIENT.clientSecret };
 const id = (text: string) => parseTableIdentifier(text) as TableIdentifier;
 const SPARK = { namespace: ['spark'], name: 'bunnies', directory: SPARK_BUNNIES };
 
-let standIns: IcebergRestCatalogStandIn[] = [];
-async function standIn(options: StandInOptions): Promise<IcebergRestCatalogStandIn> {
-  const s = await IcebergRestCatalogStandIn.start(options);
-  standIns.push(s);
-  return s;
-}
-
-afterEach(async () => {
-  const all = standIns;
-  standIns = [];
-  for (const s of all) await s.close();
-  // The stand-in held every request and response against the description.
-  expect(all.flatMap((s) => s.violations)).toEqual([]);
-});
+const standIn = useStandIns();
 
 describe('the stand-in validates itself against the API description', () => {
   it('serves every fixture table as a LoadTableResult the description accepts, and the client keeps its metadata exactly', async () => {
@@ -332,6 +322,31 @@ describe('authentication', () => {
     // The check can fail: the vended key is in the table's storage grants, which never reach a log.
     const grant = await (await catalog.loadTable(id('spark.bunnies'), 'bunnies')).storage[0]!.credentials();
     expect(leaked([JSON.stringify(grant)], secrets)).toContain(grant.secretAccessKey);
+  });
+});
+
+describe('from sluice.yaml', () => {
+  it('catalogsFromConfig makes a client per catalog with its secrets from the environment', async () => {
+    const s = await standIn({ tables: [SPARK], clients, warehouse: 'analytics', prefix: 'wh', vend: { lifetimeMs: 60_000 } });
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-catalogs-'));
+    const file = join(dir, 'sluice.yaml');
+    writeFileSync(
+      file,
+      `catalogs:\n  lake:\n    type: rest\n    uri: ${s.url}\n    warehouse: analytics\n    credential: { clientIdEnv: SLUICE_TEST_LAKE_ID, clientSecretEnv: SLUICE_TEST_LAKE_SECRET }\n    accessDelegation: vended-credentials\n`,
+    );
+    process.env['SLUICE_TEST_LAKE_ID'] = CLIENT.clientId;
+    process.env['SLUICE_TEST_LAKE_SECRET'] = CLIENT.clientSecret;
+    try {
+      const catalogs = catalogsFromConfig(loadConfig(file).raw.catalogs);
+      expect([...catalogs.keys()]).toEqual(['lake']);
+      const table = await catalogs.get('lake')!.loadTable(id('spark.bunnies'), 'bunnies');
+      expect(table.metadataLocation).toMatch(/v5\.metadata\.json$/);
+      expect(table.storage).toHaveLength(1);
+      expect(s.requests.map((r) => `${r.route} ${r.status}`)).toEqual(['token 200', 'config 200', 'loadTable 200']);
+    } finally {
+      delete process.env['SLUICE_TEST_LAKE_ID'];
+      delete process.env['SLUICE_TEST_LAKE_SECRET'];
+    }
   });
 });
 
