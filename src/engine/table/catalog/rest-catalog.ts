@@ -143,16 +143,29 @@ export class RestCatalog implements TableCatalog {
     const entry = this.entryFor(id);
     const loaded = entry.loaded;
     if (loaded !== undefined && Date.now() - loaded.confirmedAt < this.refreshMs) return loaded.table;
-    entry.inflight ??= this.revalidate(entry).finally(() => (entry.inflight = undefined));
+    entry.inflight ??= this.refresh(entry).finally(() => (entry.inflight = undefined));
     try {
       return await entry.inflight;
     } catch (e) {
+      throw this.callerError(e instanceof CatalogFailure ? e : new CatalogFailure('failed', 'the request failed'), label);
+    }
+  }
+
+  /** revalidate(), its failure logged once (however many callers wait on it), the last answer served while the catalog is down. */
+  private async refresh(entry: TableEntry): Promise<CatalogTable> {
+    try {
+      return await this.revalidate(entry);
+    } catch (e) {
       this.counters.failures++;
       const failure = e instanceof CatalogFailure ? e : new CatalogFailure('failed', 'the request failed');
-      this.logFailure(id, failure);
       const last = entry.loaded;
-      if (failure.kind === 'transient' && last !== undefined && Date.now() - last.confirmedAt < this.staleMs) return last.table;
-      throw this.callerError(failure, label);
+      const stale = failure.kind === 'transient' && last !== undefined && Date.now() - last.confirmedAt < this.staleMs;
+      this.options.log?.warn(
+        { catalog: this.name, table: tableName(entry.id), kind: failure.kind, reason: failure.reason, attempts: failure.attempts, ...failure.detail, servedLastAnswer: stale },
+        'the Iceberg catalog did not load the table',
+      );
+      if (stale) return last.table;
+      throw failure;
     }
   }
 
@@ -318,13 +331,6 @@ export class RestCatalog implements TableCatalog {
     if (status === 401 || status === 403 || status === 419) return new CatalogFailure('denied', `HTTP ${status}`, attempts, detail);
     if (status === 404) return new CatalogFailure('missing', `HTTP ${status}`, attempts, detail);
     return new CatalogFailure('failed', `HTTP ${status}`, attempts, detail);
-  }
-
-  private logFailure(id: TableIdentifier, failure: CatalogFailure): void {
-    this.options.log?.warn(
-      { catalog: this.name, table: tableName(id), kind: failure.kind, reason: failure.reason, attempts: failure.attempts, ...failure.detail },
-      'the Iceberg catalog did not load the table',
-    );
   }
 
   private callerError(failure: CatalogFailure, label: string): SluiceError {
