@@ -218,6 +218,15 @@ describe('retries, deadlines and stale answers', () => {
     expect(s.count('loadTable')).toBe(3);
   });
 
+  it('callers waiting on one failed request each get the error; the operator gets one log line', async () => {
+    const s = await standIn({ tables: [SPARK], clients });
+    s.fail({ route: 'loadTable', status: 500 });
+    const { catalog, log } = clientOf(s, CLIENT);
+    const errors = await Promise.all(['orders', 'returns'].map((label) => failureOf(catalog.loadTable(id('spark.bunnies'), label))));
+    expect(errors.map((e) => e.message)).toEqual(['orders: the table catalog is unavailable (HTTP 500, 3 attempts)', 'returns: the table catalog is unavailable (HTTP 500, 3 attempts)']);
+    expect(log.lines).toHaveLength(1);
+  });
+
   it('an answer slower than the attempt deadline is abandoned and retried; always slow, unavailable', async () => {
     const s = await standIn({ tables: [SPARK], clients });
     s.fail({ route: 'loadTable', delayMs: 600, times: 1 });
@@ -238,7 +247,7 @@ describe('retries, deadlines and stale answers', () => {
     const held = await catalog.loadTable(id('spark.bunnies'), 'bunnies');
     s.fail({ route: 'loadTable', status: 500, times: 3 });
     expect(await catalog.loadTable(id('spark.bunnies'), 'bunnies')).toBe(held);
-    expect(log.lines.at(-1)?.fields).toMatchObject({ kind: 'transient', reason: 'HTTP 500', attempts: 3 });
+    expect(log.lines.at(-1)?.fields).toMatchObject({ kind: 'transient', reason: 'HTTP 500', attempts: 3, servedLastAnswer: true });
     s.fail({ route: 'loadTable', status: 403, times: 1 });
     expect((await failureOf(catalog.loadTable(id('spark.bunnies'), 'bunnies'))).message).toBe('bunnies: the table catalog denied access to the table');
   });
