@@ -5,7 +5,7 @@ import { loadConfig, type SluiceConfig } from '../config/config.js';
 import { displayPath } from '../contract/yaml-file.js';
 import { ConfigErrors, SluiceError } from '../errors.js';
 import { apiKeyHash } from '../server/authenticate.js';
-import { discardAuditSink, fileAuditSink } from '../response/audit.js';
+import { discardAuditSink, fileAuditSink, type AuditSink } from '../response/audit.js';
 import type { Engine } from '../engine/engine.js';
 import { createEngine } from '../server/create-engine.js';
 import { loadDeployment } from '../server/load-catalog.js';
@@ -273,8 +273,8 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   const base = `http://${config.server.host}:${actual}`;
   io.out(`sluice: checking contracts and sources… (${base}/health, ${base}/ready, ${base}/metrics)`);
 
-  let audit = discardAuditSink;
-  let closeOpenLineage = (): Promise<void> => Promise.resolve();
+  let audit: AuditSink;
+  let closeOpenLineage: () => Promise<void>;
   try {
     const { catalog, policies } = await loadDeployment(config, engine);
     audit = config.auditFile ? fileAuditSink(config.auditFile) : discardAuditSink;

@@ -99,7 +99,11 @@ function intersect(a: Int32Array, b: Int32Array): Int32Array {
   for (let i = 0, j = 0; i < a.length && j < b.length; ) {
     if (a[i]! < b[j]!) i++;
     else if (a[i]! > b[j]!) j++;
-    else (out.push(a[i]!), i++, j++);
+    else {
+      out.push(a[i]!);
+      i++;
+      j++;
+    }
   }
   return Int32Array.from(out);
 }

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Demo, GraphQLResponse } from '../support/demo.js';
 import {
   asGraphQL, gqlOrderBy, gqlWhere, maskedOrderByArb, maskedWhereArb, openGateway, openOrdersContract, ORDERS_FIELDS, ORDERS_KIND,
-  ordersColumn, send, sqlWhere, writeConfig, writeYaml, type OrderBy, type Where,
+  ordersColumn, send, sqlWhere, writeConfig, writeYaml, type Where,
 } from './support.js';
 
 const KEY = { id: 'masked', key: 'duckdb-masked-key', subject: 'mo', roles: ['analyst'], attributes: { regions: ['EU', 'US'] } };

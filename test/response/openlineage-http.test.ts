@@ -70,7 +70,10 @@ async function closedPort(): Promise<string> {
 
 afterEach(() => {
   delete process.env[KEY_ENV];
-  for (const s of servers.splice(0)) s.closeAllConnections(), s.close();
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    s.close();
+  }
 });
 
 /** The demo gateway with `openlineage.http` set, and what its logger wrote. */

@@ -265,7 +265,11 @@ describe('objects that change under a query', () => {
     expect(await probeRows()).toHaveLength(3);
     let flip = false;
     proxy.reset();
-    proxy.add({ match: isProbeGet, fault: { kind: 'before', run: () => s3.put('demo', PROBE_KEY, (flip = !flip) ? PART_000 : PART_001) } });
+    const flipVersion = () => {
+      flip = !flip;
+      return s3.put('demo', PROBE_KEY, flip ? PART_000 : PART_001);
+    };
+    proxy.add({ match: isProbeGet, fault: { kind: 'before', run: flipVersion } });
     // Reads a column chunk of either version (statistics prune none).
     const { res, code } = await run('{ probeV1(first: 1) { nodes { order_id } } }');
     expect(code).toBe('SOURCE_UNAVAILABLE');
