@@ -19,7 +19,9 @@ import { ConfigError } from '../errors.js';
  * ```
  */
 const nonEmpty = z.string().min(1);
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable (the secret itself never goes in the file)');
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable (the secret itself never goes in the file)');
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
   .refine((u) => !/^https?:\/\/[^/]*@/.test(u), 'must not hold credentials; name the environment variables holding them in credential');
@@ -44,11 +46,22 @@ const credentialSchema = z
   .superRefine((c, ctx) => {
     const client = c.clientIdEnv !== undefined || c.clientSecretEnv !== undefined;
     if (client === (c.tokenEnv !== undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'set either clientIdEnv and clientSecretEnv (OAuth2 client credentials) or tokenEnv (a static bearer token)' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'set either clientIdEnv and clientSecretEnv (OAuth2 client credentials) or tokenEnv (a static bearer token)',
+      });
     } else if (client && (c.clientIdEnv === undefined || c.clientSecretEnv === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [c.clientIdEnv === undefined ? 'clientIdEnv' : 'clientSecretEnv'], message: 'OAuth2 client credentials need both clientIdEnv and clientSecretEnv' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.clientIdEnv === undefined ? 'clientIdEnv' : 'clientSecretEnv'],
+        message: 'OAuth2 client credentials need both clientIdEnv and clientSecretEnv',
+      });
     } else if (!client && (c.scope !== undefined || c.tokenUri !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: [c.scope !== undefined ? 'scope' : 'tokenUri'], message: 'only used with OAuth2 client credentials (clientIdEnv, clientSecretEnv)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.scope !== undefined ? 'scope' : 'tokenUri'],
+        message: 'only used with OAuth2 client credentials (clientIdEnv, clientSecretEnv)',
+      });
     }
   });
 
@@ -75,7 +88,12 @@ const catalogSchema = z.strictObject({
 
 export const catalogsSchema = z.record(z.string(), catalogSchema).superRefine((catalogs, ctx) => {
   for (const name of Object.keys(catalogs)) {
-    if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'a catalog name is a letter followed by letters, digits, _ or - (at most 64)' });
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name))
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'a catalog name is a letter followed by letters, digits, _ or - (at most 64)',
+      });
   }
 });
 
@@ -83,7 +101,13 @@ export type CatalogConfig = z.infer<typeof catalogSchema>;
 
 /** What a catalog authenticates with, read from the environment. Never logged, never put in a message. */
 export type CatalogCredential =
-  | { readonly kind: 'client'; readonly clientId: string; readonly clientSecret: string; readonly scope: string; readonly tokenUri?: string }
+  | {
+      readonly kind: 'client';
+      readonly clientId: string;
+      readonly clientSecret: string;
+      readonly scope: string;
+      readonly tokenUri?: string;
+    }
   | { readonly kind: 'token'; readonly token: string }
   | { readonly kind: 'none' };
 
@@ -92,7 +116,11 @@ export type CatalogCredential =
  * environment now. Throws a ConfigError at `where(key)` naming the variable
  * (never its value) when one is not set.
  */
-export function catalogCredentialOf(name: string, catalog: CatalogConfig, where: (key: string) => string = () => 'sluice.yaml'): CatalogCredential {
+export function catalogCredentialOf(
+  name: string,
+  catalog: CatalogConfig,
+  where: (key: string) => string = () => 'sluice.yaml',
+): CatalogCredential {
   const c = catalog.credential;
   if (c === undefined) return { kind: 'none' };
   const read = (key: 'clientIdEnv' | 'clientSecretEnv' | 'tokenEnv', env: string) => {

@@ -201,28 +201,51 @@ export class IcebergRestCatalogStandIn {
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const method = req.method ?? 'GET';
-    const checked = restCatalogDescription().checkRequest({ method, url, headers: req.headers, body }, this.options.prefix === undefined ? ['prefix'] : []);
+    const checked = restCatalogDescription().checkRequest(
+      { method, url, headers: req.headers, body },
+      this.options.prefix === undefined ? ['prefix'] : [],
+    );
     this.violations.push(...checked.problems);
     const match = checked.match;
     const route = match === undefined ? 'unknown' : routeOf(match);
     const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
     const answer = await this.answer(route, match, url, req, body, token);
-    const text = answer.body === undefined ? '' : this.tamper !== undefined && route !== 'unknown' ? this.tamper(route, answer.body) : answer.body;
+    const text =
+      answer.body === undefined ? '' : this.tamper !== undefined && route !== 'unknown' ? this.tamper(route, answer.body) : answer.body;
     const headers: Record<string, string> = { ...answer.headers };
     if (text !== '') headers['content-type'] = answer.contentType ?? 'application/json';
-    if (match !== undefined) this.violations.push(...restCatalogDescription().checkResponse(match, { status: answer.status, headers, body: text }));
-    this.requests.push({ route, method, path: url.pathname, status: answer.status, bytes: Buffer.byteLength(text), token, headers: req.headers, query: Object.fromEntries(url.searchParams) });
+    if (match !== undefined)
+      this.violations.push(...restCatalogDescription().checkResponse(match, { status: answer.status, headers, body: text }));
+    this.requests.push({
+      route,
+      method,
+      path: url.pathname,
+      status: answer.status,
+      bytes: Buffer.byteLength(text),
+      token,
+      headers: req.headers,
+      query: Object.fromEntries(url.searchParams),
+    });
     res.writeHead(answer.status, { ...headers, 'content-length': Buffer.byteLength(text) });
     res.end(text);
   }
 
-  private async answer(route: Route | 'unknown', match: OperationMatch | undefined, url: URL, req: IncomingMessage, body: string, token: string | undefined): Promise<Answer> {
+  private async answer(
+    route: Route | 'unknown',
+    match: OperationMatch | undefined,
+    url: URL,
+    req: IncomingMessage,
+    body: string,
+    token: string | undefined,
+  ): Promise<Answer> {
     if (route === 'unknown' || match === undefined) return icebergError(400, 'BadRequestException', 'no such route');
     const script = this.scripts.find((s) => s.route === route && (s.times === undefined || s.hits < s.times));
     if (script !== undefined) script.hits++;
     if (script?.delayMs !== undefined) await new Promise((ok) => setTimeout(ok, script.delayMs));
     if (script?.status !== undefined) {
-      return route === 'token' ? oauthError(script.status, 'invalid_client') : icebergError(script.status, script.status >= 500 ? 'InternalServerError' : 'ScriptedException', 'scripted failure');
+      return route === 'token'
+        ? oauthError(script.status, 'invalid_client')
+        : icebergError(script.status, script.status >= 500 ? 'InternalServerError' : 'ScriptedException', 'scripted failure');
     }
     if (route === 'token') return this.token(body);
     const denied = this.authenticate(token);
@@ -230,15 +253,23 @@ export class IcebergRestCatalogStandIn {
     if (route === 'config') return this.config(url);
     const prefix = match.params['prefix'];
     if (prefix !== this.options.prefix) {
-      this.violations.push(`${match.operationId}: the client used prefix ${JSON.stringify(prefix ?? null)}, the catalog gave ${JSON.stringify(this.options.prefix ?? null)}`);
+      this.violations.push(
+        `${match.operationId}: the client used prefix ${JSON.stringify(prefix ?? null)}, the catalog gave ${JSON.stringify(this.options.prefix ?? null)}`,
+      );
       return icebergError(404, 'NoSuchNamespaceException', 'no such prefix');
     }
     const table = this.tableOf(match.params['namespace'] ?? '', match.params['table'] ?? '');
     if (table === undefined) return icebergError(404, 'NoSuchTableException', 'The given table does not exist');
-    const delegated = String(req.headers['x-iceberg-access-delegation'] ?? '').split(',').map((s) => s.trim()).includes('vended-credentials');
+    const delegated = String(req.headers['x-iceberg-access-delegation'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .includes('vended-credentials');
     if (route === 'loadCredentials') {
       if (this.options.credentialsRoute === false) return icebergError(406, 'UnsupportedOperationException', 'not served');
-      return { status: 200, body: JSON.stringify({ 'storage-credentials': this.vend(table, script?.vendExpired === true)?.entries ?? [] }) };
+      return {
+        status: 200,
+        body: JSON.stringify({ 'storage-credentials': this.vend(table, script?.vendExpired === true)?.entries ?? [] }),
+      };
     }
     return this.loadTable(table, req, url, delegated, script?.vendExpired === true);
   }
@@ -260,12 +291,21 @@ export class IcebergRestCatalogStandIn {
     const lifetime = this.options.tokenLifetimeSeconds ?? 3600;
     const value = `tok-${randomBytes(12).toString('hex')}`;
     this.tokens.set(value, { expiresAtMs: Date.now() + lifetime * 1000, revoked: false });
-    return { status: 200, body: JSON.stringify({ access_token: value, token_type: 'bearer', expires_in: lifetime, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' }) };
+    return {
+      status: 200,
+      body: JSON.stringify({
+        access_token: value,
+        token_type: 'bearer',
+        expires_in: lifetime,
+        issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      }),
+    };
   }
 
   private config(url: URL): Answer {
     const asked = url.searchParams.get('warehouse');
-    if (this.options.warehouse !== undefined && asked !== this.options.warehouse) return icebergError(404, 'NoSuchWarehouseException', 'The given warehouse does not exist');
+    if (this.options.warehouse !== undefined && asked !== this.options.warehouse)
+      return icebergError(404, 'NoSuchWarehouseException', 'The given warehouse does not exist');
     const prefix = this.options.prefix === undefined ? {} : { prefix: this.options.prefix };
     const defaults = { ...this.options.defaults, ...(this.options.prefixIn === 'defaults' ? prefix : {}) };
     const overrides = {
@@ -273,7 +313,12 @@ export class IcebergRestCatalogStandIn {
       ...(this.options.prefixIn !== 'defaults' ? prefix : {}),
       ...(this.options.namespaceSeparator !== undefined && { 'namespace-separator': this.options.namespaceSeparator }),
     };
-    const endpoints = ['GET /v1/{prefix}/namespaces', 'GET /v1/{prefix}/namespaces/{namespace}', LOAD_TABLE, ...(this.options.credentialsRoute === false ? [] : [LOAD_CREDENTIALS])];
+    const endpoints = [
+      'GET /v1/{prefix}/namespaces',
+      'GET /v1/{prefix}/namespaces/{namespace}',
+      LOAD_TABLE,
+      ...(this.options.credentialsRoute === false ? [] : [LOAD_CREDENTIALS]),
+    ];
     return { status: 200, body: JSON.stringify({ defaults, overrides, endpoints }) };
   }
 
@@ -282,7 +327,10 @@ export class IcebergRestCatalogStandIn {
     const location = table.location ?? (JSON.parse(text) as { location: string }).location;
     const metadataLocation = `${location.replace(/\/+$/, '')}/metadata/${file}`;
     // One version of the metadata, one tag; `snapshots` changes the representation, so it is part of it.
-    const etag = `"${createHash('sha256').update(`${metadataLocation}\n${url.searchParams.get('snapshots') ?? 'all'}\n${text}`).digest('hex').slice(0, 32)}"`;
+    const etag = `"${createHash('sha256')
+      .update(`${metadataLocation}\n${url.searchParams.get('snapshots') ?? 'all'}\n${text}`)
+      .digest('hex')
+      .slice(0, 32)}"`;
     if (req.headers['if-none-match'] === etag) return { status: 304, headers: { etag } };
     const grant = delegated ? this.vend(table, vendExpired) : undefined;
     const config = { ...this.options.tableConfig, ...(grant?.config ?? {}) };
@@ -291,7 +339,10 @@ export class IcebergRestCatalogStandIn {
     return { status: 200, body, headers: { etag } };
   }
 
-  private vend(table: StandInTable, expired: boolean): { entries: { prefix: string; config: Record<string, string> }[]; config: Record<string, string> } | undefined {
+  private vend(
+    table: StandInTable,
+    expired: boolean,
+  ): { entries: { prefix: string; config: Record<string, string> }[]; config: Record<string, string> } | undefined {
     const v = this.options.vend;
     if (v === undefined) return undefined;
     const now = Date.now();
@@ -313,7 +364,8 @@ export class IcebergRestCatalogStandIn {
       ...(v.pathStyle !== undefined && { 's3.path-style-access': String(v.pathStyle) }),
       ...(v.region !== undefined && { 'client.region': v.region }),
     };
-    const prefix = table.credentialPrefix ?? table.location ?? (JSON.parse(currentMetadata(table.directory).text) as { location: string }).location;
+    const prefix =
+      table.credentialPrefix ?? table.location ?? (JSON.parse(currentMetadata(table.directory).text) as { location: string }).location;
     return v.form === 'config' ? { entries: [], config } : { entries: [{ prefix, config }], config: {} };
   }
 
@@ -332,8 +384,14 @@ interface Answer {
   readonly contentType?: string;
 }
 
-const icebergError = (code: number, type: string, message: string): Answer => ({ status: code, body: JSON.stringify({ error: { message, type, code } }) });
-const oauthError = (status: number, error: string): Answer => ({ status, body: JSON.stringify({ error, error_description: 'refused by the stand-in' }) });
+const icebergError = (code: number, type: string, message: string): Answer => ({
+  status: code,
+  body: JSON.stringify({ error: { message, type, code } }),
+});
+const oauthError = (status: number, error: string): Answer => ({
+  status,
+  body: JSON.stringify({ error, error_description: 'refused by the stand-in' }),
+});
 const sameNamespace = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function routeOf(match: OperationMatch): Route | 'unknown' {

@@ -92,7 +92,9 @@ export class OpenApiDescription {
     }
     const schemes = (components['securitySchemes'] ?? {}) as Record<string, JsonObject>;
     this.tokenUrls = new Set(
-      Object.values(schemes).flatMap((s) => Object.values((s['flows'] ?? {}) as Record<string, JsonObject>).map((f) => String(f['tokenUrl'] ?? ''))),
+      Object.values(schemes).flatMap((s) =>
+        Object.values((s['flows'] ?? {}) as Record<string, JsonObject>).map((f) => String(f['tokenUrl'] ?? '')),
+      ),
     );
   }
 
@@ -141,7 +143,10 @@ export class OpenApiDescription {
           else ok = false;
         }
         if (ok && (best === undefined || literals > best.literals)) {
-          best = { match: { method, template: r.template, operationId: String(r.operation['operationId'] ?? r.template), params }, literals };
+          best = {
+            match: { method, template: r.template, operationId: String(r.operation['operationId'] ?? r.template), params },
+            literals,
+          };
         }
       }
     }
@@ -154,11 +159,14 @@ export class OpenApiDescription {
     optionalSegments: readonly string[] = [],
   ): { match: OperationMatch | undefined; problems: string[] } {
     const match = this.match(request.method, request.url.pathname, optionalSegments);
-    if (match === undefined) return { match, problems: [`${request.method} ${request.url.pathname}: no such operation in the description`] };
+    if (match === undefined)
+      return { match, problems: [`${request.method} ${request.url.pathname}: no such operation in the description`] };
     const { operation, pathItem } = this.route(match);
     const at = `${match.operationId} request`;
     const problems: string[] = [];
-    const parameters = [...((pathItem['parameters'] ?? []) as Json[]), ...((operation['parameters'] ?? []) as Json[])].map((p) => this.resolve(p) as JsonObject);
+    const parameters = [...((pathItem['parameters'] ?? []) as Json[]), ...((operation['parameters'] ?? []) as Json[])].map(
+      (p) => this.resolve(p) as JsonObject,
+    );
     const known = new Set<string>();
     for (const p of parameters) {
       const name = String(p['name']);
@@ -173,14 +181,16 @@ export class OpenApiDescription {
         raw = Array.isArray(h) ? h.join(',') : h;
       } else continue;
       if (raw === undefined) {
-        if (p['required'] === true && !(where === 'path' && optionalSegments.includes(name))) problems.push(`${at}: ${where} parameter ${name} is required`);
+        if (p['required'] === true && !(where === 'path' && optionalSegments.includes(name)))
+          problems.push(`${at}: ${where} parameter ${name} is required`);
         continue;
       }
       const schema = (p['schema'] ?? {}) as JsonObject;
       const problem = this.validate(schema, parameterValue(schema, raw));
       if (problem !== undefined) problems.push(`${at}: ${where} parameter ${name} ${problem}`);
     }
-    for (const name of new Set(request.url.searchParams.keys())) if (!known.has(name)) problems.push(`${at}: query parameter ${name} is not defined`);
+    for (const name of new Set(request.url.searchParams.keys()))
+      if (!known.has(name)) problems.push(`${at}: query parameter ${name} is not defined`);
     const security = (operation['security'] ?? this.doc['security'] ?? []) as Json[];
     const open = security.length === 0 || security.some((s) => Object.keys(s as JsonObject).length === 0);
     if (!open && !this.tokenUrls.has(match.template) && !/^Bearer \S+$/.test(request.headers.authorization ?? '')) {
@@ -198,7 +208,10 @@ export class OpenApiDescription {
   }
 
   /** What is wrong with a response to the operation `match` (empty: nothing). */
-  checkResponse(match: OperationMatch, response: { status: number; headers: Readonly<Record<string, string | undefined>>; body: string }): string[] {
+  checkResponse(
+    match: OperationMatch,
+    response: { status: number; headers: Readonly<Record<string, string | undefined>>; body: string },
+  ): string[] {
     const { operation } = this.route(match);
     const at = `${match.operationId} response ${response.status}`;
     const responses = (operation['responses'] ?? {}) as JsonObject;
@@ -227,7 +240,8 @@ export class OpenApiDescription {
   private checkContent(at: string, content: JsonObject, contentType: string | undefined, text: string): string[] {
     const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
     const entry = content[mediaType] as JsonObject | undefined;
-    if (entry === undefined) return [`${at}: content type ${JSON.stringify(contentType ?? null)} is not one of ${Object.keys(content).join(', ')}`];
+    if (entry === undefined)
+      return [`${at}: content type ${JSON.stringify(contentType ?? null)} is not one of ${Object.keys(content).join(', ')}`];
     let value: Json;
     if (mediaType === 'application/json') {
       try {
@@ -258,7 +272,11 @@ export class OpenApiDescription {
       n = ref
         .slice(2)
         .split('/')
-        .reduce<Json | undefined>((at, key) => (at !== null && typeof at === 'object' && !Array.isArray(at) ? at[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined), this.doc);
+        .reduce<Json | undefined>(
+          (at, key) =>
+            at !== null && typeof at === 'object' && !Array.isArray(at) ? at[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined,
+          this.doc,
+        );
     }
     return n;
   }

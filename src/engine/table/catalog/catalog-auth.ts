@@ -73,7 +73,8 @@ class ClientCredentialsAuth implements CatalogAuth {
       return `Bearer ${(await this.fetchToken()).value}`;
     } catch (e) {
       // The catalog's token endpoint is down, but the token held is still good: use it.
-      if (held !== undefined && this.token === held && (held.expiresAt === undefined || held.expiresAt > Date.now())) return `Bearer ${held.value}`;
+      if (held !== undefined && this.token === held && (held.expiresAt === undefined || held.expiresAt > Date.now()))
+        return `Bearer ${held.value}`;
       throw e;
     }
   }
@@ -105,7 +106,8 @@ class ClientCredentialsAuth implements CatalogAuth {
     if (res.status !== 200) {
       const error = oauthError(res.text);
       const detail = { route: 'token', status: res.status, ...(error !== undefined && { error: this.secrets.scrub(error) }) };
-      if (res.status === 400 || res.status === 401 || res.status === 403) throw new CatalogFailure('denied', `the token endpoint refused the client credentials (HTTP ${res.status})`, res.attempts, detail);
+      if (res.status === 400 || res.status === 401 || res.status === 403)
+        throw new CatalogFailure('denied', `the token endpoint refused the client credentials (HTTP ${res.status})`, res.attempts, detail);
       throw new CatalogFailure('failed', `the token endpoint answered HTTP ${res.status}`, res.attempts, detail);
     }
     let answer: { access_token?: unknown; token_type?: unknown; expires_in?: unknown };
@@ -115,7 +117,12 @@ class ClientCredentialsAuth implements CatalogAuth {
       throw new CatalogFailure('failed', 'the token endpoint answered something other than JSON', res.attempts, { route: 'token' });
     }
     const value = answer?.access_token;
-    if (typeof value !== 'string' || value === '' || typeof answer.token_type !== 'string' || answer.token_type.toLowerCase() !== 'bearer') {
+    if (
+      typeof value !== 'string' ||
+      value === '' ||
+      typeof answer.token_type !== 'string' ||
+      answer.token_type.toLowerCase() !== 'bearer'
+    ) {
       throw new CatalogFailure('failed', 'the token endpoint gave no bearer access token', res.attempts, { route: 'token' });
     }
     this.secrets.add(value);

@@ -61,7 +61,11 @@ export class CatalogFailure extends Error {
 }
 
 /** Sends `request` until it gets an answer a retry cannot change. `onAttempt(n)` is called per request sent. */
-export async function sendToCatalog(request: CatalogRequest, policy: CatalogRequestPolicy, onAttempt: (n: number) => void): Promise<CatalogResponse> {
+export async function sendToCatalog(
+  request: CatalogRequest,
+  policy: CatalogRequestPolicy,
+  onAttempt: (n: number) => void,
+): Promise<CatalogResponse> {
   for (let n = 1; ; n++) {
     onAttempt(n);
     const signal = AbortSignal.timeout(policy.attemptTimeoutMs);

@@ -4,7 +4,14 @@ import { z } from 'zod';
 import type { CatalogCredential } from '../../../config/catalogs.js';
 import { sourceError, type SluiceError } from '../../../errors.js';
 import { catalogAuth, type CatalogAuth, type CatalogLog } from './catalog-auth.js';
-import { CatalogFailure, Secrets, sendToCatalog, type CatalogRequest, type CatalogRequestPolicy, type CatalogResponse } from './catalog-requests.js';
+import {
+  CatalogFailure,
+  Secrets,
+  sendToCatalog,
+  type CatalogRequest,
+  type CatalogRequestPolicy,
+  type CatalogResponse,
+} from './catalog-requests.js';
 import { tableName, type CatalogTable, type TableCatalog, type TableIdentifier } from './table-catalog.js';
 import { storageGrantsOf, TableCredentials, type StorageGrant } from './vended-credentials.js';
 
@@ -117,7 +124,15 @@ export class RestCatalog implements TableCatalog {
   private readonly auth: CatalogAuth;
   private settings: Promise<CatalogSettings> | undefined;
   private readonly tables = new Map<string, TableEntry>();
-  private readonly counters = { requests: 0, retries: 0, notModified: 0, tablesLoaded: 0, tokenRequests: 0, credentialRenewals: 0, failures: 0 };
+  private readonly counters = {
+    requests: 0,
+    retries: 0,
+    notModified: 0,
+    tablesLoaded: 0,
+    tokenRequests: 0,
+    credentialRenewals: 0,
+    failures: 0,
+  };
 
   constructor(private readonly options: RestCatalogOptions) {
     this.name = options.name;
@@ -161,7 +176,15 @@ export class RestCatalog implements TableCatalog {
       const last = entry.loaded;
       const stale = failure.kind === 'transient' && last !== undefined && Date.now() - last.confirmedAt < this.staleMs;
       this.options.log?.warn(
-        { catalog: this.name, table: tableName(entry.id), kind: failure.kind, reason: failure.reason, attempts: failure.attempts, ...failure.detail, servedLastAnswer: stale },
+        {
+          catalog: this.name,
+          table: tableName(entry.id),
+          kind: failure.kind,
+          reason: failure.reason,
+          attempts: failure.attempts,
+          ...failure.detail,
+          servedLastAnswer: stale,
+        },
         'the Iceberg catalog did not load the table',
       );
       if (stale) return last.table;
@@ -177,7 +200,12 @@ export class RestCatalog implements TableCatalog {
         id,
         loaded: undefined,
         inflight: undefined,
-        credentials: new TableCredentials(`${this.name}/${tableName(id)}`, () => this.renewCredentials(created), this.secrets, this.options.log),
+        credentials: new TableCredentials(
+          `${this.name}/${tableName(id)}`,
+          () => this.renewCredentials(created),
+          this.secrets,
+          this.options.log,
+        ),
       };
       entry = created;
       this.tables.set(key, entry);
@@ -202,14 +230,26 @@ export class RestCatalog implements TableCatalog {
     if (res.status !== 200) throw this.statusFailure(res, 'loadTable');
     const answer = parseAnswer(res, loadTableAnswer, 'loadTable');
     const config = answer.value.config ?? {};
-    if (config['scan-planning-mode'] === 'server') throw new CatalogFailure('unsupported', 'the table catalog requires server-side scan planning, which Sluice does not do', res.attempts, { route: 'loadTable' });
+    if (config['scan-planning-mode'] === 'server')
+      throw new CatalogFailure(
+        'unsupported',
+        'the table catalog requires server-side scan planning, which Sluice does not do',
+        res.attempts,
+        { route: 'loadTable' },
+      );
     const metadataJson = stringifyLossless(answer.raw['metadata']);
-    if (metadataJson === undefined) throw new CatalogFailure('failed', 'the table catalog answered without table metadata', res.attempts, { route: 'loadTable' });
+    if (metadataJson === undefined)
+      throw new CatalogFailure('failed', 'the table catalog answered without table metadata', res.attempts, { route: 'loadTable' });
     const metadataLocation = answer.value['metadata-location'] ?? undefined;
     const etag = res.headers.get('etag') ?? undefined;
     const grants = this.grantsOf(answer.value['storage-credentials'], config, settings, sentAt);
     if (this.options.accessDelegation !== undefined && grants.length === 0 && config['s3.remote-signing-enabled'] === 'true') {
-      throw new CatalogFailure('unsupported', 'the table catalog requires remote signing of storage requests, which Sluice does not do', res.attempts, { route: 'loadTable' });
+      throw new CatalogFailure(
+        'unsupported',
+        'the table catalog requires remote signing of storage requests, which Sluice does not do',
+        res.attempts,
+        { route: 'loadTable' },
+      );
     }
     entry.credentials.update(grants);
     this.counters.tablesLoaded++;
@@ -250,7 +290,9 @@ export class RestCatalog implements TableCatalog {
     receivedAt: number,
   ): StorageGrant[] {
     if (this.options.accessDelegation === undefined) return [];
-    return storageGrantsOf(entries, tableConfig, settings.properties, receivedAt, (why) => this.options.log?.warn({ catalog: this.name, problem: why }, 'a vended storage credential was not used'));
+    return storageGrantsOf(entries, tableConfig, settings.properties, receivedAt, (why) =>
+      this.options.log?.warn({ catalog: this.name, problem: why }, 'a vended storage credential was not used'),
+    );
   }
 
   /** GET /v1/config, once; a failure is not kept, so the next call asks again. */
@@ -304,8 +346,12 @@ export class RestCatalog implements TableCatalog {
   private async request(method: 'GET', url: string, headers: Record<string, string>): Promise<CatalogResponse> {
     for (let round = 1; ; round++) {
       const authorization = await this.auth.authorization();
-      const res = await this.sendCounted({ method, url, headers: { accept: 'application/json', ...headers, ...(authorization !== undefined && { authorization }) } }, false);
-      if ((res.status === 401 || res.status === 419) && authorization !== undefined && round === 1 && this.auth.rejected(authorization)) continue;
+      const res = await this.sendCounted(
+        { method, url, headers: { accept: 'application/json', ...headers, ...(authorization !== undefined && { authorization }) } },
+        false,
+      );
+      if ((res.status === 401 || res.status === 419) && authorization !== undefined && round === 1 && this.auth.rejected(authorization))
+        continue;
       return res;
     }
   }
@@ -353,7 +399,11 @@ export class RestCatalog implements TableCatalog {
 }
 
 /** A JSON answer parsed without rounding numbers, checked against the shape the route promises. */
-function parseAnswer<S extends z.ZodType>(res: CatalogResponse, shape: S, route: string): { value: z.infer<S>; raw: Record<string, unknown> } {
+function parseAnswer<S extends z.ZodType>(
+  res: CatalogResponse,
+  shape: S,
+  route: string,
+): { value: z.infer<S>; raw: Record<string, unknown> } {
   let raw: unknown;
   try {
     raw = parseLossless(res.text);

@@ -53,9 +53,11 @@ export interface TableIdentifier {
 export function parseTableIdentifier(text: string): TableIdentifier | string {
   const parts = text.split('.');
   if (parts.length < 2) return 'a catalog table is named namespace.table (for example sales.orders)';
-  if (parts.some((p) => p.trim() === '' || p !== p.trim())) return 'namespace and table names must be non-empty, without spaces around them';
+  if (parts.some((p) => p.trim() === '' || p !== p.trim()))
+    return 'namespace and table names must be non-empty, without spaces around them';
   // The REST protocol separates namespace levels with the unit separator; a name holding one would be split.
-  if (parts.some((p) => /[\u0000-\u001f]/.test(p))) return 'namespace and table names must not contain control characters';
+  if (parts.some((p) => [...p].some((ch) => ch.charCodeAt(0) < 0x20)))
+    return 'namespace and table names must not contain control characters';
   return { namespace: parts.slice(0, -1), name: parts[parts.length - 1]! };
 }
 

@@ -58,7 +58,12 @@ export function storageGrantsOf(
 ): StorageGrant[] {
   const base = { ...catalogConfig, ...tableConfig };
   const s3Entries = (entries ?? []).filter((e) => /^s3[an]?:\/\//.test(e.prefix));
-  const sources = s3Entries.length > 0 ? s3Entries.map((e) => ({ prefix: s3Prefix(e.prefix), config: { ...base, ...e.config } })) : tableConfig !== undefined && 's3.access-key-id' in tableConfig ? [{ prefix: 's3://', config: base }] : [];
+  const sources =
+    s3Entries.length > 0
+      ? s3Entries.map((e) => ({ prefix: s3Prefix(e.prefix), config: { ...base, ...e.config } }))
+      : tableConfig !== undefined && 's3.access-key-id' in tableConfig
+        ? [{ prefix: 's3://', config: base }]
+        : [];
   const grants: StorageGrant[] = [];
   for (const { prefix, config } of sources) {
     const accessKeyId = config['s3.access-key-id'];
@@ -69,7 +74,8 @@ export function storageGrantsOf(
     }
     const expires = config['s3.session-token-expires-at-ms'];
     const expiresAtMs = expires !== undefined && /^\d{1,16}$/.test(expires) ? Number(expires) : undefined;
-    if (expires !== undefined && expiresAtMs === undefined) skip('an s3.session-token-expires-at-ms that is not milliseconds since the epoch');
+    if (expires !== undefined && expiresAtMs === undefined)
+      skip('an s3.session-token-expires-at-ms that is not milliseconds since the epoch');
     const endpoint = config['s3.endpoint'];
     const endpointOk = endpoint !== undefined && /^https?:\/\/[^/@\s]+(\/\S*)?$/.test(endpoint);
     if (endpoint !== undefined && !endpointOk) skip('an s3.endpoint that is not an http(s) URL');
@@ -132,7 +138,12 @@ export class TableCredentials {
     return this.grants.map((g) => {
       let a = this.accessByPrefix.get(g.prefix);
       const settings = { endpoint: g.endpoint, forcePathStyle: g.forcePathStyle, region: g.region };
-      if (a === undefined || a.endpoint !== settings.endpoint || a.forcePathStyle !== settings.forcePathStyle || a.region !== settings.region) {
+      if (
+        a === undefined ||
+        a.endpoint !== settings.endpoint ||
+        a.forcePathStyle !== settings.forcePathStyle ||
+        a.region !== settings.region
+      ) {
         const prefix = g.prefix;
         a = {
           // Settings are part of the id: the store keeps one client per id, and new settings need a new client.
@@ -165,8 +176,10 @@ export class TableCredentials {
       throw new S3RequestFailure('failed', 'the storage credentials the table catalog vended expired and could not be renewed');
     }
     grant = this.grantFor(prefix);
-    if (grant === undefined) throw new S3RequestFailure('failed', 'the table catalog no longer vends storage credentials for this location');
-    if (phase(grant, Date.now()) === 'expiring') throw new S3RequestFailure('failed', 'the table catalog vended storage credentials that had already expired');
+    if (grant === undefined)
+      throw new S3RequestFailure('failed', 'the table catalog no longer vends storage credentials for this location');
+    if (phase(grant, Date.now()) === 'expiring')
+      throw new S3RequestFailure('failed', 'the table catalog vended storage credentials that had already expired');
     return credentialsOf(grant);
   }
 
@@ -193,7 +206,10 @@ export class TableCredentials {
         },
         (e: unknown) => {
           this.lastRenewal = { at: Date.now(), failed: true };
-          this.log?.warn({ table: this.subject, reason: e instanceof Error ? e.message : 'unknown' }, 'renewing vended storage credentials failed');
+          this.log?.warn(
+            { table: this.subject, reason: e instanceof Error ? e.message : 'unknown' },
+            'renewing vended storage credentials failed',
+          );
           throw e;
         },
       )

@@ -14,7 +14,19 @@ import { catalogsFromConfig } from '../../../../src/engine/table/catalog/catalog
 import { parseTableIdentifier, type TableIdentifier } from '../../../../src/engine/table/catalog/table-catalog.js';
 import { currentMetadata, restCatalogDescription } from '../../../support/iceberg-rest-catalog.js';
 import { OpenApiDescription } from '../../../support/openapi-validator.js';
-import { clientOf, failureOf, useStandIns, fixtureTables, FIXTURES, JAVA_BUNNIES, leaked, secretsOf, shown, SPARK_BUNNIES, tableCopy } from './catalog-support.js';
+import {
+  clientOf,
+  failureOf,
+  useStandIns,
+  fixtureTables,
+  FIXTURES,
+  JAVA_BUNNIES,
+  leaked,
+  secretsOf,
+  shown,
+  SPARK_BUNNIES,
+  tableCopy,
+} from './catalog-support.js';
 
 const CLIENT = { kind: 'client', clientId: 'sluice-reader', clientSecret: 'client-secret-7d41e0', scope: 'catalog' } as const;
 const clients = { [CLIENT.clientId]: CLIENT.clientSecret };
@@ -27,7 +39,10 @@ describe('the stand-in validates itself against the API description', () => {
   it('serves every fixture table as a LoadTableResult the description accepts, and the client keeps its metadata exactly', async () => {
     const roots = fixtureTables();
     expect(roots.length).toBeGreaterThanOrEqual(7);
-    const s = await standIn({ tables: roots.map((r, i) => ({ namespace: ['fixtures', `t${i}`], name: 'table', directory: join(FIXTURES, r) })), clients });
+    const s = await standIn({
+      tables: roots.map((r, i) => ({ namespace: ['fixtures', `t${i}`], name: 'table', directory: join(FIXTURES, r) })),
+      clients,
+    });
     const { catalog } = clientOf(s, CLIENT);
     let above2to53 = 0;
     for (const [i, root] of roots.entries()) {
@@ -49,7 +64,8 @@ describe('the stand-in validates itself against the API description', () => {
     const s = await standIn({ tables: [SPARK], clients });
     s.tamper = (route, body) => {
       if (route === 'config') return JSON.stringify({ defaults: {} }); // overrides is required
-      if (route === 'loadTable') return body.replace('"metadata-location"', '"metadata_location"').replace('"format-version"', '"format_version"');
+      if (route === 'loadTable')
+        return body.replace('"metadata-location"', '"metadata_location"').replace('"format-version"', '"format_version"');
       return body;
     };
     const { catalog } = clientOf(s, CLIENT);
@@ -63,10 +79,16 @@ describe('the stand-in validates itself against the API description', () => {
     const tableUrl = `${s.url}/v1/namespaces/spark/tables/bunnies`;
     await fetch(`${s.url}/v1/config?warehouse=w&colour=red`, { headers: { authorization: 'Bearer x' } });
     await fetch(tableUrl, { headers: { 'x-iceberg-access-delegation': 'telepathy' } });
-    await fetch(`${s.url}/v1/oauth/tokens`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password&client_id=a' });
+    await fetch(`${s.url}/v1/oauth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=password&client_id=a',
+    });
     const found = s.violations.join('\n');
     expect(found).toMatch(/getConfig request: query parameter colour is not defined/);
-    expect(found).toMatch(/loadTable request: header parameter X-Iceberg-Access-Delegation at \/0: must be equal to one of the allowed values/);
+    expect(found).toMatch(
+      /loadTable request: header parameter X-Iceberg-Access-Delegation at \/0: must be equal to one of the allowed values/,
+    );
     expect(found).toMatch(/loadTable request: the security requirement needs an Authorization: Bearer header/);
     expect(found).toMatch(/getToken request: body must have required property 'client_secret'; .*must match a schema in anyOf/);
     s.violations.length = 0;
@@ -74,13 +96,20 @@ describe('the stand-in validates itself against the API description', () => {
 
   it('compiles every schema of the description', () => {
     const d = restCatalogDescription();
-    for (const name of ['CatalogConfig', 'LoadTableResult', 'LoadCredentialsResponse', 'OAuthTokenResponse', 'IcebergErrorResponse', 'TableMetadata']) {
+    for (const name of [
+      'CatalogConfig',
+      'LoadTableResult',
+      'LoadCredentialsResponse',
+      'OAuthTokenResponse',
+      'IcebergErrorResponse',
+      'TableMetadata',
+    ]) {
       expect(typeof d.schema(name)).toBe('function');
     }
     expect(d.problemsWith('StorageCredential', { prefix: 's3://b/', config: { 's3.access-key-id': 1 } })).toMatch(/must be string/);
   });
 
-  it('reads oneOf as anyOf because the description\'s unions overlap: strictly read, a real table\'s integer default is invalid', () => {
+  it("reads oneOf as anyOf because the description's unions overlap: strictly read, a real table's integer default is invalid", () => {
     const strict = OpenApiDescription.load(join(FIXTURES, 'iceberg-rest-catalog-open-api.yaml'), { strictOneOf: true });
     // pyarrow's add_columns_with_defaults: `"initial-default": 342342` for an int column.
     expect(strict.problemsWith('PrimitiveTypeValue', 342342)).toMatch(/must match exactly one schema in oneOf/);
@@ -181,7 +210,16 @@ describe('loadTable', () => {
     expect(s.count('loadTable')).toBe(1); // a 404 is not retried
     // The operator's log has what the caller does not.
     expect(log.lines).toEqual([
-      expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ catalog: 'lake', table: 'sales.orders', status: 404, type: 'NoSuchTableException', catalogMessage: 'The given table does not exist' }) }),
+      expect.objectContaining({
+        level: 'warn',
+        fields: expect.objectContaining({
+          catalog: 'lake',
+          table: 'sales.orders',
+          status: 404,
+          type: 'NoSuchTableException',
+          catalogMessage: 'The given table does not exist',
+        }),
+      }),
     ]);
   });
 
@@ -190,7 +228,9 @@ describe('loadTable', () => {
     const { catalog } = clientOf(s, CLIENT);
     await catalog.loadTable(id('spark.bunnies'), 'bunnies');
     s.removeTable(['spark'], 'bunnies');
-    expect((await failureOf(catalog.loadTable(id('spark.bunnies'), 'bunnies'))).message).toBe('bunnies: the table catalog has no such table');
+    expect((await failureOf(catalog.loadTable(id('spark.bunnies'), 'bunnies'))).message).toBe(
+      'bunnies: the table catalog has no such table',
+    );
   });
 
   it('a catalog that requires server-side scan planning is refused', async () => {
@@ -223,7 +263,10 @@ describe('retries, deadlines and stale answers', () => {
     s.fail({ route: 'loadTable', status: 500 });
     const { catalog, log } = clientOf(s, CLIENT);
     const errors = await Promise.all(['orders', 'returns'].map((label) => failureOf(catalog.loadTable(id('spark.bunnies'), label))));
-    expect(errors.map((e) => e.message)).toEqual(['orders: the table catalog is unavailable (HTTP 500, 3 attempts)', 'returns: the table catalog is unavailable (HTTP 500, 3 attempts)']);
+    expect(errors.map((e) => e.message)).toEqual([
+      'orders: the table catalog is unavailable (HTTP 500, 3 attempts)',
+      'returns: the table catalog is unavailable (HTTP 500, 3 attempts)',
+    ]);
     expect(log.lines).toHaveLength(1);
   });
 
@@ -249,7 +292,9 @@ describe('retries, deadlines and stale answers', () => {
     expect(await catalog.loadTable(id('spark.bunnies'), 'bunnies')).toBe(held);
     expect(log.lines.at(-1)?.fields).toMatchObject({ kind: 'transient', reason: 'HTTP 500', attempts: 3, servedLastAnswer: true });
     s.fail({ route: 'loadTable', status: 403, times: 1 });
-    expect((await failureOf(catalog.loadTable(id('spark.bunnies'), 'bunnies'))).message).toBe('bunnies: the table catalog denied access to the table');
+    expect((await failureOf(catalog.loadTable(id('spark.bunnies'), 'bunnies'))).message).toBe(
+      'bunnies: the table catalog denied access to the table',
+    );
   });
 });
 
@@ -282,7 +327,14 @@ describe('authentication', () => {
     await catalog.loadTable(id('spark.bunnies'), 'bunnies');
     s.revokeTokens();
     await catalog.loadTable(id('spark.bunnies'), 'bunnies');
-    expect(s.requests.map((r) => `${r.route} ${r.status}`)).toEqual(['token 200', 'config 200', 'loadTable 200', 'loadTable 401', 'token 200', 'loadTable 304']);
+    expect(s.requests.map((r) => `${r.route} ${r.status}`)).toEqual([
+      'token 200',
+      'config 200',
+      'loadTable 200',
+      'loadTable 401',
+      'token 200',
+      'loadTable 304',
+    ]);
   });
 
   it('refused client credentials are SOURCE_UNAVAILABLE (not FORBIDDEN: the deployment is at fault), with a log line for the operator', async () => {
@@ -317,10 +369,13 @@ describe('authentication', () => {
     s.fail({ route: 'loadTable', status: 500, times: 3 });
     await catalog.loadTable(id('spark.bunnies'), 'bunnies'); // stale answer, logged
     errors.push(await failureOf(catalog.loadTable(id('spark.missing'), 'bunnies')));
-    errors.push(await failureOf(clientOf(s, { ...CLIENT, clientSecret: 'wrong-secret-0c9b2f' }).catalog.loadTable(id('spark.bunnies'), 'b')));
+    errors.push(
+      await failureOf(clientOf(s, { ...CLIENT, clientSecret: 'wrong-secret-0c9b2f' }).catalog.loadTable(id('spark.bunnies'), 'b')),
+    );
     // A catalog that echoes a token in its error message (some do) is scrubbed too.
     const [token] = [...s.tokens.keys()].slice(-1);
-    s.tamper = (route, body) => (route === 'loadTable' && body.includes('"error"') ? body.replace('scripted failure', `token ${token} is not allowed`) : body);
+    s.tamper = (route, body) =>
+      route === 'loadTable' && body.includes('"error"') ? body.replace('scripted failure', `token ${token} is not allowed`) : body;
     s.fail({ route: 'loadTable', status: 403, times: 1 });
     errors.push(await failureOf(catalog.loadTable(id('spark.bunnies'), 'bunnies')));
     expect(log.lines.some((l) => String(l.fields['catalogMessage']).includes('token [redacted] is not allowed'))).toBe(true);

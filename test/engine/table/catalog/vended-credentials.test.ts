@@ -41,7 +41,12 @@ describe('grants from a catalog answer', () => {
     expect(s.requests.find((r) => r.route === 'loadTable')?.headers['x-iceberg-access-delegation']).toBe('vended-credentials');
     const [access] = table.storage;
     expect(table.storage).toHaveLength(1);
-    expect(access).toMatchObject({ prefix: 's3://hyperparam-iceberg/spark/bunnies', endpoint: 'http://127.0.0.1:9', region: 'eu-west-1', forcePathStyle: true });
+    expect(access).toMatchObject({
+      prefix: 's3://hyperparam-iceberg/spark/bunnies',
+      endpoint: 'http://127.0.0.1:9',
+      region: 'eu-west-1',
+      forcePathStyle: true,
+    });
     const vended = s.vended[0]!;
     expect(await access!.credentials()).toEqual({
       accessKeyId: vended.accessKeyId,
@@ -54,7 +59,11 @@ describe('grants from a catalog answer', () => {
   });
 
   it('s3.* keys in the table config become one grant for every S3 location of the table', async () => {
-    const s = await standIn({ tables: [{ namespace: ['spark'], name: 'bunnies', directory: SPARK_BUNNIES }], clients, vend: { ...vend, form: 'config' } });
+    const s = await standIn({
+      tables: [{ namespace: ['spark'], name: 'bunnies', directory: SPARK_BUNNIES }],
+      clients,
+      vend: { ...vend, form: 'config' },
+    });
     const table = await clientOf(s, CLIENT, { accessDelegation: 'vended-credentials' }).catalog.loadTable(BUNNIES, 'bunnies');
     expect(table.storage.map((a) => a.prefix)).toEqual(['s3://']);
     expect((await table.storage[0]!.credentials()).accessKeyId).toBe(s.vended[0]!.accessKeyId);
@@ -82,7 +91,9 @@ describe('grants from a catalog answer', () => {
       1000,
       (w) => why.push(w),
     );
-    expect(grants).toEqual([{ prefix: 's3://bucket/b', accessKeyId: 'AK', secretAccessKey: 'SK', receivedAtMs: 1000, forcePathStyle: true, region: 'us-east-2' }]);
+    expect(grants).toEqual([
+      { prefix: 's3://bucket/b', accessKeyId: 'AK', secretAccessKey: 'SK', receivedAtMs: 1000, forcePathStyle: true, region: 'us-east-2' },
+    ]);
     expect(why).toEqual([
       'a storage credential without s3.access-key-id and s3.secret-access-key',
       'an s3.session-token-expires-at-ms that is not milliseconds since the epoch',
@@ -158,7 +169,8 @@ describe('renewal before expiry', () => {
     const s = await standIn({ tables: [table], clients, vend: { lifetimeMs: 60_000 } });
     s.fail({ route: 'loadTable', vendExpired: true });
     s.fail({ route: 'loadCredentials', vendExpired: true });
-    const access = (await clientOf(s, CLIENT, { accessDelegation: 'vended-credentials' }).catalog.loadTable(BUNNIES, 'bunnies')).storage[0]!;
+    const access = (await clientOf(s, CLIENT, { accessDelegation: 'vended-credentials' }).catalog.loadTable(BUNNIES, 'bunnies'))
+      .storage[0]!;
     await expect(access.credentials()).rejects.toThrow('the table catalog vended storage credentials that had already expired');
     expect(s.count('loadCredentials')).toBe(1);
   });
@@ -184,7 +196,8 @@ describe('S3 reads signed with vended credentials (s3rver behind a key-checking 
       fault: { kind: 'status', status: 403, code: 'ExpiredToken' },
     });
     await s3.createBucket('lake');
-    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
     for (const file of walk(SPARK_BUNNIES)) await s3.putFile('lake', `warehouse/spark/bunnies/${relative(SPARK_BUNNIES, file)}`, file);
   });
 
@@ -202,7 +215,15 @@ describe('S3 reads signed with vended credentials (s3rver behind a key-checking 
     });
     catalogStandIn = s;
     // The deployment's own settings point at the same S3: only the credentials differ.
-    const store = new S3SourceStore({ region: 'us-east-1', endpoint: proxy.url, forcePathStyle: true, listRefreshSeconds: 0, cacheBytes: 0, maxAttempts: 1, requestTimeoutMs: 10_000 });
+    const store = new S3SourceStore({
+      region: 'us-east-1',
+      endpoint: proxy.url,
+      forcePathStyle: true,
+      listRefreshSeconds: 0,
+      cacheBytes: 0,
+      maxAttempts: 1,
+      requestTimeoutMs: 10_000,
+    });
     const { catalog, log } = clientOf(s, CLIENT, { accessDelegation: 'vended-credentials', refreshSeconds: 60 });
     return { s, store, catalog, log };
   }
@@ -242,7 +263,12 @@ describe('S3 reads signed with vended credentials (s3rver behind a key-checking 
     expect(new Set(sent.map((r) => r.accessKeyId)).size).toBeGreaterThanOrEqual(3);
     expect(s.count('loadCredentials')).toBeGreaterThanOrEqual(2);
     expect(s.count('loadTable')).toBe(1);
-    expect(leaked(log.lines.map((l) => JSON.stringify(l)), secretsOf(s, [CLIENT.clientSecret]))).toEqual([]);
+    expect(
+      leaked(
+        log.lines.map((l) => JSON.stringify(l)),
+        secretsOf(s, [CLIENT.clientSecret]),
+      ),
+    ).toEqual([]);
   });
 
   it('the same objects without the grants are read with the deployment credentials, which S3 refuses', async () => {
@@ -264,7 +290,9 @@ describe('S3 reads signed with vended credentials (s3rver behind a key-checking 
       const table = await catalog.loadTable(BUNNIES, 'bunnies');
       const e = await failureOf(store.list(`${LOCATION}/data/*.parquet`, 'bunnies', table.storage));
       expect(e.code).toBe('SOURCE_UNAVAILABLE');
-      expect(e.message).toBe('bunnies: object storage could not serve the source location (the table catalog vended storage credentials that had already expired)');
+      expect(e.message).toBe(
+        'bunnies: object storage could not serve the source location (the table catalog vended storage credentials that had already expired)',
+      );
       expect(leaked([shown(e)], secretsOf(s, [CLIENT.clientSecret]))).toEqual([]);
     } finally {
       store.close();
