@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { displayPath, readYaml } from '../contract/yaml-file.js';
 import { ConfigError } from '../errors.js';
+import { catalogCredentialOf, catalogsSchema } from './catalogs.js';
 
 /**
  * `sluice.yaml` (SPEC §8). Paths are relative to the config file. Secrets are
@@ -224,6 +225,8 @@ const configSchema = z.strictObject({
     .default({}),
   auth: authSchema.default({ apiKeys: [] }),
   storage: storageSchema.default(storageSchema.parse({})),
+  /** Iceberg REST catalogs (SPEC §10), by the name contracts use (catalogs.ts). */
+  catalogs: catalogsSchema.default({}),
   audit: z.strictObject({ file: z.string().optional() }).optional(),
   /** OpenLineage RunEvents, one per request that read a product: to a file, an HTTP consumer, or both. */
   openlineage: z
@@ -272,6 +275,7 @@ export type AuthConfig = z.infer<typeof authSchema>;
 export type ApiKeyConfig = AuthConfig['apiKeys'][number];
 export type JwtConfig = NonNullable<AuthConfig['jwt']>;
 export type S3Config = z.infer<typeof s3Schema>;
+export type { CatalogConfig, CatalogCredential } from './catalogs.js';
 export type OpenLineageConfig = NonNullable<z.infer<typeof configSchema>['openlineage']>;
 
 export interface SluiceConfig {
@@ -327,6 +331,13 @@ export function loadConfig(file: string): SluiceConfig {
     const line = parsed.lineOf(['auth', ...path]);
     return line === undefined ? displayPath(file) : `${displayPath(file)}:${line}`;
   });
+  // A catalog's secrets must be in the environment at start-up, not found missing by the first request.
+  for (const [name, catalog] of Object.entries(raw.catalogs)) {
+    catalogCredentialOf(name, catalog, (key) => {
+      const line = parsed.lineOf(['catalogs', name, 'credential', key]);
+      return line === undefined ? displayPath(file) : `${displayPath(file)}:${line}`;
+    });
+  }
   return {
     file,
     server: raw.server,

@@ -20,7 +20,7 @@ export type { MaskValues } from './execute.js';
 export type { ColumnCacheStats } from './column-cache.js';
 export { ScanBudget, type ScanLimits, type ScanUsage } from './scan-budget.js';
 export { SourceChanged, type ByteRangeReader, type ReadMeter, type SourceObject, type SourceStore } from './source-files.js';
-export { S3SourceStore, type S3StoreOptions, type S3StoreStats } from './s3-store.js';
+export { S3SourceStore, type DelegatedS3Access, type S3Credentials, type S3StoreOptions, type S3StoreStats } from './s3-store.js';
 
 /**
  * The embedded execution engine: runs logical plans (src/plan) over Parquet

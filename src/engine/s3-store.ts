@@ -35,7 +35,8 @@ import { SourceChanged, sourceFailure, type ByteRangeReader, type ReadMeter, typ
  *
  * Credentials come from the SDK's chain (environment, shared config files,
  * SSO, container or instance roles), or from a named profile, per location
- * prefix. None is ever put in a message, lineage or log.
+ * prefix; a table whose catalog vends credentials passes them with each
+ * listing (`DelegatedS3Access`). None is ever put in a message, lineage or log.
  */
 export interface S3ConnectionOptions {
   /** Absent: the SDK's chain (AWS_REGION, the profile's region). */
@@ -46,6 +47,40 @@ export interface S3ConnectionOptions {
   readonly forcePathStyle?: boolean;
   /** A named profile of the shared AWS config and credentials files; absent: the default chain. */
   readonly profile?: string;
+}
+
+/** Credentials as the SDK takes them; `expiration` makes it ask again before then. */
+export interface S3Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+/**
+ * Storage access granted by someone other than the deployment for one
+ * table's objects under `prefix`: an Iceberg catalog's vended credentials
+ * (engine/table/catalog). The table passes its grants to `list`, so they
+ * sign that table's requests only (the objects listed keep the connection
+ * for their reads); every other source keeps the deployment's credentials.
+ * Settings left out fall back to the deployment's for the location.
+ */
+export interface DelegatedS3Access extends Omit<S3ConnectionOptions, 'profile'> {
+  /**
+   * Names the grant in the connection pool and caches, e.g. `lake/sales.orders
+   * s3://bucket/orders/`; never a secret. One id, one grant: the store keeps
+   * one client per id and asks the latest access given under it for credentials.
+   */
+  readonly id: string;
+  /** `s3://bucket/` or deeper; among a table's grants, the longest prefix of a location wins. */
+  readonly prefix: string;
+  /**
+   * Asked before requests are signed (the SDK reuses an answer until 5
+   * minutes before its `expiration`, and asks before every request after
+   * that), so it must answer with credentials that are still valid,
+   * renewing them itself. Throwing an S3RequestFailure fails the read with its reason.
+   */
+  readonly credentials: () => Promise<S3Credentials>;
 }
 
 export interface S3StoreOptions extends S3ConnectionOptions {
@@ -105,6 +140,8 @@ export class S3SourceStore implements SourceStore {
   private readonly cache: RangeCache;
   private readonly inflight = new Map<string, Promise<ArrayBuffer>>();
   private readonly counters = { requests: 0, retries: 0, bytesFetched: 0, cacheHits: 0, listings: 0 };
+  /** The latest grant given under each id (see DelegatedS3Access.id). */
+  private readonly delegations = new Map<string, DelegatedS3Access>();
 
   constructor(private readonly options: S3StoreOptions = {}) {
     this.policy = {
@@ -130,17 +167,25 @@ export class S3SourceStore implements SourceStore {
     this.connections.clear();
   }
 
-  list(pattern: string, label: string): Promise<SourceObject[]> {
-    const cached = this.listings.get(pattern);
+  /**
+   * `access`: grants of the table being read (DelegatedS3Access); the one
+   * with the longest prefix of `pattern` signs the listing and the reads of
+   * the objects listed. None matching: the deployment's credentials.
+   */
+  list(pattern: string, label: string, access: readonly DelegatedS3Access[] = []): Promise<SourceObject[]> {
+    const delegated = access.filter((a) => pattern.startsWith(a.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
+    if (delegated !== undefined) this.delegations.set(delegated.id, delegated);
+    const key = delegated === undefined ? pattern : `${pattern}\u0000${delegated.id}`;
+    const cached = this.listings.get(key);
     if (cached !== undefined && Date.now() - cached.at < this.refreshMs) return cached.objects;
-    const listing: Listing = { at: Date.now(), objects: this.listNow(pattern, label) };
+    const listing: Listing = { at: Date.now(), objects: this.listNow(pattern, label, delegated) };
     listing.objects.then(
       (objects) => (listing.keys = new Set(objects.map((o) => o.cacheKey))),
       () => {
-        if (this.listings.get(pattern) === listing) this.listings.delete(pattern);
+        if (this.listings.get(key) === listing) this.listings.delete(key);
       },
     );
-    this.listings.set(pattern, listing);
+    this.listings.set(key, listing);
     return listing.objects;
   }
 
@@ -149,10 +194,10 @@ export class S3SourceStore implements SourceStore {
     for (const [pattern, listing] of this.listings) if (listing.keys === undefined || listing.keys.has(object.cacheKey)) this.listings.delete(pattern);
   }
 
-  private async listNow(pattern: string, label: string): Promise<S3Object[]> {
+  private async listNow(pattern: string, label: string, delegated: DelegatedS3Access | undefined): Promise<S3Object[]> {
     const location = parseS3Location(pattern);
     if (typeof location === 'string') throw sourceFailure('SOURCE_UNAVAILABLE', label, location);
-    const connection = this.connectionFor(pattern);
+    const connection = this.connectionFor(pattern, delegated);
     this.counters.listings++;
     const found = location.literal ? await this.head(connection, location, label) : await this.listPages(connection, location, label);
     if (found.length === 0) throw sourceFailure('SOURCE_UNAVAILABLE', label, 'no source objects match the location');
@@ -299,15 +344,16 @@ export class S3SourceStore implements SourceStore {
     }
   }
 
-  private connectionFor(pattern: string): Connection {
+  private connectionFor(pattern: string, delegated?: DelegatedS3Access): Connection {
     const override = [...(this.options.sources ?? [])].filter((s) => pattern.startsWith(s.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
     const o: S3ConnectionOptions = {
-      region: override?.region ?? this.options.region,
-      endpoint: override?.endpoint ?? this.options.endpoint,
-      forcePathStyle: override?.forcePathStyle ?? this.options.forcePathStyle,
-      profile: override?.profile ?? this.options.profile,
+      region: delegated?.region ?? override?.region ?? this.options.region,
+      endpoint: delegated?.endpoint ?? override?.endpoint ?? this.options.endpoint,
+      forcePathStyle: delegated?.forcePathStyle ?? override?.forcePathStyle ?? this.options.forcePathStyle,
+      // A grant brings its own credentials: no profile of the deployment's.
+      profile: delegated === undefined ? (override?.profile ?? this.options.profile) : undefined,
     };
-    const id = JSON.stringify([o.region, o.endpoint, o.forcePathStyle, o.profile]);
+    const id = JSON.stringify([o.region, o.endpoint, o.forcePathStyle, o.profile, ...(delegated === undefined ? [] : ['delegated', delegated.id])]);
     let c = this.connections.get(id);
     if (c === undefined) {
       // Bounded pools of kept-alive sockets; the SDK's own timeouts only
@@ -319,6 +365,7 @@ export class S3SourceStore implements SourceStore {
         ...(o.endpoint !== undefined && { endpoint: o.endpoint }),
         ...(o.forcePathStyle !== undefined && { forcePathStyle: o.forcePathStyle }),
         ...(o.profile !== undefined && { profile: o.profile }),
+        ...(delegated !== undefined && { credentials: () => this.delegations.get(delegated.id)!.credentials() }),
         maxAttempts: 1,
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',

@@ -17,6 +17,8 @@ export interface ProxiedRequest {
   readonly range: string | undefined;
   /** From the SigV4 Authorization header: which credentials signed it (the id, never the secret). */
   readonly accessKeyId: string | undefined;
+  /** The X-Amz-Security-Token sent (temporary credentials' session token). */
+  readonly sessionToken: string | undefined;
   readonly at: number;
 }
 
@@ -117,7 +119,8 @@ export class FaultProxy {
     const method = req.method ?? 'GET';
     const kind = method === 'GET' && key === '' && url.searchParams.get('list-type') === '2' ? 'list' : method === 'HEAD' ? 'head' : method === 'GET' ? 'get' : method === 'PUT' ? 'put' : 'other';
     const accessKeyId = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
-    const r: ProxiedRequest = { method, key, bucket, kind, range: req.headers.range, accessKeyId, at: Date.now() };
+    const sessionToken = req.headers['x-amz-security-token'] as string | undefined;
+    const r: ProxiedRequest = { method, key, bucket, kind, range: req.headers.range, accessKeyId, sessionToken, at: Date.now() };
     this.log.push(r);
     const rule = this.rules.find((x) => x.match(r) && (x.times === undefined || x.hits < x.times));
     if (rule) rule.hits++;
