@@ -65,15 +65,23 @@ export interface LoweredPlan {
   /** The statement's columns, in order: the plan's output fields. Rows are read by position. */
   readonly columns: readonly SqlColumn[];
   /**
-   * Set when an Aggregate bounds its groups: the statement has one more
-   * column, last, holding the number of groups formed; more than `max` is
+   * Columns the statement has after the plan's fields, not part of the
+   * answer: the group count below, or a placeholder when the plan's rows
+   * have no field at all (SQL selects at least one column).
+   */
+  readonly extraColumns: number;
+  /**
+   * Set when an Aggregate with group fields bounds its groups: the first
+   * extra column holds the number of groups formed; more than `max` is
    * RESOURCE_LIMIT (sql-rows.ts), as the embedded engine fails.
    */
   readonly maxGroups?: { readonly max: number };
 }
 
-/** The hidden column counting an aggregate's groups. */
+/** The extra column counting an aggregate's groups. */
 export const GROUPS_COLUMN = '$groups';
+/** The extra column of a statement whose rows have no field. */
+const NO_FIELDS_COLUMN = '$row';
 
 export function lowerPlan(plan: PlanNode, options: LowerOptions): LoweredPlan {
   const ctx = new Lowering(options);
@@ -82,6 +90,7 @@ export function lowerPlan(plan: PlanNode, options: LowerOptions): LoweredPlan {
   return {
     sql: render(top.layer, options.dialect, 0),
     columns,
+    extraColumns: top.layer.select.size - columns.length,
     ...(top.maxGroups !== undefined && { maxGroups: { max: top.maxGroups } }),
   };
 }
@@ -175,6 +184,8 @@ class Lowering {
     }
     const select = new Map(r.fields.map((f) => [f, r.layer.select.get(f)!]));
     if (r.maxGroups !== undefined) select.set(GROUPS_COLUMN, r.layer.select.get(GROUPS_COLUMN)!);
+    // Rows without fields (an aggregate of nothing, a projection of nothing): SQL selects at least one column.
+    if (select.size === 0) select.set(NO_FIELDS_COLUMN, r.layer.select.get(NO_FIELDS_COLUMN) ?? 'TRUE');
     r.layer.select = select;
     return r;
   }
@@ -255,12 +266,16 @@ class Lowering {
       select.set(aggregateName(a), this.aggregateSql(a, a.fn === 'count' ? '' : exprOf(a.field)));
       types.set(aggregateName(a), aggregateType(a));
     }
-    if (maxGroups !== undefined) select.set(GROUPS_COLUMN, 'count(*) OVER ()');
+    // One group and nothing computed: an aggregate still, so that it gives one row.
+    if (select.size === 0) select.set(NO_FIELDS_COLUMN, 'count(*)');
+    // Without group fields there is exactly one group: no bound to check.
+    const bounded = maxGroups !== undefined && groupBy.length > 0;
+    if (bounded) select.set(GROUPS_COLUMN, 'count(*) OVER ()');
     l.select = select;
     l.kind = 'aggregate';
     l.orderBy = undefined;
     if (groupBy.length > 0) l.groupBy = groupBy.map(exprOf);
-    return { layer: l, fields: [...select.keys()].filter((k) => k !== GROUPS_COLUMN), types, ordering: undefined, maxGroups };
+    return { layer: l, fields: [...groupBy, ...aggregates.map(aggregateName)], types, ordering: undefined, maxGroups: bounded ? maxGroups : undefined };
   }
 
   private aggregateSql(a: Aggregate, x: string): string {

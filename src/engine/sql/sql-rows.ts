@@ -12,12 +12,12 @@ import type { LoweredPlan, SqlColumn } from './lower-plan.js';
  */
 export function planRows(lowered: LoweredPlan, rows: readonly (readonly unknown[])[], decode: (value: unknown, column: SqlColumn) => Nullable): Row[] {
   const { columns, maxGroups } = lowered;
-  const width = columns.length + (maxGroups !== undefined ? 1 : 0);
+  const width = columns.length + lowered.extraColumns;
   const out: Row[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const values = rows[i]!;
     if (values.length !== width) throw internalError(`the engine returned ${values.length} columns for a statement of ${width}`);
-    if (maxGroups !== undefined && Number(values[width - 1]) > maxGroups.max) throw tooManyGroups(maxGroups.max);
+    if (maxGroups !== undefined && Number(values[columns.length]) > maxGroups.max) throw tooManyGroups(maxGroups.max);
     const row: Row = {};
     for (let k = 0; k < columns.length; k++) {
       const v = values[k];
