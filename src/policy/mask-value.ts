@@ -72,14 +72,14 @@ export function maskFunction(m: FieldMask, hashKey: Buffer | undefined): (v: Nul
       };
     case 'year':
       if (type === 'date') {
-        return (v) => (v === null ? null : Date.UTC(new Date(Number(v) * 86_400_000).getUTCFullYear(), 0, 1) / 86_400_000);
+        return (v) => (v === null ? null : startOfYearMs(new Date(Number(v) * 86_400_000).getUTCFullYear()) / 86_400_000);
       }
       return (v) => {
         if (v === null) return null;
         const us = v as bigint;
         const day = us >= 0n ? us / DAY_US : (us - DAY_US + 1n) / DAY_US;
         const year = new Date(Number(day) * 86_400_000).getUTCFullYear();
-        return BigInt(Date.UTC(year, 0, 1)) * 1000n;
+        return BigInt(startOfYearMs(year)) * 1000n;
       };
     case 'round': {
       const n = m.round ?? 1;
@@ -103,6 +103,13 @@ export function maskFunction(m: FieldMask, hashKey: Buffer | undefined): (v: Nul
     default:
       return assertNever(kind, 'mask');
   }
+}
+
+/** Epoch milliseconds of January 1 of `year` (UTC); Date.UTC would read years 0–99 as 1900–1999. */
+function startOfYearMs(year: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, 0, 1);
+  return d.getTime();
 }
 
 const REDACTED: Record<FieldType, Nullable> = {
