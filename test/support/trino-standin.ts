@@ -367,6 +367,13 @@ function columnOf(name: string, t: DuckDBType): Column {
       return { name, type: 'integer', encode: number };
     case DuckDBTypeId.BIGINT:
       return { name, type: 'bigint', encode: number };
+    // Trino has no unsigned types; its Parquet reader widens them.
+    case DuckDBTypeId.UTINYINT:
+      return { name, type: 'smallint', encode: number };
+    case DuckDBTypeId.USMALLINT:
+      return { name, type: 'integer', encode: number };
+    case DuckDBTypeId.UINTEGER:
+      return { name, type: 'bigint', encode: number };
     case DuckDBTypeId.FLOAT:
       return { name, type: 'real', encode: (v) => javaDouble(v as number) };
     case DuckDBTypeId.DOUBLE:

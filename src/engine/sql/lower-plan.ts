@@ -1,7 +1,7 @@
 import type { FieldType } from '../../contract/contract.js';
 import { assertNever, internalError } from '../../errors.js';
 import type { Expr } from '../../plan/expr.js';
-import { aggregateName, type Aggregate, type FieldMask, type PlanNode, type ScanNode, type SortKey } from '../../plan/plan.js';
+import { aggregateName, LimitNode, type Aggregate, type FieldMask, type PlanNode, type ScanNode, type SortKey } from '../../plan/plan.js';
 import type { Scalar } from '../../plan/scalar.js';
 import { integerLiteral, quoteIdent, quoteString, type SqlDialect } from './dialect.js';
 
@@ -146,6 +146,8 @@ class Lowering {
         return { ...r, fields: n.fields.map((f) => this.known(f, r)) };
       }
       case 'sort': {
+        // No keys: the input's order, cut at fetch (a plan the GraphQL layer does not build).
+        if (n.keys.length === 0) return this.lower(n.fetch === undefined ? n.input : LimitNode.create(n.input, 0, n.fetch));
         const r = this.open(this.lower(n.input), 'sort');
         r.layer.orderBy = n.keys.map((k) => this.sortKey(k, r));
         r.layer.limit = n.fetch;
