@@ -1,7 +1,9 @@
-import { DuckDBInstance, DuckDBScalarFunction, DuckDBTypeId, VARCHAR, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import * as duckdbApi from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { registerStringFunction } from '../../src/engine/duckdb/in-process-duckdb.js';
 
 /**
  * A stand-in for a Trino coordinator, for tests on a machine that cannot run
@@ -41,8 +43,12 @@ import type { Socket } from 'node:net';
  * answer, a request left hanging, a Trino error, or a statement that never
  * finishes (RUNNING until cancelled).
  *
- * What it cannot prove is listed in the README ("External engines") and the
- * report: it is DuckDB's semantics behind Trino's protocol.
+ * What it cannot prove: anything about Trino's own semantics. It is
+ * DuckDB's evaluation behind Trino's protocol, so a Trino function that
+ * behaves differently from DuckDB's namesake (NULL handling, rounding,
+ * collation, overflow) passes here and may fail on a Trino; the golden SQL
+ * files (test/engine/sql/golden/*.trino.sql) are where those are checked
+ * against a real one.
  */
 export interface StandinOptions {
   readonly catalog: string;
@@ -142,22 +148,7 @@ export class TrinoStandin {
     await setup.run(`CREATE MACRO nan() AS CAST('NaN' AS DOUBLE)`);
     await setup.run(`CREATE MACRO infinity() AS CAST('Infinity' AS DOUBLE)`);
     if (options.hashFunction) {
-      const compute = options.hashFunction.compute;
-      setup.registerScalarFunction(
-        DuckDBScalarFunction.create({
-          name: 'standin_operator_hash',
-          mainFunction: (_info, input, output) => {
-            const v = input.getColumnVector(0);
-            for (let i = 0; i < input.rowCount; i++) {
-              const x = v.getItem(i);
-              output.setItem(i, x === null ? null : compute(String(x)));
-            }
-            output.flush();
-          },
-          returnType: VARCHAR,
-          parameterTypes: [VARCHAR],
-        }),
-      );
+      registerStringFunction(duckdbApi, setup, 'standin_operator_hash', options.hashFunction.compute);
       const parts = options.hashFunction.name.split('.');
       if (parts.length !== 3) throw new Error('hashFunction must be catalog.schema.name');
       await ensureSchema(parts[0]!, parts[1]!);

@@ -40,25 +40,7 @@ export class InProcessDuckDb {
     const setup = await instance.connect();
     // TimeZone is ICU's setting (built in, loaded on demand); GLOBAL so every connection has it.
     await setup.run("LOAD icu; SET GLOBAL TimeZone = 'UTC'");
-    if (options.hash !== undefined) {
-      const compute = options.hash.compute;
-      // Registered once, in the database's catalog: every later connection sees it.
-      setup.registerScalarFunction(
-        api.DuckDBScalarFunction.create({
-          name: options.hash.name,
-          mainFunction: (_info, input, output) => {
-            const values = input.getColumnVector(0);
-            for (let i = 0; i < input.rowCount; i++) {
-              const v = values.getItem(i);
-              output.setItem(i, v === null ? null : compute(String(v)));
-            }
-            output.flush();
-          },
-          returnType: api.VARCHAR,
-          parameterTypes: [api.VARCHAR],
-        }),
-      );
-    }
+    if (options.hash !== undefined) registerStringFunction(api, setup, options.hash.name, options.hash.compute);
     return new InProcessDuckDb(instance, setup);
   }
 
@@ -88,6 +70,29 @@ export class InProcessDuckDb {
     this.setup.closeSync();
     this.instance.closeSync();
   }
+}
+
+/**
+ * Registers `compute` as a scalar function VARCHAR → VARCHAR (NULL in, NULL
+ * out), in the database's catalog: every later connection sees it. The
+ * function runs in this process, in JavaScript.
+ */
+export function registerStringFunction(api: typeof import('@duckdb/node-api'), connection: DuckDBConnection, name: string, compute: (value: string) => string): void {
+  connection.registerScalarFunction(
+    api.DuckDBScalarFunction.create({
+      name,
+      mainFunction: (_info, input, output) => {
+        const values = input.getColumnVector(0);
+        for (let i = 0; i < input.rowCount; i++) {
+          const v = values.getItem(i);
+          output.setItem(i, v === null ? null : compute(String(v)));
+        }
+        output.flush();
+      },
+      returnType: api.VARCHAR,
+      parameterTypes: [api.VARCHAR],
+    }),
+  );
 }
 
 /**
