@@ -59,7 +59,7 @@ export class InProcessDuckDb {
       return planRows(lowered, reader.getRows(), decodeDuckDbValue);
     } catch (e) {
       if (signal?.aborted) throw queryTimeout();
-      throw e;
+      throw engineFailure(e);
     } finally {
       signal?.removeEventListener('abort', interrupt);
       connection.closeSync();
@@ -70,6 +70,24 @@ export class InProcessDuckDb {
     this.setup.closeSync();
     this.instance.closeSync();
   }
+}
+
+/**
+ * DuckDB's failure as one of Sluice's codes, without DuckDB's message (it
+ * quotes the statement, file paths and values): RESOURCE_LIMIT when it ran
+ * out of memory or a number out of its type's range, SOURCE_UNAVAILABLE
+ * otherwise (files missing or unreadable, a statement it refused). Errors
+ * that are already Sluice's (a value that cannot be converted, too many
+ * groups) pass unchanged.
+ */
+function engineFailure(e: unknown): unknown {
+  if (e instanceof SluiceError) return e;
+  const message = e instanceof Error ? e.message : '';
+  if (/^(Out of Memory Error|Overflow Error)|out of range|overflow/i.test(message)) {
+    return new SluiceError('RESOURCE_LIMIT', 'user', 'the duckdb engine ran out of memory or of a number type\'s range for this query; narrow it');
+  }
+  const kind = /^([A-Za-z ]+ Error):/.exec(message)?.[1] ?? 'an error';
+  return new SluiceError('SOURCE_UNAVAILABLE', 'source', `the duckdb engine could not run the query (${kind}); the operator should check the product's files`);
 }
 
 /**
