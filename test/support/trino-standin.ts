@@ -366,7 +366,7 @@ function columnOf(name: string, t: DuckDBType): Column {
     case DuckDBTypeId.UINTEGER:
       return { name, type: 'bigint', encode: number };
     case DuckDBTypeId.FLOAT:
-      return { name, type: 'real', encode: (v) => javaDouble(v as number) };
+      return { name, type: 'real', encode: (v) => javaDouble(shortestFloat(v as number)) };
     case DuckDBTypeId.DOUBLE:
       return { name, type: 'double', encode: (v) => javaDouble(v as number) };
     case DuckDBTypeId.DECIMAL: {
@@ -404,6 +404,16 @@ export function javaDouble(v: number): string {
   }
   const [mantissa, exponent] = v.toExponential().split('e') as [string, string];
   return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${exponent.replace('+', '')}`;
+}
+
+/** A float32's shortest decimal digits, as Java's Float.toString prints them (0.1f is "0.1", not the widened double's digits). */
+function shortestFloat(v: number): number {
+  if (!Number.isFinite(v) || v === 0) return v;
+  for (let p = 1; p <= 9; p++) {
+    const candidate = Number(v.toPrecision(p));
+    if (Math.fround(candidate) === v) return candidate;
+  }
+  return v;
 }
 
 function decimalText(d: { value: bigint; scale: number }): string {

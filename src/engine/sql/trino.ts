@@ -15,6 +15,21 @@ import { finiteDoubleLiteral, isoDate, isoTimestamp, likePattern, quoteString, u
  * `timestamp … UTC` literals through Trino's coercion, which reads a
  * timestamp without zone in the session's zone: the client sends
  * `X-Trino-Time-Zone: UTC`.
+ *
+ * The hash mask calls the routine named by `engines.trino.hashFunction`,
+ * which the operator creates once in a catalog whose connector stores
+ * routines (Hive or Memory), with the key of `masking.hashKeyEnv` in its
+ * body, so the key never travels with a statement:
+ *
+ *   CREATE FUNCTION lake.governance.sluice_hash(value varchar)
+ *     RETURNS varchar
+ *     RETURNS NULL ON NULL INPUT
+ *     SECURITY DEFINER
+ *     RETURN lower(to_hex(hmac_sha256(to_utf8(value), to_utf8('<the hash key>'))));
+ *
+ * (lowercase hex HMAC-SHA-256 of the UTF-8 bytes, keyed with the key's UTF-8
+ * bytes, as src/policy/mask-value.ts computes it). Whoever may read routine
+ * definitions in that catalog can read the key: grant it accordingly.
  */
 export const trinoDialect: SqlDialect = {
   name: 'trino',

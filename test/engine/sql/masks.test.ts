@@ -34,6 +34,8 @@ const FIELDS: readonly ScanField[] = [
   { name: 'd', column: 'd', type: 'date' },
   { name: 't', column: 't', type: 'timestamp' },
   { name: 'b', column: 'b', type: 'boolean' },
+  // FLOAT in the file, float64 in the contract: read widened, as the embedded engine decodes it.
+  { name: 'r', column: 'r', type: 'float64' },
 ];
 
 const EDGE = {
@@ -49,7 +51,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-sql-masks-'));
   source = join(dir, 'edge.parquet');
   const duck = await (await DuckDBInstance.create(':memory:')).connect();
-  await duck.run('CREATE TABLE edge (id BIGINT, f DOUBLE, i INTEGER, l BIGINT, s VARCHAR, d DATE, t TIMESTAMPTZ, b BOOLEAN)');
+  await duck.run('CREATE TABLE edge (id BIGINT, f DOUBLE, i INTEGER, l BIGINT, s VARCHAR, d DATE, t TIMESTAMPTZ, b BOOLEAN, r FLOAT)');
   const random = fc.sample(
     fc.record({
       f: fc.oneof(fc.double({ noNaN: true }), fc.integer({ min: -4000, max: 4000 }).map((k) => k / 4)),
@@ -75,6 +77,7 @@ beforeAll(async () => {
       [pick(EDGE.d, r.d), (v: number) => appender.appendDate(new DuckDBDateValue(v))],
       [pick(EDGE.t, r.t), (v: bigint) => appender.appendTimestampTZ(new DuckDBTimestampTZValue(v))],
       [k % 13 === 7 ? null : r.b, (v) => appender.appendBoolean(v)],
+      [k % 13 === 7 ? null : k % 3 === 0 ? 0.1 : r.f, (v: number) => appender.appendFloat(v)],
     ];
     for (const [v, append] of values) {
       if (v === null) appender.appendNull();
@@ -104,6 +107,7 @@ const MASKS: [string, MaskKind, number?][] = [
   ['d', 'year'], ['d', 'redact'], ['d', 'null'],
   ['t', 'year'], ['t', 'redact'], ['t', 'null'],
   ['b', 'redact'], ['b', 'null'],
+  ['r', 'round', 0.5], ['r', 'redact'],
 ];
 
 const typeOf = (field: string): FieldType => FIELDS.find((f) => f.name === field)!.type;
