@@ -173,16 +173,20 @@ export class HashAggregate {
   private newGroup(): void {
     const max = this.node.maxGroups;
     if (max !== undefined && this.groups >= max) {
-      throw new SluiceError(
-        'RESOURCE_LIMIT',
-        'user',
-        `the aggregate forms more than ${max} groups, the limit for this product (limits.maxGroups); group by fewer fields or narrow where`,
-        { maxGroups: max },
-      );
+      throw tooManyGroups(max);
     }
     this.groups++;
   }
 }
+
+/** An aggregate formed more groups than the plan allows (the same error from every engine). */
+export const tooManyGroups = (max: number): SluiceError =>
+  new SluiceError(
+    'RESOURCE_LIMIT',
+    'user',
+    `the aggregate forms more than ${max} groups, the limit for this product (limits.maxGroups); group by fewer fields or narrow where`,
+    { maxGroups: max },
+  );
 
 interface LocalCodes {
   /** By live row. */
