@@ -14,7 +14,7 @@ import { integerLiteral, quoteIdent, quoteString, type SqlDialect } from './dial
  * below it, and a node shares the SELECT below only where SQL evaluates
  * both in the plan's order:
  *
- *   Scan      SELECT <fields read as their types> FROM <relation> AS s WHERE <scan filters> [LIMIT fetch]
+ *   Scan      SELECT <fields read as their types> FROM <relation> AS s WHERE <row filter> AND <scan filters> [LIMIT fetch]
  *   Filter    WHERE conjuncts, in the SELECT below unless that one limits, groups or masks
  *   Mask      always a SELECT of its own over its input, computing nothing but the masked
  *             columns; everything above reads them by name from that subquery, so no
@@ -206,7 +206,9 @@ class Lowering {
       limit: n.fetch,
     };
     const r: Relation = { layer, fields: n.fields.map((f) => f.name), types: new Map(n.fields.map((f) => [f.name, f.type])), ordering: undefined, maxGroups: undefined };
-    layer.where = n.filters.flatMap(conjuncts).map((c) => this.predicate(c, r));
+    // The policy's row filter first: it reads raw values, below every mask, as the caller's scan conjuncts may.
+    const rowFilter = n.rowFilter === undefined ? [] : conjuncts(n.rowFilter);
+    layer.where = [...rowFilter, ...n.filters.flatMap(conjuncts)].map((c) => this.predicate(c, r));
     return r;
   }
 

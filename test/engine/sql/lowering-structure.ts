@@ -83,7 +83,7 @@ function findMask(plan: PlanNode): MaskFacts | undefined {
     const filteredBelow = new Set<string>();
     for (let m: PlanNode | undefined = n.input; m; m = m.kind === 'scan' ? undefined : m.input) {
       if (m.kind === 'filter') exprFields(m.predicate, filteredBelow);
-      if (m.kind === 'scan') m.filters.forEach((e: Expr) => exprFields(e, filteredBelow));
+      if (m.kind === 'scan') [...(m.rowFilter ? [m.rowFilter] : []), ...m.filters].forEach((e: Expr) => exprFields(e, filteredBelow));
     }
     return { masked: new Set(n.masks.map((m) => m.field)), filteredBelow, usedAbove };
   }

@@ -2,7 +2,7 @@
 --   Limit: skip=0, fetch=100001
 --     Mask: email=hash
 --       Sort: created_at DESC, order_id ASC, fetch=100001
---         Scan: orders v2 (2.1.0) fields=[order_id, customer_id, region, email, created_at] filters=[region IN ("EU", "US"), customer_id IN (3, 7)]
+--         Scan: orders v2 (2.1.0) fields=[order_id, customer_id, region, email, created_at] rowFilter=[region IN ("EU", "US")] filters=[customer_id IN (3, 7)]
 SELECT t2."order_id", t2."created_at", t2."email", t2."customer_id"
 FROM (
   SELECT t1."order_id", t1."customer_id", t1."region", sluice_hash(t1."email") AS "email", t1."created_at"

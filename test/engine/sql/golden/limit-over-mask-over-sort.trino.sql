@@ -5,7 +5,7 @@
 --         Limit: skip=0, fetch=6
 --           Mask: email=hash
 --             Sort: order_id DESC, fetch=6
---               Scan: orders v2 (2.1.0) fields=[order_id, region, email] filters=[region IN ("EU", "US")]
+--               Scan: orders v2 (2.1.0) fields=[order_id, region, email] rowFilter=[region IN ("EU", "US")]
 SELECT t3."email"
 FROM (
   SELECT t2."order_id", t2."region", t2."email"

@@ -3,7 +3,7 @@
 --     Sort: email ASC, order_id ASC, fetch=11
 --       Filter: email >= "8" AND (email > "8f3a" OR email IS NULL OR (email = "8f3a" AND order_id > 4711))
 --         Mask: email=hash
---           Scan: orders v2 (2.1.0) fields=[order_id, region, email] filters=[region IN ("EU", "US")]
+--           Scan: orders v2 (2.1.0) fields=[order_id, region, email] rowFilter=[region IN ("EU", "US")]
 SELECT t2."order_id", t2."email"
 FROM (
   SELECT t1."order_id", t1."region", lake.governance.sluice_hash(t1."email") AS "email"
