@@ -13,7 +13,20 @@ import tseslint from 'typescript-eslint';
  * from what the session ran. The plan IR, contracts and config are the data
  * every layer speaks.
  */
-const LAYERS = ['cli', 'server', 'graphql', 'response', 'session', 'policy', 'optimizer', 'engine', 'config', 'plan', 'contract', 'telemetry'];
+const LAYERS = [
+  'cli',
+  'server',
+  'graphql',
+  'response',
+  'session',
+  'policy',
+  'optimizer',
+  'engine',
+  'config',
+  'plan',
+  'contract',
+  'telemetry',
+];
 /** Pairs within the order that still may not meet: the optimizer and the engine know nothing of each other. */
 const APART = { optimizer: ['engine'], engine: ['optimizer'], policy: ['optimizer', 'engine'] };
 

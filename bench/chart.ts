@@ -37,11 +37,17 @@ export function renderChart(rows: readonly Row[], title: string): string {
     `<text x="10" y="20" font-size="15" font-weight="bold">${escape(title)}</text>`,
   ];
   SERIES.forEach((s, i) => {
-    out.push(`<rect x="${left + i * 200}" y="32" width="12" height="12" fill="${s.color}"/>`, `<text x="${left + i * 200 + 18}" y="42">${escape(s.name)}</text>`);
+    out.push(
+      `<rect x="${left + i * 200}" y="32" width="12" height="12" fill="${s.color}"/>`,
+      `<text x="${left + i * 200 + 18}" y="42">${escape(s.name)}</text>`,
+    );
   });
   for (let v = lo; v <= hi; v *= 10) {
     const x = xOf(v).toFixed(1);
-    out.push(`<line x1="${x}" y1="${top - 6}" x2="${x}" y2="${height - 30}" stroke="#e2e8f0"/>`, `<text x="${x}" y="${height - 14}" text-anchor="middle">${v >= 1 ? v : v.toFixed(2)} ms</text>`);
+    out.push(
+      `<line x1="${x}" y1="${top - 6}" x2="${x}" y2="${height - 30}" stroke="#e2e8f0"/>`,
+      `<text x="${x}" y="${height - 14}" text-anchor="middle">${v >= 1 ? v : v.toFixed(2)} ms</text>`,
+    );
   }
   rows.forEach((r, k) => {
     const y0 = top + k * group;

@@ -91,7 +91,9 @@ COPY (
   for (let f = 0; f < d.files; f++) {
     const lo = 1 + f * ROWS_PER_FILE;
     const hi = Math.min(d.rows, lo + ROWS_PER_FILE - 1) + 1;
-    progress(`data: orders file ${f + 1}/${d.files} (rows ${lo.toLocaleString('en')}–${(hi - 1).toLocaleString('en')}), ${((Date.now() - t0) / 1000).toFixed(0)} s so far`);
+    progress(
+      `data: orders file ${f + 1}/${d.files} (rows ${lo.toLocaleString('en')}–${(hi - 1).toLocaleString('en')}), ${((Date.now() - t0) / 1000).toFixed(0)} s so far`,
+    );
     // Emails: about rows/5 distinct values spread over every row group (a
     // point lookup cannot prune); notes: low cardinality with a free-text tail.
     await c.run(`
@@ -133,7 +135,8 @@ function writeDeployment(d: BenchData): void {
     writeFileSync(at(`products/${product}/v${major}.yaml`), moved);
   }
   mkdirSync(at('policies'), { recursive: true });
-  for (const f of readdirSync(join(REPO, 'policies')).filter((f) => f.endsWith('.yaml'))) copyFileSync(join(REPO, 'policies', f), at(`policies/${f}`));
+  for (const f of readdirSync(join(REPO, 'policies')).filter((f) => f.endsWith('.yaml')))
+    copyFileSync(join(REPO, 'policies', f), at(`policies/${f}`));
   // The demo's config minus its persisted manifest (it names orders v1, not served here); audit next to the data.
   const config = readFileSync(join(REPO, 'sluice.yaml'), 'utf8')
     .replace(/^persisted:.*\n/m, '')

@@ -34,7 +34,8 @@ export function benchQueries(d: BenchData): BenchQuery[] {
       id: 'Q3',
       what: 'non-selective filter, one page (first 50)',
       graphql: `{ ordersV2(where: { status: { ne: "cancelled" }, quantity: { gte: 3 } }, first: 50) { nodes { order_id status quantity created_at } pageInfo { hasNextPage endCursor } } }`,
-      sql: (o) => `SELECT order_id, status, quantity, created_at FROM ${o} WHERE status <> 'cancelled' AND quantity >= 3 ORDER BY order_id LIMIT 51`,
+      sql: (o) =>
+        `SELECT order_id, status, quantity, created_at FROM ${o} WHERE status <> 'cancelled' AND quantity >= 3 ORDER BY order_id LIMIT 51`,
     },
     {
       id: 'Q4',
@@ -73,4 +74,7 @@ export function benchQueries(d: BenchData): BenchQuery[] {
   ];
 }
 
-export const parquetSources = (d: BenchData) => ({ orders: `read_parquet('${d.ordersGlob}')`, customers: `read_parquet('${d.customersGlob}')` });
+export const parquetSources = (d: BenchData) => ({
+  orders: `read_parquet('${d.ordersGlob}')`,
+  customers: `read_parquet('${d.customersGlob}')`,
+});

@@ -81,7 +81,11 @@ async function sluiceQuery(demo: Demo, q: BenchQuery): Promise<void> {
 /** Runs a child to completion; its stdout. */
 function runChild(args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, SLUICE_HASH_KEY: HASH_KEY, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: REPO,
+      env: { ...process.env, SLUICE_HASH_KEY: HASH_KEY, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -103,7 +107,11 @@ async function cold(engine: 'sluice' | 'duckdb', id: string): Promise<number> {
 
 /** Starts a server process and waits for the URL it prints. */
 async function startProcess(args: string[], pattern: RegExp): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, SLUICE_HASH_KEY: HASH_KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: REPO,
+    env: { ...process.env, SLUICE_HASH_KEY: HASH_KEY },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
@@ -161,7 +169,13 @@ export interface Load {
 }
 
 async function load(url: string, body: string, headers: Record<string, string>): Promise<Load> {
-  const opts = { url, connections: CONNECTIONS, method: 'POST' as const, headers: { 'content-type': 'application/json', ...headers }, body };
+  const opts = {
+    url,
+    connections: CONNECTIONS,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  };
   await autocannon({ ...opts, duration: 1 }); // warm-up
   const r = await autocannon({ ...opts, duration: HTTP_SECONDS });
   return {
@@ -176,7 +190,9 @@ async function load(url: string, body: string, headers: Record<string, string>):
 
 async function main() {
   const t0 = performance.now();
-  progress(`bench: ${ROWS.toLocaleString('en')} orders${SMOKE ? ' (smoke mode)' : ''}; up to ${WARM_RUNS} warm runs per query; results to ${OUT}`);
+  progress(
+    `bench: ${ROWS.toLocaleString('en')} orders${SMOKE ? ' (smoke mode)' : ''}; up to ${WARM_RUNS} warm runs per query; results to ${OUT}`,
+  );
   const data = await ensureData(ROWS, progress);
   const queries = benchQueries(data);
   const sources = parquetSources(data);
@@ -203,7 +219,9 @@ async function main() {
     progress(`  ${q.id}: DuckDB over Parquet, DuckDB in memory…`);
     const duckdb = await measure(() => parquetDb.runAndReadAll(q.sql(sources.orders, sources.customers)));
     const duckdbMemory = await measure(() => memoryDb.runAndReadAll(q.sql('orders', 'customers')));
-    progress(`  ${q.id}: Sluice p50 ${sluice.p50Ms.toFixed(1)} ms, DuckDB ${duckdb.p50Ms.toFixed(1)} ms, in memory ${duckdbMemory.p50Ms.toFixed(1)} ms`);
+    progress(
+      `  ${q.id}: Sluice p50 ${sluice.p50Ms.toFixed(1)} ms, DuckDB ${duckdb.p50Ms.toFixed(1)} ms, in memory ${duckdbMemory.p50Ms.toFixed(1)} ms`,
+    );
     warm.push({ id: q.id, what: q.what, plans, sluice, duckdb, duckdbMemory });
   }
   const inProcessCache = cacheStatsOf(demo);
@@ -219,7 +237,10 @@ async function main() {
   }
 
   progress('HTTP: starting `sluice serve`…');
-  const server = await startProcess(['bin/sluice.js', 'serve', '--config', data.config, '--port', '0'], /sluice: serving .* at (http:\/\/\S+\/graphql)/);
+  const server = await startProcess(
+    ['bin/sluice.js', 'serve', '--config', data.config, '--port', '0'],
+    /sluice: serving .* at (http:\/\/\S+\/graphql)/,
+  );
   const httpLatency: Record<string, Timing> = {};
   for (const q of queries) {
     progress(`  HTTP ${q.id}…`);
@@ -256,7 +277,14 @@ async function main() {
         cold: coldTimes[w.id]!.sluiceMs / coldTimes[w.id]!.duckdbMs,
       },
     })),
-    throughput: { connections: CONNECTIONS, seconds: HTTP_SECONDS, query: 'Q1', gateway: gatewayLoad, floor: floorLoad, ratio: gatewayLoad.requestsPerSecond / floorLoad.requestsPerSecond },
+    throughput: {
+      connections: CONNECTIONS,
+      seconds: HTTP_SECONDS,
+      query: 'Q1',
+      gateway: gatewayLoad,
+      floor: floorLoad,
+      ratio: gatewayLoad.requestsPerSecond / floorLoad.requestsPerSecond,
+    },
     memory: { serverPeakRssBytes: serverPeakRss, benchProcessPeakRssBytes: benchPeakRss, inProcessCache },
     seconds: (performance.now() - t0) / 1000,
   };
@@ -264,7 +292,10 @@ async function main() {
   writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const md = markdown(results, data);
   writeFileSync(join(OUT, 'results.md'), md);
-  writeFileSync(join(OUT, 'results.svg'), renderChart(results.queries, `Sluice vs DuckDB, ${data.rows.toLocaleString('en')} orders, warm p50 (ms, log scale)`));
+  writeFileSync(
+    join(OUT, 'results.svg'),
+    renderChart(results.queries, `Sluice vs DuckDB, ${data.rows.toLocaleString('en')} orders, warm p50 (ms, log scale)`),
+  );
   process.stdout.write(md);
   progress(`bench: done in ${results.seconds.toFixed(0)} s`);
 }
@@ -305,7 +336,11 @@ function targets(r: Results): string[] {
   const t = r.throughput;
   const cache = r.memory.inProcessCache as { peakBytes?: number; budgetBytes?: number } | null;
   const rows: [string, string, boolean][] = [
-    ...['Q1', 'Q4'].map((id): [string, string, boolean] => [`${id} ≤ 0.5× DuckDB over Parquet`, x(q(id).ratio.duckdb), q(id).ratio.duckdb <= 0.5]),
+    ...['Q1', 'Q4'].map((id): [string, string, boolean] => [
+      `${id} ≤ 0.5× DuckDB over Parquet`,
+      x(q(id).ratio.duckdb),
+      q(id).ratio.duckdb <= 0.5,
+    ]),
     ...['Q2', 'Q3', 'Q7'].map((id): [string, string, boolean] => [
       `${id} ≤ 1.0× DuckDB over Parquet, ≤ 2× DuckDB in memory`,
       `${x(q(id).ratio.duckdb)}, ${x(q(id).ratio.duckdbMemory)}`,
@@ -329,7 +364,14 @@ function targets(r: Results): string[] {
       cache?.peakBytes === undefined || cache.peakBytes <= cache.budgetBytes!,
     ],
   ];
-  return ['Targets (issue 8):', '', '| target | figure | met |', '|---|---|---|', ...rows.map(([what, fig, ok]) => `| ${what} | ${fig} | ${ok ? 'yes' : 'no'} |`), ''];
+  return [
+    'Targets (issue 8):',
+    '',
+    '| target | figure | met |',
+    '|---|---|---|',
+    ...rows.map(([what, fig, ok]) => `| ${what} | ${fig} | ${ok ? 'yes' : 'no'} |`),
+    '',
+  ];
 }
 
 function markdown(r: Results, d: BenchData): string {

@@ -82,8 +82,7 @@ export class ConfigErrors extends SluiceError {
   }
 }
 
-export const sourceError = (code: 'SOURCE_UNAVAILABLE' | 'SOURCE_CORRUPT', message: string) =>
-  new SluiceError(code, 'source', message);
+export const sourceError = (code: 'SOURCE_UNAVAILABLE' | 'SOURCE_CORRUPT', message: string) => new SluiceError(code, 'source', message);
 
 /** A bug: an invariant did not hold. Masked before it reaches a caller. */
 export const internalError = (message: string) => new SluiceError('INTERNAL_SERVER_ERROR', 'internal', message);

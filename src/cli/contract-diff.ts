@@ -62,7 +62,13 @@ function readContract(file: string): Contract {
   return parseContract(text, file);
 }
 
-const summary = (c: Contract): VersionSummary => ({ file: c.file, product: c.product, version: c.version, major: c.major, status: c.status });
+const summary = (c: Contract): VersionSummary => ({
+  file: c.file,
+  product: c.product,
+  version: c.version,
+  major: c.major,
+  status: c.status,
+});
 
 const CRITICALITY: Record<CriticalityLevel, Severity> = {
   [CriticalityLevel.Breaking]: 'breaking',
@@ -87,7 +93,8 @@ async function diffGraphQL(before: Contract, after: Contract): Promise<ContractC
       path: c.path ?? '',
       // Inspector's reasons are generic advice; they help only where the
       // verdict depends on the clients (dangerous).
-      message: c.criticality.level === CriticalityLevel.Dangerous && c.criticality.reason ? `${c.message} (${c.criticality.reason})` : c.message,
+      message:
+        c.criticality.level === CriticalityLevel.Dangerous && c.criticality.reason ? `${c.message} (${c.criticality.reason})` : c.message,
     }),
   );
 }
@@ -116,12 +123,15 @@ const ICON: Record<Severity, string> = { breaking: '🔴 breaking', dangerous: '
 /** A table for a pull request comment. */
 export function formatDiffMarkdown(d: ContractDiff): string {
   const { before: b, after: a } = d;
-  const title = b.product === a.product ? `${b.product} ${b.version} → ${a.version}` : `${b.product} ${b.version} → ${a.product} ${a.version}`;
+  const title =
+    b.product === a.product ? `${b.product} ${b.version} → ${a.version}` : `${b.product} ${b.version} → ${a.product} ${a.version}`;
   const lines = [`### Contract diff: ${title}`, ''];
   const tally = `${d.counts.breaking} breaking, ${d.counts.dangerous} dangerous, ${d.counts.safe} safe`;
   if (d.changes.length === 0) lines.push('No changes.');
   else if (d.gate === 'fail') {
-    lines.push(`**Gate: fail** — ${tally}. Breaking changes need a new major version (v${b.major + 1}.yaml, served side by side with v${b.major}).`);
+    lines.push(
+      `**Gate: fail** — ${tally}. Breaking changes need a new major version (v${b.major + 1}.yaml, served side by side with v${b.major}).`,
+    );
   } else if (d.counts.breaking > 0) {
     lines.push(`**Gate: pass** — ${tally}; the breaking changes come with a new major (v${b.major} → v${a.major}).`);
   } else lines.push(`**Gate: pass** — ${tally}.`);
@@ -134,7 +144,15 @@ export function formatDiffMarkdown(d: ContractDiff): string {
   const safe = d.changes.filter((c) => c.severity === 'safe');
   if (review.length > 0) lines.push('', ...table(review));
   // Safe changes (additions, descriptions) folded, so the review stays readable.
-  if (safe.length > 0) lines.push('', `<details><summary>${safe.length} safe change${safe.length === 1 ? '' : 's'}</summary>`, '', ...table(safe), '', '</details>');
+  if (safe.length > 0)
+    lines.push(
+      '',
+      `<details><summary>${safe.length} safe change${safe.length === 1 ? '' : 's'}</summary>`,
+      '',
+      ...table(safe),
+      '',
+      '</details>',
+    );
   return lines.join('\n');
 }
 

@@ -115,7 +115,8 @@ export async function explainQuery(o: ExplainOptions): Promise<string> {
 
 /** What a captured plan is for: a page, a totalCount, an aggregate, or a relationship batch. */
 function describe(plan: PlanNode, path: string): string {
-  if (path.includes('.')) return 'relationship batch: one plan for every parent at this level; the key list is bound when the parents are known';
+  if (path.includes('.'))
+    return 'relationship batch: one plan for every parent at this level; the key list is bound when the parents are known';
   let n: PlanNode | undefined = plan;
   for (; n; n = n.kind === 'scan' ? undefined : n.input) if (n.kind === 'aggregate') return 'aggregate';
   return plan.kind === 'count' ? 'totalCount' : 'page';

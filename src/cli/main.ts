@@ -115,7 +115,8 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
     try {
       const d = await diffContractFiles(rest[0]!, rest[1]!);
       io.out(json ? JSON.stringify(d, null, 2) : formatDiffMarkdown(d));
-      if (d.gate === 'fail') io.err(`sluice: ${d.counts.breaking} breaking change(s) within major ${d.before.major}; bump the major version`);
+      if (d.gate === 'fail')
+        io.err(`sluice: ${d.counts.breaking} breaking change(s) within major ${d.before.major}; bump the major version`);
       return d.gate === 'fail' ? 1 : 0;
     } catch (e) {
       return report(e, io);
@@ -137,8 +138,12 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
         return await serve(config, values.port, io, engineFor(config));
       case 'contract validate': {
         const { catalog, policies } = await loadDeployment(config, engineFor(config), { secrets: 'optional' });
-        io.out(`ok: ${catalog.contracts.length} contract(s) valid: ${catalog.contracts.map((c) => `${c.product} v${c.major} (${c.version}, ${c.status})`).join(', ')}`);
-        io.out(`ok: ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} valid: ${policies.map((p) => `${p.id} v${p.version}`).join(', ') || 'none (nothing is served to anyone)'}`);
+        io.out(
+          `ok: ${catalog.contracts.length} contract(s) valid: ${catalog.contracts.map((c) => `${c.product} v${c.major} (${c.version}, ${c.status})`).join(', ')}`,
+        );
+        io.out(
+          `ok: ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} valid: ${policies.map((p) => `${p.id} v${p.version}`).join(', ') || 'none (nothing is served to anyone)'}`,
+        );
         return 0;
       }
       case 'schema print': {
@@ -149,7 +154,12 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
       case 'schema check':
         return await schemaCheck(config, values.write, io, engineFor(config));
       case 'persisted check': {
-        if (!config.persistedFile) throw new SluiceError('BAD_USER_INPUT', 'user', `${displayPath(config.file)} names no persisted operations manifest (persisted: ./persisted/operations.json)`);
+        if (!config.persistedFile)
+          throw new SluiceError(
+            'BAD_USER_INPUT',
+            'user',
+            `${displayPath(config.file)} names no persisted operations manifest (persisted: ./persisted/operations.json)`,
+          );
         const current = new Catalog(loadContracts(config.productsDir));
         const proposed = values.against ? proposedCatalog(current, values.against) : undefined;
         const result = checkPersistedOperations({
@@ -166,7 +176,11 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
         if (!file) throw new SluiceError('BAD_USER_INPUT', 'user', `${displayPath(config.file)} names no audit.file; pass --audit <file>`);
         const manifest = config.persistedFile ? loadPersistedManifest(config.persistedFile) : EMPTY_MANIFEST;
         const usage = await usageFromAuditLog(file, manifest);
-        io.out(json ? JSON.stringify(usage, null, 2) : `${formatUsageMarkdown(usage)}\n\n(${usage.records} audit record(s) read from ${displayPath(file)}${usage.skipped > 0 ? `, ${usage.skipped} unreadable line(s) skipped` : ''})`);
+        io.out(
+          json
+            ? JSON.stringify(usage, null, 2)
+            : `${formatUsageMarkdown(usage)}\n\n(${usage.records} audit record(s) read from ${displayPath(file)}${usage.skipped > 0 ? `, ${usage.skipped} unreadable line(s) skipped` : ''})`,
+        );
         return 0;
       }
       default:
@@ -175,7 +189,18 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
           const deployment = await loadDeployment(config, engineFor(config), { secrets: 'optional' });
           const document = readText(sub);
           const variables = values.variables ? (JSON.parse(values.variables) as Record<string, unknown>) : {};
-          io.out(await explainQuery({ ...deployment, config, document, variables, role: values.role, purpose: values.purpose, tenant: values.tenant, attributes: parseAttributes(values.attr ?? []) }));
+          io.out(
+            await explainQuery({
+              ...deployment,
+              config,
+              document,
+              variables,
+              role: values.role,
+              purpose: values.purpose,
+              tenant: values.tenant,
+              attributes: parseAttributes(values.attr ?? []),
+            }),
+          );
           return 0;
         }
     }
@@ -272,7 +297,9 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   const address = http.server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
   const base = `http://${config.server.host}:${actual}`;
-  io.out(`sluice: checking contracts and sources… (${base}/health, ${base}/ready${token === undefined ? '' : `, ${base}/metrics with its token`})`);
+  io.out(
+    `sluice: checking contracts and sources… (${base}/health, ${base}/ready${token === undefined ? '' : `, ${base}/metrics with its token`})`,
+  );
 
   let audit: AuditSink;
   let closeOpenLineage: () => Promise<void>;

@@ -1,15 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import {
-  Kind,
-  TypeInfo,
-  parse,
-  validate,
-  visit,
-  visitWithTypeInfo,
-  type ASTNode,
-  type DocumentNode,
-  type GraphQLSchema,
-} from 'graphql';
+import { Kind, TypeInfo, parse, validate, visit, visitWithTypeInfo, type ASTNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { Catalog } from '../contract/catalog.js';
 import { rootFieldName, versionKey, type Contract } from '../contract/contract.js';
 import { loadContracts, loadContract } from '../contract/load-contracts.js';
@@ -74,7 +64,12 @@ export function checkPersistedOperations(o: PersistedCheckOptions): PersistedChe
   for (const op of o.manifest.operations.values()) {
     const report = (into: OperationProblem[]) => (field: string | null, reason: string) =>
       into.push(Object.freeze({ operation: op.name, id: op.id, field, reason }));
-    checkOperation(op, { currentSchema, targetSchema, retired, servedByRoot, compareTypes: o.proposed !== undefined }, report(problems), report(warnings));
+    checkOperation(
+      op,
+      { currentSchema, targetSchema, retired, servedByRoot, compareTypes: o.proposed !== undefined },
+      report(problems),
+      report(warnings),
+    );
   }
   const broken = [...o.manifest.operations.values()].filter((op) => problems.some((p) => p.id === op.id)).map((op) => op.name ?? op.id);
   return { operations: o.manifest.operations.size, problems, warnings, broken };
@@ -94,7 +89,8 @@ function checkOperation(op: PersistedOperation, ctx: CheckContext, problem: Repo
   const document = parse(op.document);
   const before = describeFields(ctx.currentSchema, document);
   const after = ctx.compareTypes ? describeFields(ctx.targetSchema, document) : before;
-  const fieldOf = (node: ASTNode | undefined) => (node ? (before.get(node)?.coordinate ?? after.get(node)?.coordinate ?? nameOf(node)) : null);
+  const fieldOf = (node: ASTNode | undefined) =>
+    node ? (before.get(node)?.coordinate ?? after.get(node)?.coordinate ?? nameOf(node)) : null;
 
   const retiredErrors = retiredFieldErrors(document, ctx.retired);
   for (const e of retiredErrors) problem(fieldOf(e.nodes?.[0]), e.message);
@@ -167,7 +163,8 @@ function describeFields(schema: GraphQLSchema, document: DocumentNode): Map<ASTN
   return out;
 }
 
-const nameOf = (node: ASTNode): string | null => ('name' in node && node.name && typeof node.name === 'object' && 'value' in node.name ? node.name.value : null);
+const nameOf = (node: ASTNode): string | null =>
+  'name' in node && node.name && typeof node.name === 'object' && 'value' in node.name ? node.name.value : null;
 
 /**
  * The contracts after a proposed change: a products folder replaces them
@@ -194,7 +191,10 @@ export function formatPersistedCheckMarkdown(r: PersistedCheckResult, proposed: 
   const subject = proposed ? 'the proposed contracts' : 'the current contracts';
   if (r.problems.length === 0) lines.push(`ok: all ${r.operations} persisted operation(s) are valid against ${subject}`);
   else {
-    lines.push(`${r.broken.length} of ${r.operations} persisted operation(s) ${proposed ? 'would break' : 'are broken'} against ${subject}: ${r.broken.join(', ')}`, '');
+    lines.push(
+      `${r.broken.length} of ${r.operations} persisted operation(s) ${proposed ? 'would break' : 'are broken'} against ${subject}: ${r.broken.join(', ')}`,
+      '',
+    );
     lines.push(...problemTable(r.problems));
   }
   if (r.warnings.length > 0) lines.push('', `${r.warnings.length} warning(s):`, '', ...problemTable(r.warnings));
@@ -205,6 +205,9 @@ function problemTable(problems: readonly OperationProblem[]): string[] {
   return [
     '| operation | id | field | reason |',
     '|---|---|---|---|',
-    ...problems.map((p) => `| ${p.operation ?? '(anonymous)'} | \`${p.id.slice(0, 12)}…\` | ${p.field ? `\`${p.field}\`` : '—'} | ${p.reason.replace(/\|/g, '\\|')} |`),
+    ...problems.map(
+      (p) =>
+        `| ${p.operation ?? '(anonymous)'} | \`${p.id.slice(0, 12)}…\` | ${p.field ? `\`${p.field}\`` : '—'} | ${p.reason.replace(/\|/g, '\\|')} |`,
+    ),
   ];
 }

@@ -11,8 +11,16 @@ import type { PersistedManifest } from '../server/persisted-manifest.js';
  * operation and per API key, counted from the audit log (one JSON line per
  * request; lines that are not audit records are skipped and counted).
  */
-export async function usageFromAuditLog(file: string, manifest?: PersistedManifest): Promise<UsageReport & { readonly records: number; readonly skipped: number }> {
-  if (!existsSync(file)) throw new SluiceError('BAD_USER_INPUT', 'user', `audit log ${displayPath(file)} does not exist (sluice.yaml audit.file, or --audit <file>)`);
+export async function usageFromAuditLog(
+  file: string,
+  manifest?: PersistedManifest,
+): Promise<UsageReport & { readonly records: number; readonly skipped: number }> {
+  if (!existsSync(file))
+    throw new SluiceError(
+      'BAD_USER_INPUT',
+      'user',
+      `audit log ${displayPath(file)} does not exist (sluice.yaml audit.file, or --audit <file>)`,
+    );
   const names = new Map([...(manifest?.operations.values() ?? [])].map((op) => [op.id, op.name]));
   const usage = new DeprecationUsage(names);
   let records = 0;

@@ -63,8 +63,16 @@ const limitsSchema = z.strictObject({
    * from 117 MB of chunks), so only runaway requests meet them.
    */
   maxRowsScanned: z.number().int().positive().default(100_000_000),
-  maxBytesRead: z.number().int().positive().default(2 * 2 ** 30),
-  maxMemoryBytes: z.number().int().positive().default(4 * 2 ** 30),
+  maxBytesRead: z
+    .number()
+    .int()
+    .positive()
+    .default(2 * 2 ** 30),
+  maxMemoryBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(4 * 2 ** 30),
   /** Operations in one batched (JSON array) request; 0 refuses batches. */
   maxBatch: z.number().int().min(0).max(100).default(0),
   /** Requests per caller (API key, token subject, or anonymous), as a token bucket; absent = not limited. */
@@ -138,7 +146,10 @@ const jwtSchema = z
     jwksFile: nonEmpty.optional(),
     /** Environment variable holding the HMAC secret (HS*). */
     secretEnv: nonEmpty.optional(),
-    algorithms: z.array(z.enum([...ASYMMETRIC_ALGORITHMS, ...HMAC_ALGORITHMS])).min(1).optional(),
+    algorithms: z
+      .array(z.enum([...ASYMMETRIC_ALGORITHMS, ...HMAC_ALGORITHMS]))
+      .min(1)
+      .optional(),
     claims: z.strictObject({
       subject: nonEmpty.default('sub'),
       /** A string or string-array claim. */
@@ -198,7 +209,11 @@ const s3Schema = z.strictObject({
   /** How long a listing is reused; new and replaced objects are picked up within it. */
   listRefreshSeconds: z.number().min(0).max(86_400).default(60),
   /** Memory budget of the byte-range cache (footers, column chunks). */
-  cacheBytes: z.number().int().min(0).default(256 * 1024 * 1024),
+  cacheBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
   /** Per-location settings, e.g. a profile for one bucket; the longest matching prefix wins. */
   sources: z
     .array(
@@ -238,7 +253,10 @@ const configSchema = z.strictObject({
         .strictObject({
           url: z
             .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-            .refine((u) => !/^https?:\/\/[^/]*@/.test(u), 'must not hold credentials; name the environment variable holding the key in apiKeyEnv'),
+            .refine(
+              (u) => !/^https?:\/\/[^/]*@/.test(u),
+              'must not hold credentials; name the environment variable holding the key in apiKeyEnv',
+            ),
           /** Environment variable holding the API key, sent as `Authorization: Bearer <key>`. */
           apiKeyEnv: nonEmpty.optional(),
           /** Deadline of one POST. */
@@ -250,7 +268,10 @@ const configSchema = z.strictObject({
       /** The job namespace: names this deployment in a lineage graph. */
       namespace: nonEmpty.default('sluice'),
     })
-    .refine((o) => o.file !== undefined || o.http !== undefined, { path: ['file'], message: 'set file (a JSON-lines file), http (an OpenLineage endpoint) or both' })
+    .refine((o) => o.file !== undefined || o.http !== undefined, {
+      path: ['file'],
+      message: 'set file (a JSON-lines file), http (an OpenLineage endpoint) or both',
+    })
     .optional(),
   /** OpenTelemetry: spans are exported over OTLP/HTTP (JSON) only when `otlp` is set. */
   telemetry: z
@@ -318,7 +339,10 @@ export function metricsToken(config: SluiceConfig): string | undefined {
   const value = process.env[env];
   if (!value) throw new ConfigError(displayPath(config.file), `server.metrics.tokenEnv names ${env}, which is not set in the environment`);
   if (value.length < MIN_METRICS_TOKEN) {
-    throw new ConfigError(displayPath(config.file), `server.metrics.tokenEnv names ${env}, which holds ${value.length} characters; use a random token of at least ${MIN_METRICS_TOKEN}`);
+    throw new ConfigError(
+      displayPath(config.file),
+      `server.metrics.tokenEnv names ${env}, which holds ${value.length} characters; use a random token of at least ${MIN_METRICS_TOKEN}`,
+    );
   }
   return value;
 }
@@ -381,12 +405,18 @@ function checkAuth(auth: AuthConfig, configDir: string, where: (path: readonly (
   const hashes = new Map<string, string>();
   auth.apiKeys.forEach((key, i) => {
     if (ids.has(key.id)) {
-      throw new ConfigError(where(['apiKeys', i, 'id']), `auth.apiKeys.${i}.id: "${key.id}" is already the id of auth.apiKeys.${ids.get(key.id)}`);
+      throw new ConfigError(
+        where(['apiKeys', i, 'id']),
+        `auth.apiKeys.${i}.id: "${key.id}" is already the id of auth.apiKeys.${ids.get(key.id)}`,
+      );
     }
     ids.set(key.id, i);
     const other = hashes.get(key.sha256);
     if (other !== undefined) {
-      throw new ConfigError(where(['apiKeys', i, 'sha256']), `auth.apiKeys.${i}.sha256: the same hash as key "${other}"; every key needs its own secret`);
+      throw new ConfigError(
+        where(['apiKeys', i, 'sha256']),
+        `auth.apiKeys.${i}.sha256: the same hash as key "${other}"; every key needs its own secret`,
+      );
     }
     hashes.set(key.sha256, key.id);
     if (key.persistedOnly && key.allowPersistRegistration) {
@@ -422,7 +452,9 @@ export function jwtKeyOf(jwt: JwtConfig, configDir: string, where: (key: 'jwksFi
     const secret = new TextEncoder().encode(value);
     const needed = Math.max(...jwt.algorithms.map((a) => HMAC_KEY_BYTES[a] ?? 0));
     if (secret.length < needed) {
-      throw fail(`names ${jwt.secretEnv}, which holds ${secret.length} bytes; ${jwt.algorithms.join('/')} needs a secret of at least ${needed} bytes`);
+      throw fail(
+        `names ${jwt.secretEnv}, which holds ${secret.length} bytes; ${jwt.algorithms.join('/')} needs a secret of at least ${needed} bytes`,
+      );
     }
     return { kind: 'secret', secret };
   }

@@ -20,7 +20,9 @@ export function checkRelationships(
     c.relationships.forEach((r, i) => {
       const problem = (path: (string | number)[], message: string) => {
         const line = lineOf(c, path);
-        errors.push(new ConfigError(line === undefined ? c.file : `${c.file}:${line}`, `${path.join('.')} (relationship ${r.name}): ${message}`));
+        errors.push(
+          new ConfigError(line === undefined ? c.file : `${c.file}:${line}`, `${path.join('.')} (relationship ${r.name}): ${message}`),
+        );
       };
       const target = contracts.find((t) => t.product === r.product && t.major === r.major);
       if (!target) {
@@ -39,7 +41,10 @@ export function checkRelationships(
         if (!mine) problem(['relationships', i, 'on', from], `"${from}" is not a field of ${c.product} v${c.major}`);
         else if (!theirs) problem(['relationships', i, 'on', from], `"${to}" is not a field of ${target.product} v${target.major}`);
         else if (mine.type !== theirs.type) {
-          problem(['relationships', i, 'on', from], `${from} is ${mine.type} but ${target.product} v${target.major}'s ${to} is ${theirs.type}; join keys must have the same type`);
+          problem(
+            ['relationships', i, 'on', from],
+            `${from} is ${mine.type} but ${target.product} v${target.major}'s ${to} is ${theirs.type}; join keys must have the same type`,
+          );
         }
       }
     });

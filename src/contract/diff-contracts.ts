@@ -48,18 +48,34 @@ export function diffContracts(before: Contract, after: Contract): ContractChange
     changes.push(Object.freeze({ level: 'contract', kind, severity, path, message }));
 
   if (before.product !== after.product) {
-    add('product-renamed', 'breaking', 'product', `product ${before.product} became ${after.product}: every root field and type name changes`);
+    add(
+      'product-renamed',
+      'breaking',
+      'product',
+      `product ${before.product} became ${after.product}: every root field and type name changes`,
+    );
   }
   diffVersion(before, after, add);
   diffStatus(before, after, add);
   if (before.owner !== after.owner) add('owner-changed', 'safe', 'owner', `owner ${before.owner} → ${after.owner}`);
-  if ((before.description ?? '') !== (after.description ?? '')) add('description-changed', 'safe', 'description', 'product description changed');
+  if ((before.description ?? '') !== (after.description ?? ''))
+    add('description-changed', 'safe', 'description', 'product description changed');
 
   if (before.source.format !== after.source.format) {
-    add('source-format-changed', 'breaking', 'source.format', `source format ${before.source.format} → ${after.source.format}: values are read by a different decoder`);
+    add(
+      'source-format-changed',
+      'breaking',
+      'source.format',
+      `source format ${before.source.format} → ${after.source.format}: values are read by a different decoder`,
+    );
   }
   if (before.source.location !== after.source.location) {
-    add('source-location-changed', 'dangerous', 'source.location', `source ${before.source.location} → ${after.source.location}: the same fields over other data`);
+    add(
+      'source-location-changed',
+      'dangerous',
+      'source.location',
+      `source ${before.source.location} → ${after.source.location}: the same fields over other data`,
+    );
   }
   if (before.primaryKey.join(',') !== after.primaryKey.join(',')) {
     add(
@@ -73,12 +89,22 @@ export function diffContracts(before: Contract, after: Contract): ContractChange
   const { maxPageSize: maxBefore, defaultPageSize: defBefore } = before.limits;
   const { maxPageSize: maxAfter, defaultPageSize: defAfter } = after.limits;
   if (maxAfter < maxBefore) {
-    add('max-page-size-lowered', 'breaking', 'limits.maxPageSize', `maxPageSize ${maxBefore} → ${maxAfter}: requests with first > ${maxAfter} now fail with BAD_USER_INPUT`);
+    add(
+      'max-page-size-lowered',
+      'breaking',
+      'limits.maxPageSize',
+      `maxPageSize ${maxBefore} → ${maxAfter}: requests with first > ${maxAfter} now fail with BAD_USER_INPUT`,
+    );
   } else if (maxAfter > maxBefore) {
     add('max-page-size-raised', 'safe', 'limits.maxPageSize', `maxPageSize ${maxBefore} → ${maxAfter}`);
   }
   if (defAfter < defBefore) {
-    add('default-page-size-lowered', 'dangerous', 'limits.defaultPageSize', `defaultPageSize ${defBefore} → ${defAfter}: requests without first get fewer rows a page`);
+    add(
+      'default-page-size-lowered',
+      'dangerous',
+      'limits.defaultPageSize',
+      `defaultPageSize ${defBefore} → ${defAfter}: requests without first get fewer rows a page`,
+    );
   } else if (defAfter > defBefore) {
     add('default-page-size-raised', 'safe', 'limits.defaultPageSize', `defaultPageSize ${defBefore} → ${defAfter}`);
   }
@@ -120,8 +146,10 @@ function diffStatus(before: Contract, after: Contract, add: Add): void {
   }
   if (before.sunset !== after.sunset) {
     if (after.sunset === undefined) add('sunset-removed', 'safe', 'sunset', `sunset ${before.sunset} removed`);
-    else if (before.sunset === undefined) add('sunset-set', 'dangerous', 'sunset', `sunset set to ${after.sunset}: the version stops being served after it`);
-    else if (after.sunset < before.sunset) add('sunset-earlier', 'dangerous', 'sunset', `sunset ${before.sunset} → ${after.sunset}: clients have less time to move`);
+    else if (before.sunset === undefined)
+      add('sunset-set', 'dangerous', 'sunset', `sunset set to ${after.sunset}: the version stops being served after it`);
+    else if (after.sunset < before.sunset)
+      add('sunset-earlier', 'dangerous', 'sunset', `sunset ${before.sunset} → ${after.sunset}: clients have less time to move`);
     else add('sunset-later', 'safe', 'sunset', `sunset ${before.sunset} → ${after.sunset}`);
   }
 }
@@ -149,19 +177,34 @@ function diffFields(before: Contract, after: Contract, add: Add): void {
         `field ${old.name} renamed to ${successor.name} (same column ${old.column}): the data continues, but clients asking for ${old.name} fail; keep ${old.name} as a deprecated field for a major`,
       );
     } else {
-      add('field-removed', 'breaking', `fields.${old.name}`, `field ${old.name} (column ${old.column}) removed: clients asking for it fail`);
+      add(
+        'field-removed',
+        'breaking',
+        `fields.${old.name}`,
+        `field ${old.name} (column ${old.column}) removed: clients asking for it fail`,
+      );
     }
   }
   for (const f of added) {
     if (renamedTo.has(f.name)) continue;
-    add('field-added', 'safe', `fields.${f.name}`, `field ${f.name} (${f.type}${f.nullable ? '' : ', non-null'}, ${f.classification}) added`);
+    add(
+      'field-added',
+      'safe',
+      `fields.${f.name}`,
+      `field ${f.name} (${f.type}${f.nullable ? '' : ', non-null'}, ${f.classification}) added`,
+    );
   }
 }
 
 function diffField(old: ContractField, now: ContractField, add: Add): void {
   const at = `fields.${old.name}`;
   if (old.column !== now.column) {
-    add('field-column-changed', 'dangerous', `${at}.column`, `field ${old.name} reads column ${now.column} instead of ${old.column}: same name, other data`);
+    add(
+      'field-column-changed',
+      'dangerous',
+      `${at}.column`,
+      `field ${old.name} reads column ${now.column} instead of ${old.column}: same name, other data`,
+    );
   }
   if (old.type !== now.type) {
     const widened = WIDENINGS[old.type]?.includes(now.type) ?? false;
@@ -177,14 +220,20 @@ function diffField(old: ContractField, now: ContractField, add: Add): void {
   if (!old.nullable && now.nullable) {
     add('field-nullable', 'breaking', `${at}.nullable`, `field ${old.name} becomes nullable: clients that rely on a value get null`);
   } else if (old.nullable && !now.nullable) {
-    add('field-non-null', 'dangerous', `${at}.nullable`, `field ${old.name} becomes non-null: safe to read, but the source must hold no nulls (serve checks it)`);
+    add(
+      'field-non-null',
+      'dangerous',
+      `${at}.nullable`,
+      `field ${old.name} becomes non-null: safe to read, but the source must hold no nulls (serve checks it)`,
+    );
   }
   const lost = OPERATOR_GROUPS.filter((g) => old.filter.includes(g) && !now.filter.includes(g));
   const gained = OPERATOR_GROUPS.filter((g) => !old.filter.includes(g) && now.filter.includes(g));
   if (lost.length > 0) {
     add('operator-group-removed', 'breaking', `${at}.filter`, `field ${old.name} can no longer be filtered with ${lost.join(', ')}`);
   }
-  if (gained.length > 0) add('operator-group-added', 'safe', `${at}.filter`, `field ${old.name} can now be filtered with ${gained.join(', ')}`);
+  if (gained.length > 0)
+    add('operator-group-added', 'safe', `${at}.filter`, `field ${old.name} can now be filtered with ${gained.join(', ')}`);
   if (old.sort && !now.sort) add('sort-removed', 'breaking', `${at}.sort`, `field ${old.name} can no longer be sorted on`);
   if (!old.sort && now.sort) add('sort-added', 'safe', `${at}.sort`, `field ${old.name} can now be sorted on`);
 
@@ -209,14 +258,17 @@ function diffField(old: ContractField, now: ContractField, add: Add): void {
   } else if (old.deprecated !== undefined && now.deprecated === undefined) {
     add('field-undeprecated', 'safe', `${at}.deprecated`, `field ${old.name} no longer deprecated`);
   }
-  if ((old.description ?? '') !== (now.description ?? '')) add('field-description-changed', 'safe', `${at}.description`, `field ${old.name} description changed`);
-
+  if ((old.description ?? '') !== (now.description ?? ''))
+    add('field-description-changed', 'safe', `${at}.description`, `field ${old.name} description changed`);
 }
 
 function diffRelationships(before: Contract, after: Contract, add: Add): void {
   const afterByName = new Map(after.relationships.map((r) => [r.name, r]));
   const beforeNames = new Set(before.relationships.map((r) => r.name));
-  const describe = (r: Relationship) => `${r.kind} ${r.product} v${r.major} on ${Object.entries(r.on).map(([a, b]) => `${a}=${b}`).join(', ')}`;
+  const describe = (r: Relationship) =>
+    `${r.kind} ${r.product} v${r.major} on ${Object.entries(r.on)
+      .map(([a, b]) => `${a}=${b}`)
+      .join(', ')}`;
   for (const old of before.relationships) {
     const now = afterByName.get(old.name);
     const at = `relationships.${old.name}`;
@@ -225,13 +277,24 @@ function diffRelationships(before: Contract, after: Contract, add: Add): void {
       continue;
     }
     if (old.product !== now.product || old.major !== now.major || old.kind !== now.kind) {
-      add('relationship-target-changed', 'breaking', at, `relationship ${old.name}: ${describe(old)} → ${describe(now)}: its GraphQL type changes`);
+      add(
+        'relationship-target-changed',
+        'breaking',
+        at,
+        `relationship ${old.name}: ${describe(old)} → ${describe(now)}: its GraphQL type changes`,
+      );
     } else if (JSON.stringify(Object.entries(old.on).sort()) !== JSON.stringify(Object.entries(now.on).sort())) {
-      add('relationship-keys-changed', 'dangerous', at, `relationship ${old.name} joins ${describe(now)} instead of ${describe(old)}: other rows are related`);
+      add(
+        'relationship-keys-changed',
+        'dangerous',
+        at,
+        `relationship ${old.name} joins ${describe(now)} instead of ${describe(old)}: other rows are related`,
+      );
     }
   }
   for (const r of after.relationships) {
-    if (!beforeNames.has(r.name)) add('relationship-added', 'safe', `relationships.${r.name}`, `relationship ${r.name} (${describe(r)}) added`);
+    if (!beforeNames.has(r.name))
+      add('relationship-added', 'safe', `relationships.${r.name}`, `relationship ${r.name} (${describe(r)}) added`);
   }
 }
 

@@ -67,7 +67,9 @@ export class HashAggregate {
       const codes = this.groupCodes[k]!;
       columns.set(field, { kind: 'scalars', values: codes.map((c) => dict.values[c]!) });
     });
-    this.node.aggregates.forEach((a, k) => columns.set(aggregateName(a), { kind: 'scalars', values: this.stateOf[k]!.finish(this.groups, a) }));
+    this.node.aggregates.forEach((a, k) =>
+      columns.set(aggregateName(a), { kind: 'scalars', values: this.stateOf[k]!.finish(this.groups, a) }),
+    );
     return { length: this.groups, columns, selection: null, ordinalBase: 0 };
   }
 

@@ -164,7 +164,8 @@ export function sizeOf(c: Column): number {
       return c.bits.byteLength + valid;
     case 'string': {
       const d = c.dictionary;
-      const dictionary = d === undefined ? 0 : d.codes.byteLength + d.entries.offsets.byteLength + d.entries.bytes.byteLength * 3 + d.values.length * 16;
+      const dictionary =
+        d === undefined ? 0 : d.codes.byteLength + d.entries.offsets.byteLength + d.entries.bytes.byteLength * 3 + d.values.length * 16;
       return c.offsets.byteLength + c.bytes.byteLength + valid + dictionary + indexBytes(c.index);
     }
     case 'scalars': {

@@ -55,7 +55,8 @@ function physicalTypeFits(type: FieldType, physical: string, logical: string | u
     case 'int64':
       return (
         (physical === 'INT64' && (logical === undefined || logical === 'INT_64')) ||
-        (physical === 'INT32' && (logical === undefined || SMALL_SIGNED.has(logical) || SMALL_UNSIGNED.has(logical) || logical === 'UINT_32'))
+        (physical === 'INT32' &&
+          (logical === undefined || SMALL_SIGNED.has(logical) || SMALL_UNSIGNED.has(logical) || logical === 'UINT_32'))
       );
     case 'float64':
       return (physical === 'DOUBLE' || physical === 'FLOAT') && logical === undefined;

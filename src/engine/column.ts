@@ -139,7 +139,11 @@ export function columnFromArrow(vector: Vector, type: FieldType): Column | strin
       return { kind: 'bigint', values: widenToBigInt(data.values as NumberArray, n), valid };
     case 'date':
       if (!DataType.isDate(dt)) return unfit;
-      return { kind: 'number', values: dt.unit === DateUnit.DAY ? (data.values as Int32Array).subarray(0, n) : daysFromMillis(int64s(data, n)), valid };
+      return {
+        kind: 'number',
+        values: dt.unit === DateUnit.DAY ? (data.values as Int32Array).subarray(0, n) : daysFromMillis(int64s(data, n)),
+        valid,
+      };
     case 'timestamp':
       if (!DataType.isTimestamp(dt)) return unfit;
       return { kind: 'bigint', values: microsFrom(int64s(data, n), dt.unit), valid };

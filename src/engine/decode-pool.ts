@@ -326,5 +326,11 @@ type WorkerMessage =
   | { type: 'ready' }
   | { type: 'opened'; id: number }
   | { type: 'read'; readId: number; key: string; start: number; end: number }
-  | { type: 'decoded'; id: number; ipc: Uint8Array; blooms: Record<string, Uint32Array>; dictionaries: Record<string, FoundDictionary | null> }
+  | {
+      type: 'decoded';
+      id: number;
+      ipc: Uint8Array;
+      blooms: Record<string, Uint32Array>;
+      dictionaries: Record<string, FoundDictionary | null>;
+    }
   | { type: 'failed'; id: number; message: string };

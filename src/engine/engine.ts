@@ -12,7 +12,15 @@ import type { OpenSourceFile } from './read-row-groups.js';
 import { isS3Uri } from './s3-location.js';
 import type { ScanReport, SourceAccess } from './scan.js';
 import type { ScanBudget } from './scan-budget.js';
-import { LocalSourceStore, SourceChanged, sourceFailure, type ByteRangeReader, type ReadMeter, type SourceObject, type SourceStore } from './source-files.js';
+import {
+  LocalSourceStore,
+  SourceChanged,
+  sourceFailure,
+  type ByteRangeReader,
+  type ReadMeter,
+  type SourceObject,
+  type SourceStore,
+} from './source-files.js';
 
 export { checkColumnType, type ColumnDescription } from './column-types.js';
 export type { ScanReport, SourceFileReport } from './scan.js';
@@ -212,7 +220,8 @@ export class Engine {
         if (attempt === 1 && e instanceof SourceChanged) continue;
         // Operators, unlike callers, are told which object it was.
         const named = objects.find((o) => o.shownAs !== undefined && e instanceof SluiceError && e.message.includes(o.shownAs));
-        if (named !== undefined && e instanceof SluiceError) throw sourceFailure(e.code as 'SOURCE_UNAVAILABLE' | 'SOURCE_CORRUPT', label, e.message.replace(named.shownAs!, named.uri));
+        if (named !== undefined && e instanceof SluiceError)
+          throw sourceFailure(e.code as 'SOURCE_UNAVAILABLE' | 'SOURCE_CORRUPT', label, e.message.replace(named.shownAs!, named.uri));
         throw e;
       }
     }
@@ -220,7 +229,8 @@ export class Engine {
     // handle): have them do it now. Object storage is left to the first
     // query, so startup sends no request beyond the footer reads above.
     const local = files.filter((f) => f.object.metered !== true);
-    if (local.length > 0) this.opening.push(this.decoder.open(local.map((f) => ({ key: f.object.cacheKey, size: f.reader.size, reader: f.reader }))));
+    if (local.length > 0)
+      this.opening.push(this.decoder.open(local.map((f) => ({ key: f.object.cacheKey, size: f.reader.size, reader: f.reader }))));
     return {
       files: files.map((f) => ({
         uri: f.object.uri,
@@ -267,7 +277,8 @@ class OpenFileCache {
   }
 }
 
-const isSourceError = (e: unknown): e is SluiceError => e instanceof SluiceError && (e.code === 'SOURCE_UNAVAILABLE' || e.code === 'SOURCE_CORRUPT');
+const isSourceError = (e: unknown): e is SluiceError =>
+  e instanceof SluiceError && (e.code === 'SOURCE_UNAVAILABLE' || e.code === 'SOURCE_CORRUPT');
 
 /**
  * What one execution read: what reading each object cost (metered stores),
@@ -336,7 +347,9 @@ class ExecutionReads {
 }
 
 const relabel = (e: SluiceError, label: string): SluiceError =>
-  e instanceof SourceChanged ? new SourceChanged(label, e.message) : sourceFailure(e.code as 'SOURCE_UNAVAILABLE' | 'SOURCE_CORRUPT', label, e.message);
+  e instanceof SourceChanged
+    ? new SourceChanged(label, e.message)
+    : sourceFailure(e.code as 'SOURCE_UNAVAILABLE' | 'SOURCE_CORRUPT', label, e.message);
 
 /** `p`, or QUERY_TIMEOUT as soon as `signal` aborts (a shared footer read goes on for the others). */
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

@@ -190,7 +190,14 @@ function passing(e: Expr, b: Batch, into?: Int32Array, countOnly = false): { row
  * (which may be `rows`), in order; returns how many. With `countOnly`, a
  * kernel may only count them (`out` then holds no answer).
  */
-function keepPassing(e: Expr, columns: ReadonlyMap<string, Column>, rows: Int32Array | null, m: number, out: Int32Array, countOnly = false): number {
+function keepPassing(
+  e: Expr,
+  columns: ReadonlyMap<string, Column>,
+  rows: Int32Array | null,
+  m: number,
+  out: Int32Array,
+  countOnly = false,
+): number {
   if (e.kind === 'compare' || e.kind === 'in' || e.kind === 'text') {
     const c = columnFor(columns, e.field);
     if (c.kind === 'string' && c.dictionary !== undefined) {
@@ -266,7 +273,15 @@ function countCodes(table: Uint8Array, codes: Uint16Array, rows: Int32Array | nu
 }
 
 /** `keepInRange` for int32 values: the same loop, kept apart so its loads stay monomorphic (about a fifth faster). */
-function keepInRangeInt32(values: Int32Array, lo: number, hi: number, inside: 0 | 1, rows: Int32Array | null, m: number, out: Int32Array): number {
+function keepInRangeInt32(
+  values: Int32Array,
+  lo: number,
+  hi: number,
+  inside: 0 | 1,
+  rows: Int32Array | null,
+  m: number,
+  out: Int32Array,
+): number {
   let j = 0;
   if (rows === null) {
     for (let i = 0; i < m; i++) {
@@ -286,7 +301,15 @@ function keepInRangeInt32(values: Int32Array, lo: number, hi: number, inside: 0 
 }
 
 /** Rows with lo <= value <= hi when `inside` is 1, the others when 0 (NaN is never inside). */
-function keepInRange(values: NumberArray, lo: number, hi: number, inside: 0 | 1, rows: Int32Array | null, m: number, out: Int32Array): number {
+function keepInRange(
+  values: NumberArray,
+  lo: number,
+  hi: number,
+  inside: 0 | 1,
+  rows: Int32Array | null,
+  m: number,
+  out: Int32Array,
+): number {
   let j = 0;
   if (rows === null) {
     for (let i = 0; i < m; i++) {
@@ -542,9 +565,15 @@ function compileText(e: TextExpr, c: Column): RowTest {
   const n = p.length;
   switch (e.op) {
     case 'startsWith':
-      return guard(c.valid, (i) => (offsets[i + 1]! - offsets[i]! >= n && bytes.compare(p, 0, n, offsets[i], offsets[i]! + n) === 0) !== neg);
+      return guard(
+        c.valid,
+        (i) => (offsets[i + 1]! - offsets[i]! >= n && bytes.compare(p, 0, n, offsets[i], offsets[i]! + n) === 0) !== neg,
+      );
     case 'endsWith':
-      return guard(c.valid, (i) => (offsets[i + 1]! - offsets[i]! >= n && bytes.compare(p, 0, n, offsets[i + 1]! - n, offsets[i + 1]) === 0) !== neg);
+      return guard(
+        c.valid,
+        (i) => (offsets[i + 1]! - offsets[i]! >= n && bytes.compare(p, 0, n, offsets[i + 1]! - n, offsets[i + 1]) === 0) !== neg,
+      );
     case 'contains':
       return guard(c.valid, (i) => containsBytes(bytes, offsets[i]!, offsets[i + 1]!, p) !== neg);
     default:

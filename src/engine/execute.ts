@@ -78,7 +78,10 @@ async function build(n: PlanNode, needed: readonly string[], ctx: Run, order: Sc
       return openScan(n, needed, ctx, order);
     case 'filter':
       // Rows the filter drops must not count towards the first rows the top-K needs.
-      return filter(n, await build(n.input, union(needed, [...exprFields(n.predicate)]), ctx, order && { ...order, firstRowsEnough: () => Infinity }));
+      return filter(
+        n,
+        await build(n.input, union(needed, [...exprFields(n.predicate)]), ctx, order && { ...order, firstRowsEnough: () => Infinity }),
+      );
     case 'project':
       return project(n, needed, await build(n.input, needed, ctx, order));
     case 'sort':

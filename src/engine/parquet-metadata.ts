@@ -77,7 +77,10 @@ export async function readFooter(reader: ByteRangeReader, uri: string, label: st
     }
   };
   try {
-    meta = await parquetMetadataAsync({ byteLength: reader.size, slice: read }, { parsers: STAT_PARSERS, geoparquet: false, initialFetchSize: FOOTER_FETCH_BYTES });
+    meta = await parquetMetadataAsync(
+      { byteLength: reader.size, slice: read },
+      { parsers: STAT_PARSERS, geoparquet: false, initialFetchSize: FOOTER_FETCH_BYTES },
+    );
   } catch {
     // The store's own SOURCE_* error says more (access denied, unavailable after retries, changed).
     if (readFailed && readError instanceof SluiceError && readError.fault === 'source') throw readError;
@@ -94,7 +97,8 @@ function digest(meta: FileMetaData, uri: string, label: string): ParquetFooter {
     const columnBytes = new Map<string, number>();
     for (const chunk of rg.columns) {
       const path = chunk.meta_data?.path_in_schema;
-      if (path !== undefined && path.length > 0) columnBytes.set(path[0]!, (columnBytes.get(path[0]!) ?? 0) + Number(chunk.meta_data!.total_compressed_size));
+      if (path !== undefined && path.length > 0)
+        columnBytes.set(path[0]!, (columnBytes.get(path[0]!) ?? 0) + Number(chunk.meta_data!.total_compressed_size));
       const s = chunk.meta_data?.statistics;
       if (path === undefined || path.length !== 1 || s === undefined) continue;
       stats.set(path[0]!, {

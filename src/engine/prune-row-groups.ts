@@ -204,7 +204,8 @@ export function visibleEvidence(
   // Nothing passes the row filter: the caller's predicates need not be asked.
   if (isProvablyEmpty(rowFilter, stats)) return { kind: 'row-filter', predicate: rowFilter, stats };
   const visible = visibleRows?.();
-  if (visible !== undefined) return { kind: 'visible-rows', predicate: visible.rows === 0 ? Expr.const(false) : filter, stats: visible.stats };
+  if (visible !== undefined)
+    return { kind: 'visible-rows', predicate: visible.rows === 0 ? Expr.const(false) : filter, stats: visible.stats };
   return { kind: 'row-filter', predicate: rowFilter, stats };
 }
 
@@ -273,7 +274,8 @@ export function lookedUpFields(e: Expr, into: Set<string> = new Set()): Set<stri
       if (e.op === 'eq' && typeof e.value === 'string') into.add(e.field);
       break;
     case 'in':
-      if (!e.negated && e.placeholder === undefined && e.values.length > 0 && e.values.every((v) => typeof v === 'string')) into.add(e.field);
+      if (!e.negated && e.placeholder === undefined && e.values.length > 0 && e.values.every((v) => typeof v === 'string'))
+        into.add(e.field);
       break;
     default:
       break;

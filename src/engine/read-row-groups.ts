@@ -61,8 +61,14 @@ export async function readRowGroup(
   if (missing.length === 0) return [{ length: numRows, columns: ordered(fields, columns) }];
   const bloomKey = (column: string) => ColumnCache.bloomKey(file.object.cacheKey, rowGroup, column);
   const bloomColumns =
-    built === undefined ? [] : [...new Set(blooms.filter((f) => missing.includes(f) && cache.getBloom(bloomKey(f.column)) === undefined).map((f) => f.column))];
-  const { batches: decoded, blooms: words, dictionaries } = await decodeRowGroup(pool, file, rowGroup, missing, label, signal, bloomColumns, true);
+    built === undefined
+      ? []
+      : [...new Set(blooms.filter((f) => missing.includes(f) && cache.getBloom(bloomKey(f.column)) === undefined).map((f) => f.column))];
+  const {
+    batches: decoded,
+    blooms: words,
+    dictionaries,
+  } = await decodeRowGroup(pool, file, rowGroup, missing, label, signal, bloomColumns, true);
   for (const [column, w] of Object.entries(words)) built?.set(column, BloomFilter.fromWords(w));
   // Split batches (parquet-wasm did not honour the batch size) are neither cached nor joined with cached columns.
   if (decoded.length !== 1 || decoded[0]!.length !== numRows) {
@@ -127,7 +133,8 @@ async function decodeRowGroup(
       const vector = rb.getChild(f.column);
       if (vector === null) throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} is missing from ${uri}`);
       const column = columnFromArrow(vector, f.type);
-      if (typeof column === 'string') throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} in ${uri} ${column}, expected ${f.type}`);
+      if (typeof column === 'string')
+        throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} in ${uri} ${column}, expected ${f.type}`);
       columns.set(f.name, column);
     }
     return { length: rb.numRows, columns };

@@ -44,8 +44,29 @@ export class S3RequestFailure extends Error {
 }
 
 /** The S3 error codes that mean "slow down" or "try again". */
-const TRANSIENT_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable', 'TooManyRequestsException']);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
+const TRANSIENT_CODES = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+  'InternalError',
+  'ServiceUnavailable',
+  'TooManyRequestsException',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+]);
 
 /** Sorts whatever an attempt threw; `timedOut` says the attempt's own deadline fired. */
 export function classify(e: unknown, timedOut: boolean): S3RequestFailure {
@@ -58,7 +79,8 @@ export function classify(e: unknown, timedOut: boolean): S3RequestFailure {
   if (typeof status === 'number' && status >= 300) {
     const s3Code = /^[A-Za-z]{2,64}$/.test(name) && name !== 'UnknownError' && name !== 'Error' ? ` ${name}` : '';
     const reason = `HTTP ${status}${s3Code}`;
-    if (status === 412 || status === 416 || name === 'PreconditionFailed' || name === 'InvalidRange') return new S3RequestFailure('changed', reason);
+    if (status === 412 || status === 416 || name === 'PreconditionFailed' || name === 'InvalidRange')
+      return new S3RequestFailure('changed', reason);
     if (status === 401 || status === 403) return new S3RequestFailure('denied', reason);
     if (status === 404) return new S3RequestFailure('missing', reason);
     if (status >= 500 || status === 429 || TRANSIENT_CODES.has(name)) return new S3RequestFailure('transient', reason);
@@ -67,7 +89,8 @@ export function classify(e: unknown, timedOut: boolean): S3RequestFailure {
   if (NETWORK_CODES.has(code)) return new S3RequestFailure('transient', `connection failed (${code})`);
   const message = typeof err?.message === 'string' ? err.message : '';
   // Node's HTTP client reports a connection closed mid-answer without a code.
-  if (/socket hang up|aborted|premature close|ECONNRESET/i.test(message)) return new S3RequestFailure('transient', 'connection closed before the answer was complete');
+  if (/socket hang up|aborted|premature close|ECONNRESET/i.test(message))
+    return new S3RequestFailure('transient', 'connection closed before the answer was complete');
   if (name === 'TimeoutError') return new S3RequestFailure('transient', 'connection timed out');
   if (name === 'CredentialsProviderError') return new S3RequestFailure('failed', 'no storage credentials could be loaded');
   return new S3RequestFailure('failed', 'the storage request failed');
@@ -78,7 +101,11 @@ export function classify(e: unknown, timedOut: boolean): S3RequestFailure {
  * or runs out of attempts. `onAttempt` is called once per request sent.
  * Throws an S3RequestFailure carrying the number of attempts made.
  */
-export async function withRetries<T>(policy: RetryPolicy, attempt: (signal: AbortSignal) => Promise<T>, onAttempt: (n: number) => void): Promise<T> {
+export async function withRetries<T>(
+  policy: RetryPolicy,
+  attempt: (signal: AbortSignal) => Promise<T>,
+  onAttempt: (n: number) => void,
+): Promise<T> {
   for (let n = 1; ; n++) {
     const signal = AbortSignal.timeout(policy.attemptTimeoutMs);
     onAttempt(n);

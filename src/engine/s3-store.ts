@@ -191,7 +191,8 @@ export class S3SourceStore implements SourceStore {
 
   /** A read found `object` replaced or removed: drop every listing naming that version, so the next lists afresh. */
   private supersede(object: S3Object): void {
-    for (const [pattern, listing] of this.listings) if (listing.keys === undefined || listing.keys.has(object.cacheKey)) this.listings.delete(pattern);
+    for (const [pattern, listing] of this.listings)
+      if (listing.keys === undefined || listing.keys.has(object.cacheKey)) this.listings.delete(pattern);
   }
 
   private async listNow(pattern: string, label: string, delegated: DelegatedS3Access | undefined): Promise<S3Object[]> {
@@ -202,7 +203,9 @@ export class S3SourceStore implements SourceStore {
     const found = location.literal ? await this.head(connection, location, label) : await this.listPages(connection, location, label);
     if (found.length === 0) throw sourceFailure('SOURCE_UNAVAILABLE', label, 'no source objects match the location');
     found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return found.map((f, i) => new S3Object(this, connection, location.bucket, f.key, f.etag, f.size, `object ${i + 1} of ${found.length}`));
+    return found.map(
+      (f, i) => new S3Object(this, connection, location.bucket, f.key, f.etag, f.size, `object ${i + 1} of ${found.length}`),
+    );
   }
 
   private async head(connection: Connection, location: S3Location, label: string): Promise<Listed[]> {
@@ -210,7 +213,8 @@ export class S3SourceStore implements SourceStore {
       const res = await this.send((signal) =>
         connection.client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.pattern }), { abortSignal: signal }),
       );
-      if (res.ETag === undefined || res.ContentLength === undefined) throw new S3RequestFailure('failed', 'HeadObject gave no ETag or size');
+      if (res.ETag === undefined || res.ContentLength === undefined)
+        throw new S3RequestFailure('failed', 'HeadObject gave no ETag or size');
       return [{ key: location.pattern, etag: res.ETag, size: res.ContentLength }];
     } catch (e) {
       if (e instanceof S3RequestFailure && e.kind === 'missing') return [];
@@ -225,13 +229,18 @@ export class S3SourceStore implements SourceStore {
       do {
         const page = await this.send((signal) =>
           connection.client.send(
-            new ListObjectsV2Command({ Bucket: location.bucket, Prefix: location.listPrefix, ...(token !== undefined && { ContinuationToken: token }) }),
+            new ListObjectsV2Command({
+              Bucket: location.bucket,
+              Prefix: location.listPrefix,
+              ...(token !== undefined && { ContinuationToken: token }),
+            }),
             { abortSignal: signal },
           ),
         );
         for (const o of page.Contents ?? []) {
           if (o.Key === undefined || !location.matches(o.Key)) continue;
-          if (o.ETag === undefined || o.Size === undefined) throw new S3RequestFailure('failed', 'the listing gave an object without ETag or size');
+          if (o.ETag === undefined || o.Size === undefined)
+            throw new S3RequestFailure('failed', 'the listing gave an object without ETag or size');
           found.push({ key: o.Key, etag: o.ETag, size: o.Size });
         }
         if (found.length > this.maxListed) throw new S3RequestFailure('failed', `the location matches more than ${this.maxListed} objects`);
@@ -273,36 +282,33 @@ export class S3SourceStore implements SourceStore {
     const { client } = object.connection;
     let bytes: ArrayBuffer;
     try {
-      bytes = await this.send(
-        async (signal) => {
-          const res = await client.send(
-            new GetObjectCommand({ Bucket: object.bucket, Key: object.key, Range: `bytes=${start}-${end - 1}`, IfMatch: object.etag }),
-            { abortSignal: signal },
-          );
-          const body = res.Body as Readable | undefined;
-          try {
-            if (res.ETag !== undefined && sameETag(res.ETag, object.etag) === false) throw new S3RequestFailure('changed', 'another ETag');
-            const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.ContentRange ?? '');
-            if (range === null) {
-              // A server that ignores Range would send the whole object: refuse it rather than read it.
-              if (!(start === 0 && end === object.size)) throw new S3RequestFailure('failed', 'the answer was not the byte range asked for');
-            } else if (Number(range[1]) !== start || Number(range[2]) !== end - 1) {
-              throw new S3RequestFailure('failed', 'the answer was not the byte range asked for');
-            } else if (range[3] !== '*' && Number(range[3]) !== object.size) {
-              throw new S3RequestFailure('changed', 'another size');
-            }
-            if (body === undefined) throw new S3RequestFailure('failed', 'the answer had no body');
-          } catch (e) {
-            body?.destroy();
-            throw e;
+      bytes = await this.send(async (signal) => {
+        const res = await client.send(
+          new GetObjectCommand({ Bucket: object.bucket, Key: object.key, Range: `bytes=${start}-${end - 1}`, IfMatch: object.etag }),
+          { abortSignal: signal },
+        );
+        const body = res.Body as Readable | undefined;
+        try {
+          if (res.ETag !== undefined && sameETag(res.ETag, object.etag) === false) throw new S3RequestFailure('changed', 'another ETag');
+          const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.ContentRange ?? '');
+          if (range === null) {
+            // A server that ignores Range would send the whole object: refuse it rather than read it.
+            if (!(start === 0 && end === object.size)) throw new S3RequestFailure('failed', 'the answer was not the byte range asked for');
+          } else if (Number(range[1]) !== start || Number(range[2]) !== end - 1) {
+            throw new S3RequestFailure('failed', 'the answer was not the byte range asked for');
+          } else if (range[3] !== '*' && Number(range[3]) !== object.size) {
+            throw new S3RequestFailure('changed', 'another size');
           }
-          return await readBody(body, end - start, signal, (n) => {
-            this.counters.bytesFetched += n;
-            if (meter) meter.bytesFetched += n;
-          });
-        },
-        meter,
-      );
+          if (body === undefined) throw new S3RequestFailure('failed', 'the answer had no body');
+        } catch (e) {
+          body?.destroy();
+          throw e;
+        }
+        return await readBody(body, end - start, signal, (n) => {
+          this.counters.bytesFetched += n;
+          if (meter) meter.bytesFetched += n;
+        });
+      }, meter);
     } catch (e) {
       if (e instanceof S3RequestFailure && (e.kind === 'changed' || e.kind === 'missing')) this.supersede(object);
       // Reads do not know the product: the engine puts it in front.
@@ -345,7 +351,9 @@ export class S3SourceStore implements SourceStore {
   }
 
   private connectionFor(pattern: string, delegated?: DelegatedS3Access): Connection {
-    const override = [...(this.options.sources ?? [])].filter((s) => pattern.startsWith(s.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
+    const override = [...(this.options.sources ?? [])]
+      .filter((s) => pattern.startsWith(s.prefix))
+      .sort((a, b) => b.prefix.length - a.prefix.length)[0];
     const o: S3ConnectionOptions = {
       region: delegated?.region ?? override?.region ?? this.options.region,
       endpoint: delegated?.endpoint ?? override?.endpoint ?? this.options.endpoint,
@@ -353,7 +361,13 @@ export class S3SourceStore implements SourceStore {
       // A grant brings its own credentials: no profile of the deployment's.
       profile: delegated === undefined ? (override?.profile ?? this.options.profile) : undefined,
     };
-    const id = JSON.stringify([o.region, o.endpoint, o.forcePathStyle, o.profile, ...(delegated === undefined ? [] : ['delegated', delegated.id])]);
+    const id = JSON.stringify([
+      o.region,
+      o.endpoint,
+      o.forcePathStyle,
+      o.profile,
+      ...(delegated === undefined ? [] : ['delegated', delegated.id]),
+    ]);
     let c = this.connections.get(id);
     if (c === undefined) {
       // Bounded pools of kept-alive sockets; the SDK's own timeouts only

@@ -10,7 +10,17 @@ import type { DecodePool } from './decode-pool.js';
 import { compilePredicate, countRows, selectRows } from './evaluate-predicate.js';
 import { BloomFilter } from './bloom-filter.js';
 import {
-  compareBounds, isExcludedByBloom, isProvablyAll, isProvablyEmpty, lookedUpFields, sortBound, visibleEvidence, type Evidence, type FieldStats, type SortBound, type StatsOf,
+  compareBounds,
+  isExcludedByBloom,
+  isProvablyAll,
+  isProvablyEmpty,
+  lookedUpFields,
+  sortBound,
+  visibleEvidence,
+  type Evidence,
+  type FieldStats,
+  type SortBound,
+  type StatsOf,
 } from './prune-row-groups.js';
 import type { ParquetFooter } from './parquet-metadata.js';
 import { readRowGroup, type DecodedBatch, type OpenSourceFile } from './read-row-groups.js';
@@ -125,7 +135,12 @@ interface Unit {
  * `needed` are the fields the operators above read; the scan decodes those
  * plus what its filters read.
  */
-export async function openScan(node: ScanNode, needed: readonly string[], ctx: ScanContext, order?: ScanOrder): Promise<AsyncIterable<Batch>> {
+export async function openScan(
+  node: ScanNode,
+  needed: readonly string[],
+  ctx: ScanContext,
+  order?: ScanOrder,
+): Promise<AsyncIterable<Batch>> {
   const label = node.product;
   const objects = await ctx.access.list(node.source, label);
   const files = await Promise.all(objects.map((o) => ctx.access.open(o, label)));
@@ -193,7 +208,8 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
       const e = visibleEvidence(node.rowFilter, filter, statsOf, visibleRows);
       const bloomed = lookedUp.length > 0 && e.kind !== 'visible-rows' && isExcludedByBloom(e.predicate, bloomOf);
       if (rg.numRows > 0 && !isProvablyEmpty(e.predicate, e.stats) && !bloomed) {
-        const bound: SortBound = ordered && e.kind !== 'row-filter' ? sortBound(e.stats(ordered.field), ordered.direction) : { kind: 'unknown' };
+        const bound: SortBound =
+          ordered && e.kind !== 'row-filter' ? sortBound(e.stats(ordered.field), ordered.direction) : { kind: 'unknown' };
         const allPass = e.kind === 'every-row' && isProvablyAll(filter, statsOf);
         units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound, allPass, judgedBy: e.kind });
       }
@@ -203,7 +219,23 @@ export async function openScan(node: ScanNode, needed: readonly string[], ctx: S
   if (ordered) units = units.sort((a, b) => compareBounds(a.bound, b.bound, ordered.direction));
 
   const visible = node.rowFilter && rowFilter !== undefined ? { rowFilter: node.rowFilter, key: rowFilter } : undefined;
-  return readUnits({ units, files, decode, filterFields, lookedUp, needed: new Set(needed), filter, fetch: node.fetch, order: ordered, report, label, visible }, ctx);
+  return readUnits(
+    {
+      units,
+      files,
+      decode,
+      filterFields,
+      lookedUp,
+      needed: new Set(needed),
+      filter,
+      fetch: node.fetch,
+      order: ordered,
+      report,
+      label,
+      visible,
+    },
+    ctx,
+  );
 }
 
 interface ReadPlan {
@@ -268,11 +300,18 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     source.readStartedAt ??= now();
     const read = (async (): Promise<FirstRead> => {
       const blooms = new Map<string, BloomFilter>();
-      const batches = await timed(source, readRowGroup(ctx.decoder, file, u.rowGroup, first, label, ctx.signal, ctx.columns, p.lookedUp, blooms));
+      const batches = await timed(
+        source,
+        readRowGroup(ctx.decoder, file, u.rowGroup, first, label, ctx.signal, ctx.columns, p.lookedUp, blooms),
+      );
       if (twoPhase && batches.length !== 1) {
         // Both reads must cut the row group alike to be joined; a split batch is read whole instead.
         charge(source, chunkBytes(file, u.rowGroup, decode), ctx);
-        return { batches: await timed(source, readRowGroup(ctx.decoder, file, u.rowGroup, decode, label, ctx.signal, ctx.columns)), late: [], blooms };
+        return {
+          batches: await timed(source, readRowGroup(ctx.decoder, file, u.rowGroup, decode, label, ctx.signal, ctx.columns)),
+          late: [],
+          blooms,
+        };
       }
       return { batches, late: twoPhase ? late : [], blooms };
     })();
@@ -325,9 +364,20 @@ async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> 
     const { batches, late, blooms } = await read;
     for (const d of batches) ctx.budget?.chargeMemory(columnBytes(d.columns));
     if (late.length > 0) split.tried++;
-    if (p.lookedUp.length > 0 && batches.length === 1 && batches[0]!.length === u.numRows) keepBlooms(files[u.file]!, u.rowGroup, batches[0]!, p.lookedUp, blooms, ctx);
-    const visible = p.visible && u.judgedBy !== 'every-row' && batches.length === 1 && batches[0]!.length === u.numRows ? p.visible : undefined;
-    if (visible) keepVisibleStats(files[u.file]!, u.rowGroup, batches[0]!, p.decode, (f) => p.filterFields.has(f.name) || (order?.keyFields.includes(f.name) ?? false), visible, ctx);
+    if (p.lookedUp.length > 0 && batches.length === 1 && batches[0]!.length === u.numRows)
+      keepBlooms(files[u.file]!, u.rowGroup, batches[0]!, p.lookedUp, blooms, ctx);
+    const visible =
+      p.visible && u.judgedBy !== 'every-row' && batches.length === 1 && batches[0]!.length === u.numRows ? p.visible : undefined;
+    if (visible)
+      keepVisibleStats(
+        files[u.file]!,
+        u.rowGroup,
+        batches[0]!,
+        p.decode,
+        (f) => p.filterFields.has(f.name) || (order?.keyFields.includes(f.name) ?? false),
+        visible,
+        ctx,
+      );
     let offset = 0;
     for (const d of batches) {
       let batch: Batch = { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + offset };
@@ -361,7 +411,8 @@ function filterRows(filter: Expr, batch: Batch, enough: number, countOnly: boole
   if (found !== undefined && !(found instanceof Int32Array) && enough !== Infinity) {
     return narrowRange(batch, found.from, found.to, compilePredicate(filter, batch.columns), enough);
   }
-  const within = found === undefined ? batch : { ...batch, selection: found instanceof Int32Array ? found : rangeRows(found.from, found.to) };
+  const within =
+    found === undefined ? batch : { ...batch, selection: found instanceof Int32Array ? found : rangeRows(found.from, found.to) };
   if (countOnly) return { length: countRows(filter, within), columns: new Map(), selection: null, ordinalBase: batch.ordinalBase };
   return selectRows(filter, within, enough);
 }
@@ -426,7 +477,9 @@ function keepVisibleStats(
   const missing = fields.filter((f) => worth(f) && !known?.columns.has(VisibleStatistics.columnKey(f.column, f.type)));
   if (missing.length === 0) return;
   const rows = selectRows(visible.rowFilter, { length: batch.length, columns: batch.columns, selection: null, ordinalBase: 0 }).selection;
-  const stats = new Map(missing.map((f) => [VisibleStatistics.columnKey(f.column, f.type), statsOfRows(batch.columns.get(f.name)!, rows, batch.length)]));
+  const stats = new Map(
+    missing.map((f) => [VisibleStatistics.columnKey(f.column, f.type), statsOfRows(batch.columns.get(f.name)!, rows, batch.length)]),
+  );
   ctx.visible!.record(key, rows === null ? batch.length : rows.length, stats);
 }
 

@@ -51,7 +51,11 @@ export function sortedRange(filter: Expr, columns: ReadonlyMap<string, Column>, 
  * (500 keys)` finds each key by binary search instead of testing every row
  * against a set. Undefined: no conjunct narrows.
  */
-export function sortedRows(filter: Expr, columns: ReadonlyMap<string, Column>, length: number): { from: number; to: number } | Int32Array | undefined {
+export function sortedRows(
+  filter: Expr,
+  columns: ReadonlyMap<string, Column>,
+  length: number,
+): { from: number; to: number } | Int32Array | undefined {
   const range = sortedRange(filter, columns, length);
   const { from, to } = range ?? { from: 0, to: length };
   let rows: Int32Array | undefined;
@@ -96,7 +100,7 @@ function firstAtOrPast(values: ArrayLike<number | bigint>, lo: number, hi: numbe
 
 function intersect(a: Int32Array, b: Int32Array): Int32Array {
   const out: number[] = [];
-  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+  for (let i = 0, j = 0; i < a.length && j < b.length;) {
     if (a[i]! < b[j]!) i++;
     else if (a[i]! > b[j]!) j++;
     else {

@@ -94,7 +94,12 @@ function entryBytes(e: Entry): number {
 }
 
 /** Kept rows, best first, cut down to the parent's fields. */
-async function rowsOf(entries: Entry[], order: (a: Entry, b: Entry) => number, width: number, pause: () => Promise<void>): Promise<Nullable[][]> {
+async function rowsOf(
+  entries: Entry[],
+  order: (a: Entry, b: Entry) => number,
+  width: number,
+  pause: () => Promise<void>,
+): Promise<Nullable[][]> {
   const sorted = await sortPaced(entries, order, pause);
   return sorted.map((e) => (e.row.length === width ? e.row : e.row.slice(0, width)));
 }

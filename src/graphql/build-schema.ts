@@ -157,7 +157,11 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
         ...Object.fromEntries(filterable.map((f) => [f.name, t.field({ type: filterTypeFor(f), required: false })])),
         AND: t.field({ type: [whereRef], required: false, description: 'All of these hold.' }),
         OR: t.field({ type: [whereRef], required: false, description: 'At least one of these holds.' }),
-        NOT: t.field({ type: whereRef, required: false, description: 'This does not hold (SQL: rows whose compared field is null never match).' }),
+        NOT: t.field({
+          type: whereRef,
+          required: false,
+          description: 'This does not hold (SQL: rows whose compared field is null never match).',
+        }),
       }),
     });
 
@@ -209,7 +213,10 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
         args: {
           where: t.arg({ type: whereRef, required: false }),
           orderBy: t.arg({ type: [orderByRef], required: false }),
-          first: t.arg.int({ required: false, description: `Page size; default ${contract.limits.defaultPageSize}, at most ${contract.limits.maxPageSize}.` }),
+          first: t.arg.int({
+            required: false,
+            description: `Page size; default ${contract.limits.defaultPageSize}, at most ${contract.limits.maxPageSize}.`,
+          }),
           after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
           offset: t.arg.int({ required: false, description: 'Rows to skip (not with after).' }),
         },
@@ -227,7 +234,9 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
       const target = targetOf(r);
       if (!target) continue;
       const to = types.get(versionKey(target.product, target.major))!;
-      const on = Object.entries(r.on).map(([from, field]) => (from === field ? from : `${from} = ${field}`)).join(', ');
+      const on = Object.entries(r.on)
+        .map(([from, field]) => (from === field ? from : `${from} = ${field}`))
+        .join(', ');
       const deprecated = target.status === 'deprecated' ? { deprecationReason: deprecation(catalog, target, options.today) } : {};
       if (r.kind === 'one') {
         out[r.name] = t.field({
@@ -235,7 +244,8 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
           nullable: true,
           description: `The ${typeName(target.product, target.major)} row with the same ${on}; null when there is none, or none this session may see.`,
           ...deprecated,
-          resolve: (row: Row, _args: unknown, ctx: GatewayContext, info: GraphQLResolveInfo) => resolveOne(contract, r, target, row, ctx, info),
+          resolve: (row: Row, _args: unknown, ctx: GatewayContext, info: GraphQLResolveInfo) =>
+            resolveOne(contract, r, target, row, ctx, info),
         });
       } else {
         out[r.name] = t.field({
@@ -246,10 +256,14 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
           args: {
             where: t.arg({ type: to.whereRef, required: false }),
             orderBy: t.arg({ type: [to.orderByRef], required: false }),
-            first: t.arg.int({ required: false, description: `Page size per parent; default ${target.limits.defaultPageSize}, at most ${target.limits.maxPageSize}.` }),
+            first: t.arg.int({
+              required: false,
+              description: `Page size per parent; default ${target.limits.defaultPageSize}, at most ${target.limits.maxPageSize}.`,
+            }),
             after: t.arg.string({ required: false, description: 'The endCursor of a previous page of this parent.' }),
           },
-          resolve: (row: Row, args: ManyArgs, ctx: GatewayContext, info: GraphQLResolveInfo) => resolveMany(contract, r, target, row, args, ctx, info, options),
+          resolve: (row: Row, args: ManyArgs, ctx: GatewayContext, info: GraphQLResolveInfo) =>
+            resolveMany(contract, r, target, row, args, ctx, info, options),
         });
       }
     }
@@ -271,7 +285,11 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
       values: Object.fromEntries(
         contract.fields.map((f) => [
           f.name,
-          { value: f.name, ...(f.description !== undefined && { description: f.description }), ...(f.deprecated !== undefined && { deprecationReason: f.deprecated }) },
+          {
+            value: f.name,
+            ...(f.description !== undefined && { description: f.description }),
+            ...(f.deprecated !== undefined && { deprecationReason: f.deprecated }),
+          },
         ]),
       ) as any,
     });
@@ -281,7 +299,12 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
         Object.fromEntries(
           contract.fields.map((f) => [
             f.name,
-            t.field({ type: GRAPHQL_SCALAR[f.type] as any, nullable: true, ...(f.deprecated !== undefined && { deprecationReason: f.deprecated }), resolve: (row: Row) => row[f.name] as any }),
+            t.field({
+              type: GRAPHQL_SCALAR[f.type] as any,
+              nullable: true,
+              ...(f.deprecated !== undefined && { deprecationReason: f.deprecated }),
+              resolve: (row: Row) => row[f.name] as any,
+            }),
           ]),
         ),
     });
@@ -297,20 +320,53 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
                 fields.map((f) => [f.name, t.field({ type: type(f) as any, nullable: true, resolve: (row: Row) => row[f.name] as any })]),
               ),
           });
-    const sumRef = aggregateObject('Sum', numeric, (f) => (f.type === 'float64' ? 'Float' : 'BigInt'), `Sums per field over a group's non-null values (integers: exact, as BigInt); null when there is none.`);
-    const avgRef = aggregateObject('Avg', numeric, () => 'Float', `Averages per field over a group's non-null values; null when there is none.`);
-    const minRef = aggregateObject('Min', ordered, (f) => GRAPHQL_SCALAR[f.type], `Smallest non-null value per field in a group (strings by code point); null when there is none.`);
-    const maxRef = aggregateObject('Max', ordered, (f) => GRAPHQL_SCALAR[f.type], `Largest non-null value per field in a group (strings by code point); null when there is none.`);
+    const sumRef = aggregateObject(
+      'Sum',
+      numeric,
+      (f) => (f.type === 'float64' ? 'Float' : 'BigInt'),
+      `Sums per field over a group's non-null values (integers: exact, as BigInt); null when there is none.`,
+    );
+    const avgRef = aggregateObject(
+      'Avg',
+      numeric,
+      () => 'Float',
+      `Averages per field over a group's non-null values; null when there is none.`,
+    );
+    const minRef = aggregateObject(
+      'Min',
+      ordered,
+      (f) => GRAPHQL_SCALAR[f.type],
+      `Smallest non-null value per field in a group (strings by code point); null when there is none.`,
+    );
+    const maxRef = aggregateObject(
+      'Max',
+      ordered,
+      (f) => GRAPHQL_SCALAR[f.type],
+      `Largest non-null value per field in a group (strings by code point); null when there is none.`,
+    );
 
     const groupRef = builder.objectRef<AggregateGroup>(`${name}Group`).implement({
       description: `One group of ${name} rows, as this session may see them (row filters applied, masked fields by their masked values).`,
       fields: (t) => ({
-        key: t.field({ type: keyRef, nullable: true, description: 'The grouped fields; null without groupBy (one group of every row).', resolve: (g) => g.key }),
+        key: t.field({
+          type: keyRef,
+          nullable: true,
+          description: 'The grouped fields; null without groupBy (one group of every row).',
+          resolve: (g) => g.key,
+        }),
         count: t.int({ nullable: false, description: 'Rows in the group.', resolve: (g) => g.count }),
-        ...(sumRef && { sum: t.field({ type: sumRef, nullable: false, description: 'Sums of the numeric fields.', resolve: (g) => g.sum }) }),
-        ...(avgRef && { avg: t.field({ type: avgRef, nullable: false, description: 'Averages of the numeric fields.', resolve: (g) => g.avg }) }),
-        ...(minRef && { min: t.field({ type: minRef, nullable: false, description: 'Minima of the ordered fields.', resolve: (g) => g.min }) }),
-        ...(maxRef && { max: t.field({ type: maxRef, nullable: false, description: 'Maxima of the ordered fields.', resolve: (g) => g.max }) }),
+        ...(sumRef && {
+          sum: t.field({ type: sumRef, nullable: false, description: 'Sums of the numeric fields.', resolve: (g) => g.sum }),
+        }),
+        ...(avgRef && {
+          avg: t.field({ type: avgRef, nullable: false, description: 'Averages of the numeric fields.', resolve: (g) => g.avg }),
+        }),
+        ...(minRef && {
+          min: t.field({ type: minRef, nullable: false, description: 'Minima of the ordered fields.', resolve: (g) => g.min }),
+        }),
+        ...(maxRef && {
+          max: t.field({ type: maxRef, nullable: false, description: 'Maxima of the ordered fields.', resolve: (g) => g.max }),
+        }),
       }),
     });
 
@@ -322,7 +378,11 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
         ...(contract.status === 'deprecated' && { deprecationReason: deprecation(catalog, contract, options.today) }),
         args: {
           where: t.arg({ type: whereRef, required: false }),
-          groupBy: t.arg({ type: [groupField], required: { list: false, items: true }, description: 'Fields to group by; without it, one group of every row.' }),
+          groupBy: t.arg({
+            type: [groupField],
+            required: { list: false, items: true },
+            description: 'Fields to group by; without it, one group of every row.',
+          }),
         },
         resolve: (_root, args, ctx, info) => resolveAggregate(contract, args as AggregateArgs, ctx, info),
       }),
@@ -345,4 +405,3 @@ function deprecation(catalog: Catalog, c: Contract, today?: string): string {
   const replacement = next && next.major !== c.major ? `use ${rootFieldName(next.product, next.major)}; ` : '';
   return `${replacement}sunset ${c.sunset}`;
 }
-

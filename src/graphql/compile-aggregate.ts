@@ -58,6 +58,12 @@ export function compileAggregate(contract: Contract, args: AggregateArgs, wants:
   const where = compileWhere(contract, args.where);
   const filtered = filterOver(scan, where);
   const grouped = AggregateNode.create(filtered, groupBy, aggregates, contract.limits.maxGroups);
-  const plan = groupBy.length > 0 ? SortNode.create(grouped, groupBy.map((field) => ({ field, direction: 'asc' as const, nullsLast: true }))) : grouped;
+  const plan =
+    groupBy.length > 0
+      ? SortNode.create(
+          grouped,
+          groupBy.map((field) => ({ field, direction: 'asc' as const, nullsLast: true })),
+        )
+      : grouped;
   return { plan, groupBy };
 }

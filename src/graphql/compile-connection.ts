@@ -63,16 +63,21 @@ export function compileConnection(
   const first = args.first ?? limits.defaultPageSize;
   if (!Number.isInteger(first) || first < 0) throw userError(`first must be 0 or more (got ${first})`);
   if (first > limits.maxPageSize) {
-    throw userError(`first must be at most ${limits.maxPageSize} for ${contract.product} v${contract.major} (got ${first}); page with after: endCursor`);
+    throw userError(
+      `first must be at most ${limits.maxPageSize} for ${contract.product} v${contract.major} (got ${first}); page with after: endCursor`,
+    );
   }
   const offset = args.offset ?? 0;
   if (!Number.isInteger(offset) || offset < 0) throw userError(`offset must be 0 or more (got ${offset})`);
   // Skipped rows are sorted and held like returned ones (a top-K of offset + first + 1 rows).
   if (limits.maxOffset !== undefined && offset > limits.maxOffset) {
-    throw userError(`offset must be at most ${limits.maxOffset} (got ${offset}; server.limits.maxOffset); page deeper with after: endCursor`, {
-      limit: 'maxOffset',
-      value: limits.maxOffset,
-    });
+    throw userError(
+      `offset must be at most ${limits.maxOffset} (got ${offset}; server.limits.maxOffset); page deeper with after: endCursor`,
+      {
+        limit: 'maxOffset',
+        value: limits.maxOffset,
+      },
+    );
   }
   if (args.after !== null && args.after !== undefined && args.offset !== null && args.offset !== undefined) {
     throw userError('use either after or offset, not both');

@@ -145,7 +145,8 @@ export function bucketByKey(rows: readonly Row[], pairs: readonly KeyPair[]): Ma
 export function relationshipFirst(target: Contract, first: number | null | undefined, limits: PageLimits): number {
   const n = first ?? limits.defaultPageSize;
   if (!Number.isInteger(n) || n < 0) throw userError(`first must be 0 or more (got ${n})`);
-  if (n > limits.maxPageSize) throw userError(`first must be at most ${limits.maxPageSize} for ${target.product} v${target.major} (got ${n})`);
+  if (n > limits.maxPageSize)
+    throw userError(`first must be at most ${limits.maxPageSize} for ${target.product} v${target.major} (got ${n})`);
   return n;
 }
 

@@ -57,7 +57,9 @@ export function decodeCursor(secret: Buffer, cursor: string, fingerprint: string
     throw invalid();
   }
   if (payload.q !== fingerprint) {
-    throw userError('after: this cursor was issued for a different where or orderBy; start again without after, or send the same where and orderBy');
+    throw userError(
+      'after: this cursor was issued for a different where or orderBy; start again without after, or send the same where and orderBy',
+    );
   }
   if (!Array.isArray(payload.k) || payload.k.length !== keys.length) throw invalid();
   return keys.map((key, i) => {

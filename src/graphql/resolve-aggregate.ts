@@ -25,7 +25,12 @@ const INT64_MAX = 2n ** 63n - 1n;
  * selected (`count`, and the fields under `sum`, `avg`, `min`, `max`), runs
  * one plan in the request's session and shapes one object per group.
  */
-export async function resolveAggregate(contract: Contract, args: AggregateArgs, ctx: GatewayContext, info: GraphQLResolveInfo): Promise<AggregateGroup[]> {
+export async function resolveAggregate(
+  contract: Contract,
+  args: AggregateArgs,
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+): Promise<AggregateGroup[]> {
   const selection = selectionOf(info);
   const under = (name: string, fits: (c: Contract, f: string) => boolean) =>
     [...(selection.fields.get(name)?.fields.keys() ?? [])].filter((f) => fits(contract, f));

@@ -146,7 +146,14 @@ export async function resolveOne(
 ): Promise<Row | null> {
   const key = parentKey(source, relationship, parent, ctx);
   if (key === null) return null;
-  const level = levelFor(ctx, info, '', (s) => s, target, (keys, path, fields) => runBatch(target, relationship, keys, {}, fields, ctx, path));
+  const level = levelFor(
+    ctx,
+    info,
+    '',
+    (s) => s,
+    target,
+    (keys, path, fields) => runBatch(target, relationship, keys, {}, fields, ctx, path),
+  );
   // Several rows may share a non-unique target key: the first by primary key wins.
   const row = (await level.loader.load(key))[0] ?? null;
   if (row) ctx.delivered?.(target, level.path, 1);
@@ -176,8 +183,13 @@ export async function resolveMany(
   });
   const key = parentKey(source, relationship, parent, ctx);
   const batchArgs: RelationshipBatchArgs = { where: args.where ?? null, orderBy: args.orderBy ?? null };
-  const level = levelFor(ctx, info, stable(batchArgs), (s) => s.fields.get('nodes'), target, (keys, path, fields) =>
-    runBatch(target, relationship, keys, batchArgs, fields, ctx, path),
+  const level = levelFor(
+    ctx,
+    info,
+    stable(batchArgs),
+    (s) => s.fields.get('nodes'),
+    target,
+    (keys, path, fields) => runBatch(target, relationship, keys, batchArgs, fields, ctx, path),
   );
   const path = level.path;
   const sortKeys = compileOrderBy(target, batchArgs.orderBy);
@@ -194,7 +206,8 @@ export async function resolveMany(
     r: `${source.product}@v${source.major}.${relationship.name}`,
     k: key === null ? null : keyString(key),
   });
-  const after = args.after === null || args.after === undefined ? undefined : decodeCursor(options.cursorSecret, args.after, fingerprint, cursorKeys);
+  const after =
+    args.after === null || args.after === undefined ? undefined : decodeCursor(options.cursorSecret, args.after, fingerprint, cursorKeys);
 
   const all = key === null ? [] : await level.loader.load(key);
   let start = 0;
@@ -209,7 +222,14 @@ export async function resolveMany(
     nodes,
     pageInfo: {
       hasNextPage: all.length > start + first,
-      endCursor: last ? encodeCursor(options.cursorSecret, fingerprint, cursorKeys, cursorKeys.map((k) => last[k.field] ?? null)) : null,
+      endCursor: last
+        ? encodeCursor(
+            options.cursorSecret,
+            fingerprint,
+            cursorKeys,
+            cursorKeys.map((k) => last[k.field] ?? null),
+          )
+        : null,
     },
     totalCount: all.length,
   };
@@ -250,4 +270,3 @@ export async function explainRelationships(
     }
   }
 }
-

@@ -21,7 +21,10 @@ export interface Selection {
 }
 
 export function selectionOf(info: GraphQLResolveInfo): Selection {
-  return collect(info, info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])));
+  return collect(
+    info,
+    info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])),
+  );
 }
 
 function collect(info: GraphQLResolveInfo, sets: readonly SelectionSetNode[]): Selection {
@@ -51,7 +54,13 @@ function collect(info: GraphQLResolveInfo, sets: readonly SelectionSetNode[]): S
   for (const set of sets) visit(set, new Set());
   const fields = new Map<string, Selection>();
   for (const [name, nodes] of byName) {
-    fields.set(name, collect(info, nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []))));
+    fields.set(
+      name,
+      collect(
+        info,
+        nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])),
+      ),
+    );
   }
   return { fields, nodes: byName };
 }

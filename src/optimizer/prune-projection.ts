@@ -84,7 +84,13 @@ function prune(node: PlanNode, needed: Needed): Transformed<PlanNode> {
     case 'filter':
       return pruneInput(node, plus(needed, exprFields(node.predicate)));
     case 'sort':
-      return pruneInput(node, plus(needed, node.keys.map((k) => k.field)));
+      return pruneInput(
+        node,
+        plus(
+          needed,
+          node.keys.map((k) => k.field),
+        ),
+      );
     case 'limit':
       return pruneInput(node, needed);
     case 'count':
@@ -115,7 +121,10 @@ function pruneMask(mask: MaskNode, needed: Needed): Transformed<PlanNode> {
 /** An aggregate keeps the aggregates still needed above it, and needs only what they and its groups read. */
 function pruneAggregate(aggregate: AggregateNode, needed: Needed): Transformed<PlanNode> {
   const aggregates = needed === 'all' ? aggregate.aggregates : aggregate.aggregates.filter((a) => needed.has(aggregateName(a)));
-  const kept = aggregates.length === aggregate.aggregates.length ? aggregate : AggregateNode.create(aggregate.input, aggregate.groupBy, aggregates, aggregate.maxGroups);
+  const kept =
+    aggregates.length === aggregate.aggregates.length
+      ? aggregate
+      : AggregateNode.create(aggregate.input, aggregate.groupBy, aggregates, aggregate.maxGroups);
   const input = prune(kept.input, new Set(aggregateInputFields(kept)));
   if (!input.changed && kept === aggregate) return unchanged(aggregate);
   return changed(withInput(kept, input.node));

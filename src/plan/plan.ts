@@ -128,8 +128,7 @@ export interface CountNode {
 export type AggregateFunction = 'count' | 'sum' | 'avg' | 'min' | 'max';
 
 export type Aggregate =
-  | { readonly fn: 'count' }
-  | { readonly fn: 'sum' | 'avg' | 'min' | 'max'; readonly field: string; readonly type: FieldType };
+  { readonly fn: 'count' } | { readonly fn: 'sum' | 'avg' | 'min' | 'max'; readonly field: string; readonly type: FieldType };
 
 /** The output field an aggregate's values appear under: `count(*)`, `sum(total_amount)`. */
 export const aggregateName = (a: Aggregate): string => (a.fn === 'count' ? 'count(*)' : `${a.fn}(${a.field})`);

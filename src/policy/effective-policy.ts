@@ -89,7 +89,8 @@ function combine(c: Contract, matching: readonly Policy[], who: CallerValues): E
       .flatMap((p) => [p.masks[f.name], p.columnMasks?.[f.column]])
       .filter((m): m is PolicyMask => m !== undefined)
       .sort(stricterMask)[0];
-    if (strictest) masks.push({ field: f.name, type: f.type, kind: strictest.kind, ...(strictest.round !== undefined && { round: strictest.round }) });
+    if (strictest)
+      masks.push({ field: f.name, type: f.type, kind: strictest.kind, ...(strictest.round !== undefined && { round: strictest.round }) });
   }
 
   const pageSizes = matching.flatMap((p) => (p.limits.maxPageSize === undefined ? [] : [p.limits.maxPageSize]));

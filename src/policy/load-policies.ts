@@ -48,9 +48,7 @@ const policySchema = z.strictObject({
   description: z.string().optional(),
   product: z.string().min(1),
   versions: z.string().optional(),
-  when: z
-    .strictObject({ roles: nameList.optional(), purposes: nameList.optional(), tenants: nameList.optional() })
-    .default({}),
+  when: z.strictObject({ roles: nameList.optional(), purposes: nameList.optional(), tenants: nameList.optional() }).default({}),
   allow: z.strictObject({
     // `"*"` or a list; a list holding "*" grants every field too.
     fields: z
@@ -132,7 +130,10 @@ export function loadPolicy(file: string, catalog: Catalog): Policy {
     const mask: PolicyMask = Object.freeze(typeof spec === 'string' ? { kind: spec } : { kind: 'round', round: spec.round });
     if (fieldIn(field).length === 0) throw at(['masks', field], `unknown field "${field}" in ${raw.product} ${rangeText(raw.versions)}`);
     for (const { contract, field: f } of sameColumn(field)) {
-      const via = f.name === field ? '' : `${field} reads column ${f.column}, which ${contract.product} ${contract.version} serves as ${f.name}, masked too: `;
+      const via =
+        f.name === field
+          ? ''
+          : `${field} reads column ${f.column}, which ${contract.product} ${contract.version} serves as ${f.name}, masked too: `;
       checkMask(mask, f, (m) => at(['masks', field], `${via}${m}`));
       const before = columnMasks[f.column];
       if (before === undefined || stricterMask(mask, before) < 0) columnMasks[f.column] = mask;

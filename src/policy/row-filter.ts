@@ -23,8 +23,18 @@ export interface CallerValues {
 }
 
 const OPERATORS: Record<string, OperatorGroup> = {
-  eq: 'eq', ne: 'eq', in: 'in', notIn: 'in', lt: 'range', lte: 'range', gt: 'range', gte: 'range',
-  contains: 'text', startsWith: 'text', endsWith: 'text', isNull: 'null',
+  eq: 'eq',
+  ne: 'eq',
+  in: 'in',
+  notIn: 'in',
+  lt: 'range',
+  lte: 'range',
+  gt: 'range',
+  gte: 'range',
+  contains: 'text',
+  startsWith: 'text',
+  endsWith: 'text',
+  isNull: 'null',
 };
 
 export interface RowFilterProblem {
@@ -52,11 +62,13 @@ export function checkRowFilter(contract: Contract, filter: unknown, path: (strin
     }
     const field = fieldOf(contract, key);
     if (!field) return { path: at, message: `unknown field "${key}"` };
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { path: at, message: 'expected operators, e.g. { eq: … }' };
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return { path: at, message: 'expected operators, e.g. { eq: … }' };
     for (const [op, operand] of Object.entries(value)) {
       const group = OPERATORS[op];
       if (!group) return { path: [...at, op], message: `unknown operator "${op}"` };
-      if (!operatorGroupsFor(field.type).includes(group)) return { path: [...at, op], message: `operator ${op} does not apply to ${field.type}` };
+      if (!operatorGroupsFor(field.type).includes(group))
+        return { path: [...at, op], message: `operator ${op} does not apply to ${field.type}` };
       if (isRef(operand)) continue;
       try {
         if (op === 'isNull') {
@@ -97,7 +109,12 @@ function substitute(contract: Contract, filter: unknown, caller: CallerValues, f
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(filter)) {
       const f = field === undefined ? fieldOf(contract, key)?.type : undefined;
-      out[key] = f !== undefined ? substitute(contract, value, caller, f) : field !== undefined ? operand(field, key, value, caller) : substitute(contract, value, caller);
+      out[key] =
+        f !== undefined
+          ? substitute(contract, value, caller, f)
+          : field !== undefined
+            ? operand(field, key, value, caller)
+            : substitute(contract, value, caller);
     }
     return out;
   }
@@ -118,11 +135,15 @@ function operand(type: FieldType, op: string, value: unknown, caller: CallerValu
 function lookup(ref: string, caller: CallerValues): unknown {
   const name = CALLER_REF.exec(ref)![1]!;
   const value =
-    name === 'subject' ? caller.subject
-    : name === 'tenant' ? caller.tenant
-    : name === 'role' ? caller.role
-    : name === 'purpose' ? caller.purpose
-    : caller.attributes[name];
+    name === 'subject'
+      ? caller.subject
+      : name === 'tenant'
+        ? caller.tenant
+        : name === 'role'
+          ? caller.role
+          : name === 'purpose'
+            ? caller.purpose
+            : caller.attributes[name];
   if (value === undefined || value === null) throw new Error(`the caller has no ${name}`);
   return value;
 }

@@ -127,7 +127,8 @@ export class AuditTrail {
       if (!entry.fieldsRequested.includes(f)) entry.fieldsRequested.push(f);
       if (!entry.fieldsGranted.includes(f) && !entry.fieldsDenied.includes(f)) entry.fieldsDenied.push(f);
       const coordinate = `${typeName(contract.product, contract.major)}.${f}`;
-      if (contract.fields.find((x) => x.name === f)?.deprecated !== undefined && !entry.deprecated.includes(coordinate)) entry.deprecated.push(coordinate);
+      if (contract.fields.find((x) => x.name === f)?.deprecated !== undefined && !entry.deprecated.includes(coordinate))
+        entry.deprecated.push(coordinate);
     }
     if (optimized) {
       // Plans of one field finish in any order; list fields in contract order so records are stable.
@@ -215,4 +216,3 @@ export class AuditTrail {
     return { code, reason: this.refusalReason ?? REFUSAL_REASONS[code] ?? `refused with HTTP ${status}`, requested: this.requested };
   }
 }
-

@@ -71,7 +71,8 @@ export class DeprecationUsage {
 
   /** The counts so far, most used first. */
   report(): UsageReport {
-    const order = <T extends { count: number; coordinate: string }>(a: T, b: T) => b.count - a.count || a.coordinate.localeCompare(b.coordinate);
+    const order = <T extends { count: number; coordinate: string }>(a: T, b: T) =>
+      b.count - a.count || a.coordinate.localeCompare(b.coordinate);
     return {
       byOperation: [...this.operations.values()].map((x) => ({ ...x })).sort(order),
       byCaller: [...this.callers.values()].map((x) => ({ ...x })).sort(order),
@@ -93,11 +94,19 @@ export function countingAuditSink(sink: AuditSink, usage: DeprecationUsage): Aud
 export function formatUsageMarkdown(report: UsageReport): string {
   const lines: string[] = [];
   if (report.byOperation.length === 0) return 'No use of deprecated versions or fields recorded.';
-  lines.push('### Deprecated use by operation', '', '| operation | document | deprecated | version | requests | last seen |', '|---|---|---|---|---:|---|');
+  lines.push(
+    '### Deprecated use by operation',
+    '',
+    '| operation | document | deprecated | version | requests | last seen |',
+    '|---|---|---|---|---:|---|',
+  );
   for (const o of report.byOperation) {
-    lines.push(`| ${o.operationName ?? '(anonymous)'} | ${o.documentHash ? `\`${o.documentHash.replace(/^sha256:/, '').slice(0, 12)}…\`` : '—'} | \`${o.coordinate}\` | ${o.product} ${o.version} | ${o.count} | ${o.lastSeen} |`);
+    lines.push(
+      `| ${o.operationName ?? '(anonymous)'} | ${o.documentHash ? `\`${o.documentHash.replace(/^sha256:/, '').slice(0, 12)}…\`` : '—'} | \`${o.coordinate}\` | ${o.product} ${o.version} | ${o.count} | ${o.lastSeen} |`,
+    );
   }
   lines.push('', '### Deprecated use by caller', '', '| caller | deprecated | version | requests | last seen |', '|---|---|---|---:|---|');
-  for (const c of report.byCaller) lines.push(`| ${c.caller} | \`${c.coordinate}\` | ${c.product} ${c.version} | ${c.count} | ${c.lastSeen} |`);
+  for (const c of report.byCaller)
+    lines.push(`| ${c.caller} | \`${c.coordinate}\` | ${c.product} ${c.version} | ${c.count} | ${c.lastSeen} |`);
   return lines.join('\n');
 }

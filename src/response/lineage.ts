@@ -52,7 +52,6 @@ export interface LineageExtension {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-
 export class LineageRecorder {
   /** In the order plans started (resolver order), not the order they finished; undefined until a plan of the entry has run. */
   private readonly entries = new Map<string, Mutable<ProductLineage> | undefined>();
@@ -77,7 +76,11 @@ export class LineageRecorder {
    * field merge. Policies come from the session; masked fields are those
    * whose masks the optimized plan applies.
    */
-  record(path: readonly (string | number)[], contract: Contract, result: { readonly scans: readonly ScanReport[]; readonly optimized: PlanNode }): void {
+  record(
+    path: readonly (string | number)[],
+    contract: Contract,
+    result: { readonly scans: readonly ScanReport[]; readonly optimized: PlanNode },
+  ): void {
     const { scans } = result;
     const key = keyOf(path, contract);
     let entry = this.entries.get(key);
@@ -118,7 +121,17 @@ export class LineageRecorder {
   recordFailure(path: readonly (string | number)[], contract: Contract): void {
     const key = keyOf(path, contract);
     if (this.entries.get(key) === undefined && !this.failed.has(key)) {
-      this.failed.set(key, { path: [...path], product: contract.product, major: contract.major, version: contract.version, contractHash: contract.hash, sources: [], policies: [], maskedFields: [], rowFilter: false });
+      this.failed.set(key, {
+        path: [...path],
+        product: contract.product,
+        major: contract.major,
+        version: contract.version,
+        contractHash: contract.hash,
+        sources: [],
+        policies: [],
+        maskedFields: [],
+        rowFilter: false,
+      });
     }
   }
 
@@ -158,7 +171,8 @@ export class LineageRecorder {
   }
 }
 
-const keyOf = (path: readonly (string | number)[], contract: Pick<Contract, 'product' | 'major'>) => `${path.join('.')}|${contract.product}@${contract.major}`;
+const keyOf = (path: readonly (string | number)[], contract: Pick<Contract, 'product' | 'major'>) =>
+  `${path.join('.')}|${contract.product}@${contract.major}`;
 
 /**
  * The page and the totalCount of one field read the same files; lineage shows

@@ -28,7 +28,10 @@ export interface HttpOpenLineageOptions {
 
 export function httpOpenLineageSink(o: HttpOpenLineageOptions): OpenLineageSink {
   const endpoint = `${o.url.replace(/\/+$/, '')}/api/v1/lineage`;
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(o.apiKey !== undefined && { authorization: `Bearer ${o.apiKey}` }) };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(o.apiKey !== undefined && { authorization: `Bearer ${o.apiKey}` }),
+  };
   const queue: string[] = [];
   let sending: Promise<void> | undefined;
   let dropped = 0;

@@ -48,7 +48,10 @@ export function runEventOf(input: RunEventInput): Record<string, unknown> {
         namespace: f.namespace,
         name: f.name,
         facets: {
-          schema: { ...base('SchemaDatasetFacet'), fields: contract.fields.map((c) => ({ name: c.column, type: c.type, ...(c.description && { description: c.description }) })) },
+          schema: {
+            ...base('SchemaDatasetFacet'),
+            fields: contract.fields.map((c) => ({ name: c.column, type: c.type, ...(c.description && { description: c.description }) })),
+          },
           version: { ...base('DatasetVersionDatasetFacet'), datasetVersion: f.etag },
         },
       });
@@ -94,7 +97,13 @@ export function runEventOf(input: RunEventInput): Record<string, unknown> {
       runId: input.queryId,
       facets:
         input.eventType === 'FAIL'
-          ? { errorMessage: { ...base('ErrorMessageRunFacet'), message: `failed: ${input.errorCodes.join(', ') || 'error'}`, programmingLanguage: 'TypeScript' } }
+          ? {
+              errorMessage: {
+                ...base('ErrorMessageRunFacet'),
+                message: `failed: ${input.errorCodes.join(', ') || 'error'}`,
+                programmingLanguage: 'TypeScript',
+              },
+            }
           : {},
     },
     job: { namespace: input.namespace, name: input.operationName ?? 'anonymous', facets: {} },

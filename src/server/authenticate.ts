@@ -56,7 +56,12 @@ export function createAuthenticator(auth: AuthConfig, options: AuthenticatorOpti
   const apiKeys = auth.apiKeys.map((k) => ({ hash: Buffer.from(k.sha256, 'hex'), caller: apiKeyCaller(k) }));
   const verifyJwt = auth.jwt ? jwtVerifier(auth.jwt, options) : undefined;
   const anonymous: Caller | undefined = auth.anonymous
-    ? Object.freeze({ subject: 'anonymous', roles: Object.freeze([auth.anonymous.role]), attributes: Object.freeze({}), credential: 'anonymous' })
+    ? Object.freeze({
+        subject: 'anonymous',
+        roles: Object.freeze([auth.anonymous.role]),
+        attributes: Object.freeze({}),
+        credential: 'anonymous',
+      })
     : undefined;
 
   const byApiKey = (key: string): Caller => {
@@ -92,7 +97,11 @@ export function createAuthenticator(auth: AuthConfig, options: AuthenticatorOpti
   return {
     async authenticate(headers) {
       const caller = await callerOf(headers);
-      return Object.freeze({ caller, role: activeRole(caller, headers.get('x-role')), purpose: purposeOf(caller, headers.get('x-purpose')) });
+      return Object.freeze({
+        caller,
+        role: activeRole(caller, headers.get('x-role')),
+        purpose: purposeOf(caller, headers.get('x-purpose')),
+      });
     },
   };
 }
@@ -136,7 +145,9 @@ function purposeOf(caller: Caller, header: string | null): string {
     throw forbidden(`This API key must name its purpose: send X-Purpose with one of ${allowed.map(quote).join(', ')}.`);
   }
   if (!allowed.includes(asked)) {
-    throw forbidden(`Purpose ${quote(asked)} is not allowed for this API key; send X-Purpose with one of ${allowed.map(quote).join(', ')}.`);
+    throw forbidden(
+      `Purpose ${quote(asked)} is not allowed for this API key; send X-Purpose with one of ${allowed.map(quote).join(', ')}.`,
+    );
   }
   return asked;
 }
@@ -188,10 +199,15 @@ function tokenFailure(e: unknown): string {
     if (e.claim === 'aud') return 'The bearer token has the wrong audience.';
     if (e.claim === 'exp') return 'The bearer token is malformed: it must carry an expiry (exp).';
   }
-  if (e instanceof jose.JWSSignatureVerificationFailed || e instanceof jose.JWKSNoMatchingKey || e instanceof jose.JWKSMultipleMatchingKeys) {
+  if (
+    e instanceof jose.JWSSignatureVerificationFailed ||
+    e instanceof jose.JWKSNoMatchingKey ||
+    e instanceof jose.JWKSMultipleMatchingKeys
+  ) {
     return 'The bearer token has a bad signature or an unknown key.';
   }
-  if (e instanceof jose.JOSEAlgNotAllowed || e instanceof jose.JOSENotSupported) return 'The bearer token uses an algorithm that is not allowed.';
+  if (e instanceof jose.JOSEAlgNotAllowed || e instanceof jose.JOSENotSupported)
+    return 'The bearer token uses an algorithm that is not allowed.';
   return 'The bearer token is malformed.';
 }
 

@@ -27,7 +27,8 @@ function columnCacheFromEnv(): Pick<EngineOptions, 'columnCacheBytes'> {
   const raw = process.env['SLUICE_COLUMN_CACHE_BYTES'];
   if (raw === undefined || raw === '') return {};
   const bytes = Number(raw);
-  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new Error(`SLUICE_COLUMN_CACHE_BYTES must be a whole number of bytes, not ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(bytes) || bytes < 0)
+    throw new Error(`SLUICE_COLUMN_CACHE_BYTES must be a whole number of bytes, not ${JSON.stringify(raw)}`);
   return { columnCacheBytes: bytes };
 }
 

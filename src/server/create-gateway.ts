@@ -204,7 +204,11 @@ export function createGateway(o: GatewayOptions): Gateway {
       audit,
       useAuthentication({ authenticated }),
       ...(limits.rate ? [useRateLimit({ ...limits.rate, authenticated })] : []),
-      usePersistedOperations({ manifest, authenticated, registrants: new Set(config.auth.apiKeys.filter((k) => k.allowPersistRegistration).map((k) => k.id)) }),
+      usePersistedOperations({
+        manifest,
+        authenticated,
+        registrants: new Set(config.auth.apiKeys.filter((k) => k.allowPersistRegistration).map((k) => k.id)),
+      }),
       useQueryLimits(limits),
       ...(config.server.introspection ? [] : [useDisableIntrospection()]),
       useRetiredVersions({ catalog, ...(o.today !== undefined && { today: o.today }) }),
@@ -213,7 +217,14 @@ export function createGateway(o: GatewayOptions): Gateway {
       useCostLimit({ maxCost: limits.maxCost, defaultPageSize }),
       useLineage({ recorderOf: (ctx) => (ctx as Partial<RequestContext>).lineage }),
       ...(o.openLineage
-        ? [useOpenLineage({ sink: o.openLineage, catalog, namespace: config.raw.openlineage?.namespace ?? 'sluice', recorderOf: (ctx) => (ctx as Partial<RequestContext>).lineage })]
+        ? [
+            useOpenLineage({
+              sink: o.openLineage,
+              catalog,
+              namespace: config.raw.openlineage?.namespace ?? 'sluice',
+              recorderOf: (ctx) => (ctx as Partial<RequestContext>).lineage,
+            }),
+          ]
         : []),
     ],
   });

@@ -73,7 +73,13 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     if (path === '/health') return json(res, 200, { status: 'live' });
     if (path === '/metrics' && options.metrics) {
       const { registry, token } = options.metrics;
-      if (!bears(req, token)) return json(res, 401, { status: 'metrics need Authorization: Bearer <server.metrics token>' }, { 'www-authenticate': 'Bearer realm="metrics"' });
+      if (!bears(req, token))
+        return json(
+          res,
+          401,
+          { status: 'metrics need Authorization: Bearer <server.metrics token>' },
+          { 'www-authenticate': 'Bearer realm="metrics"' },
+        );
       void registry.metrics().then(
         (text) => {
           res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });

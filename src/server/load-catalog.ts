@@ -72,7 +72,11 @@ export interface DeploymentOptions {
   readonly secrets: 'required' | 'optional';
 }
 
-export async function loadDeployment(config: SluiceConfig, engine: Engine, options: DeploymentOptions = { secrets: 'required' }): Promise<Deployment> {
+export async function loadDeployment(
+  config: SluiceConfig,
+  engine: Engine,
+  options: DeploymentOptions = { secrets: 'required' },
+): Promise<Deployment> {
   const catalog = await loadCatalog(config.productsDir, engine);
   const policies = loadPolicies(config.policiesDir, catalog);
   const hashing = policies.filter((p) => Object.values(p.masks).some((m) => m.kind === 'hash'));

@@ -12,7 +12,10 @@ export type ErrorLogger = (message: string, fields: Record<string, unknown>) => 
 
 /** An internal error already logged with its query id; only the id reaches the caller. */
 export const unexpected = (queryId: string) =>
-  new SluiceError('INTERNAL_SERVER_ERROR', 'internal', `Unexpected error. Quote query id ${queryId} when reporting it.`, { queryId, logged: true });
+  new SluiceError('INTERNAL_SERVER_ERROR', 'internal', `Unexpected error. Quote query id ${queryId} when reporting it.`, {
+    queryId,
+    logged: true,
+  });
 
 /**
  * The HTTP status of an error that stops a request before execution: 400
@@ -53,7 +56,10 @@ export function maskError(error: unknown, log: ErrorLogger, queryId?: string): G
   if (error instanceof GraphQLError && !error.originalError && gqlPath === undefined) {
     // graphql-js rejects some requests before execution without a code, e.g.
     // a required variable that was not provided.
-    return new GraphQLError(stripSuggestions(error.message), { nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT', http: REQUEST_ERROR } });
+    return new GraphQLError(stripSuggestions(error.message), {
+      nodes,
+      extensions: { ...error.extensions, code: 'BAD_USER_INPUT', http: REQUEST_ERROR },
+    });
   }
   if (error instanceof GraphQLError && original instanceof GraphQLError && gqlPath === undefined) {
     // A variable's value failed coercion before execution started: graphql-js

@@ -44,15 +44,30 @@ export function createMetrics(options: { engine?: Engine } = {}): GatewayMetrics
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  const rows = new Counter({ name: 'sluice_rows_scanned_total', help: 'Rows decoded from sources (before filters), by product.', labelNames: ['product'] as const, registers: [registry] });
-  const rowGroups = new Counter({ name: 'sluice_row_groups_scanned_total', help: 'Row groups decoded, by product.', labelNames: ['product'] as const, registers: [registry] });
+  const rows = new Counter({
+    name: 'sluice_rows_scanned_total',
+    help: 'Rows decoded from sources (before filters), by product.',
+    labelNames: ['product'] as const,
+    registers: [registry],
+  });
+  const rowGroups = new Counter({
+    name: 'sluice_row_groups_scanned_total',
+    help: 'Row groups decoded, by product.',
+    labelNames: ['product'] as const,
+    registers: [registry],
+  });
   const rowGroupsPruned = new Counter({
     name: 'sluice_row_groups_pruned_total',
     help: 'Row groups of the files scanned that were not decoded (pruned by statistics or never reached), by product.',
     labelNames: ['product'] as const,
     registers: [registry],
   });
-  const bytes = new Counter({ name: 'sluice_bytes_fetched_total', help: 'Bytes received from object storage, by product.', labelNames: ['product'] as const, registers: [registry] });
+  const bytes = new Counter({
+    name: 'sluice_bytes_fetched_total',
+    help: 'Bytes received from object storage, by product.',
+    labelNames: ['product'] as const,
+    registers: [registry],
+  });
   const bytesRead = new Counter({
     name: 'sluice_bytes_read_total',
     help: 'Compressed bytes of the column chunks read (local and object storage, cached columns included; server.limits.maxBytesRead), by product.',
@@ -85,7 +100,9 @@ export function createMetrics(options: { engine?: Engine } = {}): GatewayMetrics
       });
     stat('sluice_column_cache_hits', 'Decoded column chunks served from the cache since start.', (s) => s.hits);
     stat('sluice_column_cache_misses', 'Decoded column chunks not in the cache since start.', (s) => s.misses);
-    stat('sluice_column_cache_hit_ratio', 'hits / (hits + misses) since start.', (s) => (s.hits + s.misses === 0 ? 0 : s.hits / (s.hits + s.misses)));
+    stat('sluice_column_cache_hit_ratio', 'hits / (hits + misses) since start.', (s) =>
+      s.hits + s.misses === 0 ? 0 : s.hits / (s.hits + s.misses),
+    );
     stat('sluice_column_cache_bytes', 'Bytes held by the column cache.', (s) => s.bytes);
   }
 

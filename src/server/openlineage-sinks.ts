@@ -21,7 +21,8 @@ export function openLineageSinksOf(config: SluiceConfig, logger: Logger): OpenLi
   if (o.http !== undefined) {
     const env = o.http.apiKeyEnv;
     const apiKey = env !== undefined ? process.env[env] : undefined;
-    if (env !== undefined && !apiKey) throw new ConfigError(displayPath(config.file), `openlineage.http.apiKeyEnv names ${env}, which is not set in the environment`);
+    if (env !== undefined && !apiKey)
+      throw new ConfigError(displayPath(config.file), `openlineage.http.apiKeyEnv names ${env}, which is not set in the environment`);
     sinks.push(
       httpOpenLineageSink({
         url: o.http.url,

@@ -67,7 +67,8 @@ export function parsePersistedManifest(text: string, shown: string): PersistedMa
   const operations = new Map<string, PersistedOperation>();
   for (const [id, document] of Object.entries(raw)) {
     const at = (message: string) => new ConfigError(shown, `operation ${JSON.stringify(id.slice(0, 80))}: ${message}`);
-    if (!SHA256_HEX.test(id)) throw at('the id must be a SHA-256, 64 lowercase hex digits (set persistedDocuments.hashAlgorithm: sha256 in codegen.yml)');
+    if (!SHA256_HEX.test(id))
+      throw at('the id must be a SHA-256, 64 lowercase hex digits (set persistedDocuments.hashAlgorithm: sha256 in codegen.yml)');
     if (typeof document !== 'string') throw at('the document must be a string');
     if (documentId(document) !== id) throw at('the id is not the SHA-256 of its document; regenerate the manifest with `npm run codegen`');
     let ast: DocumentNode;

@@ -38,7 +38,10 @@ export interface AuditPlugin extends Plugin {
  * GET ?documentId=, or the APQ hash), when it is a well-formed SHA-256, else
  * the SHA-256 of its query text.
  */
-function requestedDocument(params: { query?: unknown; extensions?: Record<string, unknown> | undefined; documentId?: unknown }, request: Request): string | null {
+function requestedDocument(
+  params: { query?: unknown; extensions?: Record<string, unknown> | undefined; documentId?: unknown },
+  request: Request,
+): string | null {
   const persisted = params.extensions?.['persistedQuery'];
   const sent = [
     params.documentId,
@@ -59,7 +62,10 @@ export function useAudit(options: AuditPluginOptions): AuditPlugin {
     try {
       options.sink.write(trail.finish(status));
     } catch (e) {
-      options.log('audit record not written', { queryId: trail.session?.queryId ?? null, error: e instanceof Error ? e.message : String(e) });
+      options.log('audit record not written', {
+        queryId: trail.session?.queryId ?? null,
+        error: e instanceof Error ? e.message : String(e),
+      });
     }
   };
   const trailOf = (request: Request) => {
@@ -109,7 +115,9 @@ export function useAudit(options: AuditPluginOptions): AuditPlugin {
     onResultProcess({ request, result }) {
       const results = Array.isArray(result) ? result : [result];
       const codes = results.flatMap((r) =>
-        'errors' in r && r.errors ? r.errors.map((e) => String((e as { extensions?: { code?: unknown } }).extensions?.code ?? 'UNKNOWN')) : [],
+        'errors' in r && r.errors
+          ? r.errors.map((e) => String((e as { extensions?: { code?: unknown } }).extensions?.code ?? 'UNKNOWN'))
+          : [],
       );
       const trail = trailOf(request);
       trail.recordErrors(codes);

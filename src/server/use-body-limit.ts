@@ -24,7 +24,12 @@ export function useBodyLimit(options: BodyLimitPluginOptions): Plugin {
       const header = request.headers.get('content-length');
       if (header === null) return;
       const respond = (status: number, code: string, message: string) =>
-        endResponse(new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json' } }));
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+            status,
+            headers: { 'content-type': 'application/json' },
+          }),
+        );
       // One non-negative integer only: anything else is a smuggling attempt or a broken client.
       if (!/^\d+$/.test(header)) return respond(400, 'BAD_REQUEST', 'Content-Length must be one non-negative integer.');
       if (Number(header) > options.maxBytes) respond(413, 'RESOURCE_LIMIT', `Request body is larger than ${options.maxBytes} bytes.`);

@@ -39,7 +39,9 @@ export function useOpenLineage(options: OpenLineagePluginOptions): Plugin {
               operationName: getOperationAST(args.document, args.operationName)?.name?.value ?? null,
               products,
               // Not masked yet here: a SluiceError's code is on the original error.
-              errorCodes: errors.map((e) => String(e.extensions?.['code'] ?? (e.originalError as { code?: unknown } | undefined)?.code ?? 'INTERNAL_SERVER_ERROR')),
+              errorCodes: errors.map((e) =>
+                String(e.extensions?.['code'] ?? (e.originalError as { code?: unknown } | undefined)?.code ?? 'INTERNAL_SERVER_ERROR'),
+              ),
             }),
           );
         },

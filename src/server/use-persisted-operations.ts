@@ -95,14 +95,14 @@ const noDocument = () =>
   new SluiceError('BAD_USER_INPUT', 'user', 'Send a "query", or the "documentId" of a persisted operation.', { http: { status: 400 } });
 
 const hashMismatch = () =>
-  new SluiceError('BAD_USER_INPUT', 'user', 'The persistedQuery sha256Hash is not the SHA-256 of the query sent with it.', { http: { status: 400 } });
+  new SluiceError('BAD_USER_INPUT', 'user', 'The persistedQuery sha256Hash is not the SHA-256 of the query sent with it.', {
+    http: { status: 400 },
+  });
 
 /** The id a request names, or null. The APQ hash counts only in version 1 of the protocol. */
 function requestedId(params: GraphQLParams & { documentId?: unknown }, request: Request): string | null {
   const sent =
-    params.documentId ??
-    (request.method === 'GET' ? new URL(request.url).searchParams.get('documentId') : null) ??
-    apqHash(params);
+    params.documentId ?? (request.method === 'GET' ? new URL(request.url).searchParams.get('documentId') : null) ?? apqHash(params);
   return typeof sent === 'string' ? (normalizeDocumentId(sent) ?? sent) : null;
 }
 

@@ -47,7 +47,9 @@ export function useQueryLimits(options: QueryLimitsPluginOptions): Plugin {
   // Validation rules report through the context (armor would throw, which
   // ends validation with an uncoded error); the token count must throw to
   // stop the parser, and is recognised by the error it hands over.
-  const report = [(ctx: ValidationContext | null, error: GraphQLError) => ctx?.reportError(tooComplex(reworded(error.message), error.nodes))];
+  const report = [
+    (ctx: ValidationContext | null, error: GraphQLError) => ctx?.reportError(tooComplex(reworded(error.message), error.nodes)),
+  ];
   const rule = { exposeLimits: true, onReject: report, propagateOnRejection: false };
   const rules = [
     maxDepthRule({ ...rule, n: options.maxDepth, ignoreIntrospection: true, flattenFragments: true }),
@@ -55,7 +57,12 @@ export function useQueryLimits(options: QueryLimitsPluginOptions): Plugin {
     maxDirectivesRule({ ...rule, n: options.maxDirectives }),
   ];
   const tokenLimit = new WeakSet<GraphQLError>();
-  const tokens = { exposeLimits: true, onReject: [(_: unknown, error: GraphQLError) => void tokenLimit.add(error)], propagateOnRejection: true, n: options.maxTokens };
+  const tokens = {
+    exposeLimits: true,
+    onReject: [(_: unknown, error: GraphQLError) => void tokenLimit.add(error)],
+    propagateOnRejection: true,
+    n: options.maxTokens,
+  };
   const parse = (source: string | Source, parseOptions?: ParseOptions): DocumentNode => {
     checkNesting(typeof source === 'string' ? new Source(source) : source, options);
     try {
@@ -123,7 +130,9 @@ export function checkNesting(source: Source, limits: Pick<QueryLimitsPluginOptio
             );
           }
           if (!inValue && ++selections > maxSelections) {
-            throw tooComplex(`Selections nest more than ${maxSelections} levels deep (server.limits.maxDepth is ${limits.maxDepth}): the query is too complex.`);
+            throw tooComplex(
+              `Selections nest more than ${maxSelections} levels deep (server.limits.maxDepth is ${limits.maxDepth}): the query is too complex.`,
+            );
           }
           break;
         }

@@ -92,7 +92,11 @@ export function useRequestShape(options: RequestShapePluginOptions): Plugin {
         }
         if (value === null || value === undefined) continue;
         if (expected === 'string' ? typeof value !== 'string' : !isObject(value)) {
-          throw refuse(request, `${name} is ${article(kindOf(value))}`, `"${name}" must be ${article(expected === 'string' ? 'string' : 'JSON object')}, not ${article(kindOf(value))}.`);
+          throw refuse(
+            request,
+            `${name} is ${article(kindOf(value))}`,
+            `"${name}" must be ${article(expected === 'string' ? 'string' : 'JSON object')}, not ${article(kindOf(value))}.`,
+          );
         }
       }
     },

@@ -48,7 +48,9 @@ export function retiredVersions(catalog: Catalog, today?: string): ReadonlyMap<s
     const replacement = replacementOf(c.product);
     const root = rootFieldName(c.product, c.major);
     const when = c.sunset !== undefined ? ` on ${c.sunset}` : '';
-    const instead = replacement ? `use ${rootFieldName(replacement.product, replacement.major)}` : `no version of ${c.product} is served any more`;
+    const instead = replacement
+      ? `use ${rootFieldName(replacement.product, replacement.major)}`
+      : `no version of ${c.product} is served any more`;
     const retired: RetiredVersion = Object.freeze({
       contract: c,
       rootFields: [root, `${root}Aggregate`],

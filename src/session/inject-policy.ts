@@ -43,7 +43,10 @@ export function injectPolicy(plan: PlanNode, policyOf: (scan: ScanNode) => Effec
     const masks = policy.masks.filter((m) => fields.some((f) => f.name === m.field));
     if (masks.length > 0) node = MaskNode.create(node, masks);
     if (fields.some((f) => !policy.fields.has(f.name))) {
-      node = ProjectNode.create(node, fields.filter((f) => policy.fields.has(f.name)).map((f) => f.name));
+      node = ProjectNode.create(
+        node,
+        fields.filter((f) => policy.fields.has(f.name)).map((f) => f.name),
+      );
     }
     return changed(node);
   }).node;

@@ -89,8 +89,7 @@ export function createSession(o: SessionOptions): Session {
   });
 }
 
-export const sessionSees = (s: Session, product: string, major: number): Contract | undefined =>
-  s.catalog.get(versionKey(product, major));
+export const sessionSees = (s: Session, product: string, major: number): Contract | undefined => s.catalog.get(versionKey(product, major));
 
 export const accessTo = (s: Session, product: string, major: number): EffectivePolicy | undefined =>
   s.access.get(versionKey(product, major));

@@ -26,7 +26,12 @@ export class OtlpJsonExporter implements SpanExporter {
       body: JSON.stringify(exportRequest(spans)),
       signal: AbortSignal.timeout(this.options.timeoutMillis ?? 10_000),
     }).then(
-      (res) => done(res.ok ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: new Error(`OTLP export: HTTP ${res.status}`) }),
+      (res) =>
+        done(
+          res.ok
+            ? { code: ExportResultCode.SUCCESS }
+            : { code: ExportResultCode.FAILED, error: new Error(`OTLP export: HTTP ${res.status}`) },
+        ),
       (error: Error) => done({ code: ExportResultCode.FAILED, error }),
     );
     this.pending.add(sent);
@@ -83,7 +88,8 @@ function keyValues(attributes: Attributes): { key: string; value: unknown }[] {
 }
 
 function anyValue(v: AttributeValue): unknown {
-  if (Array.isArray(v)) return { arrayValue: { values: v.filter((x) => x !== null && x !== undefined).map((x) => anyValue(x as AttributeValue)) } };
+  if (Array.isArray(v))
+    return { arrayValue: { values: v.filter((x) => x !== null && x !== undefined).map((x) => anyValue(x as AttributeValue)) } };
   if (typeof v === 'string') return { stringValue: v };
   if (typeof v === 'boolean') return { boolValue: v };
   return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };

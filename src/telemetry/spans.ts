@@ -27,7 +27,12 @@ export function startSpan(name: string, parent: Span | Context | undefined, attr
 }
 
 /** Runs `f` in a span that ends with it, recording an error's code (not its message). */
-export async function inSpan<T>(name: string, parent: Span | undefined, attributes: Attributes, f: (span: Span) => Promise<T> | T): Promise<T> {
+export async function inSpan<T>(
+  name: string,
+  parent: Span | undefined,
+  attributes: Attributes,
+  f: (span: Span) => Promise<T> | T,
+): Promise<T> {
   const span = startSpan(name, parent, attributes);
   try {
     return await f(span);
@@ -41,4 +46,3 @@ export async function inSpan<T>(name: string, parent: Span | undefined, attribut
 }
 
 const isSpan = (x: Span | Context): x is Span => typeof (x as Span).spanContext === 'function';
-

@@ -94,7 +94,9 @@ const requestOf = (p: Product, caller: Caller): fc.Arbitrary<Request> =>
   });
 
 function graphql(p: Product, r: Request): string {
-  const args = [r.where ? `where: ${gqlWhere(r.where)}` : '', r.groupBy.length ? `groupBy: [${r.groupBy.join(', ')}]` : ''].filter(Boolean).join(', ');
+  const args = [r.where ? `where: ${gqlWhere(r.where)}` : '', r.groupBy.length ? `groupBy: [${r.groupBy.join(', ')}]` : '']
+    .filter(Boolean)
+    .join(', ');
   const part = (name: string, fields: string[]) => (fields.length ? `${name} { ${fields.join(' ')} }` : '');
   return `{ ${p.root}${args ? `(${args})` : ''} { ${r.groupBy.length ? `key { ${r.groupBy.join(' ')} }` : 'key { __typename }'} count
     ${part('sum', r.sum)} ${part('avg', r.avg)} ${part('min', r.min)} ${part('max', r.max)} } }`;
@@ -106,7 +108,9 @@ function sql(p: Product, r: Request, caller: Caller): string {
     'count(*) AS "count"',
     ...(['sum', 'avg', 'min', 'max'] as const).flatMap((fn) => r[fn].map((f) => `${fn}("${f}") AS "${fn}.${f}"`)),
   ];
-  const group = r.groupBy.length ? ` GROUP BY ${r.groupBy.map((g) => `"${g}"`).join(', ')} ORDER BY ${r.groupBy.map((g) => `"${g}" ASC NULLS LAST`).join(', ')}` : '';
+  const group = r.groupBy.length
+    ? ` GROUP BY ${r.groupBy.map((g) => `"${g}"`).join(', ')} ORDER BY ${r.groupBy.map((g) => `"${g}" ASC NULLS LAST`).join(', ')}`
+    : '';
   return `SELECT ${cols.join(', ')} FROM ${p.view}_${caller} WHERE ${r.where ? sqlWhere(r.where, p.kinds) : 'TRUE'}${group}`;
 }
 
@@ -148,10 +152,16 @@ describe('aggregates equal DuckDB GROUP BY over the same files', () => {
           fc.asyncProperty(requestOf(product, caller), async (r) => {
             const res = await demo.query(graphql(product, r), {}, HEADERS[caller]);
             expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-            const got = (res.data![product.root] as Record<string, unknown>[]).map((g) => ({ ...g, key: g['key'] && r.groupBy.length ? g['key'] : null }));
+            const got = (res.data![product.root] as Record<string, unknown>[]).map((g) => ({
+              ...g,
+              key: g['key'] && r.groupBy.length ? g['key'] : null,
+            }));
             const query = sql(product, r, caller);
             const want = expected(product, r, await rowsOf(duck, query));
-            expect(approxEqual(got, want), `${query}\ngot  ${JSON.stringify(got).slice(0, 600)}\nwant ${JSON.stringify(want).slice(0, 600)}`).toBe(true);
+            expect(
+              approxEqual(got, want),
+              `${query}\ngot  ${JSON.stringify(got).slice(0, 600)}\nwant ${JSON.stringify(want).slice(0, 600)}`,
+            ).toBe(true);
           }),
           { numRuns: RUNS },
         );
@@ -160,9 +170,13 @@ describe('aggregates equal DuckDB GROUP BY over the same files', () => {
   }
 
   it('without groupBy: one group whose key is null, also over no rows (count 0, the others null)', async () => {
-    const res = await demo.query('{ ordersV2Aggregate(where: { order_id: { lt: "0" } }) { key { region } count sum { quantity } avg { total_amount } min { order_date } } }');
+    const res = await demo.query(
+      '{ ordersV2Aggregate(where: { order_id: { lt: "0" } }) { key { region } count sum { quantity } avg { total_amount } min { order_date } } }',
+    );
     expect(res.errors).toBeUndefined();
-    expect(res.data!['ordersV2Aggregate']).toEqual([{ key: null, count: 0, sum: { quantity: null }, avg: { total_amount: null }, min: { order_date: null } }]);
+    expect(res.data!['ordersV2Aggregate']).toEqual([
+      { key: null, count: 0, sum: { quantity: null }, avg: { total_amount: null }, min: { order_date: null } },
+    ]);
     const grouped = await demo.query('{ ordersV2Aggregate(where: { order_id: { lt: "0" } }, groupBy: [region]) { count } }');
     expect(grouped.data!['ordersV2Aggregate']).toEqual([]);
   });

@@ -36,7 +36,10 @@ beforeAll(async () => {
         product: 'orders',
         versions: '>=2',
         when: { roles: ['reporter'] },
-        allow: { fields: ['order_id', 'customer_id', 'region', 'status', 'total_amount', 'quantity', 'notes', 'order_date'], aggregate: true },
+        allow: {
+          fields: ['order_id', 'customer_id', 'region', 'status', 'total_amount', 'quantity', 'notes', 'order_date'],
+          aggregate: true,
+        },
         rowFilter: { region: { eq: 'EU' } },
         masks: { total_amount: { round: 100 }, customer_id: { round: 1000 }, order_date: 'year', notes: 'show_first_4' },
       },
@@ -73,7 +76,11 @@ describe('aggregates under policy', () => {
   });
 
   it('refuse grouping or aggregating a field that is not granted', async () => {
-    const ok = await governed.query('{ ordersV2Aggregate(groupBy: [status]) { key { status } count min { order_id } } }', {}, as(KEYS.counter));
+    const ok = await governed.query(
+      '{ ordersV2Aggregate(groupBy: [status]) { key { status } count min { order_id } } }',
+      {},
+      as(KEYS.counter),
+    );
     expect(ok.errors).toBeUndefined();
     expect((ok.data!['ordersV2Aggregate'] as unknown[]).length).toBe(5);
     for (const q of [
@@ -90,10 +97,14 @@ describe('aggregates under policy', () => {
   it('past limits.maxGroups: RESOURCE_LIMIT, not a truncated list', async () => {
     const res = await demo.query('{ ordersV2Aggregate(groupBy: [customer_id]) { key { customer_id } count } }');
     expect(error(res).code).toBe('RESOURCE_LIMIT');
-    expect(error(res).message).toMatch(/more than 1000 groups, the limit for this product \(limits\.maxGroups\); group by fewer fields or narrow where/);
+    expect(error(res).message).toMatch(
+      /more than 1000 groups, the limit for this product \(limits\.maxGroups\); group by fewer fields or narrow where/,
+    );
     expect(res.data).toBeNull();
     // Narrowed under the limit, the same grouping answers.
-    const narrow = await demo.query('{ ordersV2Aggregate(groupBy: [customer_id], where: { customer_id: { in: ["1", "2", "3"] } }) { key { customer_id } count } }');
+    const narrow = await demo.query(
+      '{ ordersV2Aggregate(groupBy: [customer_id], where: { customer_id: { in: ["1", "2", "3"] } }) { key { customer_id } count } }',
+    );
     expect(narrow.errors).toBeUndefined();
   });
 
@@ -116,7 +127,14 @@ describe('aggregates under policy', () => {
        FROM masked GROUP BY order_date ORDER BY order_date NULLS LAST`,
     );
     const day = (d: unknown) => (d as Date).toISOString().slice(0, 10);
-    const got = res.data!['ordersV2Aggregate'] as { key: { order_date: string }; count: number; sum: { total_amount: number; customer_id: string }; avg: { total_amount: number }; min: Record<string, unknown>; max: Record<string, unknown> }[];
+    const got = res.data!['ordersV2Aggregate'] as {
+      key: { order_date: string };
+      count: number;
+      sum: { total_amount: number; customer_id: string };
+      avg: { total_amount: number };
+      min: Record<string, unknown>;
+      max: Record<string, unknown>;
+    }[];
     expect(got).toHaveLength(rows.length);
     expect(rows.length).toBeGreaterThanOrEqual(4);
     got.forEach((g, i) => {
@@ -134,21 +152,34 @@ describe('aggregates under policy', () => {
   });
 
   it('group a masked field by its masked values', async () => {
-    const res = await governed.query('{ ordersV2Aggregate(groupBy: [customer_id, status], where: { customer_id: { in: ["0", "1000", "2000", "3000"] } }) { key { customer_id status } count } }', {}, as(KEYS.reporter));
+    const res = await governed.query(
+      '{ ordersV2Aggregate(groupBy: [customer_id, status], where: { customer_id: { in: ["0", "1000", "2000", "3000"] } }) { key { customer_id status } count } }',
+      {},
+      as(KEYS.reporter),
+    );
     expect(res.errors).toBeUndefined();
     const rows = await rowsOf(
       duck,
       `SELECT (customer_id + 500) // 1000 * 1000 AS c, status, count(*) AS n FROM orders_admin
        WHERE region = 'EU' AND (customer_id + 500) // 1000 * 1000 IN (0, 1000, 2000, 3000) GROUP BY c, status ORDER BY c, status`,
     );
-    expect(res.data!['ordersV2Aggregate']).toEqual(rows.map((r) => ({ key: { customer_id: String(r['c']), status: r['status'] }, count: Number(r['n']) })));
+    expect(res.data!['ordersV2Aggregate']).toEqual(
+      rows.map((r) => ({ key: { customer_id: String(r['c']), status: r['status'] }, count: Number(r['n']) })),
+    );
     expect(new Set(rows.map((r) => r['c']))).toEqual(new Set([0n, 1000n, 2000n, 3000n]));
   });
 
   it('record lineage and audit like any product read', async () => {
     const res = await governed.query('{ ordersV2Aggregate { count sum { total_amount } } }', {}, as(KEYS.reporter));
-    const lineage = res.extensions!['lineage'] as { products: { path: string[]; policies: { id: string }[]; maskedFields: string[]; rowFilter: boolean }[] };
+    const lineage = res.extensions!['lineage'] as {
+      products: { path: string[]; policies: { id: string }[]; maskedFields: string[]; rowFilter: boolean }[];
+    };
     expect(lineage.products).toHaveLength(1);
-    expect(lineage.products[0]).toMatchObject({ path: ['ordersV2Aggregate'], policies: [{ id: 'orders-reporter' }], maskedFields: ['total_amount'], rowFilter: true });
+    expect(lineage.products[0]).toMatchObject({
+      path: ['ordersV2Aggregate'],
+      policies: [{ id: 'orders-reporter' }],
+      maskedFields: ['total_amount'],
+      rowFilter: true,
+    });
   });
 });

@@ -57,7 +57,9 @@ describe('aggregates over masked values: byte-identical answers from the twin de
           fc.subarray([...p.numeric], { minLength: 1 }),
           fc.subarray([...p.ordered], { minLength: 1 }),
           async (w, groupBy, numeric, ordered) => {
-            const args = [w ? `where: ${gqlWhere(w)}` : '', groupBy.length ? `groupBy: [${groupBy.join(', ')}]` : ''].filter(Boolean).join(', ');
+            const args = [w ? `where: ${gqlWhere(w)}` : '', groupBy.length ? `groupBy: [${groupBy.join(', ')}]` : '']
+              .filter(Boolean)
+              .join(', ');
             const query = `{ ${root}${args ? `(${args})` : ''} { key { ${groupBy.length ? groupBy.join(' ') : '__typename'} } count
               sum { ${numeric.join(' ')} } avg { ${numeric.join(' ')} } min { ${ordered.join(' ')} } max { ${ordered.join(' ')} } } }`;
             const { a, b, readsA, readsB } = await askTwins(twins, query);
@@ -71,7 +73,11 @@ describe('aggregates over masked values: byte-identical answers from the twin de
   }
 
   it('answers with groups (the comparison is not vacuous)', async () => {
-    const res = await twins.a.query('{ ordersV2Aggregate(groupBy: [order_date]) { key { order_date } count sum { total_amount } } }', {}, TWIN_CALLER);
+    const res = await twins.a.query(
+      '{ ordersV2Aggregate(groupBy: [order_date]) { key { order_date } count sum { total_amount } } }',
+      {},
+      TWIN_CALLER,
+    );
     expect(res.errors).toBeUndefined();
     expect((res.data!['ordersV2Aggregate'] as unknown[]).length).toBeGreaterThanOrEqual(4);
   });

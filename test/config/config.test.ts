@@ -45,9 +45,17 @@ describe('sluice.yaml', () => {
   });
 
   it.each([
-    ['an unknown limit, with its line', 'server:\n  limits:\n    maxDepht: 3\n', /bad\.yaml:3: server\.limits\.maxDepht: unknown key "maxDepht"/],
+    [
+      'an unknown limit, with its line',
+      'server:\n  limits:\n    maxDepht: 3\n',
+      /bad\.yaml:3: server\.limits\.maxDepht: unknown key "maxDepht"/,
+    ],
     ['a rate limit without a burst', 'server:\n  limits:\n    rate: { perSecond: 2 }\n', /server\.limits\.rate\.burst/],
-    ['an OTLP endpoint that is not a URL', 'telemetry:\n  otlp: { endpoint: collector:4318 }\n', /telemetry\.otlp\.endpoint: must be an http/],
+    [
+      'an OTLP endpoint that is not a URL',
+      'telemetry:\n  otlp: { endpoint: collector:4318 }\n',
+      /telemetry\.otlp\.endpoint: must be an http/,
+    ],
     ['an OpenLineage sink without a file', 'openlineage:\n  namespace: prod\n', /openlineage\.file/],
     ['a batch limit past 100', 'server:\n  limits:\n    maxBatch: 1000\n', /server\.limits\.maxBatch/],
     ['a scan limit of zero', 'server:\n  limits:\n    maxRowsScanned: 0\n', /bad\.yaml:3: server\.limits\.maxRowsScanned/],

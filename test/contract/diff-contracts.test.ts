@@ -24,7 +24,12 @@ interface RawField {
   sort?: boolean;
   deprecated?: string;
 }
-type Raw = Record<string, unknown> & { fields: RawField[]; limits: Record<string, number>; primaryKey: string[]; relationships?: Record<string, unknown>[] };
+type Raw = Record<string, unknown> & {
+  fields: RawField[];
+  limits: Record<string, number>;
+  primaryKey: string[];
+  relationships?: Record<string, unknown>[];
+};
 
 /** The orders v2 contract, edited. The version is bumped (minor) unless the edit sets it. */
 function edited(edit: (c: Raw) => void, before: (c: Raw) => void = () => undefined): string {
@@ -55,10 +60,16 @@ interface Case {
 }
 
 const CASES: readonly Case[] = [
-  { change: 'a field removed', edit: (c) => void (c.fields = c.fields.filter((f) => f.name !== 'notes')), kind: 'field-removed', severity: 'breaking', graphql: ['FIELD_REMOVED', 'breaking'] },
+  {
+    change: 'a field removed',
+    edit: (c) => void (c.fields = c.fields.filter((f) => f.name !== 'notes')),
+    kind: 'field-removed',
+    severity: 'breaking',
+    graphql: ['FIELD_REMOVED', 'breaking'],
+  },
   {
     change: 'a field renamed over the same column',
-    edit: (c) => void (field(c, 'quantity').name = 'item_count', (field(c, 'item_count').column = 'quantity')),
+    edit: (c) => void ((field(c, 'quantity').name = 'item_count'), (field(c, 'item_count').column = 'quantity')),
     kind: 'field-renamed',
     severity: 'breaking',
     graphql: ['FIELD_REMOVED', 'breaking'],
@@ -69,24 +80,113 @@ const CASES: readonly Case[] = [
     kind: 'field-removed',
     severity: 'breaking',
   },
-  { change: 'a field reading another column', edit: (c) => void (field(c, 'total_amount').column = 'amount_eur'), kind: 'field-column-changed', severity: 'dangerous' },
-  { change: 'a type narrowed', edit: (c) => void (field(c, 'order_id').type = 'int32'), kind: 'field-type-narrowed', severity: 'breaking', graphql: ['FIELD_TYPE_CHANGED', 'breaking'] },
-  { change: 'a type widened', edit: (c) => void (field(c, 'quantity').type = 'int64'), kind: 'field-type-widened', severity: 'dangerous', graphql: ['FIELD_TYPE_CHANGED', 'breaking'] },
-  { change: 'non-null → nullable', edit: (c) => void (field(c, 'status').nullable = true), kind: 'field-nullable', severity: 'breaking', graphql: ['FIELD_TYPE_CHANGED', 'breaking'] },
-  { change: 'nullable → non-null in output', edit: (c) => void (field(c, 'is_gift').nullable = false), kind: 'field-non-null', severity: 'dangerous', graphql: ['FIELD_TYPE_CHANGED', 'safe'] },
-  { change: 'an operator group removed', edit: (c) => void (field(c, 'region').filter = ['eq']), kind: 'operator-group-removed', severity: 'breaking', graphql: ['INPUT_FIELD_TYPE_CHANGED', 'breaking'] },
-  { change: 'an operator group added', edit: (c) => void (field(c, 'currency').filter = ['eq', 'in', 'text']), kind: 'operator-group-added', severity: 'safe' },
-  { change: 'sorting removed', edit: (c) => void (field(c, 'order_date').sort = false), kind: 'sort-removed', severity: 'breaking', graphql: ['INPUT_FIELD_REMOVED', 'breaking'] },
-  { change: 'the primary key changed', edit: (c) => void (c.primaryKey = ['order_id', 'customer_id']), kind: 'primary-key-changed', severity: 'breaking' },
-  { change: 'a classification raised', edit: (c) => void (field(c, 'region').classification = 'confidential'), kind: 'classification-raised', severity: 'dangerous' },
-  { change: 'a classification lowered', edit: (c) => void (field(c, 'email').classification = 'internal'), kind: 'classification-lowered', severity: 'dangerous' },
+  {
+    change: 'a field reading another column',
+    edit: (c) => void (field(c, 'total_amount').column = 'amount_eur'),
+    kind: 'field-column-changed',
+    severity: 'dangerous',
+  },
+  {
+    change: 'a type narrowed',
+    edit: (c) => void (field(c, 'order_id').type = 'int32'),
+    kind: 'field-type-narrowed',
+    severity: 'breaking',
+    graphql: ['FIELD_TYPE_CHANGED', 'breaking'],
+  },
+  {
+    change: 'a type widened',
+    edit: (c) => void (field(c, 'quantity').type = 'int64'),
+    kind: 'field-type-widened',
+    severity: 'dangerous',
+    graphql: ['FIELD_TYPE_CHANGED', 'breaking'],
+  },
+  {
+    change: 'non-null → nullable',
+    edit: (c) => void (field(c, 'status').nullable = true),
+    kind: 'field-nullable',
+    severity: 'breaking',
+    graphql: ['FIELD_TYPE_CHANGED', 'breaking'],
+  },
+  {
+    change: 'nullable → non-null in output',
+    edit: (c) => void (field(c, 'is_gift').nullable = false),
+    kind: 'field-non-null',
+    severity: 'dangerous',
+    graphql: ['FIELD_TYPE_CHANGED', 'safe'],
+  },
+  {
+    change: 'an operator group removed',
+    edit: (c) => void (field(c, 'region').filter = ['eq']),
+    kind: 'operator-group-removed',
+    severity: 'breaking',
+    graphql: ['INPUT_FIELD_TYPE_CHANGED', 'breaking'],
+  },
+  {
+    change: 'an operator group added',
+    edit: (c) => void (field(c, 'currency').filter = ['eq', 'in', 'text']),
+    kind: 'operator-group-added',
+    severity: 'safe',
+  },
+  {
+    change: 'sorting removed',
+    edit: (c) => void (field(c, 'order_date').sort = false),
+    kind: 'sort-removed',
+    severity: 'breaking',
+    graphql: ['INPUT_FIELD_REMOVED', 'breaking'],
+  },
+  {
+    change: 'the primary key changed',
+    edit: (c) => void (c.primaryKey = ['order_id', 'customer_id']),
+    kind: 'primary-key-changed',
+    severity: 'breaking',
+  },
+  {
+    change: 'a classification raised',
+    edit: (c) => void (field(c, 'region').classification = 'confidential'),
+    kind: 'classification-raised',
+    severity: 'dangerous',
+  },
+  {
+    change: 'a classification lowered',
+    edit: (c) => void (field(c, 'email').classification = 'internal'),
+    kind: 'classification-lowered',
+    severity: 'dangerous',
+  },
   { change: 'maxPageSize lowered', edit: (c) => void (c.limits['maxPageSize'] = 100), kind: 'max-page-size-lowered', severity: 'breaking' },
   { change: 'maxPageSize raised', edit: (c) => void (c.limits['maxPageSize'] = 1000), kind: 'max-page-size-raised', severity: 'safe' },
-  { change: 'defaultPageSize lowered', edit: (c) => void (c.limits['defaultPageSize'] = 20), kind: 'default-page-size-lowered', severity: 'dangerous' },
-  { change: 'the source location changed', edit: (c) => void ((c['source'] as Record<string, string>)['location'] = 's3://lake/orders/*.parquet'), kind: 'source-location-changed', severity: 'dangerous' },
-  { change: 'a field added', edit: (c) => void c.fields.push({ name: 'channel', type: 'string', nullable: true }), kind: 'field-added', severity: 'safe', graphql: ['FIELD_ADDED', 'safe'] },
-  { change: 'a field deprecated', edit: (c) => void (field(c, 'email').deprecated = 'use the customers product'), kind: 'field-deprecated', severity: 'safe', graphql: ['FIELD_DEPRECATION_ADDED', 'safe'] },
-  { change: 'the version deprecated', edit: (c) => void ((c['status'] = 'deprecated'), (c['sunset'] = '2028-01-31')), kind: 'status-deprecated', severity: 'dangerous', graphql: ['FIELD_DEPRECATION_ADDED', 'safe'] },
+  {
+    change: 'defaultPageSize lowered',
+    edit: (c) => void (c.limits['defaultPageSize'] = 20),
+    kind: 'default-page-size-lowered',
+    severity: 'dangerous',
+  },
+  {
+    change: 'the source location changed',
+    edit: (c) => void ((c['source'] as Record<string, string>)['location'] = 's3://lake/orders/*.parquet'),
+    kind: 'source-location-changed',
+    severity: 'dangerous',
+  },
+  {
+    change: 'a field added',
+    edit: (c) => void c.fields.push({ name: 'channel', type: 'string', nullable: true }),
+    kind: 'field-added',
+    severity: 'safe',
+    graphql: ['FIELD_ADDED', 'safe'],
+  },
+  {
+    change: 'a field deprecated',
+    edit: (c) => void (field(c, 'email').deprecated = 'use the customers product'),
+    kind: 'field-deprecated',
+    severity: 'safe',
+    graphql: ['FIELD_DEPRECATION_ADDED', 'safe'],
+  },
+  {
+    change: 'the version deprecated',
+    edit: (c) => void ((c['status'] = 'deprecated'), (c['sunset'] = '2028-01-31')),
+    kind: 'status-deprecated',
+    severity: 'dangerous',
+    graphql: ['FIELD_DEPRECATION_ADDED', 'safe'],
+  },
   { change: 'the version retired', edit: (c) => void (c['status'] = 'retired'), kind: 'status-retired', severity: 'breaking' },
   {
     change: 'a sunset brought forward',
@@ -96,8 +196,20 @@ const CASES: readonly Case[] = [
   },
   { change: 'the version going backwards', edit: (c) => void (c['version'] = '2.0.9'), kind: 'version-lowered', severity: 'breaking' },
   { change: 'a minor version bump', edit: () => undefined, kind: 'version-minor-bump', severity: 'safe' },
-  { change: 'a relationship removed', before: withBuyer, edit: (c) => void (c.relationships = c.relationships!.filter((r) => r['name'] !== 'buyer')), kind: 'relationship-removed', severity: 'breaking' },
-  { change: 'a relationship retargeted', before: withBuyer, edit: (c) => void (c.relationships!.find((r) => r['name'] === 'buyer')!['kind'] = 'many'), kind: 'relationship-target-changed', severity: 'breaking' },
+  {
+    change: 'a relationship removed',
+    before: withBuyer,
+    edit: (c) => void (c.relationships = c.relationships!.filter((r) => r['name'] !== 'buyer')),
+    kind: 'relationship-removed',
+    severity: 'breaking',
+  },
+  {
+    change: 'a relationship retargeted',
+    before: withBuyer,
+    edit: (c) => void (c.relationships!.find((r) => r['name'] === 'buyer')!['kind'] = 'many'),
+    kind: 'relationship-target-changed',
+    severity: 'breaking',
+  },
   { change: 'a relationship added', edit: withBuyer, kind: 'relationship-added', severity: 'safe' },
   { change: 'the owner changed', edit: (c) => void (c['owner'] = 'orders-team@example.com'), kind: 'owner-changed', severity: 'safe' },
 ];
@@ -155,7 +267,10 @@ describe('sluice contract diff (the gate)', () => {
   };
 
   it('exits 1 on a breaking change within the same major, naming the changes in a markdown table', async () => {
-    const next = write('orders-v2.2.yaml', edited((c) => void ((c.fields = c.fields.filter((f) => f.name !== 'notes')), (field(c, 'order_id').type = 'int32'))));
+    const next = write(
+      'orders-v2.2.yaml',
+      edited((c) => void ((c.fields = c.fields.filter((f) => f.name !== 'notes')), (field(c, 'order_id').type = 'int32'))),
+    );
     const r = await run(old, next);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^### Contract diff: orders 2\.1\.0 → 2\.2\.0/);
@@ -166,7 +281,10 @@ describe('sluice contract diff (the gate)', () => {
   });
 
   it('exits 0 when the breaking change comes with a new major', async () => {
-    const next = write('orders-v3.yaml', edited((c) => void ((c['version'] = '3.0.0'), (c.fields = c.fields.filter((f) => f.name !== 'notes')))));
+    const next = write(
+      'orders-v3.yaml',
+      edited((c) => void ((c['version'] = '3.0.0'), (c.fields = c.fields.filter((f) => f.name !== 'notes')))),
+    );
     const r = await run(old, next, '--format', 'json');
     expect(r.code).toBe(0);
     const d = JSON.parse(r.out) as { gate: string; counts: { breaking: number }; after: { major: number } };
@@ -175,7 +293,10 @@ describe('sluice contract diff (the gate)', () => {
   });
 
   it('exits 0 on safe and dangerous changes', async () => {
-    const next = write('orders-v2.3.yaml', edited((c) => void ((field(c, 'region').classification = 'internal'), c.fields.push({ name: 'channel', type: 'string' }))));
+    const next = write(
+      'orders-v2.3.yaml',
+      edited((c) => void ((field(c, 'region').classification = 'internal'), c.fields.push({ name: 'channel', type: 'string' }))),
+    );
     expect((await run(old, next)).code).toBe(0);
   });
 

@@ -46,8 +46,16 @@ describe('contracts', () => {
     ['a bad field name', v2.replace('name: currency', 'name: cur-rency'), /fields\.5\.name: must be a valid GraphQL name/],
     ['a duplicate field', v2.replace('name: currency', 'name: region'), /fields\.5\.name: duplicate field "region"/],
     ['a reserved field name', v2.replace('name: currency', 'name: OR'), /"OR" is reserved/],
-    ['an operator group the type lacks', v2.replace('filter: [eq, in]\n  - name: region', 'filter: [text]\n  - name: region'), /operator group "text" does not apply to int64/],
-    ['a major that is not the file name', v2.replace('version: 2.1.0', 'version: 3.0.0'), /major version 3 does not match the file name v2/],
+    [
+      'an operator group the type lacks',
+      v2.replace('filter: [eq, in]\n  - name: region', 'filter: [text]\n  - name: region'),
+      /operator group "text" does not apply to int64/,
+    ],
+    [
+      'a major that is not the file name',
+      v2.replace('version: 2.1.0', 'version: 3.0.0'),
+      /major version 3 does not match the file name v2/,
+    ],
     ['a bad semver', v2.replace('version: 2.1.0', 'version: two'), /version: must be a semantic version/],
     ['deprecated without sunset', v2.replace('status: active', 'status: deprecated'), /deprecated contract needs a sunset date/],
     ['a primary key that is not a field', v2.replace('primaryKey: [order_id]', 'primaryKey: [id]'), /primaryKey\.0: "id" is not a field/],

@@ -28,7 +28,12 @@ beforeAll(async () => {
   [rsa, es] = await Promise.all([generateKeyPair('RS256', { extractable: true }), generateKeyPair('ES256', { extractable: true })]);
   writeFileSync(
     join(dir, 'jwks.json'),
-    JSON.stringify({ keys: [{ ...(await exportJWK(rsa.publicKey)), kid: 'rsa', use: 'sig' }, { ...(await exportJWK(es.publicKey)), kid: 'ec' }] }),
+    JSON.stringify({
+      keys: [
+        { ...(await exportJWK(rsa.publicKey)), kid: 'rsa', use: 'sig' },
+        { ...(await exportJWK(es.publicKey)), kid: 'ec' },
+      ],
+    }),
   );
   // A policy open to every authenticated role: these tests are about identity, not policy.
   mkdirSync(join(dir, 'policies'));
@@ -99,9 +104,27 @@ describe('authentication over HTTP', () => {
   const cases: [string, () => Promise<Record<string, string>>, number, string, RegExp][] = [
     ['no credentials', async () => ({}), 401, 'UNAUTHENTICATED', /^This request has no credentials\./],
     ['an unknown API key', async () => ({ 'x-api-key': 'e2e-wrong-key-0000' }), 401, 'UNAUTHENTICATED', /^The API key is not valid\./],
-    ['both credentials', async () => ({ 'x-api-key': KEY, ...bearer(await sign({ sub: 'u1', roles: ['analyst'] })) }), 401, 'UNAUTHENTICATED', /^Send one credential/],
-    ['an expired token', async () => bearer(await sign({ sub: 'u1', roles: ['analyst'] }, { exp: now() - 600 })), 401, 'UNAUTHENTICATED', /^The bearer token has expired\./],
-    ['a token for another audience', async () => bearer(await sign({ sub: 'u1', roles: ['analyst'] }, { aud: 'other' })), 401, 'UNAUTHENTICATED', /wrong audience/],
+    [
+      'both credentials',
+      async () => ({ 'x-api-key': KEY, ...bearer(await sign({ sub: 'u1', roles: ['analyst'] })) }),
+      401,
+      'UNAUTHENTICATED',
+      /^Send one credential/,
+    ],
+    [
+      'an expired token',
+      async () => bearer(await sign({ sub: 'u1', roles: ['analyst'] }, { exp: now() - 600 })),
+      401,
+      'UNAUTHENTICATED',
+      /^The bearer token has expired\./,
+    ],
+    [
+      'a token for another audience',
+      async () => bearer(await sign({ sub: 'u1', roles: ['analyst'] }, { aud: 'other' })),
+      401,
+      'UNAUTHENTICATED',
+      /wrong audience/,
+    ],
     [
       'a token with an unknown kid',
       async () => bearer(await sign({ sub: 'u1', roles: ['analyst'] }, { kid: 'nobody' })),
@@ -121,13 +144,28 @@ describe('authentication over HTTP', () => {
     ],
     [
       'key confusion (HS256 keyed with the RSA public key PEM)',
-      async () => bearer(await sign({ sub: 'u1', roles: ['admin'] }, { alg: 'HS256', key: new TextEncoder().encode(await exportSPKI(rsa.publicKey)) })),
+      async () =>
+        bearer(
+          await sign({ sub: 'u1', roles: ['admin'] }, { alg: 'HS256', key: new TextEncoder().encode(await exportSPKI(rsa.publicKey)) }),
+        ),
       401,
       'UNAUTHENTICATED',
       /algorithm that is not allowed/,
     ],
-    ['a role the caller lacks', async () => ({ 'x-api-key': KEY, 'x-purpose': 'reporting', 'x-role': 'admin' }), 403, 'FORBIDDEN', /^Role "admin" is not granted/],
-    ['a purpose the key may not use', async () => ({ 'x-api-key': KEY, 'x-purpose': 'marketing' }), 403, 'FORBIDDEN', /^Purpose "marketing" is not allowed/],
+    [
+      'a role the caller lacks',
+      async () => ({ 'x-api-key': KEY, 'x-purpose': 'reporting', 'x-role': 'admin' }),
+      403,
+      'FORBIDDEN',
+      /^Role "admin" is not granted/,
+    ],
+    [
+      'a purpose the key may not use',
+      async () => ({ 'x-api-key': KEY, 'x-purpose': 'marketing' }),
+      403,
+      'FORBIDDEN',
+      /^Purpose "marketing" is not allowed/,
+    ],
   ];
 
   it.each(cases)('refuses %s', async (_what, headers, status, code, message) => {

@@ -9,8 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './start-server.js';
 
 const ADMIN = { 'content-type': 'application/json', 'x-api-key': 'demo-admin-key' };
-const PAGE = 'query($after: String) { ordersV2(first: 3, orderBy: [{ order_id: ASC }], after: $after) { nodes { order_id } pageInfo { endCursor } } }';
-const WARNING = /cursors\.secretEnv is not set: cursors are signed with a random key of this process, so they will not survive a restart or work on another replica/;
+const PAGE =
+  'query($after: String) { ordersV2(first: 3, orderBy: [{ order_id: ASC }], after: $after) { nodes { order_id } pageInfo { endCursor } } }';
+const WARNING =
+  /cursors\.secretEnv is not set: cursors are signed with a random key of this process, so they will not survive a restart or work on another replica/;
 
 interface Page {
   data?: { ordersV2: { nodes: { order_id: string }[]; pageInfo: { endCursor: string } } };
@@ -57,7 +59,10 @@ describe('cursor key', { timeout: 240_000 }, () => {
   });
 
   it('with the same cursors.secretEnv: replicas accept each other’s cursors, and say nothing about it', async () => {
-    const [c, d] = await pair({ configSections: { cursors: { secretEnv: 'SLUICE_TEST_CURSOR_SECRET' } }, env: { SLUICE_TEST_CURSOR_SECRET: 'shared-by-both-replicas' } });
+    const [c, d] = await pair({
+      configSections: { cursors: { secretEnv: 'SLUICE_TEST_CURSOR_SECRET' } },
+      env: { SLUICE_TEST_CURSOR_SECRET: 'shared-by-both-replicas' },
+    });
     try {
       const cursor = (await page(c)).data!.ordersV2.pageInfo.endCursor;
       // Deterministic: the same first page mints the same cursor on both.

@@ -44,15 +44,17 @@ async function audit(url: string, headers: Record<string, string>): Promise<Audi
   return results;
 }
 
-const failingMusts = (results: AuditResult[]) => results.filter((r) => r.status === 'error').map((r) => r.id).sort();
+const failingMusts = (results: AuditResult[]) =>
+  results
+    .filter((r) => r.status === 'error')
+    .map((r) => r.id)
+    .sort();
 
 describe('GraphQL over HTTP (graphql-http server audits)', () => {
   it('conformance profile (the demo): every MUST passes', async () => {
     const results = await audit(demo.url, {});
     expect(results.length).toBeGreaterThanOrEqual(50);
-    expect(
-      results.filter((r) => r.status === 'error').map((r) => `${r.id} ${r.name}: ${'reason' in r ? r.reason : ''}`),
-    ).toEqual([]);
+    expect(results.filter((r) => r.status === 'error').map((r) => `${r.id} ${r.name}: ${'reason' in r ? r.reason : ''}`)).toEqual([]);
   });
 
   it('production profile: fails exactly the listed MUSTs', async () => {

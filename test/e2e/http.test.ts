@@ -48,7 +48,9 @@ interface OrdersPage {
 }
 
 const ORDERS_DIR = join(REPO, 'products/orders/data');
-const ORDERS_FILES = readdirSync(ORDERS_DIR).filter((f) => f.endsWith('.parquet')).sort();
+const ORDERS_FILES = readdirSync(ORDERS_DIR)
+  .filter((f) => f.endsWith('.parquet'))
+  .sort();
 const ORDERS_GLOB = `'${ORDERS_DIR}/*.parquet'`;
 /** sluice.yaml's server.maxBodyBytes. */
 const MAX_BODY_BYTES = 1_048_576;
@@ -168,13 +170,20 @@ describe('queries over HTTP', () => {
       SELECT order_id::VARCHAR AS oid, customer_id::VARCHAR AS cid, region, status, amount, currency, quantity,
              email, notes, strftime(order_date, '%Y-%m-%d') AS order_date, epoch_ms(created_at) AS created_ms, is_gift
       FROM ${ORDERS_GLOB} ORDER BY order_id LIMIT 100`);
-    expect(
-      page.nodes.map((n) => ({ ...n, created_at: Date.parse(n['created_at'] as string) })),
-    ).toEqual(
+    expect(page.nodes.map((n) => ({ ...n, created_at: Date.parse(n['created_at'] as string) }))).toEqual(
       rows.map((r) => ({
-        order_id: r['oid'], customer_id: r['cid'], region: r['region'], status: r['status'],
-        total_amount: r['amount'], currency: r['currency'], quantity: r['quantity'], email: r['email'], notes: r['notes'],
-        order_date: r['order_date'], created_at: Number(r['created_ms']), is_gift: r['is_gift'],
+        order_id: r['oid'],
+        customer_id: r['cid'],
+        region: r['region'],
+        status: r['status'],
+        total_amount: r['amount'],
+        currency: r['currency'],
+        quantity: r['quantity'],
+        email: r['email'],
+        notes: r['notes'],
+        order_date: r['order_date'],
+        created_at: Number(r['created_ms']),
+        is_gift: r['is_gift'],
       })),
     );
 
@@ -189,7 +198,9 @@ describe('queries over HTTP', () => {
 
   it('answers GET /graphql?query=…', async () => {
     const query = '{ ordersV2(first: 3, orderBy: [{ order_id: DESC }]) { nodes { order_id } } }';
-    const res = await fetch(`${server.url}?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/json', 'x-api-key': ADMIN_KEY } });
+    const res = await fetch(`${server.url}?query=${encodeURIComponent(query)}`, {
+      headers: { accept: 'application/json', 'x-api-key': ADMIN_KEY },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as GqlResponse;
     expect(body.errors).toBeUndefined();
@@ -222,8 +233,14 @@ describe('queries over HTTP', () => {
 
     const products = body.extensions?.lineage?.products ?? [];
     expect(products.map((p) => p.path).sort()).toEqual([['eu'], ['us']]);
-    expectOrdersLineage(products.find((p) => p.path[0] === 'eu'), ['eu']);
-    expectOrdersLineage(products.find((p) => p.path[0] === 'us'), ['us']);
+    expectOrdersLineage(
+      products.find((p) => p.path[0] === 'eu'),
+      ['eu'],
+    );
+    expectOrdersLineage(
+      products.find((p) => p.path[0] === 'us'),
+      ['us'],
+    );
   });
 
   it('reads only the row groups a primary-key range can touch', async () => {
@@ -283,9 +300,9 @@ describe('paging over HTTP', () => {
   it('walks every page once, in the order of one unpaged query, whatever the page size', async () => {
     // The unpaged answer: DuckDB over the same files, same where and order
     // (orderBy, then the primary key as the tie-breaker; amounts repeat).
-    const expected = (await sql(`SELECT order_id::VARCHAR AS id FROM ${ORDERS_GLOB} WHERE ${SQL_WHERE} ORDER BY amount DESC, order_id ASC`)).map(
-      (r) => r['id'] as string,
-    );
+    const expected = (
+      await sql(`SELECT order_id::VARCHAR AS id FROM ${ORDERS_GLOB} WHERE ${SQL_WHERE} ORDER BY amount DESC, order_id ASC`)
+    ).map((r) => r['id'] as string);
     expect(expected.length).toBeGreaterThan(2000);
     expect(expected.length).toBeLessThan(4000);
 
@@ -381,8 +398,20 @@ describe('bad input', () => {
 
     it.each([
       ['BigInt', 'BigInt', 'order_id: { eq: $v }', 'abc', /Variable "\$v" got invalid value "abc"; BigInt cannot represent "abc"/],
-      ['Date', 'Date', 'order_date: { eq: $v }', '2024-13-01', /Variable "\$v" got invalid value .*Date cannot represent "2024-13-01": use YYYY-MM-DD/],
-      ['DateTime', 'DateTime', 'created_at: { eq: $v }', '2024-01-01', /Variable "\$v" got invalid value .*DateTime cannot represent "2024-01-01": use ISO-8601/],
+      [
+        'Date',
+        'Date',
+        'order_date: { eq: $v }',
+        '2024-13-01',
+        /Variable "\$v" got invalid value .*Date cannot represent "2024-13-01": use YYYY-MM-DD/,
+      ],
+      [
+        'DateTime',
+        'DateTime',
+        'created_at: { eq: $v }',
+        '2024-01-01',
+        /Variable "\$v" got invalid value .*DateTime cannot represent "2024-01-01": use ISO-8601/,
+      ],
     ])('%s in a variable', async (_name, type, where, value, message) => {
       await expectError(
         { query: `query($v: ${type}!) { ordersV2(where: { ${where} }) { nodes { order_id } } }`, variables: { v: value } },
@@ -393,13 +422,21 @@ describe('bad input', () => {
   });
 
   it('an unknown enum value in orderBy', async () => {
-    await expectError(Q('orderBy: [{ total_amount: DOWN }]'), 'GRAPHQL_VALIDATION_FAILED', /Value "DOWN" does not exist in "SortDirection" enum/);
+    await expectError(
+      Q('orderBy: [{ total_amount: DOWN }]'),
+      'GRAPHQL_VALIDATION_FAILED',
+      /Value "DOWN" does not exist in "SortDirection" enum/,
+    );
     // Close to a real value: graphql-js would suggest "DESC"; no suggestions.
     await expectError(Q('orderBy: [{ total_amount: DESCC }]'), 'GRAPHQL_VALIDATION_FAILED', /Value "DESCC" does not exist/);
   });
 
   it('an unknown field, with no suggestion', async () => {
-    await expectError({ query: '{ ordersV2 { nodes { order_idd } } }' }, 'GRAPHQL_VALIDATION_FAILED', /Cannot query field "order_idd" on type "OrdersV2"/);
+    await expectError(
+      { query: '{ ordersV2 { nodes { order_idd } } }' },
+      'GRAPHQL_VALIDATION_FAILED',
+      /Cannot query field "order_idd" on type "OrdersV2"/,
+    );
     await expectError(Q('firs: 3'), 'GRAPHQL_VALIDATION_FAILED', /Unknown argument "firs" on field "Query.ordersV2"/);
   });
 
@@ -409,12 +446,23 @@ describe('bad input', () => {
 
   it('an operator the contract does not allow', async () => {
     // total_amount allows eq and range only: `contains` is not in its filter type.
-    await expectError(Q('where: { total_amount: { contains: "x" } }'), 'GRAPHQL_VALIDATION_FAILED', /Field "contains" is not defined by type "FloatEqRangeFilter"/);
+    await expectError(
+      Q('where: { total_amount: { contains: "x" } }'),
+      'GRAPHQL_VALIDATION_FAILED',
+      /Field "contains" is not defined by type "FloatEqRangeFilter"/,
+    );
     // customer_id allows eq and in: no range.
-    await expectError(Q('where: { customer_id: { gt: "5" } }'), 'GRAPHQL_VALIDATION_FAILED', /Field "gt" is not defined by type "BigIntEqInFilter"/);
+    await expectError(
+      Q('where: { customer_id: { gt: "5" } }'),
+      'GRAPHQL_VALIDATION_FAILED',
+      /Field "gt" is not defined by type "BigIntEqInFilter"/,
+    );
     // The same through a variable is caught while coercing it.
     await expectError(
-      { query: 'query($w: OrdersV2Where) { ordersV2(where: $w) { nodes { order_id } } }', variables: { w: { total_amount: { contains: 'x' } } } },
+      {
+        query: 'query($w: OrdersV2Where) { ordersV2(where: $w) { nodes { order_id } } }',
+        variables: { w: { total_amount: { contains: 'x' } } },
+      },
       'BAD_USER_INPUT',
       /Variable "\$w" got invalid value .* Field "contains" is not defined by type "FloatEqRangeFilter"/,
     );
@@ -448,11 +496,15 @@ describe('bad input', () => {
     // counts what it reads and answers before the client has sent it all.
     const { status, text, sent } = await new Promise<{ status: number; text: string; sent: number }>((ok, fail) => {
       let sent = 0;
-      const req = httpRequest(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (c: string) => (text += c));
-        res.on('end', () => ok({ status: res.statusCode!, text, sent }));
-      });
+      const req = httpRequest(
+        server.url,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c));
+          res.on('end', () => ok({ status: res.statusCode!, text, sent }));
+        },
+      );
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       const write = () => {
         while (sent < 2 * MAX_BODY_BYTES) {
@@ -479,7 +531,9 @@ describe('bad input', () => {
     const replies = await new Promise<string>((ok, fail) => {
       const url = new URL(server.url);
       const socket = connect(Number(url.port), url.hostname, () => {
-        socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${query.length}\r\n\r\n${query}${'x'.repeat(2 * MAX_BODY_BYTES)}`);
+        socket.write(
+          `POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${query.length}\r\n\r\n${query}${'x'.repeat(2 * MAX_BODY_BYTES)}`,
+        );
       });
       let text = '';
       socket.setEncoding('utf8').on('data', (c: string) => (text += c));
@@ -496,7 +550,11 @@ describe('bad input', () => {
   });
 
   it('a body that is not JSON gets a 400 that says so', async () => {
-    const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ ordersV2 { nodes { order_id } } }"' });
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": "{ ordersV2 { nodes { order_id } } }"',
+    });
     expect(res.status).toBe(400);
     const json = (await res.json()) as GqlResponse;
     expect(json.errors).toHaveLength(1);

@@ -130,63 +130,76 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
 }
 
 describe('graceful shutdown', () => {
-  it('answers every request on an accepted connection after SIGTERM, with Connection: close, and refuses new connections', { timeout: 240_000 }, async () => {
-    // No decoded-column cache: the slow query stays slow.
-    const server = await startServer({ env: { SLUICE_COLUMN_CACHE_BYTES: '0' } });
-    const { hostname, port: portText } = new URL(server.url);
-    const port = Number(portText);
-    const host = `${hostname}:${port}`;
-    const draining = () => /SIGTERM, finishing/.test(server.output().stdout);
-    let stopped: Promise<void> | undefined;
-    try {
-      // Two connections, each a slow request with a quick one queued behind it (pipelined).
-      const queued = await Promise.all([Connection.open(port, draining), Connection.open(port, draining)]);
-      for (const c of queued) c.send(requestText(host, SLOW), requestText(host, QUICK));
-      // A connection busy with a request that cannot finish before the signal:
-      // its head and half its body are sent now, the rest after SIGTERM.
-      const busy = await Connection.open(port, draining);
-      const held = requestText(host, QUICK);
-      const split = held.length - 10;
-      busy.send(held.slice(0, split));
-      // And one idle after a quick request (keep-alive).
-      const idle = await Connection.open(port, draining);
-      // The two slow requests and the held one are in the gateway.
-      await until('three requests in flight', async () => ((await (await fetch(`http://${host}/ready`, { headers: { connection: 'close' } })).json()) as { inFlight: number }).inFlight >= 3, server);
-      idle.send(requestText(host, QUICK));
-      expect((await idle.answered(1))[0]!.status).toBe(200);
+  it(
+    'answers every request on an accepted connection after SIGTERM, with Connection: close, and refuses new connections',
+    { timeout: 240_000 },
+    async () => {
+      // No decoded-column cache: the slow query stays slow.
+      const server = await startServer({ env: { SLUICE_COLUMN_CACHE_BYTES: '0' } });
+      const { hostname, port: portText } = new URL(server.url);
+      const port = Number(portText);
+      const host = `${hostname}:${port}`;
+      const draining = () => /SIGTERM, finishing/.test(server.output().stdout);
+      let stopped: Promise<void> | undefined;
+      try {
+        // Two connections, each a slow request with a quick one queued behind it (pipelined).
+        const queued = await Promise.all([Connection.open(port, draining), Connection.open(port, draining)]);
+        for (const c of queued) c.send(requestText(host, SLOW), requestText(host, QUICK));
+        // A connection busy with a request that cannot finish before the signal:
+        // its head and half its body are sent now, the rest after SIGTERM.
+        const busy = await Connection.open(port, draining);
+        const held = requestText(host, QUICK);
+        const split = held.length - 10;
+        busy.send(held.slice(0, split));
+        // And one idle after a quick request (keep-alive).
+        const idle = await Connection.open(port, draining);
+        // The two slow requests and the held one are in the gateway.
+        await until(
+          'three requests in flight',
+          async () =>
+            ((await (await fetch(`http://${host}/ready`, { headers: { connection: 'close' } })).json()) as { inFlight: number }).inFlight >=
+            3,
+          server,
+        );
+        idle.send(requestText(host, QUICK));
+        expect((await idle.answered(1))[0]!.status).toBe(200);
 
-      stopped = server.stop(); // SIGTERM; throws unless the process exits 0
-      await until('the server to start draining', draining, server);
+        stopped = server.stop(); // SIGTERM; throws unless the process exits 0
+        await until('the server to start draining', draining, server);
 
-      // After the signal, requests arrive on accepted connections: on the busy
-      // one (with the end of the held request), and on the idle one.
-      expect(busy.answers).toEqual([]);
-      busy.send(held.slice(split), requestText(host, QUICK));
-      idle.send(requestText(host, QUICK));
-      // A new connection is not accepted.
-      const fresh = await Connection.open(port, draining).then(
-        (c) => (c.socket.destroy(), 'accepted'),
-        (e: NodeJS.ErrnoException) => e.code,
-      );
-      expect(fresh).toBe('ECONNREFUSED');
+        // After the signal, requests arrive on accepted connections: on the busy
+        // one (with the end of the held request), and on the idle one.
+        expect(busy.answers).toEqual([]);
+        busy.send(held.slice(split), requestText(host, QUICK));
+        idle.send(requestText(host, QUICK));
+        // A new connection is not accepted.
+        const fresh = await Connection.open(port, draining).then(
+          (c) => (c.socket.destroy(), 'accepted'),
+          (e: NodeJS.ErrnoException) => e.code,
+        );
+        expect(fresh).toBe('ECONNREFUSED');
 
-      const answers = await Promise.all([...queued, busy, idle].map((c) => c.answered(2)));
-      for (const [i, a] of answers.entries()) {
-        expect(a.map((x) => x.status), `connection ${i}: ${a.map((x) => x.body.slice(0, 200)).join(' | ')}`).toEqual([200, 200]);
-        for (const x of a) expect(JSON.parse(x.body).errors, x.body.slice(0, 300)).toBeUndefined();
+        const answers = await Promise.all([...queued, busy, idle].map((c) => c.answered(2)));
+        for (const [i, a] of answers.entries()) {
+          expect(
+            a.map((x) => x.status),
+            `connection ${i}: ${a.map((x) => x.body.slice(0, 200)).join(' | ')}`,
+          ).toEqual([200, 200]);
+          for (const x of a) expect(JSON.parse(x.body).errors, x.body.slice(0, 300)).toBeUndefined();
+        }
+        // The last answer on each connection that got a request after the signal closes it; the held
+        // request's answer does not, as another request was queued behind it.
+        expect(busy.answers.map((a) => a.headers['connection'])).toEqual(['keep-alive', 'close']);
+        expect(idle.answers[1]!.headers['connection']).toBe('close');
+        expect(busy.answers.every((a) => a.afterSignal)).toBe(true);
+        // Every connection ends: closed after its last answer, or once idle past its keep-alive timeout.
+        await Promise.all([...queued, busy, idle].map((c) => until('the server to close the connection', () => c.closed, server)));
+      } finally {
+        await (stopped ?? server.stop());
       }
-      // The last answer on each connection that got a request after the signal closes it; the held
-      // request's answer does not, as another request was queued behind it.
-      expect(busy.answers.map((a) => a.headers['connection'])).toEqual(['keep-alive', 'close']);
-      expect(idle.answers[1]!.headers['connection']).toBe('close');
-      expect(busy.answers.every((a) => a.afterSignal)).toBe(true);
-      // Every connection ends: closed after its last answer, or once idle past its keep-alive timeout.
-      await Promise.all([...queued, busy, idle].map((c) => until('the server to close the connection', () => c.closed, server)));
-    } finally {
-      await (stopped ?? server.stop());
-    }
-    const { stdout, stderr } = server.output();
-    expect(stdout).toMatch(/SIGTERM, finishing \d+ open request/);
-    expect(stderr).toMatch(/"message":"stopped"/);
-  });
+      const { stdout, stderr } = server.output();
+      expect(stdout).toMatch(/SIGTERM, finishing \d+ open request/);
+      expect(stderr).toMatch(/"message":"stopped"/);
+    },
+  );
 });

@@ -145,10 +145,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         const timeoutMs = options.stopTimeoutMs ?? 15_000;
         let timer: NodeJS.Timeout | undefined;
-        const result = await Promise.race([
-          exited,
-          new Promise<'timeout'>((ok) => (timer = setTimeout(() => ok('timeout'), timeoutMs))),
-        ]);
+        const result = await Promise.race([exited, new Promise<'timeout'>((ok) => (timer = setTimeout(() => ok('timeout'), timeoutMs)))]);
         clearTimeout(timer);
         if (result === 'timeout') {
           child.kill('SIGKILL');
@@ -181,7 +178,10 @@ export async function runCli(
   }
 }
 
-async function run(args: readonly string[], options: { cwd?: string; timeoutMs?: number }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function run(
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [SLUICE_BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: process.env,
@@ -193,10 +193,7 @@ async function run(args: readonly string[], options: { cwd?: string; timeoutMs?:
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const timeoutMs = options.timeoutMs ?? 120_000;
   let timer: NodeJS.Timeout | undefined;
-  const result = await Promise.race([
-    exitOf(child),
-    new Promise<'timeout'>((ok) => (timer = setTimeout(() => ok('timeout'), timeoutMs))),
-  ]);
+  const result = await Promise.race([exitOf(child), new Promise<'timeout'>((ok) => (timer = setTimeout(() => ok('timeout'), timeoutMs)))]);
   clearTimeout(timer);
   if (result === 'timeout') {
     child.kill('SIGKILL');

@@ -6,7 +6,16 @@ import { dictionaryOf, valueAt, type Column, type StringColumn } from '../../src
 import { Engine } from '../../src/engine/engine.js';
 import { SluiceError } from '../../src/errors.js';
 import { Expr } from '../../src/plan/expr.js';
-import { AggregateNode, aggregateName, FilterNode, MaskNode, SortNode, type Aggregate, type FieldMask, type PlanNode } from '../../src/plan/plan.js';
+import {
+  AggregateNode,
+  aggregateName,
+  FilterNode,
+  MaskNode,
+  SortNode,
+  type Aggregate,
+  type FieldMask,
+  type PlanNode,
+} from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
 import { compareScalars, type Nullable, type Row } from '../../src/plan/scalar.js';
 import { EVENTS_FIELDS, openDataset, ORDERS_FIELDS, ORDERS_SOURCE, scanOf, writeEvents, type Dataset } from './datasets.js';
@@ -27,7 +36,8 @@ let events: Dataset;
 const engine = new Engine({
   maskValues: (m) => {
     const n = m.round!;
-    return (v) => (v === null ? null : typeof v === 'bigint' ? ((v + BigInt(n / 2)) / BigInt(n)) * BigInt(n) : Math.round((v as number) / n) * n);
+    return (v) =>
+      v === null ? null : typeof v === 'bigint' ? ((v + BigInt(n / 2)) / BigInt(n)) * BigInt(n) : Math.round((v as number) / n) * n;
   },
 });
 
@@ -53,15 +63,17 @@ const NUMERIC = new Set(['int32', 'int64', 'float64']);
 
 function caseArb(d: Dataset): fc.Arbitrary<Case> {
   // Low-cardinality group fields keep the groups few enough to compare.
-  const groupable = d.fields.filter((f) => ['region', 'status', 'currency', 'quantity', 'is_gift', 'grp', 'flag', 'tiny', 'label'].includes(f.name));
+  const groupable = d.fields.filter((f) =>
+    ['region', 'status', 'currency', 'quantity', 'is_gift', 'grp', 'flag', 'tiny', 'label'].includes(f.name),
+  );
   const aggregate: fc.Arbitrary<Aggregate> = fc.oneof(
     fc.constant<Aggregate>({ fn: 'count' }),
-    fc.constantFrom(...d.fields.filter((f) => NUMERIC.has(f.type))).chain((f) =>
-      fc.constantFrom<Aggregate>({ fn: 'sum', field: f.name, type: f.type }, { fn: 'avg', field: f.name, type: f.type }),
-    ),
-    fc.constantFrom(...d.fields.filter((f) => f.type !== 'boolean')).chain((f) =>
-      fc.constantFrom<Aggregate>({ fn: 'min', field: f.name, type: f.type }, { fn: 'max', field: f.name, type: f.type }),
-    ),
+    fc
+      .constantFrom(...d.fields.filter((f) => NUMERIC.has(f.type)))
+      .chain((f) => fc.constantFrom<Aggregate>({ fn: 'sum', field: f.name, type: f.type }, { fn: 'avg', field: f.name, type: f.type })),
+    fc
+      .constantFrom(...d.fields.filter((f) => f.type !== 'boolean'))
+      .chain((f) => fc.constantFrom<Aggregate>({ fn: 'min', field: f.name, type: f.type }, { fn: 'max', field: f.name, type: f.type })),
   );
   const maskable = d.fields.filter((f) => ['total_amount', 'quantity', 'seq'].includes(f.name));
   return fc.record({
@@ -69,7 +81,9 @@ function caseArb(d: Dataset): fc.Arbitrary<Case> {
     aggregates: fc.uniqueArray(aggregate, { minLength: 1, maxLength: 5, selector: aggregateName }),
     filter: fc.option(predicateArb(d, 1), { nil: undefined }),
     masks: fc.uniqueArray(
-      fc.constantFrom(...maskable).chain((f) => fc.constantFrom(10, 100).map((round): FieldMask => ({ field: f.name, type: f.type, kind: 'round', round }))),
+      fc
+        .constantFrom(...maskable)
+        .chain((f) => fc.constantFrom(10, 100).map((round): FieldMask => ({ field: f.name, type: f.type, kind: 'round', round }))),
       { maxLength: 1, selector: (m) => m.field },
     ),
   });
@@ -80,7 +94,12 @@ function planOf(d: Dataset, c: Case): PlanNode {
   if (c.masks.length > 0) input = MaskNode.create(input, c.masks);
   if (c.filter) input = FilterNode.create(input, c.filter);
   const grouped = AggregateNode.create(input, c.groupBy, c.aggregates);
-  return c.groupBy.length > 0 ? SortNode.create(grouped, c.groupBy.map((field) => ({ field, direction: 'asc', nullsLast: true }))) : grouped;
+  return c.groupBy.length > 0
+    ? SortNode.create(
+        grouped,
+        c.groupBy.map((field) => ({ field, direction: 'asc', nullsLast: true })),
+      )
+    : grouped;
 }
 
 function sqlOf(d: Dataset, c: Case): string {
@@ -91,7 +110,11 @@ function sqlOf(d: Dataset, c: Case): string {
     .map((f) => {
       const m = masked.get(f.name);
       const raw = valueSql(f);
-      const value = !m ? raw : f.type === 'int64' ? `((${raw} + ${m.round! / 2}) // ${m.round}) * ${m.round}` : `round(${raw} / ${m.round}) * ${m.round}`;
+      const value = !m
+        ? raw
+        : f.type === 'int64'
+          ? `((${raw} + ${m.round! / 2}) // ${m.round}) * ${m.round}`
+          : `round(${raw} / ${m.round}) * ${m.round}`;
       return `${value} AS "${f.name}"`;
     })
     .join(', ');
@@ -103,7 +126,10 @@ function sqlOf(d: Dataset, c: Case): string {
       return `${sql} AS "${aggregateName(a)}"`;
     }),
   ];
-  const group = c.groupBy.length > 0 ? ` GROUP BY ${c.groupBy.map((g) => `"${g}"`).join(', ')} ORDER BY ${c.groupBy.map((g) => `"${g}" ASC NULLS LAST`).join(', ')}` : '';
+  const group =
+    c.groupBy.length > 0
+      ? ` GROUP BY ${c.groupBy.map((g) => `"${g}"`).join(', ')} ORDER BY ${c.groupBy.map((g) => `"${g}" ASC NULLS LAST`).join(', ')}`
+      : '';
   return `SELECT ${select.join(', ')} FROM (SELECT ${inner} FROM read_parquet(${quote(d.source)})) AS t${where}${group}`;
 }
 
@@ -119,7 +145,8 @@ function expectedRows(rows: Row[], d: Dataset, c: Case): Row[] {
       if (a.fn === 'count') out[name] = Number(v);
       else if (a.fn === 'min' || a.fn === 'max') out[name] = fix(v, a.type === 'date');
       // A round mask in SQL makes an integer field DOUBLE, so DuckDB's sum of it is a number; the engine's is exact.
-      else if (a.fn === 'sum' && (a.type === 'int32' || a.type === 'int64') && typeof v === 'number' && Number.isInteger(v)) out[name] = BigInt(v);
+      else if (a.fn === 'sum' && (a.type === 'int32' || a.type === 'int64') && typeof v === 'number' && Number.isInteger(v))
+        out[name] = BigInt(v);
       else out[name] = v;
     }
     return out;
@@ -139,23 +166,34 @@ async function check(d: Dataset, c: Case): Promise<void> {
   const got = (await engine.execute(plan)).rows;
   const want = expectedRows(await oracle.rows(sql), d, c);
   const show = (rows: Row[]) => JSON.stringify(rows.slice(0, 5), (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
-  const same = got.length === want.length && got.every((g, i) => Object.keys(want[i]!).every((k) => close(g[k] ?? null, want[i]![k] ?? null)));
+  const same =
+    got.length === want.length && got.every((g, i) => Object.keys(want[i]!).every((k) => close(g[k] ?? null, want[i]![k] ?? null)));
   expect(same, `${printPlan(plan)}\n${sql}\nengine ${show(got)}\nduckdb ${show(want)}`).toBe(true);
   if (want.length > 0) expect(Object.keys(got[0]!)).toEqual(Object.keys(want[0]!));
 }
 
 describe('hash aggregate equals DuckDB GROUP BY', () => {
   it('over orders (big row groups, dictionary-encoded strings)', async () => {
-    await fc.assert(fc.asyncProperty(caseArb(orders), (c) => check(orders, c)), { numRuns: Number(process.env.ENGINE_RUNS ?? 60) / 2 });
+    await fc.assert(
+      fc.asyncProperty(caseArb(orders), (c) => check(orders, c)),
+      { numRuns: Number(process.env.ENGINE_RUNS ?? 60) / 2 },
+    );
   }, 60_000);
 
   it('over events (nulls in every type, negative dates, many small files)', async () => {
-    await fc.assert(fc.asyncProperty(caseArb(events), (c) => check(events, c)), { numRuns: Number(process.env.ENGINE_RUNS ?? 60) });
+    await fc.assert(
+      fc.asyncProperty(caseArb(events), (c) => check(events, c)),
+      { numRuns: Number(process.env.ENGINE_RUNS ?? 60) },
+    );
   }, 60_000);
 
   it('gives one group over no rows without group fields (count 0, the others null), and no group with them', async () => {
     const none = Expr.compare('order_id', 'lt', 0n);
-    const aggregates: Aggregate[] = [{ fn: 'count' }, { fn: 'sum', field: 'quantity', type: 'int32' }, { fn: 'min', field: 'region', type: 'string' }];
+    const aggregates: Aggregate[] = [
+      { fn: 'count' },
+      { fn: 'sum', field: 'quantity', type: 'int32' },
+      { fn: 'min', field: 'region', type: 'string' },
+    ];
     const one = await engine.execute(AggregateNode.create(scanOf(orders, { filters: [none] }), [], aggregates));
     expect(one.rows).toEqual([{ 'count(*)': 0, 'sum(quantity)': null, 'min(region)': null }]);
     const zero = await engine.execute(AggregateNode.create(scanOf(orders, { filters: [none] }), ['region'], aggregates));
@@ -163,7 +201,16 @@ describe('hash aggregate equals DuckDB GROUP BY', () => {
   });
 
   it('sums integers exactly, as bigint', async () => {
-    const r = await engine.execute(AggregateNode.create(scanOf(orders), [], [{ fn: 'sum', field: 'order_id', type: 'int64' }, { fn: 'sum', field: 'quantity', type: 'int32' }]));
+    const r = await engine.execute(
+      AggregateNode.create(
+        scanOf(orders),
+        [],
+        [
+          { fn: 'sum', field: 'order_id', type: 'int64' },
+          { fn: 'sum', field: 'quantity', type: 'int32' },
+        ],
+      ),
+    );
     const [want] = await oracle.rows(`SELECT sum(order_id) AS a, sum(quantity) AS b FROM read_parquet(${quote(ORDERS_SOURCE)})`);
     expect(r.rows).toEqual([{ 'sum(order_id)': want!['a'], 'sum(quantity)': want!['b'] }]);
     expect(r.rows[0]!['sum(order_id)']).toBe(1_800_030_000n);
@@ -226,10 +273,36 @@ describe('hash aggregate: the same answer whatever the columns look like', () =>
   }
   function batchOf(rows: In[], keep: boolean[] | null, look: Look): Batch {
     const columns = new Map<string, Column>([
-      ['s', stringColumn(rows.map((r) => r.s), look)],
-      ['t', stringColumn(rows.map((r) => r.t), look)],
-      ['q', numberColumn(rows.map((r) => r.q), look, (v) => Int32Array.from(v))],
-      ['x', numberColumn(rows.map((r) => r.x), look, (v) => Float64Array.from(v))],
+      [
+        's',
+        stringColumn(
+          rows.map((r) => r.s),
+          look,
+        ),
+      ],
+      [
+        't',
+        stringColumn(
+          rows.map((r) => r.t),
+          look,
+        ),
+      ],
+      [
+        'q',
+        numberColumn(
+          rows.map((r) => r.q),
+          look,
+          (v) => Int32Array.from(v),
+        ),
+      ],
+      [
+        'x',
+        numberColumn(
+          rows.map((r) => r.x),
+          look,
+          (v) => Float64Array.from(v),
+        ),
+      ],
     ]);
     const selection = keep === null ? null : Int32Array.from(rows.flatMap((_, k) => (keep[k] ? [k] : [])));
     return { length: rows.length, columns, selection, ordinalBase: 0 };
@@ -248,7 +321,10 @@ describe('hash aggregate: the same answer whatever the columns look like', () =>
     for (const b of batches) agg.offer(b);
     const out = agg.result();
     const names = [...out.columns.keys()];
-    const rows = Array.from({ length: out.length }, (_, i) => Object.fromEntries(names.map((n) => [n, valueAt(out.columns.get(n)!, i)])) as Row);
+    const rows = Array.from(
+      { length: out.length },
+      (_, i) => Object.fromEntries(names.map((n) => [n, valueAt(out.columns.get(n)!, i)])) as Row,
+    );
     const keyOf = (r: Row) => groupBy.map((g) => r[g] ?? null);
     return rows.sort((a, b) => {
       const [ka, kb] = [keyOf(a), keyOf(b)];
@@ -262,7 +338,10 @@ describe('hash aggregate: the same answer whatever the columns look like', () =>
     });
   };
   /** Row by row: count, exact integer sums, minima and maxima per group. */
-  const reference = (groupBy: (keyof In)[], input: [In[], boolean[] | null][]): Map<string, { n: number; q: bigint | null; s: string | null; x: number | null }> => {
+  const reference = (
+    groupBy: (keyof In)[],
+    input: [In[], boolean[] | null][],
+  ): Map<string, { n: number; q: bigint | null; s: string | null; x: number | null }> => {
     const groups = new Map<string, { n: number; q: bigint | null; s: string | null; x: number | null }>();
     for (const [rows, keep] of input) {
       rows.forEach((r, k) => {

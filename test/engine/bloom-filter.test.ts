@@ -16,7 +16,14 @@ function column(values: readonly (string | null)[]): StringColumn {
   return { kind: 'string', offsets, bytes: Buffer.concat(parts), valid };
 }
 
-const anyString = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constant(''), fc.constant('é'), fc.constant('😀'));
+const anyString = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'grapheme' }),
+  fc.string({ unit: 'binary' }),
+  fc.constant(''),
+  fc.constant('é'),
+  fc.constant('😀'),
+);
 
 describe('BloomFilter', () => {
   it('is MurmurHash3 x86 32 over UTF-8 bytes', () => {

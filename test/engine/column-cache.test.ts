@@ -126,7 +126,11 @@ describe('dictionary codes of cached string columns', () => {
       Expr.isNull('s'),
     ];
     // Long literals are found by searching the column's bytes: next to empty strings, inside longer values, at the end.
-    for (const [value, negated] of [['Ünï ✓', false], ['APAC', true], ['APACX', false]] as const) {
+    for (const [value, negated] of [
+      ['Ünï ✓', false],
+      ['APAC', true],
+      ['APACX', false],
+    ] as const) {
       const e = Expr.compare('s', negated ? 'ne' : 'eq', value);
       const test = compilePredicate(e, new Map([['s', plain]]));
       expect(rows.map((_, i) => test(i))).toEqual(rows.map((v) => v !== null && (v === value) !== negated));
@@ -137,7 +141,10 @@ describe('dictionary codes of cached string columns', () => {
     for (const e of leaves) {
       const a = compilePredicate(e, new Map([['s', plain]]));
       const b = compilePredicate(e, new Map([['s', coded]]));
-      expect(rows.map((_, i) => b(i)), JSON.stringify(e)).toEqual(rows.map((_, i) => a(i)));
+      expect(
+        rows.map((_, i) => b(i)),
+        JSON.stringify(e),
+      ).toEqual(rows.map((_, i) => a(i)));
     }
   });
 });

@@ -15,7 +15,13 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(() => oracle?.connection.closeSync());
 
-const column = (c: Partial<ColumnDescription>): ColumnDescription => ({ name: 'c', physicalType: 'INT64', repetition: 'optional', hasNulls: false, ...c });
+const column = (c: Partial<ColumnDescription>): ColumnDescription => ({
+  name: 'c',
+  physicalType: 'INT64',
+  repetition: 'optional',
+  hasNulls: false,
+  ...c,
+});
 
 describe('describeSource', () => {
   it('describes every file of the orders source', async () => {
@@ -25,7 +31,20 @@ describe('describeSource', () => {
       ['products/orders/data/part-001.parquet', 30000, 8],
     ]);
     const byName = new Map(d.files[0]!.columns.map((c) => [c.name, c]));
-    expect([...byName.keys()]).toEqual(['order_id', 'customer_id', 'region', 'status', 'amount', 'currency', 'quantity', 'email', 'notes', 'order_date', 'created_at', 'is_gift']);
+    expect([...byName.keys()]).toEqual([
+      'order_id',
+      'customer_id',
+      'region',
+      'status',
+      'amount',
+      'currency',
+      'quantity',
+      'email',
+      'notes',
+      'order_date',
+      'created_at',
+      'is_gift',
+    ]);
     expect(byName.get('order_id')).toMatchObject({ physicalType: 'INT64', logicalType: 'INT_64', hasNulls: false, nullCount: 0 });
     expect(byName.get('region')).toMatchObject({ physicalType: 'BYTE_ARRAY', logicalType: 'UTF8', hasNulls: false });
     expect(byName.get('email')).toMatchObject({ physicalType: 'BYTE_ARRAY', logicalType: 'UTF8', hasNulls: true });
@@ -62,11 +81,19 @@ describe('describeSource', () => {
 
 describe('checkColumnType', () => {
   it('rejects mismatches with a short reason', () => {
-    expect(checkColumnType({ type: 'int64' }, column({ physicalType: 'BYTE_ARRAY', logicalType: 'UTF8' }))).toBe('is BYTE_ARRAY (UTF8), expected int64');
+    expect(checkColumnType({ type: 'int64' }, column({ physicalType: 'BYTE_ARRAY', logicalType: 'UTF8' }))).toBe(
+      'is BYTE_ARRAY (UTF8), expected int64',
+    );
     expect(checkColumnType({ type: 'string' }, column({ physicalType: 'BYTE_ARRAY' }))).toBe('is BYTE_ARRAY, expected string');
-    expect(checkColumnType({ type: 'int32' }, column({ physicalType: 'INT64', logicalType: 'INT_64' }))).toBe('is INT64 (INT_64), expected int32');
-    expect(checkColumnType({ type: 'int32' }, column({ physicalType: 'INT32', logicalType: 'UINT_32' }))).toBe('is INT32 (UINT_32), expected int32');
-    expect(checkColumnType({ type: 'float64' }, column({ physicalType: 'INT64', logicalType: 'DECIMAL(10,2)' }))).toBe('is INT64 (DECIMAL(10,2)), expected float64');
+    expect(checkColumnType({ type: 'int32' }, column({ physicalType: 'INT64', logicalType: 'INT_64' }))).toBe(
+      'is INT64 (INT_64), expected int32',
+    );
+    expect(checkColumnType({ type: 'int32' }, column({ physicalType: 'INT32', logicalType: 'UINT_32' }))).toBe(
+      'is INT32 (UINT_32), expected int32',
+    );
+    expect(checkColumnType({ type: 'float64' }, column({ physicalType: 'INT64', logicalType: 'DECIMAL(10,2)' }))).toBe(
+      'is INT64 (DECIMAL(10,2)), expected float64',
+    );
     expect(checkColumnType({ type: 'date' }, column({ physicalType: 'INT32' }))).toBe('is INT32, expected date');
     expect(checkColumnType({ type: 'timestamp' }, column({ physicalType: 'INT96' }))).toBe('is INT96, expected timestamp');
     expect(checkColumnType({ type: 'boolean' }, column({ physicalType: 'GROUP' }))).toMatch(/nested/);

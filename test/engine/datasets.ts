@@ -99,10 +99,19 @@ export async function writeEvents(oracle: Oracle): Promise<string> {
   return join(dir, 'events-*.parquet');
 }
 
-export async function openDataset(oracle: Oracle, product: string, source: string, fields: readonly ScanField[], primaryKey: string): Promise<Dataset> {
+export async function openDataset(
+  oracle: Oracle,
+  product: string,
+  source: string,
+  fields: readonly ScanField[],
+  primaryKey: string,
+): Promise<Dataset> {
   const all = await oracle.rows(querySql({ source, fields, orderBy: [{ field: primaryKey, direction: 'asc', nullsLast: true }] }));
   // Every 97th row: spread over all files and row groups, deterministic.
-  const sample = normalise(all.filter((_, i) => i % 97 === 0), fields);
+  const sample = normalise(
+    all.filter((_, i) => i % 97 === 0),
+    fields,
+  );
   return { product, source, fields, primaryKey, sample };
 }
 

@@ -58,22 +58,34 @@ const batchArb = fc
   });
 
 const leafArb: fc.Arbitrary<Expr> = fc.oneof(
-  fc.tuple(fc.constantFrom('f', 'i'), fc.constantFrom(...OPS), fc.constantFrom(...NUMBERS, 0.5, -1)).map(([f, op, v]) => Expr.compare(f, op, v)),
+  fc
+    .tuple(fc.constantFrom('f', 'i'), fc.constantFrom(...OPS), fc.constantFrom(...NUMBERS, 0.5, -1))
+    .map(([f, op, v]) => Expr.compare(f, op, v)),
   fc.tuple(fc.constantFrom('s', 'd'), fc.constantFrom(...OPS), fc.constantFrom(...WORDS, 'F')).map(([f, op, v]) => Expr.compare(f, op, v)),
   fc.tuple(fc.constantFrom('s', 'd'), fc.subarray(WORDS), fc.boolean()).map(([f, vs, neg]) => Expr.in(f, vs, neg)),
   fc.tuple(fc.constantFrom('f', 'i'), fc.subarray([1, 2, -3, NaN]), fc.boolean()).map(([f, vs, neg]) => Expr.in(f, vs, neg)),
   fc.tuple(fc.constantFrom('d', 'f'), fc.boolean()).map(([f, neg]) => Expr.isNull(f, neg)),
-  fc.tuple(fc.constantFrom('d', 's'), fc.constantFrom('contains', 'startsWith', 'endsWith') as fc.Arbitrary<'contains'>, fc.constantFrom('E', 'U', 'é')).map(([f, op, p]) => Expr.text(f, op, p)),
+  fc
+    .tuple(
+      fc.constantFrom('d', 's'),
+      fc.constantFrom('contains', 'startsWith', 'endsWith') as fc.Arbitrary<'contains'>,
+      fc.constantFrom('E', 'U', 'é'),
+    )
+    .map(([f, op, p]) => Expr.text(f, op, p)),
   fc.boolean().map((v) => Expr.const(v)),
 );
 
 /** Leaves over the indexed columns only: a count of their conjunction never visits a row. */
 const indexedLeafArb: fc.Arbitrary<Expr> = fc.oneof(
-  fc.tuple(fc.constantFrom('fx', 'ix'), fc.constantFrom(...OPS), fc.constantFrom(...NUMBERS, 0.5, -1)).map(([f, op, v]) => Expr.compare(f, op, v)),
+  fc
+    .tuple(fc.constantFrom('fx', 'ix'), fc.constantFrom(...OPS), fc.constantFrom(...NUMBERS, 0.5, -1))
+    .map(([f, op, v]) => Expr.compare(f, op, v)),
   fc.tuple(fc.constantFrom('fx', 'ix'), fc.subarray([1, 2, -3, NaN, 0]), fc.boolean()).map(([f, vs, neg]) => Expr.in(f, vs, neg)),
   fc.tuple(fc.constantFrom(...OPS), fc.constantFrom(...WORDS, 'F')).map(([op, v]) => Expr.compare('dx', op, v)),
   fc.tuple(fc.subarray(WORDS), fc.boolean()).map(([vs, neg]) => Expr.in('dx', vs, neg)),
-  fc.tuple(fc.constantFrom('contains', 'startsWith', 'endsWith') as fc.Arbitrary<'contains'>, fc.constantFrom('E', 'U', 'é')).map(([op, p]) => Expr.text('dx', op, p)),
+  fc
+    .tuple(fc.constantFrom('contains', 'startsWith', 'endsWith') as fc.Arbitrary<'contains'>, fc.constantFrom('E', 'U', 'é'))
+    .map(([op, p]) => Expr.text('dx', op, p)),
 );
 
 const predicateArb: fc.Arbitrary<Expr> = fc.oneof(
@@ -126,7 +138,11 @@ describe('rangeOf', () => {
     gt: (v, x) => v > x,
     gte: (v, x) => v >= x,
   };
-  const edge = fc.oneof(fc.double(), fc.constantFrom(...NUMBERS, -Number.MAX_VALUE, -Number.MIN_VALUE), fc.integer().map((n) => n));
+  const edge = fc.oneof(
+    fc.double(),
+    fc.constantFrom(...NUMBERS, -Number.MAX_VALUE, -Number.MIN_VALUE),
+    fc.integer().map((n) => n),
+  );
 
   it('turns every comparison with a number into the same answer as JavaScript’s operator', () => {
     fc.assert(

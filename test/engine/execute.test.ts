@@ -29,7 +29,6 @@ beforeAll(async () => {
 
 afterAll(() => oracle?.connection.closeSync());
 
-
 interface Case {
   readonly scanFilters: Expr[];
   readonly filter: Expr | undefined;
@@ -54,7 +53,13 @@ function caseArb(d: Dataset): fc.Arbitrary<Case> {
     shape: fc.constantFrom('topK', 'topK', 'limitSort', 'count', 'scanFetch'),
     skip: fc.constantFrom(0, 0, 3, 50),
     fetch: fc.constantFrom(0, 1, 7, 20, 200, 5000),
-    project: fc.option(fc.shuffledSubarray(d.fields.map((f) => f.name), { minLength: 1 }), { nil: undefined }),
+    project: fc.option(
+      fc.shuffledSubarray(
+        d.fields.map((f) => f.name),
+        { minLength: 1 },
+      ),
+      { nil: undefined },
+    ),
   });
 }
 

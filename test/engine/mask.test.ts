@@ -22,8 +22,24 @@ let oracle: Oracle;
 let orders: Dataset;
 let events: Dataset;
 
-const REDACTED_SQL: Record<FieldType, string> = { string: "'***'", boolean: 'FALSE', int32: '0', int64: '0::BIGINT', float64: '0::DOUBLE', date: '0', timestamp: '0::BIGINT' };
-const SQL_TYPE: Record<FieldType, string> = { string: 'VARCHAR', boolean: 'BOOLEAN', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE', date: 'INTEGER', timestamp: 'BIGINT' };
+const REDACTED_SQL: Record<FieldType, string> = {
+  string: "'***'",
+  boolean: 'FALSE',
+  int32: '0',
+  int64: '0::BIGINT',
+  float64: '0::DOUBLE',
+  date: '0',
+  timestamp: '0::BIGINT',
+};
+const SQL_TYPE: Record<FieldType, string> = {
+  string: 'VARCHAR',
+  boolean: 'BOOLEAN',
+  int32: 'INTEGER',
+  int64: 'BIGINT',
+  float64: 'DOUBLE',
+  date: 'INTEGER',
+  timestamp: 'BIGINT',
+};
 
 /** The policy layer's own masks (src/policy/mask-value.ts); only those with plain SQL equivalents are used here. */
 const testMasks: MaskValues = (m) => {
@@ -39,7 +55,9 @@ function maskSql(m: FieldMask): (raw: string) => string {
       return (raw) => `CASE WHEN ${raw} IS NULL THEN NULL ELSE ${REDACTED_SQL[m.type]} END`;
     case 'round': {
       const n = m.round!;
-      if (m.type === 'int64') return (raw) => `CASE WHEN ${raw} < 0 THEN -((abs(${raw}) + ${Math.floor(n / 2)}) // ${n} * ${n}) ELSE (abs(${raw}) + ${Math.floor(n / 2)}) // ${n} * ${n} END`;
+      if (m.type === 'int64')
+        return (raw) =>
+          `CASE WHEN ${raw} < 0 THEN -((abs(${raw}) + ${Math.floor(n / 2)}) // ${n} * ${n}) ELSE (abs(${raw}) + ${Math.floor(n / 2)}) // ${n} * ${n} END`;
       return (raw) => `CASE WHEN ${raw} < 0 THEN -(round(abs(${raw}) / ${n}) * ${n}) ELSE round(abs(${raw}) / ${n}) * ${n} END`;
     }
     default:
@@ -60,7 +78,9 @@ function masksArb(d: Dataset): fc.Arbitrary<FieldMask[]> {
   const maskable = d.fields.filter((f) => f.name !== d.primaryKey);
   return fc.uniqueArray(
     fc.constantFrom(...maskable).chain((f) => {
-      const kinds: fc.Arbitrary<FieldMask>[] = [fc.constantFrom<FieldMask>({ field: f.name, type: f.type, kind: 'null' }, { field: f.name, type: f.type, kind: 'redact' })];
+      const kinds: fc.Arbitrary<FieldMask>[] = [
+        fc.constantFrom<FieldMask>({ field: f.name, type: f.type, kind: 'null' }, { field: f.name, type: f.type, kind: 'redact' }),
+      ];
       if (f.type === 'int32' || f.type === 'int64' || f.type === 'float64') {
         kinds.push(fc.constantFrom(10, 100, 1000).map((round): FieldMask => ({ field: f.name, type: f.type, kind: 'round', round })));
       }
@@ -88,7 +108,10 @@ function caseArb(d: Dataset): fc.Arbitrary<MaskCase> {
       filter: fc.option(predicateArb(d, 1), { nil: undefined }),
       // Sort keys favour masked fields: their order is what masks change.
       keys: fc
-        .uniqueArray(fc.tuple(fc.constantFrom(...masks.map((m) => m.field), ...d.fields.map((f) => f.name)), fc.boolean()), { maxLength: 2, selector: ([f]) => f })
+        .uniqueArray(fc.tuple(fc.constantFrom(...masks.map((m) => m.field), ...d.fields.map((f) => f.name)), fc.boolean()), {
+          maxLength: 2,
+          selector: ([f]) => f,
+        })
         .map((ks) => [...ks.filter(([f]) => f !== d.primaryKey).map(([f, up]) => (up ? asc(f) : desc(f))), asc(d.primaryKey)]),
       shape: fc.constantFrom('topK', 'topK', 'limitSort', 'count'),
       fetch: fc.constantFrom(1, 20, 300),
@@ -128,20 +151,42 @@ async function check(d: Dataset, c: MaskCase): Promise<void> {
 
 describe('masks', () => {
   it('filters, sorts and counts above a mask see masked values (orders)', async () => {
-    await fc.assert(fc.asyncProperty(caseArb(orders), (c) => check(orders, c)), { numRuns: Number(process.env.ENGINE_RUNS ?? 60) / 2 });
+    await fc.assert(
+      fc.asyncProperty(caseArb(orders), (c) => check(orders, c)),
+      { numRuns: Number(process.env.ENGINE_RUNS ?? 60) / 2 },
+    );
   }, 60_000);
 
   it('filters, sorts and counts above a mask see masked values (events)', async () => {
-    await fc.assert(fc.asyncProperty(caseArb(events), (c) => check(events, c)), { numRuns: Number(process.env.ENGINE_RUNS ?? 60) });
+    await fc.assert(
+      fc.asyncProperty(caseArb(events), (c) => check(events, c)),
+      { numRuns: Number(process.env.ENGINE_RUNS ?? 60) },
+    );
   }, 60_000);
 
   it('a top-K on a masked key does not trust statistics of raw values', async () => {
     // Redacted, every customer id is 0 and the primary key decides; raw
     // statistics would send the scan to the group with the smallest raw id.
     const redact: FieldMask[] = [{ field: 'customer_id', type: 'int64', kind: 'redact' }];
-    await check(orders, { masks: redact, rowFilter: [], filter: undefined, keys: [asc('customer_id'), asc('order_id')], shape: 'topK', fetch: 20, skip: 0 });
+    await check(orders, {
+      masks: redact,
+      rowFilter: [],
+      filter: undefined,
+      keys: [asc('customer_id'), asc('order_id')],
+      shape: 'topK',
+      fetch: 20,
+      skip: 0,
+    });
     const round: FieldMask[] = [{ field: 'customer_id', type: 'int64', kind: 'round', round: 1000 }];
-    await check(orders, { masks: round, rowFilter: [], filter: undefined, keys: [desc('customer_id'), asc('order_id')], shape: 'topK', fetch: 20, skip: 0 });
+    await check(orders, {
+      masks: round,
+      rowFilter: [],
+      filter: undefined,
+      keys: [desc('customer_id'), asc('order_id')],
+      shape: 'topK',
+      fetch: 20,
+      skip: 0,
+    });
   });
 
   it('fails as a bug when the engine has no mask implementation', async () => {

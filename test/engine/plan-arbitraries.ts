@@ -36,16 +36,21 @@ export function valueArb(d: Dataset, f: ScanField): fc.Arbitrary<Scalar> {
 /** A substring of a sampled string, cut at code points. */
 export function patternArb(d: Dataset, f: ScanField): fc.Arbitrary<string> {
   const seen = d.sample.map((r) => r[f.name]).filter((v): v is string => typeof v === 'string');
-  return fc
-    .tuple(fc.constantFrom(...seen, 'zz-no-such', ''), fc.nat(12), fc.nat(6))
-    .map(([s, start, len]) => Array.from(s).slice(start % (Array.from(s).length + 1)).slice(0, len + 1).join(''));
+  return fc.tuple(fc.constantFrom(...seen, 'zz-no-such', ''), fc.nat(12), fc.nat(6)).map(([s, start, len]) =>
+    Array.from(s)
+      .slice(start % (Array.from(s).length + 1))
+      .slice(0, len + 1)
+      .join(''),
+  );
 }
 
 export function leafArb(d: Dataset): fc.Arbitrary<Expr> {
   const strings = d.fields.filter((f) => f.type === 'string');
   return fc.constantFrom(...d.fields).chain((f) => {
     const options: fc.Arbitrary<Expr>[] = [
-      fc.tuple(fc.constantFrom('eq', 'ne', 'lt', 'lte', 'gt', 'gte') as fc.Arbitrary<'eq'>, valueArb(d, f)).map(([op, v]) => Expr.compare(f.name, op, v)),
+      fc
+        .tuple(fc.constantFrom('eq', 'ne', 'lt', 'lte', 'gt', 'gte') as fc.Arbitrary<'eq'>, valueArb(d, f))
+        .map(([op, v]) => Expr.compare(f.name, op, v)),
       fc.tuple(fc.array(valueArb(d, f), { maxLength: 4 }), fc.boolean()).map(([vs, neg]) => Expr.in(f.name, vs, neg)),
       fc.boolean().map((neg) => Expr.isNull(f.name, neg)),
     ];
@@ -82,7 +87,6 @@ export function firstDifference(got: readonly Row[], want: readonly Row[]): stri
   }
   return undefined;
 }
-
 
 /** Rows equal as SQL values: same fields, values `===` (so -0 equals 0, as in SQL). */
 function sameRow(a: Row, b: Row): boolean {

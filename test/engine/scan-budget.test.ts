@@ -20,9 +20,18 @@ const fields = (...names: string[]) => ORDERS_FIELDS.filter((f) => names.include
 
 /** Sums the amounts per region: every row group, columns region and amount. */
 const fullScan = (): PlanNode =>
-  AggregateNode.create(ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source: ORDERS_SOURCE, fields: fields('region', 'total_amount'), filters: [] }), ['region'], [
-    { fn: 'sum', field: 'total_amount', type: 'float64' },
-  ]);
+  AggregateNode.create(
+    ScanNode.create({
+      product: 'orders',
+      major: 2,
+      version: '2.1.0',
+      source: ORDERS_SOURCE,
+      fields: fields('region', 'total_amount'),
+      filters: [],
+    }),
+    ['region'],
+    [{ fn: 'sum', field: 'total_amount', type: 'float64' }],
+  );
 
 /** The same over the first thousand orders: statistics leave one row group. */
 const prunedScan = (): PlanNode =>
@@ -81,20 +90,32 @@ describe('per-request budget', () => {
     const unlimited = new ScanBudget();
     await engine.execute(fullScan(), { budget: unlimited });
     const used = unlimited.usage();
-    expect({ rows: used.rowsScanned, bytes: used.bytesRead, memory: used.memoryBytes, groups: used.rowGroupsRead }).toMatchObject({ rows: 60_000, groups: ROW_GROUPS });
-    expect({ maxRowsScanned: used.rowsScanned, maxBytesRead: used.bytesRead, maxMemoryBytes: used.memoryBytes }[limit]).toBeGreaterThan(value);
+    expect({ rows: used.rowsScanned, bytes: used.bytesRead, memory: used.memoryBytes, groups: used.rowGroupsRead }).toMatchObject({
+      rows: 60_000,
+      groups: ROW_GROUPS,
+    });
+    expect({ maxRowsScanned: used.rowsScanned, maxBytesRead: used.bytesRead, maxMemoryBytes: used.memoryBytes }[limit]).toBeGreaterThan(
+      value,
+    );
   });
 
   it('counts bytes from the footer, for the columns read only', async () => {
     const one = new ScanBudget();
     const both = new ScanBudget();
-    const scanOf = (names: string[]) => ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source: ORDERS_SOURCE, fields: fields(...names), filters: [] });
-    await engine.execute(AggregateNode.create(scanOf(['total_amount']), [], [{ fn: 'max', field: 'total_amount', type: 'float64' }]), { budget: one });
+    const scanOf = (names: string[]) =>
+      ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source: ORDERS_SOURCE, fields: fields(...names), filters: [] });
+    await engine.execute(AggregateNode.create(scanOf(['total_amount']), [], [{ fn: 'max', field: 'total_amount', type: 'float64' }]), {
+      budget: one,
+    });
     const r = await engine.execute(
-      AggregateNode.create(scanOf(['total_amount', 'email']), [], [
-        { fn: 'max', field: 'total_amount', type: 'float64' },
-        { fn: 'max', field: 'email', type: 'string' },
-      ]),
+      AggregateNode.create(
+        scanOf(['total_amount', 'email']),
+        [],
+        [
+          { fn: 'max', field: 'total_amount', type: 'float64' },
+          { fn: 'max', field: 'email', type: 'string' },
+        ],
+      ),
       { budget: both },
     );
     expect(one.usage().bytesRead).toBeGreaterThan(0);
@@ -106,7 +127,21 @@ describe('per-request budget', () => {
   it('is shared by the executions of one request', async () => {
     const budget = new ScanBudget({ maxRowsScanned: 6000 });
     const page = () =>
-      LimitNode.create(SortNode.create(ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source: ORDERS_SOURCE, fields: fields('order_id'), filters: [Expr.compare('order_id', 'lt', 100n)] }), [{ field: 'order_id', direction: 'asc', nullsLast: true }]), 0, 10);
+      LimitNode.create(
+        SortNode.create(
+          ScanNode.create({
+            product: 'orders',
+            major: 2,
+            version: '2.1.0',
+            source: ORDERS_SOURCE,
+            fields: fields('order_id'),
+            filters: [Expr.compare('order_id', 'lt', 100n)],
+          }),
+          [{ field: 'order_id', direction: 'asc', nullsLast: true }],
+        ),
+        0,
+        10,
+      );
     await engine.execute(page(), { budget });
     // One row group (4,096 rows): within the limit; a second would not be.
     expect(budget.usage()).toMatchObject({ rowsScanned: 4096, rowGroupsRead: 1 });

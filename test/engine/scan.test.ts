@@ -27,7 +27,15 @@ const asc = (field: string): SortKey => ({ field, direction: 'asc', nullsLast: t
 const desc = (field: string): SortKey => ({ field, direction: 'desc', nullsLast: true });
 
 const ordersScan = (overrides: Partial<Omit<ScanNode, 'kind'>> = {}) =>
-  ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source: ORDERS_SOURCE, fields: ORDERS_FIELDS, filters: [], ...overrides });
+  ScanNode.create({
+    product: 'orders',
+    major: 2,
+    version: '2.1.0',
+    source: ORDERS_SOURCE,
+    fields: ORDERS_FIELDS,
+    filters: [],
+    ...overrides,
+  });
 
 const scanned = (r: ExecutionResult) => r.scans.flatMap((s) => s.sources).reduce((n, s) => n + s.rowGroupsScanned, 0);
 const total = (r: ExecutionResult) => r.scans.flatMap((s) => s.sources).reduce((n, s) => n + s.rowGroupsTotal, 0);
@@ -66,7 +74,10 @@ describe('statistics pruning', () => {
     const r = await engine.execute(SortNode.create(ordersScan({ filters }), [asc('order_id')], 500));
     expect(scanned(r)).toBe(1);
     expect(total(r)).toBe(16);
-    const want = normalise(await oracle.rows(querySql({ source: ORDERS_SOURCE, fields: ORDERS_FIELDS, where: filters, orderBy: [asc('order_id')] })), ORDERS_FIELDS);
+    const want = normalise(
+      await oracle.rows(querySql({ source: ORDERS_SOURCE, fields: ORDERS_FIELDS, where: filters, orderBy: [asc('order_id')] })),
+      ORDERS_FIELDS,
+    );
     expect(r.rows).toEqual(want);
     expect(r.rows).toHaveLength(101);
   });
@@ -100,12 +111,19 @@ describe('Bloom-filter pruning', () => {
   // nearly all of them, so statistics prune nothing for a lookup.
   const lookup = (filters: Expr[]) => SortNode.create(ordersScan({ filters }), [asc('order_id')], 100);
   const expected = async (filters: Expr[]) =>
-    normalise(await oracle.rows(querySql({ source: ORDERS_SOURCE, fields: ORDERS_FIELDS, where: filters, orderBy: [asc('order_id')] })), ORDERS_FIELDS);
+    normalise(
+      await oracle.rows(querySql({ source: ORDERS_SOURCE, fields: ORDERS_FIELDS, where: filters, orderBy: [asc('order_id')] })),
+      ORDERS_FIELDS,
+    );
 
   it('decodes fewer row groups for a repeated lookup on an unpruneable string column, and equals DuckDB each time', async () => {
     const fresh = new Engine();
     try {
-      const picked = (await oracle.rows(`SELECT email FROM read_parquet(${JSON.stringify(ORDERS_SOURCE).replace(/"/g, "'")}) WHERE email IS NOT NULL ORDER BY hash(email) LIMIT 6`)).map((r) => r.email as string);
+      const picked = (
+        await oracle.rows(
+          `SELECT email FROM read_parquet(${JSON.stringify(ORDERS_SOURCE).replace(/"/g, "'")}) WHERE email IS NOT NULL ORDER BY hash(email) LIMIT 6`,
+        )
+      ).map((r) => r.email as string);
       const cases: Expr[][] = [
         ...picked.slice(0, 3).map((email) => [Expr.compare('email', 'eq', email)]),
         [Expr.in('email', picked.slice(3))],
@@ -168,7 +186,9 @@ describe('top-K', () => {
   });
 
   it('pages by keyset (a cursor as a filter) still read one or two row groups', async () => {
-    const after = await engine.execute(SortNode.create(ordersScan({ filters: [Expr.compare('order_id', 'gt', 4090n)] }), [asc('order_id')], 20));
+    const after = await engine.execute(
+      SortNode.create(ordersScan({ filters: [Expr.compare('order_id', 'gt', 4090n)] }), [asc('order_id')], 20),
+    );
     expect(after.rows.map((r) => r.order_id)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(4091 + i)));
     expect(scanned(after)).toBe(2);
   });
@@ -177,7 +197,10 @@ describe('top-K', () => {
     const filters = [Expr.compare('region', 'eq', 'EU'), Expr.compare('status', 'eq', 'returned')];
     const plan = SortNode.create(ordersScan({ filters }), [asc('order_id')], 20);
     const r = await engine.execute(plan);
-    const want = normalise(await oracle.rows(querySql({ source: ORDERS_SOURCE, fields: ORDERS_FIELDS, where: filters, orderBy: [asc('order_id')], limit: 20 })), ORDERS_FIELDS);
+    const want = normalise(
+      await oracle.rows(querySql({ source: ORDERS_SOURCE, fields: ORDERS_FIELDS, where: filters, orderBy: [asc('order_id')], limit: 20 })),
+      ORDERS_FIELDS,
+    );
     expect(r.rows).toEqual(want);
     expect(scanned(r)).toBeLessThanOrEqual(2);
   });
@@ -195,7 +218,16 @@ describe('count', () => {
     expect(r.rows).toEqual([{ count: 60000 }]);
     expect(scanned(r)).toBe(0);
     const customers = await engine.execute(
-      CountNode.create(ScanNode.create({ product: 'customers', major: 1, version: '1.0.0', source: CUSTOMERS_SOURCE, fields: CUSTOMERS_FIELDS, filters: [] })),
+      CountNode.create(
+        ScanNode.create({
+          product: 'customers',
+          major: 1,
+          version: '1.0.0',
+          source: CUSTOMERS_SOURCE,
+          fields: CUSTOMERS_FIELDS,
+          filters: [],
+        }),
+      ),
     );
     expect(customers.rows).toEqual([{ count: 20000 }]);
   });

@@ -25,20 +25,30 @@ const desc = (field: string): SortKey => ({ field, direction: 'desc', nullsLast:
 
 /** Batches of non-decreasing ids (strictly increasing when `strict`), random second values, random live rows. */
 const batches = (strict: boolean) =>
-  fc.array(
-    fc.array(fc.tuple(fc.integer({ min: strict ? 1 : 0, max: 3 }), fc.integer({ min: 0, max: 5 }), fc.boolean()), { minLength: 1, maxLength: 30 }),
-    { minLength: 1, maxLength: 4 },
-  ).map((groups) => {
-    let id = 0;
-    let ordinal = 0;
-    return groups.map((rows) => {
-      const ids = rows.map(([step]) => (id += step));
-      const live = Int32Array.from(rows.flatMap(([, , alive], i) => (alive ? [i] : [])));
-      const b = batchOf(ids, rows.map(([, x]) => x), ordinal, live.length === rows.length ? null : live);
-      ordinal += rows.length;
-      return b;
+  fc
+    .array(
+      fc.array(fc.tuple(fc.integer({ min: strict ? 1 : 0, max: 3 }), fc.integer({ min: 0, max: 5 }), fc.boolean()), {
+        minLength: 1,
+        maxLength: 30,
+      }),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((groups) => {
+      let id = 0;
+      let ordinal = 0;
+      return groups.map((rows) => {
+        const ids = rows.map(([step]) => (id += step));
+        const live = Int32Array.from(rows.flatMap(([, , alive], i) => (alive ? [i] : [])));
+        const b = batchOf(
+          ids,
+          rows.map(([, x]) => x),
+          ordinal,
+          live.length === rows.length ? null : live,
+        );
+        ordinal += rows.length;
+        return b;
+      });
     });
-  });
 
 async function bothWays(keys: SortKey[], k: number, bs: Batch[]) {
   const top = new TopK(keys, k, ['id', 'x']);
@@ -101,9 +111,13 @@ describe('sorting in steps (sortPaced)', () => {
       { numRuns: 20 },
     );
     let pauses = 0;
-    const stopped = sortPaced(Array.from({ length: 50_000 }, (_, i): [number, number] => [-i, i]), byValue, async () => {
-      if (++pauses === 3) throw new Error('deadline');
-    });
+    const stopped = sortPaced(
+      Array.from({ length: 50_000 }, (_, i): [number, number] => [-i, i]),
+      byValue,
+      async () => {
+        if (++pauses === 3) throw new Error('deadline');
+      },
+    );
     await expect(stopped).rejects.toThrow('deadline');
     expect(pauses).toBe(3);
   });
@@ -114,7 +128,13 @@ describe('memory a sort holds (heldBytes)', () => {
     const keys = [asc('x')];
     const top = new TopK(keys, 100, ['id', 'x']);
     const all = new SortAll(keys, ['id', 'x']);
-    const rows = (from: number) => batchOf(Array.from({ length: 100 }, (_, i) => from + i), Array.from({ length: 100 }, (_, i) => 1000 - from - i), from, null);
+    const rows = (from: number) =>
+      batchOf(
+        Array.from({ length: 100 }, (_, i) => from + i),
+        Array.from({ length: 100 }, (_, i) => 1000 - from - i),
+        from,
+        null,
+      );
     top.offer(rows(0));
     all.offer(rows(0));
     const full = top.heldBytes;

@@ -67,11 +67,21 @@ const errorOf = (r: GraphQLResponse) => {
   return r.errors![0]!;
 };
 
-async function query(q: string, headers: Record<string, string>, variables: Record<string, unknown> = {}, on = demo): Promise<GraphQLResponse> {
+async function query(
+  q: string,
+  headers: Record<string, string>,
+  variables: Record<string, unknown> = {},
+  on = demo,
+): Promise<GraphQLResponse> {
   return (await send(on, q, variables, headers)).body;
 }
 
-const SQL_OF = (w: Where) => sqlWhere(w, (f) => ORDERS_KIND[f]!, (f) => `"${ordersColumn(f)}"`);
+const SQL_OF = (w: Where) =>
+  sqlWhere(
+    w,
+    (f) => ORDERS_KIND[f]!,
+    (f) => `"${ordersColumn(f)}"`,
+  );
 
 describe('the analyst cannot widen the row filter (region in EU, US)', () => {
   // `where` as the analyst writes it; every one of them is evaluated inside the row filter.
@@ -98,7 +108,9 @@ describe('the analyst cannot widen the row filter (region in EU, US)', () => {
     expect(res.errors).toBeUndefined();
     const got = conn(res);
     for (const n of got.nodes) expect(['EU', 'US']).toContain(n['region']);
-    const expected = await sql(`SELECT order_id, region FROM ${ORDERS} WHERE ${ANALYST_ROWS} AND ${SQL_OF(where)} ORDER BY order_id LIMIT 200`);
+    const expected = await sql(
+      `SELECT order_id, region FROM ${ORDERS} WHERE ${ANALYST_ROWS} AND ${SQL_OF(where)} ORDER BY order_id LIMIT 200`,
+    );
     expect(got.nodes).toEqual(expected);
     expect(got.totalCount).toBe(await count(`${ANALYST_ROWS} AND ${SQL_OF(where)}`));
   });
@@ -131,24 +143,40 @@ describe('paging cannot step outside the row filter', () => {
   it("an admin's cursor used by the analyst: rejected, or the analyst's own rows after it", async () => {
     const cases = [
       { orderBy: '', offset: 0, first: 2, after: (l: Row) => `order_id > ${l.id}`, order: 'order_id' },
-      { orderBy: 'orderBy: [{ region: ASC }]', offset: 0, first: 7, after: (l: Row) => `(region > '${l.region}' OR (region = '${l.region}' AND order_id > ${l.id}))`, order: 'region, order_id' },
+      {
+        orderBy: 'orderBy: [{ region: ASC }]',
+        offset: 0,
+        first: 7,
+        after: (l: Row) => `(region > '${l.region}' OR (region = '${l.region}' AND order_id > ${l.id}))`,
+        order: 'region, order_id',
+      },
       {
         orderBy: 'orderBy: [{ region: DESC }, { total_amount: ASC }]',
         offset: (await count(`region = 'US'`)) + 5, // past the US rows: the admin's page ends among LATAM ones
         first: 7,
-        after: (l: Row) => `(region < '${l.region}' OR (region = '${l.region}' AND (amount > ${l.amount}::DOUBLE OR (amount = ${l.amount}::DOUBLE AND order_id > ${l.id}))))`,
+        after: (l: Row) =>
+          `(region < '${l.region}' OR (region = '${l.region}' AND (amount > ${l.amount}::DOUBLE OR (amount = ${l.amount}::DOUBLE AND order_id > ${l.id}))))`,
         order: 'region DESC, amount ASC, order_id',
       },
     ];
     for (const c of cases) {
-      const admin = await query(`{ ordersV2(${c.orderBy} offset: ${c.offset}, first: ${c.first}) { nodes { order_id region total_amount } pageInfo { endCursor } } }`, ADMIN, {}, deepOffsets);
+      const admin = await query(
+        `{ ordersV2(${c.orderBy} offset: ${c.offset}, first: ${c.first}) { nodes { order_id region total_amount } pageInfo { endCursor } } }`,
+        ADMIN,
+        {},
+        deepOffsets,
+      );
       const page = conn(admin);
       // The admin's page ends on a row the analyst may not see.
       const lastNode = page.nodes.at(-1)!;
       expect(['APAC', 'LATAM'], c.orderBy).toContain(lastNode['region']);
-      const res = await query(`query($after: String) { ordersV2(${c.orderBy} first: 20, after: $after) { nodes { order_id region total_amount } } }`, ANALYST, {
-        after: page.pageInfo.endCursor,
-      });
+      const res = await query(
+        `query($after: String) { ordersV2(${c.orderBy} first: 20, after: $after) { nodes { order_id region total_amount } } }`,
+        ANALYST,
+        {
+          after: page.pageInfo.endCursor,
+        },
+      );
       if (res.errors) {
         expect(errorOf(res).extensions?.['code']).toBe('BAD_USER_INPUT');
         continue;
@@ -156,7 +184,11 @@ describe('paging cannot step outside the row filter', () => {
       const nodes = conn(res).nodes;
       for (const n of nodes) expect(['EU', 'US']).toContain(n['region']);
       // Keyset after the admin's last row, in the analyst's view (total_amount is not masked for analysts).
-      const last: Row = { id: BigInt(lastNode['order_id'] as string), region: lastNode['region'] as string, amount: lastNode['total_amount'] as number };
+      const last: Row = {
+        id: BigInt(lastNode['order_id'] as string),
+        region: lastNode['region'] as string,
+        amount: lastNode['total_amount'] as number,
+      };
       const expected = await sql(
         `SELECT order_id, region, amount AS total_amount FROM ${ORDERS} WHERE ${ANALYST_ROWS} AND ${c.after(last)} ORDER BY ${c.order} LIMIT 20`,
       );
@@ -169,9 +201,17 @@ describe('paging cannot step outside the row filter', () => {
     const cursor = conn(res).pageInfo.endCursor!;
     const [body, sig] = cursor.split('.') as [string, string];
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { q: string; k: unknown[] };
-    for (const k of [['APAC', '0'], ['LATAM', '1'], ['EU', '-1']]) {
+    for (const k of [
+      ['APAC', '0'],
+      ['LATAM', '1'],
+      ['EU', '-1'],
+    ]) {
       const forged = `${Buffer.from(JSON.stringify({ ...payload, k })).toString('base64url')}.${sig}`;
-      const r = await query(`query($after: String) { ordersV2(orderBy: [{ region: ASC }], first: 3, after: $after) { nodes { order_id region } } }`, ANALYST, { after: forged });
+      const r = await query(
+        `query($after: String) { ordersV2(orderBy: [{ region: ASC }], first: 3, after: $after) { nodes { order_id region } } }`,
+        ANALYST,
+        { after: forged },
+      );
       expect(errorOf(r).extensions?.['code']).toBe('BAD_USER_INPUT');
       expect(r.data?.['ordersV2'] ?? null).toBeNull();
     }
@@ -188,11 +228,21 @@ describe('paging cannot step outside the row filter', () => {
   });
 
   it('an offset past the end gives an empty page, and the true totalCount', async () => {
-    const res = await query(`{ ordersV2(offset: 1000000, first: 10) { nodes { order_id } pageInfo { hasNextPage endCursor } totalCount } }`, ANALYST, {}, deepOffsets);
+    const res = await query(
+      `{ ordersV2(offset: 1000000, first: 10) { nodes { order_id } pageInfo { hasNextPage endCursor } totalCount } }`,
+      ANALYST,
+      {},
+      deepOffsets,
+    );
     expect(conn(res)).toEqual({ nodes: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: await count(ANALYST_ROWS) });
     // The last analyst row, by offset, is the last EU/US row.
     const total = await count(ANALYST_ROWS);
-    const last = await query(`{ ordersV2(offset: ${total - 1}, first: 10) { nodes { order_id region } pageInfo { hasNextPage } } }`, ANALYST, {}, deepOffsets);
+    const last = await query(
+      `{ ordersV2(offset: ${total - 1}, first: 10) { nodes { order_id region } pageInfo { hasNextPage } } }`,
+      ANALYST,
+      {},
+      deepOffsets,
+    );
     const [expected] = await sql(`SELECT order_id, region FROM ${ORDERS} WHERE ${ANALYST_ROWS} ORDER BY order_id DESC LIMIT 1`);
     expect(conn(last).nodes).toEqual([expected]);
     expect(conn(last).pageInfo.hasNextPage).toBe(false);
@@ -225,12 +275,21 @@ describe('hashed e-mails never appear raw (orders-analyst: email hash)', () => {
   });
 
   it('e-mails are 64-hex HMACs, null exactly where the raw value is null, never a raw e-mail', async () => {
-    const res = await send(demo, `{ ordersV2(where: { order_id: { gte: "20000" } }, first: 500) { nodes { order_id email } } }`, {}, ANALYST);
+    const res = await send(
+      demo,
+      `{ ordersV2(where: { order_id: { gte: "20000" } }, first: 500) { nodes { order_id email } } }`,
+      {},
+      ANALYST,
+    );
     expect(res.text).not.toContain('@');
     const nodes = conn(res.body).nodes as { order_id: string; email: string | null }[];
     expect(nodes).toHaveLength(500);
     const raw = new Map(
-      (await sql<{ order_id: string; email: string | null }>(`SELECT order_id, email FROM ${ORDERS} WHERE ${ANALYST_ROWS} AND order_id >= 20000 ORDER BY order_id LIMIT 500`)).map((r) => [r.order_id, r.email]),
+      (
+        await sql<{ order_id: string; email: string | null }>(
+          `SELECT order_id, email FROM ${ORDERS} WHERE ${ANALYST_ROWS} AND order_id >= 20000 ORDER BY order_id LIMIT 500`,
+        )
+      ).map((r) => [r.order_id, r.email]),
     );
     const key = process.env['SLUICE_HASH_KEY']!;
     for (const n of nodes) {
@@ -250,14 +309,22 @@ describe('hashed e-mails never appear raw (orders-analyst: email hash)', () => {
       `SELECT email, count(*) AS n FROM ${ORDERS} WHERE ${ANALYST_ROWS} AND email IS NOT NULL GROUP BY email HAVING count(*) > 1 ORDER BY email LIMIT 1`,
     );
     const raw = row!.email;
-    const byRaw = await query(`query($e: String) { ordersV2(where: { email: { eq: $e } }) { nodes { order_id } totalCount } }`, ANALYST, { e: raw });
+    const byRaw = await query(`query($e: String) { ordersV2(where: { email: { eq: $e } }) { nodes { order_id } totalCount } }`, ANALYST, {
+      e: raw,
+    });
     expect(conn(byRaw)).toMatchObject({ nodes: [], totalCount: 0 });
     const neRaw = await query(`query($e: String) { ordersV2(where: { email: { ne: $e } }, first: 0) { totalCount } }`, ANALYST, { e: raw });
     expect(conn(neRaw).totalCount).toBe(await count(`${ANALYST_ROWS} AND email IS NOT NULL`));
 
     const hash = createHmac('sha256', process.env['SLUICE_HASH_KEY']!).update(raw, 'utf8').digest('hex');
-    const byHash = await query(`query($e: String) { ordersV2(where: { email: { eq: $e } }) { nodes { order_id email } totalCount } }`, ANALYST, { e: hash });
-    const expected = await sql<{ order_id: string }>(`SELECT order_id FROM ${ORDERS} WHERE ${ANALYST_ROWS} AND email = '${raw}' ORDER BY order_id`);
+    const byHash = await query(
+      `query($e: String) { ordersV2(where: { email: { eq: $e } }) { nodes { order_id email } totalCount } }`,
+      ANALYST,
+      { e: hash },
+    );
+    const expected = await sql<{ order_id: string }>(
+      `SELECT order_id FROM ${ORDERS} WHERE ${ANALYST_ROWS} AND email = '${raw}' ORDER BY order_id`,
+    );
     expect(conn(byHash).nodes).toEqual(expected.map((r) => ({ order_id: r.order_id, email: hash })));
     expect(conn(byHash).totalCount).toBe(Number(row!.n));
   });
@@ -272,15 +339,17 @@ describe('sorting and filtering on masked fields use masked values (customers-an
   const MASKED = `SELECT customer_id, left(name, 4) || repeat('*', greatest(length(name) - 4, 0)) AS name,
     CASE WHEN email IS NULL THEN NULL ELSE '***@' || regexp_extract(email, '@([^@]*)$', 1) END AS email,
     round(lifetime_value / 1000) * 1000 AS lifetime_value FROM ${CUSTOMERS}`;
-  const rows = async (q: string) =>
-    sql(q);
+  const rows = async (q: string) => sql(q);
 
   it.each([
     ['name ASC', 'name: ASC', 'name ASC', false],
     ['name DESC, lifetime_value DESC', 'name: DESC }, { lifetime_value: DESC', 'name DESC, lifetime_value DESC NULLS LAST', true],
     ['lifetime_value ASC', 'lifetime_value: ASC', 'lifetime_value ASC NULLS LAST', true],
   ])('orderBy %s orders by the masked values', async (_name, gql, order, rawDiffers) => {
-    const res = await query(`{ customersV1(orderBy: [{ ${gql} }], first: 60) { nodes { customer_id name email lifetime_value } } }`, ANALYST);
+    const res = await query(
+      `{ customersV1(orderBy: [{ ${gql} }], first: 60) { nodes { customer_id name email lifetime_value } } }`,
+      ANALYST,
+    );
     expect(res.errors).toBeUndefined();
     const got = conn(res, 'customersV1').nodes;
     expect(got).toEqual(await rows(`SELECT * FROM (${MASKED}) ORDER BY ${order}, customer_id LIMIT 60`));
@@ -310,7 +379,8 @@ describe('fields a role is not granted (orders-public: no email, notes, customer
     expect(e.extensions?.['code']).toBe('FORBIDDEN');
     expect(e.message).toContain(field);
     // Only what was asked for is named: nothing about other fields the caller cannot see.
-    for (const other of ['email', 'notes', 'customer_id', 'is_gift', 'name'].filter((f) => f !== field)) expect(e.message).not.toContain(other);
+    for (const other of ['email', 'notes', 'customer_id', 'is_gift', 'name'].filter((f) => f !== field))
+      expect(e.message).not.toContain(other);
     expect(res.data?.['ordersV2'] ?? res.data?.['customersV1'] ?? null).toBeNull();
     return e;
   };
@@ -318,9 +388,18 @@ describe('fields a role is not granted (orders-public: no email, notes, customer
   it('selecting, filtering or sorting on a field not granted is FORBIDDEN, naming only that field', async () => {
     forbidden(await query(`{ ordersV2(first: 1) { nodes { order_id email } } }`, PUBLIC), 'email');
     forbidden(await query(`{ ordersV2(first: 1, where: { email: { isNull: true } }) { nodes { order_id } } }`, PUBLIC), 'email');
-    const byValue = forbidden(await query(`{ ordersV2(first: 1, where: { email: { eq: "buyer1@example.com" } }) { nodes { order_id } } }`, PUBLIC), 'email');
+    const byValue = forbidden(
+      await query(`{ ordersV2(first: 1, where: { email: { eq: "buyer1@example.com" } }) { nodes { order_id } } }`, PUBLIC),
+      'email',
+    );
     expect(byValue.message).not.toContain('buyer1');
-    forbidden(await query(`{ ordersV2(first: 1, where: { OR: [{ region: { eq: "EU" } }, { notes: { contains: "gift" } }] }) { nodes { order_id } } }`, PUBLIC), 'notes');
+    forbidden(
+      await query(
+        `{ ordersV2(first: 1, where: { OR: [{ region: { eq: "EU" } }, { notes: { contains: "gift" } }] }) { nodes { order_id } } }`,
+        PUBLIC,
+      ),
+      'notes',
+    );
     forbidden(await query(`{ ordersV2(first: 1, orderBy: [{ customer_id: ASC }]) { nodes { order_id } } }`, PUBLIC), 'customer_id');
     forbidden(await query(`{ ordersV2(first: 1, where: { NOT: { customer_id: { eq: 1 } } }) { totalCount } }`, PUBLIC), 'customer_id');
     forbidden(await query(`{ customersV1(first: 1) { nodes { customer_id name } } }`, PUBLIC), 'name');
@@ -376,7 +455,14 @@ describe('product versions a caller cannot see', () => {
       limits: { timeoutMs: 10_000 },
     });
     const scan = (major: number, version: string) =>
-      ScanNode.create({ product: 'orders', major, version, source: '/nowhere/*.parquet', fields: [{ name: 'order_id', column: 'order_id', type: 'int64' }], filters: [] });
+      ScanNode.create({
+        product: 'orders',
+        major,
+        version,
+        source: '/nowhere/*.parquet',
+        fields: [{ name: 'order_id', column: 'order_id', type: 'int64' }],
+        filters: [],
+      });
     const refusal = (major: number, version: string) => {
       try {
         analyze(scan(major, version), session);
@@ -400,13 +486,23 @@ describe('product versions a caller cannot see', () => {
       writeDemoWithKeys(dir, [{ id: 'no-regions', key: 'no-regions-key', subject: 'nora', roles: ['analyst'], purposes: ['reporting'] }]),
     );
     try {
-      const res = await send(gw, `{ ordersV2(first: 1) { nodes { order_id } } }`, {}, { 'x-api-key': 'no-regions-key', 'x-purpose': 'reporting' });
+      const res = await send(
+        gw,
+        `{ ordersV2(first: 1) { nodes { order_id } } }`,
+        {},
+        { 'x-api-key': 'no-regions-key', 'x-purpose': 'reporting' },
+      );
       const e = errorOf(res.body);
       expect(e.extensions?.['code']).toBe('FORBIDDEN');
       expect(e.message).toMatch(NOT_AVAILABLE);
       expect(e.message).not.toMatch(/region/);
       // Customers have no row filter: the same key reads them.
-      const customers = await send(gw, `{ customersV1(first: 1) { nodes { customer_id } } }`, {}, { 'x-api-key': 'no-regions-key', 'x-purpose': 'reporting' });
+      const customers = await send(
+        gw,
+        `{ customersV1(first: 1) { nodes { customer_id } } }`,
+        {},
+        { 'x-api-key': 'no-regions-key', 'x-purpose': 'reporting' },
+      );
       expect(customers.body.errors).toBeUndefined();
     } finally {
       await gw.engine.close();
@@ -420,7 +516,12 @@ describe('product versions a caller cannot see', () => {
     expect(errorOf(asAdmin.body).extensions?.['code']).toBe('FORBIDDEN');
     const noPurpose = await send(demo, `{ ordersV2(first: 1) { nodes { order_id } } }`, {}, { 'x-api-key': DEMO_KEYS.analyst });
     expect(noPurpose.status).toBe(403);
-    const otherPurpose = await send(demo, `{ ordersV2(first: 1) { nodes { order_id } } }`, {}, { 'x-api-key': DEMO_KEYS.analyst, 'x-purpose': 'marketing' });
+    const otherPurpose = await send(
+      demo,
+      `{ ordersV2(first: 1) { nodes { order_id } } }`,
+      {},
+      { 'x-api-key': DEMO_KEYS.analyst, 'x-purpose': 'marketing' },
+    );
     expect(otherPurpose.status).toBe(403);
     expect(asAdmin.body.data ?? null).toBeNull();
   });

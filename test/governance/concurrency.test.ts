@@ -19,8 +19,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_KEYS, type Demo, type GraphQLResponse } from '../support/demo.js';
 import { comparable, openGateway, send, writeDemoWithKeys } from './support.js';
 
-const ALL_ORDER_FIELDS = ['order_id', 'customer_id', 'region', 'status', 'total_amount', 'currency', 'quantity', 'email', 'notes', 'order_date', 'created_at', 'is_gift'];
-const ALL_CUSTOMER_FIELDS = ['customer_id', 'name', 'email', 'country', 'segment', 'signup_date', 'lifetime_value', 'is_active', 'updated_at'];
+const ALL_ORDER_FIELDS = [
+  'order_id',
+  'customer_id',
+  'region',
+  'status',
+  'total_amount',
+  'currency',
+  'quantity',
+  'email',
+  'notes',
+  'order_date',
+  'created_at',
+  'is_gift',
+];
+const ALL_CUSTOMER_FIELDS = [
+  'customer_id',
+  'name',
+  'email',
+  'country',
+  'segment',
+  'signup_date',
+  'lifetime_value',
+  'is_active',
+  'updated_at',
+];
 
 /** What each caller may see, from policies/*.yaml: the expectations every answer is checked against. */
 interface Identity {
@@ -49,9 +72,30 @@ const IDENTITIES: Record<string, Identity> = {
     amountRound: 100,
     signupYearOnly: true,
   },
-  analystEuUs: { headers: { 'x-api-key': DEMO_KEYS.analyst, ...ANALYST_PURPOSE }, regions: ['EU', 'US'], orders: ALL_ORDER_FIELDS, ordersV1: true, customers: ALL_CUSTOMER_FIELDS, email: 'hash' },
-  analystApac: { headers: { 'x-api-key': 'apac-analyst-key', ...ANALYST_PURPOSE }, regions: ['APAC'], orders: ALL_ORDER_FIELDS, ordersV1: true, customers: ALL_CUSTOMER_FIELDS, email: 'hash' },
-  analystLatam: { headers: { 'x-api-key': 'latam-analyst-key', ...ANALYST_PURPOSE }, regions: ['LATAM'], orders: ALL_ORDER_FIELDS, ordersV1: true, customers: ALL_CUSTOMER_FIELDS, email: 'hash' },
+  analystEuUs: {
+    headers: { 'x-api-key': DEMO_KEYS.analyst, ...ANALYST_PURPOSE },
+    regions: ['EU', 'US'],
+    orders: ALL_ORDER_FIELDS,
+    ordersV1: true,
+    customers: ALL_CUSTOMER_FIELDS,
+    email: 'hash',
+  },
+  analystApac: {
+    headers: { 'x-api-key': 'apac-analyst-key', ...ANALYST_PURPOSE },
+    regions: ['APAC'],
+    orders: ALL_ORDER_FIELDS,
+    ordersV1: true,
+    customers: ALL_CUSTOMER_FIELDS,
+    email: 'hash',
+  },
+  analystLatam: {
+    headers: { 'x-api-key': 'latam-analyst-key', ...ANALYST_PURPOSE },
+    regions: ['LATAM'],
+    orders: ALL_ORDER_FIELDS,
+    ordersV1: true,
+    customers: ALL_CUSTOMER_FIELDS,
+    email: 'hash',
+  },
   partner: {
     headers: { 'x-api-key': 'adhoc-partner-key' },
     regions: ['EU'],
@@ -60,11 +104,34 @@ const IDENTITIES: Record<string, Identity> = {
     customers: [],
     email: 'none',
   },
-  admin: { headers: { 'x-api-key': DEMO_KEYS.admin }, regions: ['EU', 'US', 'APAC', 'LATAM'], orders: ALL_ORDER_FIELDS, ordersV1: true, customers: ALL_CUSTOMER_FIELDS, email: 'raw' },
+  admin: {
+    headers: { 'x-api-key': DEMO_KEYS.admin },
+    regions: ['EU', 'US', 'APAC', 'LATAM'],
+    orders: ALL_ORDER_FIELDS,
+    ordersV1: true,
+    customers: ALL_CUSTOMER_FIELDS,
+    email: 'raw',
+  },
 };
 const EXTRA_KEYS = [
-  { id: 'analyst-apac', key: 'apac-analyst-key', subject: 'apo', roles: ['analyst'], tenant: 'acme', attributes: { regions: ['APAC'] }, purposes: ['reporting'] },
-  { id: 'analyst-latam', key: 'latam-analyst-key', subject: 'lat', roles: ['analyst'], tenant: 'acme', attributes: { regions: ['LATAM'] }, purposes: ['reporting'] },
+  {
+    id: 'analyst-apac',
+    key: 'apac-analyst-key',
+    subject: 'apo',
+    roles: ['analyst'],
+    tenant: 'acme',
+    attributes: { regions: ['APAC'] },
+    purposes: ['reporting'],
+  },
+  {
+    id: 'analyst-latam',
+    key: 'latam-analyst-key',
+    subject: 'lat',
+    roles: ['analyst'],
+    tenant: 'acme',
+    attributes: { regions: ['LATAM'] },
+    purposes: ['reporting'],
+  },
   // The demo partner key is persistedOnly; this one may send the ad-hoc queries below.
   { id: 'partner-adhoc', key: 'adhoc-partner-key', subject: 'acme-bot-2', roles: ['partner'], tenant: 'acme' },
 ];
@@ -107,7 +174,11 @@ const QUERIES: Record<string, Query> = {
     reads: ['order_id', 'region', 'total_amount'],
     text: `{ ordersV2(first: 10, where: { total_amount: { gte: 1000, lte: 1000 } }) { nodes { order_id region total_amount } totalCount } }`,
   },
-  oldVersion: { root: 'ordersV1', reads: ['order_id', 'region', 'amount'], text: `{ ordersV1(first: 5) { nodes { order_id region amount } } }` },
+  oldVersion: {
+    root: 'ordersV1',
+    reads: ['order_id', 'region', 'amount'],
+    text: `{ ordersV1(first: 5) { nodes { order_id region amount } } }`,
+  },
   customers: {
     root: 'customersV1',
     reads: ['customer_id', 'country', 'signup_date'],
@@ -118,10 +189,12 @@ const QUERIES: Record<string, Query> = {
 type Outcome = { kind: 'data' } | { kind: 'forbidden'; message: RegExp };
 
 function outcomeOf(who: Identity, q: Query): Outcome {
-  const granted = q.root === 'customersV1' ? who.customers : q.root === 'ordersV1' ? (who.ordersV1 ? [...who.orders, 'amount'] : []) : who.orders;
+  const granted =
+    q.root === 'customersV1' ? who.customers : q.root === 'ordersV1' ? (who.ordersV1 ? [...who.orders, 'amount'] : []) : who.orders;
   if (granted.length === 0) return { kind: 'forbidden', message: /^product \w+ v\d is not available to this session$/ };
   const refused = q.reads.filter((f) => !granted.includes(f));
-  if (refused.length > 0) return { kind: 'forbidden', message: new RegExp(`^fields? ${refused.join(', ')} of \\w+ v\\d (is|are) not granted`) };
+  if (refused.length > 0)
+    return { kind: 'forbidden', message: new RegExp(`^fields? ${refused.join(', ')} of \\w+ v\\d (is|are) not granted`) };
   return { kind: 'data' };
 }
 
@@ -135,7 +208,7 @@ function checkAnswer(who: Identity, q: Query, body: GraphQLResponse): void {
     return;
   }
   expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
-  const nodes = ((body.data![q.root] as { nodes?: Record<string, unknown>[] }).nodes ?? []);
+  const nodes = (body.data![q.root] as { nodes?: Record<string, unknown>[] }).nodes ?? [];
   for (const n of nodes) {
     if ('region' in n) expect(who.regions).toContain(n['region']);
     if ('email' in n && n['email'] !== null) {
@@ -172,11 +245,15 @@ describe('interleaved requests of different callers', () => {
       const regions = who.regions.map((r) => `'${r}'`).join(', ');
       const amount = who.amountRound ? `round(amount / ${who.amountRound}) * ${who.amountRound}` : 'amount';
       const expectedTop = (
-        await duck.runAndReadAll(`SELECT order_id::VARCHAR AS id, region, ${amount} AS total_amount FROM ${ORDERS} WHERE region IN (${regions}) ORDER BY ${amount} DESC, order_id LIMIT 20`)
+        await duck.runAndReadAll(
+          `SELECT order_id::VARCHAR AS id, region, ${amount} AS total_amount FROM ${ORDERS} WHERE region IN (${regions}) ORDER BY ${amount} DESC, order_id LIMIT 20`,
+        )
       )
         .getRowObjectsJS()
         .map((r) => ({ order_id: r['id'], region: r['region'], total_amount: r['total_amount'] }));
-      const [count] = (await duck.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${ORDERS} WHERE region IN (${regions})`)).getRowObjectsJS();
+      const [count] = (
+        await duck.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${ORDERS} WHERE region IN (${regions})`)
+      ).getRowObjectsJS();
 
       const top = (await ask(who, QUERIES['topAmounts']!)).body;
       expect(top.errors, name).toBeUndefined();
@@ -195,7 +272,10 @@ describe('interleaved requests of different callers', () => {
     expect(new Set(requests.map(([who]) => who)).size).toBe(Object.keys(IDENTITIES).length);
     const queryIds = new Set<string>();
     // Waves of 50, then all 200 at once in the opposite order.
-    for (const [size, order] of [[50, requests], [200, [...requests].reverse()]] as const) {
+    for (const [size, order] of [
+      [50, requests],
+      [200, [...requests].reverse()],
+    ] as const) {
       for (let start = 0; start < order.length; start += size) {
         const wave = order.slice(start, start + size);
         const answers = await Promise.all(wave.map(([who, q]) => ask(IDENTITIES[who]!, QUERIES[q]!)));

@@ -20,8 +20,21 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Demo, GraphQLResponse } from '../support/demo.js';
 import {
-  asGraphQL, gqlOrderBy, gqlWhere, maskedOrderByArb, maskedWhereArb, openGateway, openOrdersContract, ORDERS_FIELDS, ORDERS_KIND,
-  ordersColumn, send, sqlWhere, writeConfig, writeYaml, type Where,
+  asGraphQL,
+  gqlOrderBy,
+  gqlWhere,
+  maskedOrderByArb,
+  maskedWhereArb,
+  openGateway,
+  openOrdersContract,
+  ORDERS_FIELDS,
+  ORDERS_KIND,
+  ordersColumn,
+  send,
+  sqlWhere,
+  writeConfig,
+  writeYaml,
+  type Where,
 } from './support.js';
 
 const KEY = { id: 'masked', key: 'duckdb-masked-key', subject: 'mo', roles: ['analyst'], attributes: { regions: ['EU', 'US'] } };
@@ -101,7 +114,13 @@ async function ask(query: string): Promise<GraphQLResponse> {
 async function valuesOf(field: string): Promise<unknown[]> {
   const kind = kindOf(field);
   const text = (expr: string) =>
-    kind === 'date' ? `strftime(${expr}, '%Y-%m-%d')` : kind === 'timestamp' ? `strftime(${expr}, '%Y-%m-%dT%H:%M:%SZ')` : kind === 'int64' ? `${expr}::VARCHAR` : expr;
+    kind === 'date'
+      ? `strftime(${expr}, '%Y-%m-%d')`
+      : kind === 'timestamp'
+        ? `strftime(${expr}, '%Y-%m-%dT%H:%M:%SZ')`
+        : kind === 'int64'
+          ? `${expr}::VARCHAR`
+          : expr;
   const raw = `"${ordersColumn(field)}"`;
   const rows = await duck.runAndReadAll(
     `SELECT DISTINCT v FROM (
@@ -124,7 +143,13 @@ describe('a masked, row-filtered caller gets what DuckDB computes over the maske
     const values: Record<string, fc.Arbitrary<unknown>> = {};
     for (const f of GRANTED) {
       const sampled = kindOf(f) === 'boolean' ? [true, false] : await valuesOf(f);
-      const extra: unknown[] = { total_amount: [0, 100, 1000, 1900, 2000, 1234.5], customer_id: ['0', '1'], order_date: ['2023-01-01'], created_at: ['2024-01-01T00:00:00Z'] }[f] ?? [];
+      const extra: unknown[] =
+        {
+          total_amount: [0, 100, 1000, 1900, 2000, 1234.5],
+          customer_id: ['0', '1'],
+          order_date: ['2023-01-01'],
+          created_at: ['2024-01-01T00:00:00Z'],
+        }[f] ?? [];
       values[f] = fc.constantFrom(...sampled, ...extra);
     }
     const where = maskedWhereArb({ values, patterns: PATTERNS, masked: MASKED, unmasked: UNMASKED, maxIn: 3 });
@@ -170,8 +195,12 @@ describe('a masked, row-filtered caller gets what DuckDB computes over the maske
   it('the combined policy shows in lineage, and its page limit and field grant hold', async () => {
     const res = await ask(`{ ordersV2(first: 1, orderBy: [{ notes: DESC }]) { nodes { notes total_amount } totalCount } }`);
     expect(res.errors).toBeUndefined();
-    const lineage = (res.extensions as { lineage: { products: { policies: unknown; maskedFields: string[]; rowFilter: boolean }[] } }).lineage.products[0]!;
-    expect(lineage.policies).toEqual([{ id: 'orders-masked-a', version: 1 }, { id: 'orders-masked-b', version: 2 }]);
+    const lineage = (res.extensions as { lineage: { products: { policies: unknown; maskedFields: string[]; rowFilter: boolean }[] } })
+      .lineage.products[0]!;
+    expect(lineage.policies).toEqual([
+      { id: 'orders-masked-a', version: 1 },
+      { id: 'orders-masked-b', version: 2 },
+    ]);
     expect(lineage.rowFilter).toBe(true);
     expect(lineage.maskedFields).toEqual(['total_amount', 'notes']);
     // notes: show_first_4 (policy b) wins over show_last_4 (policy a); amounts to 100, not 10.

@@ -37,8 +37,19 @@ import type { Nullable } from '../../src/plan/scalar.js';
 import { maskFunction } from '../../src/policy/mask-value.js';
 import { openCounted, type CountedGateway } from '../support/counting-gateway.js';
 import {
-  comparable, gqlOrderBy, gqlWhere, maskedOrderByArb, maskedWhereArb, openOrdersContract, ORDERS_FIELDS, ORDERS_KIND, send,
-  writeConfig, writeYaml, type OrderBy, type Where,
+  comparable,
+  gqlOrderBy,
+  gqlWhere,
+  maskedOrderByArb,
+  maskedWhereArb,
+  openOrdersContract,
+  ORDERS_FIELDS,
+  ORDERS_KIND,
+  send,
+  writeConfig,
+  writeYaml,
+  type OrderBy,
+  type Where,
 } from './support.js';
 
 const MASKS: Record<string, { kind: MaskKind; round?: number }> = {
@@ -52,7 +63,14 @@ const MASKS: Record<string, { kind: MaskKind; round?: number }> = {
 const MASKED = Object.keys(MASKS);
 const UNMASKED = ORDERS_FIELDS.filter((f) => !MASKED.includes(f));
 /** Parquet column of each masked field. */
-const COLUMN: Record<string, string> = { email: 'email', total_amount: 'amount', notes: 'notes', customer_id: 'customer_id', order_date: 'order_date', is_gift: 'is_gift' };
+const COLUMN: Record<string, string> = {
+  email: 'email',
+  total_amount: 'amount',
+  notes: 'notes',
+  customer_id: 'customer_id',
+  order_date: 'order_date',
+  is_gift: 'is_gift',
+};
 
 const KEYS = {
   masked: { id: 'masked', key: 'metamorphic-masked-key', subject: 'mia', roles: ['analyst'], attributes: { regions: ['EU', 'US'] } },
@@ -116,7 +134,13 @@ beforeAll(async () => {
       masks: Object.fromEntries(Object.entries(MASKS).map(([f, m]) => [f, m.kind === 'round' ? { round: m.round } : m.kind])),
       limits: { maxPageSize: 40 },
     });
-    writeYaml(join(root, 'policies', 'orders-admin.yaml'), { id: 'orders-admin', version: 1, product: 'orders', when: { roles: ['admin'] }, allow: { fields: ['*'] } });
+    writeYaml(join(root, 'policies', 'orders-admin.yaml'), {
+      id: 'orders-admin',
+      version: 1,
+      product: 'orders',
+      when: { roles: ['admin'] },
+      allow: { fields: ['*'] },
+    });
     gateways[d] = await openCounted(writeConfig(root, { products: './products', policies: './policies', keys: [KEYS.masked, KEYS.admin] }));
   }
 });
@@ -132,8 +156,7 @@ const files = (d: 'a' | 'b') => `read_parquet('${dataOf(d)}/*.parquet')`;
 /** Raw values of one column in both datasets, by order. */
 async function rawPairs(field: string): Promise<[Nullable, Nullable][]> {
   const kind = ORDERS_KIND[field]!;
-  const value = (t: string) =>
-    kind === 'date' ? `(${t}.${COLUMN[field]} - DATE '1970-01-01')::INTEGER` : `${t}.${COLUMN[field]}`;
+  const value = (t: string) => (kind === 'date' ? `(${t}.${COLUMN[field]} - DATE '1970-01-01')::INTEGER` : `${t}.${COLUMN[field]}`);
   const reader = await duck.runAndReadAll(
     `SELECT ${value('a')} AS a, ${value('b')} AS b FROM ${files('a')} a JOIN ${files('b')} b USING (order_id) ORDER BY order_id`,
   );
@@ -199,12 +222,32 @@ const VALUES: Record<string, fc.Arbitrary<unknown>> = {
   currency: fc.constantFrom('EUR', 'USD', 'JPY', 'BRL'),
   quantity: fc.integer({ min: 0, max: 13 }),
   email: fc.constantFrom(
-    '***@example.com', '***@mail.test', '***@', '***', '', 'buyer10026@mail.test', 'buyer9999@example.com', 'a00c17237d@mail.test',
-    'zffd2257b58@example.com', '***@example.con', '***@mail.tesu',
+    '***@example.com',
+    '***@mail.test',
+    '***@',
+    '***',
+    '',
+    'buyer10026@mail.test',
+    'buyer9999@example.com',
+    'a00c17237d@mail.test',
+    'zffd2257b58@example.com',
+    '***@example.con',
+    '***@mail.tesu',
   ),
   notes: fc.constantFrom(
-    'gift***********', 'call***********', 'Ünïc**************', 'leav*************', 'frag******', 'call first #101', 'callaaaaaaaaaaa',
-    'Ünïcode ✓ note #993', 'Ünïczzzzzzzzzzzzzzz', 'gift', 'g', '*', 'zzz',
+    'gift***********',
+    'call***********',
+    'Ünïc**************',
+    'leav*************',
+    'frag******',
+    'call first #101',
+    'callaaaaaaaaaaa',
+    'Ünïcode ✓ note #993',
+    'Ünïczzzzzzzzzzzzzzz',
+    'gift',
+    'g',
+    '*',
+    'zzz',
   ),
   order_date: fc.oneof(
     fc.constantFrom('2022-01-01', '2023-01-01', '2024-01-01', '2025-01-01', '2021-12-31', '2026-01-01'),
@@ -225,7 +268,16 @@ const where = maskedWhereArb({ values: VALUES, patterns: PATTERNS, masked: MASKE
 const orderBy = maskedOrderByArb(MASKED, UNMASKED);
 
 /** How the second request of a run uses the first page's cursor, or which error it provokes. */
-const FOLLOW_UPS = ['next page', 'next page', 'next page', 'cursor of another where', 'cursor and offset', 'tampered cursor', 'first over the limit', 'negative offset'] as const;
+const FOLLOW_UPS = [
+  'next page',
+  'next page',
+  'next page',
+  'cursor of another where',
+  'cursor and offset',
+  'tampered cursor',
+  'first over the limit',
+  'negative offset',
+] as const;
 type FollowUp = (typeof FOLLOW_UPS)[number];
 
 interface Request {
@@ -251,11 +303,20 @@ const QUERY = (r: { where: Where | undefined; orderBy: OrderBy; totalCount: bool
   `query($first: Int, $after: String, $offset: Int) { ordersV2(${r.where ? `where: ${gqlWhere(r.where)}, ` : ''}${r.orderBy.length ? `orderBy: ${gqlOrderBy(r.orderBy)}, ` : ''}first: $first, after: $after, offset: $offset) { ${SELECTION}${r.totalCount ? ' totalCount' : ''} } }`;
 
 /** The same request to both deployments; their answers, comparable. */
-async function both(query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<{ a: string; b: string; status: [number, number]; reads: [string[], string[]] }> {
+async function both(
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string>,
+): Promise<{ a: string; b: string; status: [number, number]; reads: [string[], string[]] }> {
   gateways.a.engine.reset();
   gateways.b.engine.reset();
   const [a, b] = await Promise.all([send(gateways.a, query, variables, headers), send(gateways.b, query, variables, headers)]);
-  return { a: comparable(a.text), b: comparable(b.text), status: [a.status, b.status], reads: [gateways.a.engine.reads(), gateways.b.engine.reads()] };
+  return {
+    a: comparable(a.text),
+    b: comparable(b.text),
+    status: [a.status, b.status],
+    reads: [gateways.a.engine.reads(), gateways.b.engine.reads()],
+  };
 }
 
 function followUp(r: Request, cursor: string | null): { query: string; variables: Record<string, unknown> } {
@@ -264,11 +325,17 @@ function followUp(r: Request, cursor: string | null): { query: string; variables
     case 'next page':
       return { query, variables: { first: r.first, after: cursor } };
     case 'cursor of another where':
-      return { query: QUERY({ ...r, where: { AND: [r.where ?? {}, { quantity: { gte: 0 } }] } }), variables: { first: r.first, after: cursor ?? 'x.y' } };
+      return {
+        query: QUERY({ ...r, where: { AND: [r.where ?? {}, { quantity: { gte: 0 } }] } }),
+        variables: { first: r.first, after: cursor ?? 'x.y' },
+      };
     case 'cursor and offset':
       return { query, variables: { first: r.first, after: cursor ?? 'x.y', offset: 1 } };
     case 'tampered cursor':
-      return { query, variables: { first: r.first, after: cursor ? `${cursor.slice(0, -2)}${cursor.endsWith('AA') ? 'BB' : 'AA'}` : 'garbage' } };
+      return {
+        query,
+        variables: { first: r.first, after: cursor ? `${cursor.slice(0, -2)}${cursor.endsWith('AA') ? 'BB' : 'AA'}` : 'garbage' },
+      };
     case 'first over the limit':
       return { query, variables: { first: 41 } };
     case 'negative offset':
@@ -293,7 +360,10 @@ describe('a masked, row-filtered caller cannot tell the two datasets apart', () 
         expect(page.reads[1], query).toEqual(page.reads[0]);
         expect(page.status).toEqual([200, 200]);
 
-        const first = JSON.parse(page.a) as { errors?: unknown; data?: { ordersV2?: { nodes: unknown[]; pageInfo: { endCursor: string | null } } } };
+        const first = JSON.parse(page.a) as {
+          errors?: unknown;
+          data?: { ordersV2?: { nodes: unknown[]; pageInfo: { endCursor: string | null } } };
+        };
         expect(first.errors, query).toBeUndefined();
         if ((first.data?.ordersV2?.nodes.length ?? 0) > 0) nonEmpty++;
         const next = followUp(r, first.data?.ordersV2?.pageInfo.endCursor ?? null);
@@ -312,14 +382,86 @@ describe('a masked, row-filtered caller cannot tell the two datasets apart', () 
         examples: [
           // Each would answer differently if a filter or pruning saw raw values.
           [{ where: { total_amount: { gt: 2000 } }, orderBy: [], first: 5, offset: undefined, totalCount: true, followUp: 'next page' }],
-          [{ where: { total_amount: { gte: 1999.5 } }, orderBy: [{ total_amount: 'DESC' }], first: 5, offset: undefined, totalCount: true, followUp: 'next page' }],
-          [{ where: { email: { startsWith: 'buyer' } }, orderBy: [], first: 5, offset: undefined, totalCount: true, followUp: 'next page' }],
-          [{ where: { email: { lt: '***@f' } }, orderBy: [{ email: 'DESC' }], first: 10, offset: undefined, totalCount: true, followUp: 'next page' }],
-          [{ where: { notes: { contains: 'wrap' } }, orderBy: [{ notes: 'ASC' }], first: 5, offset: undefined, totalCount: true, followUp: 'next page' }],
-          [{ where: { is_gift: { isNull: false } }, orderBy: [{ is_gift: 'ASC' }], first: 5, offset: undefined, totalCount: true, followUp: 'next page' }],
-          [{ where: { order_date: { gte: '2022-06-01', lt: '2023-01-01' } }, orderBy: [{ order_date: 'DESC' }], first: 5, offset: undefined, totalCount: true, followUp: 'next page' }],
-          [{ where: { customer_id: { ne: '0' } }, orderBy: [{ customer_id: 'ASC' }], first: 5, offset: undefined, totalCount: true, followUp: 'next page' }],
-          [{ where: undefined, orderBy: [{ total_amount: 'ASC' }, { email: 'DESC' }], first: 25, offset: undefined, totalCount: true, followUp: 'next page' }],
+          [
+            {
+              where: { total_amount: { gte: 1999.5 } },
+              orderBy: [{ total_amount: 'DESC' }],
+              first: 5,
+              offset: undefined,
+              totalCount: true,
+              followUp: 'next page',
+            },
+          ],
+          [
+            {
+              where: { email: { startsWith: 'buyer' } },
+              orderBy: [],
+              first: 5,
+              offset: undefined,
+              totalCount: true,
+              followUp: 'next page',
+            },
+          ],
+          [
+            {
+              where: { email: { lt: '***@f' } },
+              orderBy: [{ email: 'DESC' }],
+              first: 10,
+              offset: undefined,
+              totalCount: true,
+              followUp: 'next page',
+            },
+          ],
+          [
+            {
+              where: { notes: { contains: 'wrap' } },
+              orderBy: [{ notes: 'ASC' }],
+              first: 5,
+              offset: undefined,
+              totalCount: true,
+              followUp: 'next page',
+            },
+          ],
+          [
+            {
+              where: { is_gift: { isNull: false } },
+              orderBy: [{ is_gift: 'ASC' }],
+              first: 5,
+              offset: undefined,
+              totalCount: true,
+              followUp: 'next page',
+            },
+          ],
+          [
+            {
+              where: { order_date: { gte: '2022-06-01', lt: '2023-01-01' } },
+              orderBy: [{ order_date: 'DESC' }],
+              first: 5,
+              offset: undefined,
+              totalCount: true,
+              followUp: 'next page',
+            },
+          ],
+          [
+            {
+              where: { customer_id: { ne: '0' } },
+              orderBy: [{ customer_id: 'ASC' }],
+              first: 5,
+              offset: undefined,
+              totalCount: true,
+              followUp: 'next page',
+            },
+          ],
+          [
+            {
+              where: undefined,
+              orderBy: [{ total_amount: 'ASC' }, { email: 'DESC' }],
+              first: 25,
+              offset: undefined,
+              totalCount: true,
+              followUp: 'next page',
+            },
+          ],
         ],
       },
     );

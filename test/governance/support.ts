@@ -68,12 +68,17 @@ export function writeConfig(dir: string, spec: DeploymentSpec): string {
  * keys, in `dir`: the demo's callers and more, against one gateway.
  */
 export function writeDemoWithKeys(dir: string, extra: readonly KeySpec[]): string {
-  const { audit: _audit, ...demo } = parse(readFileSync('sluice.yaml', 'utf8')) as { auth: { apiKeys: unknown[] } } & Record<string, unknown>;
+  const { audit: _audit, ...demo } = parse(readFileSync('sluice.yaml', 'utf8')) as { auth: { apiKeys: unknown[] } } & Record<
+    string,
+    unknown
+  >;
   const file = join(dir, 'sluice.yaml');
   writeYaml(file, {
     ...demo,
     // The copy lives elsewhere: the demo's own paths, made absolute.
-    ...Object.fromEntries(['products', 'policies', 'persisted'].filter((k) => typeof demo[k] === 'string').map((k) => [k, resolve(demo[k] as string)])),
+    ...Object.fromEntries(
+      ['products', 'policies', 'persisted'].filter((k) => typeof demo[k] === 'string').map((k) => [k, resolve(demo[k] as string)]),
+    ),
     auth: { ...demo.auth, apiKeys: [...demo.auth.apiKeys, ...extra.map(apiKeyEntry)] },
   });
   return file;
@@ -86,7 +91,9 @@ export function writeDemoWithKeys(dir: string, extra: readonly KeySpec[]): strin
  * relationships (its deployments have no other product).
  */
 export function openOrdersContract(location: string): Record<string, unknown> {
-  const contract = parse(readFileSync('products/orders/v2.yaml', 'utf8')) as Record<string, unknown> & { fields: Record<string, unknown>[] };
+  const contract = parse(readFileSync('products/orders/v2.yaml', 'utf8')) as Record<string, unknown> & {
+    fields: Record<string, unknown>[];
+  };
   return {
     ...contract,
     source: { format: 'parquet', location },
@@ -107,7 +114,12 @@ export interface Sent {
 }
 
 /** One POST through the gateway with exactly these headers (no default key). */
-export async function send(demo: Demo, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<Sent> {
+export async function send(
+  demo: Demo,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<Sent> {
   const res = await demo.gateway.fetch('http://sluice.test/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -150,7 +162,8 @@ export const ORDERS_FIELDS = Object.keys(ORDERS_KIND);
 export const ORDERS_NULLABLE = new Set(['email', 'notes', 'is_gift']);
 
 /** Operators of an orders field (isNull only where the field can be null, as contracts default). */
-export const ordersOperators = (field: string) => OPERATORS[ORDERS_KIND[field]!].filter((op) => op !== 'isNull' || ORDERS_NULLABLE.has(field));
+export const ordersOperators = (field: string) =>
+  OPERATORS[ORDERS_KIND[field]!].filter((op) => op !== 'isNull' || ORDERS_NULLABLE.has(field));
 /** GraphQL field → Parquet column (total_amount is renamed). */
 export const ordersColumn = (f: string) => (f === 'total_amount' ? 'amount' : f);
 
@@ -177,10 +190,13 @@ export function maskedWhereArb(a: MaskedArbitraries): fc.Arbitrary<Where> {
     fc.constantFrom(...fields).chain((field) =>
       fc.constantFrom(...ordersOperators(field)).chain((op) => {
         const operand =
-          op === 'isNull' ? fc.boolean()
-          : op === 'in' || op === 'notIn' ? fc.array(a.values[field]!, { minLength: 1, maxLength: a.maxIn })
-          : TEXT_OPERATORS.includes(op) ? fc.constantFrom(...(a.patterns[field] ?? ['a']))
-          : a.values[field]!;
+          op === 'isNull'
+            ? fc.boolean()
+            : op === 'in' || op === 'notIn'
+              ? fc.array(a.values[field]!, { minLength: 1, maxLength: a.maxIn })
+              : TEXT_OPERATORS.includes(op)
+                ? fc.constantFrom(...(a.patterns[field] ?? ['a']))
+                : a.values[field]!;
         return operand.map((v) => ({ [field]: { [op]: v } }) as Where);
       }),
     );
@@ -201,5 +217,7 @@ export function maskedWhereArb(a: MaskedArbitraries): fc.Arbitrary<Where> {
 /** Up to three sort keys, masked fields twice as likely. */
 export const maskedOrderByArb = (masked: readonly string[], unmasked: readonly string[]): fc.Arbitrary<OrderBy> =>
   fc
-    .uniqueArray(fc.oneof({ arbitrary: fc.constantFrom(...masked), weight: 2 }, { arbitrary: fc.constantFrom(...unmasked), weight: 1 }), { maxLength: 3 })
+    .uniqueArray(fc.oneof({ arbitrary: fc.constantFrom(...masked), weight: 2 }, { arbitrary: fc.constantFrom(...unmasked), weight: 1 }), {
+      maxLength: 3,
+    })
     .chain((fields) => fc.tuple(...fields.map((f) => fc.constantFrom('ASC' as const, 'DESC' as const).map((d) => ({ [f]: d })))));

@@ -38,7 +38,9 @@ describe('compileWhere', () => {
   });
 
   it('rejects null operands with a message that says what to do', () => {
-    expect(() => compileWhere(orders, { email: { eq: null } })).toThrow(/where\.email\.eq: null is not a value; to match missing values use isNull: true/);
+    expect(() => compileWhere(orders, { email: { eq: null } })).toThrow(
+      /where\.email\.eq: null is not a value; to match missing values use isNull: true/,
+    );
     expect(() => compileWhere(orders, { region: null })).toThrow(/where\.region: null is not a condition/);
   });
 });

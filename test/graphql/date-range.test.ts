@@ -74,7 +74,9 @@ describe('the full date range against DuckDB', () => {
     const micros = fc.sample(microsArb, RUNS);
     const file = join(mkdtempSync(join(tmpdir(), 'sluice-dates-')), 'dates.parquet');
     const values = days.map((d, i) => `(${i}::BIGINT, DATE '1970-01-01' + ${d}, make_timestamp(${micros[i]}::BIGINT))`).join(', ');
-    await oracle.run(`COPY (SELECT * FROM (VALUES ${values}) t(id, day, instant) ORDER BY id) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 64)`);
+    await oracle.run(
+      `COPY (SELECT * FROM (VALUES ${values}) t(id, day, instant) ORDER BY id) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 64)`,
+    );
     const expected = await oracle.rows(
       `SELECT id, day - DATE '1970-01-01' AS day, epoch_us(instant) AS instant,
               make_date(year(day), 1, 1) - DATE '1970-01-01' AS day_year, epoch_us(make_timestamp(year(instant), 1, 1, 0, 0, 0)) AS instant_year

@@ -25,11 +25,7 @@ const PERSISTED = JSON.parse(readFileSync('persisted/operations.json', 'utf8')) 
 const PARTNER_DOC = Object.keys(PERSISTED)[0]!;
 
 /** What no response body may contain. */
-const SECRETS = [
-  ...Object.values(DEMO_KEYS),
-  'test-only-hash-key',
-  ...readFileSync('sluice.yaml', 'utf8').match(/[0-9a-f]{64}/g)!,
-];
+const SECRETS = [...Object.values(DEMO_KEYS), 'test-only-hash-key', ...readFileSync('sluice.yaml', 'utf8').match(/[0-9a-f]{64}/g)!];
 const FORBIDDEN_TEXT: [string, RegExp][] = [
   ['a suggestion', /did you mean/i],
   ['a stack frame', /\bat .*\(.*:\d+:\d+\)|\n\s+at /],
@@ -74,7 +70,13 @@ const chunked = (bytes: number) => () =>
 
 const CORPUS: Shape[] = [
   // Depth
-  { name: 'deep nesting through relationships', query: nested(8), status: 400, code: 'QUERY_TOO_COMPLEX', message: /depth limit of 10 exceeded/ },
+  {
+    name: 'deep nesting through relationships',
+    query: nested(8),
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    message: /depth limit of 10 exceeded/,
+  },
   {
     name: 'deep nesting hidden in fragments',
     query: `{ ordersV2(first: 1) { ...A } }
@@ -87,14 +89,25 @@ const CORPUS: Shape[] = [
   },
   { name: 'deep nesting in production', profile: 'production', query: nested(8), status: 400, code: 'QUERY_TOO_COMPLEX' },
   // Aliases
-  { name: 'alias bomb', query: `{ ${fields(100, (i) => `a${i}: ordersV2(first: 1) { totalCount }`)} }`, status: 400, code: 'QUERY_TOO_COMPLEX', message: /Aliases limit of 15/ },
+  {
+    name: 'alias bomb',
+    query: `{ ${fields(100, (i) => `a${i}: ordersV2(first: 1) { totalCount }`)} }`,
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    message: /Aliases limit of 15/,
+  },
   {
     name: 'alias bomb inside a fragment',
     query: `{ ...F } fragment F on Query { ${fields(40, (i) => `a${i}: ordersV2(first: 1) { totalCount }`)} }`,
     status: 400,
     code: 'QUERY_TOO_COMPLEX',
   },
-  { name: 'aliased leaves under one page', query: `{ ordersV2(first: 1) { nodes { ${fields(50, (i) => `x${i}: order_id`)} } } }`, status: 400, code: 'QUERY_TOO_COMPLEX' },
+  {
+    name: 'aliased leaves under one page',
+    query: `{ ordersV2(first: 1) { nodes { ${fields(50, (i) => `x${i}: order_id`)} } } }`,
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+  },
   // Fragments
   {
     name: 'fragment bomb (each fragment spreads the next twice, aliased)',
@@ -104,32 +117,102 @@ const CORPUS: Shape[] = [
     status: 400,
     code: 'QUERY_TOO_COMPLEX',
   },
-  { name: 'circular fragments', query: '{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message: /Cannot spread fragment "A" within itself/ },
-  { name: 'a fragment spreading itself', query: '{ ...A } fragment A on Query { __typename ...A }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
+  {
+    name: 'circular fragments',
+    query: '{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    message: /Cannot spread fragment "A" within itself/,
+  },
+  {
+    name: 'a fragment spreading itself',
+    query: '{ ...A } fragment A on Query { __typename ...A }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+  },
   // Page sizes and cost
-  { name: 'huge first', query: '{ ordersV2(first: 1000000) { nodes { order_id } } }', status: 400, code: 'QUERY_TOO_COMPLEX', message: /limit of 50000/ },
-  { name: 'huge first in a variable', query: 'query($n: Int) { ordersV2(first: $n) { nodes { order_id } } }', variables: { n: 10_000_000 }, status: 400, code: 'QUERY_TOO_COMPLEX' },
-  { name: 'first beyond Int', query: '{ ordersV2(first: 99999999999) { nodes { order_id } } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message: /Int cannot represent/ },
-  { name: 'first beyond maxPageSize but under the cost limit', query: '{ ordersV2(first: 501) { nodes { order_id } } }', status: 200, code: 'BAD_USER_INPUT', message: /first must be at most 500/ },
-  { name: 'nested pages that multiply', query: '{ customersV1(first: 500) { nodes { orders(first: 500) { nodes { order_id } } } } }', status: 400, code: 'QUERY_TOO_COMPLEX', message: /about 501000 rows/ },
+  {
+    name: 'huge first',
+    query: '{ ordersV2(first: 1000000) { nodes { order_id } } }',
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    message: /limit of 50000/,
+  },
+  {
+    name: 'huge first in a variable',
+    query: 'query($n: Int) { ordersV2(first: $n) { nodes { order_id } } }',
+    variables: { n: 10_000_000 },
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+  },
+  {
+    name: 'first beyond Int',
+    query: '{ ordersV2(first: 99999999999) { nodes { order_id } } }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    message: /Int cannot represent/,
+  },
+  {
+    name: 'first beyond maxPageSize but under the cost limit',
+    query: '{ ordersV2(first: 501) { nodes { order_id } } }',
+    status: 200,
+    code: 'BAD_USER_INPUT',
+    message: /first must be at most 500/,
+  },
+  {
+    name: 'nested pages that multiply',
+    query: '{ customersV1(first: 500) { nodes { orders(first: 500) { nodes { order_id } } } } }',
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    message: /about 501000 rows/,
+  },
   {
     name: 'nested default pages under aliases',
     query: `{ ${fields(15, (i) => `c${i}: customersV1(first: 100) { nodes { orders { nodes { customer { name } } } } }`)} }`,
     status: 400,
     code: 'QUERY_TOO_COMPLEX',
   },
-  { name: 'offset beyond Int', query: '{ ordersV2(first: 1, offset: 99999999999) { nodes { order_id } } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
-  { name: 'huge offset (counted by the cost limit)', query: '{ ordersV2(orderBy: [{ total_amount: DESC }], offset: 2147483000, first: 1) { nodes { order_id } } }', status: 400, code: 'QUERY_TOO_COMPLEX', message: /instead of offset/ },
+  {
+    name: 'offset beyond Int',
+    query: '{ ordersV2(first: 1, offset: 99999999999) { nodes { order_id } } }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+  },
+  {
+    name: 'huge offset (counted by the cost limit)',
+    query: '{ ordersV2(orderBy: [{ total_amount: DESC }], offset: 2147483000, first: 1) { nodes { order_id } } }',
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    message: /instead of offset/,
+  },
   {
     name: 'huge offsets under fifteen aliases',
     query: `{ ${fields(15, (i) => `a${i}: ordersV2(orderBy: [{ total_amount: DESC }], offset: 2147483000, first: 1) { nodes { order_id } }`)} }`,
     status: 400,
     code: 'QUERY_TOO_COMPLEX',
   },
-  { name: 'offset past maxOffset', query: '{ ordersV2(offset: 10001, first: 1) { nodes { order_id } } }', status: 200, code: 'BAD_USER_INPUT', message: /maxOffset.*after: endCursor/ },
+  {
+    name: 'offset past maxOffset',
+    query: '{ ordersV2(offset: 10001, first: 1) { nodes { order_id } } }',
+    status: 200,
+    code: 'BAD_USER_INPUT',
+    message: /maxOffset.*after: endCursor/,
+  },
   // Where: nesting, conditions and lists, in the document and in variables
-  { name: 'where nested 1,000 deep in the document', query: `{ ordersV2(where: ${'{ OR: ['.repeat(999)}{ order_id: { eq: "1" } }${'] }'.repeat(999)}) { totalCount } }`, status: 400, code: 'BAD_USER_INPUT', message: /maxWhereDepth/ },
-  { name: 'where nested 11 deep in the document', query: `{ ordersV2(where: ${'{ NOT: '.repeat(10)}{ order_id: { eq: "1" } }${' }'.repeat(10)}) { totalCount } }`, status: 400, code: 'BAD_USER_INPUT', message: /maxWhereDepth/ },
+  {
+    name: 'where nested 1,000 deep in the document',
+    query: `{ ordersV2(where: ${'{ OR: ['.repeat(999)}{ order_id: { eq: "1" } }${'] }'.repeat(999)}) { totalCount } }`,
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /maxWhereDepth/,
+  },
+  {
+    name: 'where nested 11 deep in the document',
+    query: `{ ordersV2(where: ${'{ NOT: '.repeat(10)}{ order_id: { eq: "1" } }${' }'.repeat(10)}) { totalCount } }`,
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /maxWhereDepth/,
+  },
   {
     name: 'where nested 1,000 deep in variables',
     body: `{"query":"query($w: OrdersV2Where) { ordersV2(where: $w) { totalCount } }","variables":{"w":${'{"OR":['.repeat(999)}{"order_id":{"eq":"1"}}${']}'.repeat(999)}}}`,
@@ -137,12 +220,30 @@ const CORPUS: Shape[] = [
     code: 'BAD_USER_INPUT',
     message: /maxWhereDepth/,
   },
-  { name: 'list brackets nested past the parser', query: `{ ordersV2(where: { order_id: { in: ${'['.repeat(1990)} } }) { totalCount } }`, status: 400, code: 'BAD_USER_INPUT', message: /maxWhereDepth/ },
-  { name: 'inline fragments nested past the parser', query: `{ ${'... on Query { '.repeat(600)}__typename${' }'.repeat(600)} }`, status: 400, code: 'QUERY_TOO_COMPLEX' },
-  { name: 'in list past maxInListLength in the document', query: `{ ordersV2(where: { order_id: { in: [${fields(1001, (i) => String(i))}] } }) { totalCount } }`, status: 400, code: 'BAD_USER_INPUT', message: /maxInListLength/ },
+  {
+    name: 'list brackets nested past the parser',
+    query: `{ ordersV2(where: { order_id: { in: ${'['.repeat(1990)} } }) { totalCount } }`,
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /maxWhereDepth/,
+  },
+  {
+    name: 'inline fragments nested past the parser',
+    query: `{ ${'... on Query { '.repeat(600)}__typename${' }'.repeat(600)} }`,
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+  },
+  {
+    name: 'in list past maxInListLength in the document',
+    query: `{ ordersV2(where: { order_id: { in: [${fields(1001, (i) => String(i))}] } }) { totalCount } }`,
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /maxInListLength/,
+  },
   {
     name: 'two overlapping in lists of 20,000 values in variables',
-    query: 'query($a: [BigInt!], $b: [BigInt!]) { ordersV2(where: { order_id: { in: $a }, AND: [{ order_id: { in: $b } }] }) { totalCount } }',
+    query:
+      'query($a: [BigInt!], $b: [BigInt!]) { ordersV2(where: { order_id: { in: $a }, AND: [{ order_id: { in: $b } }] }) { totalCount } }',
     variables: { a: Array.from({ length: 20_000 }, (_, i) => String(2 * i)), b: Array.from({ length: 20_000 }, (_, i) => String(3 * i)) },
     status: 400,
     code: 'BAD_USER_INPUT',
@@ -157,49 +258,217 @@ const CORPUS: Shape[] = [
     message: /maxWhereConditions/,
   },
   // Tokens and directives
-  { name: 'token flood', query: `{ ordersV2(first: 1) { totalCount ${'__typename '.repeat(3000)} } }`, status: 400, code: 'QUERY_TOO_COMPLEX', message: /Token limit of 2000 exceeded/ },
+  {
+    name: 'token flood',
+    query: `{ ordersV2(first: 1) { totalCount ${'__typename '.repeat(3000)} } }`,
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    message: /Token limit of 2000 exceeded/,
+  },
   { name: 'token flood over GET', method: 'GET', query: `{ ${'__typename '.repeat(2500)} }`, status: 400, code: 'QUERY_TOO_COMPLEX' },
-  { name: 'directive flood', query: `{ ordersV2(first: 1) { ${fields(30, () => 'totalCount @include(if: true)')} } }`, status: 400, code: 'QUERY_TOO_COMPLEX', message: /Directives limit of 10/ },
-  { name: 'unknown directive probe', query: '{ ordersV2(first: 1) @skipp(if: true) { totalCount } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message: /Unknown directive "@skipp"/ },
+  {
+    name: 'directive flood',
+    query: `{ ordersV2(first: 1) { ${fields(30, () => 'totalCount @include(if: true)')} } }`,
+    status: 400,
+    code: 'QUERY_TOO_COMPLEX',
+    message: /Directives limit of 10/,
+  },
+  {
+    name: 'unknown directive probe',
+    query: '{ ordersV2(first: 1) @skipp(if: true) { totalCount } }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    message: /Unknown directive "@skipp"/,
+  },
   // Bodies and variables
-  { name: 'oversized body (declared)', body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } }), status: 413, code: 'RESOURCE_LIMIT' },
+  {
+    name: 'oversized body (declared)',
+    body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } }),
+    status: 413,
+    code: 'RESOURCE_LIMIT',
+  },
   { name: 'oversized chunked body (no Content-Length)', body: chunked(1_200_000), status: 413, code: 'RESOURCE_LIMIT' },
-  { name: 'oversized variables in production', profile: 'production', query: '{ __typename }', variables: { v: 'x'.repeat(70_000) }, status: 413, code: 'RESOURCE_LIMIT' },
-  { name: 'deeply nested variables JSON in production', profile: 'production', body: `{"query":"{ __typename }","variables":{"v":${'['.repeat(40_000)}${']'.repeat(40_000)}}}`, status: 413, code: 'RESOURCE_LIMIT' },
+  {
+    name: 'oversized variables in production',
+    profile: 'production',
+    query: '{ __typename }',
+    variables: { v: 'x'.repeat(70_000) },
+    status: 413,
+    code: 'RESOURCE_LIMIT',
+  },
+  {
+    name: 'deeply nested variables JSON in production',
+    profile: 'production',
+    body: `{"query":"{ __typename }","variables":{"v":${'['.repeat(40_000)}${']'.repeat(40_000)}}}`,
+    status: 413,
+    code: 'RESOURCE_LIMIT',
+  },
   // Malformed parameters: BAD_USER_INPUT (SPEC §6), never the body echoed (use-request-shape.ts).
-  { name: 'a body that is not JSON', body: '{"query": "{ __typename }"', status: 400, code: 'BAD_USER_INPUT', message: /^The body must be a JSON object/ },
+  {
+    name: 'a body that is not JSON',
+    body: '{"query": "{ __typename }"',
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /^The body must be a JSON object/,
+  },
   { name: 'query that is not a string', body: '{"query": {"$ne": null}}', status: 400, code: 'BAD_USER_INPUT' },
-  { name: 'variables that are not an object', body: '{"query": "{ __typename }", "variables": [1, 2]}', status: 400, code: 'BAD_USER_INPUT' },
-  { name: 'operationName that is an object', body: '{"query": "{ __typename }", "operationName": {"toString": "Q"}}', status: 400, code: 'BAD_USER_INPUT', message: /"operationName" must be a string/ },
-  { name: 'operationName that is an object, with a wrong key', body: '{"query": "{ __typename }", "operationName": {"toString": "Q"}}', headers: { 'x-api-key': 'demo-admin-kez' }, status: 400, code: 'BAD_USER_INPUT' },
-  { name: 'GET variables that are not JSON', method: 'GET', query: '{ __typename }', variables: 'not json', status: 400, code: 'BAD_USER_INPUT', message: /"variables" must be a JSON object/ },
-  { name: 'GET variables that are a JSON list', method: 'GET', query: '{ __typename }', variables: [1, 2], status: 400, code: 'BAD_USER_INPUT' },
+  {
+    name: 'variables that are not an object',
+    body: '{"query": "{ __typename }", "variables": [1, 2]}',
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'operationName that is an object',
+    body: '{"query": "{ __typename }", "operationName": {"toString": "Q"}}',
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /"operationName" must be a string/,
+  },
+  {
+    name: 'operationName that is an object, with a wrong key',
+    body: '{"query": "{ __typename }", "operationName": {"toString": "Q"}}',
+    headers: { 'x-api-key': 'demo-admin-kez' },
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'GET variables that are not JSON',
+    method: 'GET',
+    query: '{ __typename }',
+    variables: 'not json',
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /"variables" must be a JSON object/,
+  },
+  {
+    name: 'GET variables that are a JSON list',
+    method: 'GET',
+    query: '{ __typename }',
+    variables: [1, 2],
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
   // Batches
-  { name: 'batch of two operations', body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]), status: 400, code: 'BAD_REQUEST', message: /Batching is not supported/ },
-  { name: 'batch of a thousand operations', body: JSON.stringify(Array.from({ length: 1000 }, () => ({ query: '{ ordersV2 { totalCount } }' }))), status: 400, code: 'BAD_REQUEST' },
+  {
+    name: 'batch of two operations',
+    body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+    status: 400,
+    code: 'BAD_REQUEST',
+    message: /Batching is not supported/,
+  },
+  {
+    name: 'batch of a thousand operations',
+    body: JSON.stringify(Array.from({ length: 1000 }, () => ({ query: '{ ordersV2 { totalCount } }' }))),
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
   // Introspection in production
-  { name: 'introspection in production', profile: 'production', query: '{ __schema { types { name } } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message: /introspection has been disabled/ },
-  { name: '__type probe in production', profile: 'production', query: '{ __type(name: "OrdersV2") { fields { name } } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
-  { name: 'introspection inside a fragment in production', profile: 'production', query: '{ ...I } fragment I on Query { __schema { queryType { name } } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
+  {
+    name: 'introspection in production',
+    profile: 'production',
+    query: '{ __schema { types { name } } }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    message: /introspection has been disabled/,
+  },
+  {
+    name: '__type probe in production',
+    profile: 'production',
+    query: '{ __type(name: "OrdersV2") { fields { name } } }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+  },
+  {
+    name: 'introspection inside a fragment in production',
+    profile: 'production',
+    query: '{ ...I } fragment I on Query { __schema { queryType { name } } }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+  },
   // Suggestion probes
-  { name: 'misspelled field', query: '{ ordersV2 { nodes { order_idd } } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message: /Cannot query field "order_idd"/ },
+  {
+    name: 'misspelled field',
+    query: '{ ordersV2 { nodes { order_idd } } }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    message: /Cannot query field "order_idd"/,
+  },
   { name: 'misspelled root field', query: '{ ordersV3 { totalCount } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
   { name: 'misspelled argument', query: '{ ordersV2(firs: 1) { totalCount } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
-  { name: 'misspelled enum value (armor misses it)', query: '{ ordersV2(orderBy: [{ total_amount: DESCC }]) { totalCount } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message: /Value "DESCC" does not exist/ },
-  { name: 'misspelled enum value in a variable', query: 'query($o: [OrdersV2OrderBy!]) { ordersV2(orderBy: $o) { totalCount } }', variables: { o: [{ total_amount: 'DESCC' }] }, status: 400, code: 'BAD_USER_INPUT' },
-  { name: 'misspelled input field', query: '{ ordersV2(where: { regionn: { eq: "EU" } }) { totalCount } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
-  { name: 'misspelled input field in a variable', query: 'query($w: OrdersV2Where) { ordersV2(where: $w) { totalCount } }', variables: { w: { regionn: { eq: 'EU' } } }, status: 400, code: 'BAD_USER_INPUT' },
-  { name: 'misspelled type in a fragment', query: '{ ...F } fragment F on Quer { __typename }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message: /Unknown type "Quer"/ },
-  { name: 'misspelled variable type', query: 'query($w: OrdersV2Wher) { ordersV2(where: $w) { totalCount } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
-  { name: 'suggestion probe in production', profile: 'production', query: '{ ordersV2 { nodes { emai } } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
+  {
+    name: 'misspelled enum value (armor misses it)',
+    query: '{ ordersV2(orderBy: [{ total_amount: DESCC }]) { totalCount } }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    message: /Value "DESCC" does not exist/,
+  },
+  {
+    name: 'misspelled enum value in a variable',
+    query: 'query($o: [OrdersV2OrderBy!]) { ordersV2(orderBy: $o) { totalCount } }',
+    variables: { o: [{ total_amount: 'DESCC' }] },
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'misspelled input field',
+    query: '{ ordersV2(where: { regionn: { eq: "EU" } }) { totalCount } }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+  },
+  {
+    name: 'misspelled input field in a variable',
+    query: 'query($w: OrdersV2Where) { ordersV2(where: $w) { totalCount } }',
+    variables: { w: { regionn: { eq: 'EU' } } },
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'misspelled type in a fragment',
+    query: '{ ...F } fragment F on Quer { __typename }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    message: /Unknown type "Quer"/,
+  },
+  {
+    name: 'misspelled variable type',
+    query: 'query($w: OrdersV2Wher) { ordersV2(where: $w) { totalCount } }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+  },
+  {
+    name: 'suggestion probe in production',
+    profile: 'production',
+    query: '{ ordersV2 { nodes { emai } } }',
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+  },
   // Operation types and methods
   { name: 'mutation over GET', method: 'GET', query: 'mutation { __typename }', status: 405, code: 'BAD_REQUEST' },
-  { name: 'mutation over POST (no mutations exist)', query: 'mutation { __typename }', status: 400, code: 'BAD_USER_INPUT', message: /not configured to execute mutation/ },
+  {
+    name: 'mutation over POST (no mutations exist)',
+    query: 'mutation { __typename }',
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /not configured to execute mutation/,
+  },
   { name: 'subscription (none exist)', query: 'subscription { __typename }', status: 400, code: 'BAD_USER_INPUT' },
   { name: 'syntax error', query: '{ ordersV2 { nodes { order_id }', status: 400, code: 'GRAPHQL_PARSE_FAILED' },
   // Simple (CSRF-able) requests
-  { name: 'text/plain body (simple request)', body: '{"query":"{ __typename }"}', headers: { 'content-type': 'text/plain' }, status: 415, code: 'BAD_REQUEST' },
-  { name: 'form-urlencoded body (simple request)', body: 'query=%7B__typename%7D', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'BAD_REQUEST' },
+  {
+    name: 'text/plain body (simple request)',
+    body: '{"query":"{ __typename }"}',
+    headers: { 'content-type': 'text/plain' },
+    status: 415,
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'form-urlencoded body (simple request)',
+    body: 'query=%7B__typename%7D',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    status: 415,
+    code: 'BAD_REQUEST',
+  },
   {
     name: 'multipart body (simple request, file upload)',
     body: '--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query":"{ __typename }"}\r\n--x--\r\n',
@@ -209,17 +478,39 @@ const CORPUS: Shape[] = [
   },
   { name: 'no content type', body: '{"query":"{ __typename }"}', headers: { 'content-type': '' }, status: 415, code: 'BAD_REQUEST' },
   // Credentials and persisted-only bypasses
-  { name: 'no credentials in production', profile: 'production', query: '{ __typename }', headers: { 'x-api-key': '' }, status: 401, code: 'UNAUTHENTICATED' },
-  { name: 'a wrong API key', query: '{ __typename }', headers: { 'x-api-key': 'demo-admin-kez' }, status: 401, code: 'UNAUTHENTICATED' },
-  { name: 'a role the key lacks', query: '{ __typename }', headers: { 'x-api-key': DEMO_KEYS.analyst, 'x-purpose': 'reporting', 'x-role': 'admin' }, status: 403, code: 'FORBIDDEN' },
   {
-    name: 'an unsigned (alg none) token',
+    name: 'no credentials in production',
+    profile: 'production',
     query: '{ __typename }',
-    headers: { 'x-api-key': '', authorization: `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"root","roles":["admin"]}').toString('base64url')}.` },
+    headers: { 'x-api-key': '' },
     status: 401,
     code: 'UNAUTHENTICATED',
   },
-  { name: 'persisted-only key sends a query', query: '{ ordersV2 { totalCount } }', headers: { 'x-api-key': DEMO_KEYS.partner }, status: 400, code: 'PERSISTED_QUERY_REQUIRED' },
+  { name: 'a wrong API key', query: '{ __typename }', headers: { 'x-api-key': 'demo-admin-kez' }, status: 401, code: 'UNAUTHENTICATED' },
+  {
+    name: 'a role the key lacks',
+    query: '{ __typename }',
+    headers: { 'x-api-key': DEMO_KEYS.analyst, 'x-purpose': 'reporting', 'x-role': 'admin' },
+    status: 403,
+    code: 'FORBIDDEN',
+  },
+  {
+    name: 'an unsigned (alg none) token',
+    query: '{ __typename }',
+    headers: {
+      'x-api-key': '',
+      authorization: `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"root","roles":["admin"]}').toString('base64url')}.`,
+    },
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'persisted-only key sends a query',
+    query: '{ ordersV2 { totalCount } }',
+    headers: { 'x-api-key': DEMO_KEYS.partner },
+    status: 400,
+    code: 'PERSISTED_QUERY_REQUIRED',
+  },
   {
     name: 'persisted-only key registers through APQ',
     query: '{ ordersV2 { totalCount } }',
@@ -228,8 +519,21 @@ const CORPUS: Shape[] = [
     status: 400,
     code: 'PERSISTED_QUERY_REQUIRED',
   },
-  { name: 'persisted-only key sends a documentId and a query', documentId: PARTNER_DOC, query: '{ ordersV2 { totalCount } }', headers: { 'x-api-key': DEMO_KEYS.partner }, status: 400, code: 'PERSISTED_QUERY_REQUIRED' },
-  { name: 'persisted-only key with an unknown documentId', documentId: 'a'.repeat(64), headers: { 'x-api-key': DEMO_KEYS.partner }, status: 404, code: 'PERSISTED_QUERY_NOT_FOUND' },
+  {
+    name: 'persisted-only key sends a documentId and a query',
+    documentId: PARTNER_DOC,
+    query: '{ ordersV2 { totalCount } }',
+    headers: { 'x-api-key': DEMO_KEYS.partner },
+    status: 400,
+    code: 'PERSISTED_QUERY_REQUIRED',
+  },
+  {
+    name: 'persisted-only key with an unknown documentId',
+    documentId: 'a'.repeat(64),
+    headers: { 'x-api-key': DEMO_KEYS.partner },
+    status: 404,
+    code: 'PERSISTED_QUERY_NOT_FOUND',
+  },
 ];
 
 let gateways: Record<Profile, Gateway>;
@@ -247,13 +551,16 @@ beforeAll(async () => {
 
 afterAll(() => {
   // The corpus as a table, for the issue's closing note (vitest prints it with --reporter=verbose --silent=false).
-  if (process.env['SLUICE_PRINT_CORPUS']) console.log(CORPUS.map((s) => `| ${s.name} | ${s.profile ?? 'demo'} | ${s.status} | ${s.code} |`).join('\n'));
+  if (process.env['SLUICE_PRINT_CORPUS'])
+    console.log(CORPUS.map((s) => `| ${s.name} | ${s.profile ?? 'demo'} | ${s.status} | ${s.code} |`).join('\n'));
 });
 
 async function send(s: Shape): Promise<Response> {
   const gateway = gateways[s.profile ?? 'demo'];
   const headers = Object.fromEntries(
-    Object.entries({ 'content-type': 'application/json', accept: GQL_RESPONSE, 'x-api-key': DEMO_KEYS.admin, ...s.headers }).filter(([, v]) => v !== ''),
+    Object.entries({ 'content-type': 'application/json', accept: GQL_RESPONSE, 'x-api-key': DEMO_KEYS.admin, ...s.headers }).filter(
+      ([, v]) => v !== '',
+    ),
   );
   const params = {
     ...(s.query !== undefined && { query: s.query }),
@@ -267,7 +574,12 @@ async function send(s: Shape): Promise<Response> {
     return gateway.fetch(`http://sluice.test/graphql?${search}`, { headers });
   }
   const body = typeof s.body === 'function' ? s.body() : (s.body ?? JSON.stringify(params));
-  return gateway.fetch('http://sluice.test/graphql', { method: 'POST', headers, body, ...(typeof s.body === 'function' && { duplex: 'half' }) } as RequestInit);
+  return gateway.fetch('http://sluice.test/graphql', {
+    method: 'POST',
+    headers,
+    body,
+    ...(typeof s.body === 'function' && { duplex: 'half' }),
+  } as RequestInit);
 }
 
 describe('malicious request shapes', () => {
@@ -321,7 +633,11 @@ describe('rate limit', () => {
     const ask = async (address: string) =>
       (
         await gateway.fetch(
-          new Request('http://sluice.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }),
+          new Request('http://sluice.test/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"query":"{ __typename }"}',
+          }),
           { req: { socket: { remoteAddress: address } } },
         )
       ).status;
@@ -330,7 +646,6 @@ describe('rate limit', () => {
     expect(first).toEqual([200, 200, 200, 429, 429]);
     expect(await ask('10.0.0.2')).toBe(200);
   });
-
 
   it('gives each caller its own bucket and answers an empty one with 429, RESOURCE_LIMIT and Retry-After', async () => {
     // The production profile with a slow refill, so the test does not race the clock.

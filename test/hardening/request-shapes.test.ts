@@ -29,13 +29,25 @@ const jsonText: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
     { depthSize: 'small' },
     fc.constantFrom('null', 'true', 'false', '0', '-0', '1e999', '-1e999', '1e308', '123456789012345678901234567890', '0.1', '-1'),
     fc.string({ maxLength: 20 }).map((s) => JSON.stringify(s)),
-    fc.constantFrom('"{ __typename }"', '"{ ordersV2(first: 1) { nodes { order_id } } }"', '"query Q { __typename }"', '"Q"', `"${'a'.repeat(64)}"`, '"sha256:"', '"{"'),
+    fc.constantFrom(
+      '"{ __typename }"',
+      '"{ ordersV2(first: 1) { nodes { order_id } } }"',
+      '"query Q { __typename }"',
+      '"Q"',
+      `"${'a'.repeat(64)}"`,
+      '"sha256:"',
+      '"{"',
+    ),
     fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
     fc
       .array(
         fc.tuple(
           // Mostly keys an object inherits: `{"toString": false}` is what made `String(x)` throw.
-          fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...PROTOTYPE_KEYS) }, fc.constantFrom('persistedQuery', 'sha256Hash', 'version', 'n'), fc.string({ maxLength: 8 })),
+          fc.oneof(
+            { weight: 3, arbitrary: fc.constantFrom(...PROTOTYPE_KEYS) },
+            fc.constantFrom('persistedQuery', 'sha256Hash', 'version', 'n'),
+            fc.string({ maxLength: 8 }),
+          ),
           tie('value'),
         ),
         { maxLength: 4 },
@@ -46,16 +58,35 @@ const jsonText: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
 
 /** A POST body: mostly an object of parameters (known, prototype and unknown keys, duplicates allowed), sometimes anything. */
 const postBody: fc.Arbitrary<string> = fc.oneof(
-  { weight: 4, arbitrary: fc
-    .array(fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...PARAMETERS) }, fc.constantFrom(...PROTOTYPE_KEYS), fc.string({ maxLength: 6 })), jsonText), { maxLength: 5 })
-    .map((entries) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .array(
+        fc.tuple(
+          fc.oneof(
+            { weight: 4, arbitrary: fc.constantFrom(...PARAMETERS) },
+            fc.constantFrom(...PROTOTYPE_KEYS),
+            fc.string({ maxLength: 6 }),
+          ),
+          jsonText,
+        ),
+        { maxLength: 5 },
+      )
+      .map((entries) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
+  },
   jsonText,
   fc.string({ maxLength: 30 }),
 );
 
 /** A GET query string: parameters with JSON texts or plain strings as values. */
 const getSearch: fc.Arbitrary<string> = fc
-  .array(fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...PARAMETERS) }, fc.constantFrom(...PROTOTYPE_KEYS)), fc.oneof(jsonText, fc.string({ maxLength: 12 }))), { maxLength: 5 })
+  .array(
+    fc.tuple(
+      fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...PARAMETERS) }, fc.constantFrom(...PROTOTYPE_KEYS)),
+      fc.oneof(jsonText, fc.string({ maxLength: 12 })),
+    ),
+    { maxLength: 5 },
+  )
   .map((entries) => new URLSearchParams(entries).toString());
 
 const request: fc.Arbitrary<Shape> = fc.record({
@@ -100,7 +131,14 @@ describe('malformed request shapes, in-process', () => {
     const config = loadConfig('sluice.yaml');
     const engine = createEngine(config);
     // With metrics and a logger-less audit, as serve wires them (the metrics read every audit record).
-    gateway = createGateway({ config, ...(await loadDeployment(config, engine)), engine, metrics: createMetrics(), log: () => undefined, today: '2026-11-21' });
+    gateway = createGateway({
+      config,
+      ...(await loadDeployment(config, engine)),
+      engine,
+      metrics: createMetrics(),
+      log: () => undefined,
+      today: '2026-11-21',
+    });
   });
 
   it('never answer with a stack, a path or an unmasked 5xx', async () => {
@@ -120,9 +158,16 @@ describe('malformed request shapes, in-process', () => {
     ['documentId a list', '{"documentId":["a"]}'],
     ['extensions a string', '{"query":"{ __typename }","extensions":"x"}'],
     ['a __proto__ parameter', '{"__proto__":{"query":"{ __typename }"},"query":"{ __typename }"}'],
-    ['variables with a __proto__ key', '{"query":"query($n: Int) { ordersV2(first: $n) { totalCount } }","variables":{"__proto__":{"n":1}}}'],
+    [
+      'variables with a __proto__ key',
+      '{"query":"query($n: Int) { ordersV2(first: $n) { totalCount } }","variables":{"__proto__":{"n":1}}}',
+    ],
   ])('%s: refused with 400 BAD_USER_INPUT or answered, never a 5xx', async (_what, body) => {
-    const res = await gateway.fetch('http://sluice.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin }, body });
+    const res = await gateway.fetch('http://sluice.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin },
+      body,
+    });
     const text = await res.text();
     expect(res.status, text).toBeLessThan(500);
     expectSafe({ method: 'POST', body, search: '', key: DEMO_KEYS.admin }, res.status, res.headers.get('content-type') ?? '', text);

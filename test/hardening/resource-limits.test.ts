@@ -18,7 +18,8 @@ import { createMetrics } from '../../src/server/metrics.js';
 import { DEMO_KEYS, type GraphQLResponse } from '../support/demo.js';
 
 const FULL = '{ ordersV2Aggregate(groupBy: [region]) { key { region } count sum { total_amount } } }';
-const PRUNED = '{ ordersV2Aggregate(where: { order_id: { lt: "1000" } }, groupBy: [region]) { key { region } count sum { total_amount } } }';
+const PRUNED =
+  '{ ordersV2Aggregate(where: { order_id: { lt: "1000" } }, groupBy: [region]) { key { region } count sum { total_amount } } }';
 /** Column chunks the full aggregate reads: region and amount of 16 row groups. */
 const FULL_CHUNKS = 2 * 16;
 
@@ -68,9 +69,15 @@ describe('server.limits on what a request scans', () => {
     expect(misses).toBeGreaterThan(0);
     expect(misses).toBeLessThan(FULL_CHUNKS / 2);
     expect(audit.at(-1)).toMatchObject({ errors: ['RESOURCE_LIMIT'], status: 200 });
-    expect(await metrics.registry.getSingleMetricAsString('sluice_requests_total')).toMatch(/sluice_requests_total\{operation="anonymous",code="RESOURCE_LIMIT"\} 1/);
+    expect(await metrics.registry.getSingleMetricAsString('sluice_requests_total')).toMatch(
+      /sluice_requests_total\{operation="anonymous",code="RESOURCE_LIMIT"\} 1/,
+    );
     // The metrics count what the failed plan read: some row groups, not all.
-    const groups = Number(/sluice_row_groups_scanned_total\{product="orders@v2"\} (\d+)/.exec(await metrics.registry.getSingleMetricAsString('sluice_row_groups_scanned_total'))?.[1]);
+    const groups = Number(
+      /sluice_row_groups_scanned_total\{product="orders@v2"\} (\d+)/.exec(
+        await metrics.registry.getSingleMetricAsString('sluice_row_groups_scanned_total'),
+      )?.[1],
+    );
     expect(groups).toBeGreaterThan(0);
     expect(groups).toBeLessThan(16);
 

@@ -4,7 +4,19 @@ import { DEFAULT_RULES, optimize } from '../../src/optimizer/optimize.js';
 import type { OptimizerRule } from '../../src/optimizer/optimizer-rule.js';
 import { pruneProjection } from '../../src/optimizer/prune-projection.js';
 import { Expr } from '../../src/plan/expr.js';
-import { CountNode, FilterNode, LimitNode, MaskNode, ProjectNode, ScanNode, SortNode, type FieldMask, type PlanNode, type ScanField, type SortKey } from '../../src/plan/plan.js';
+import {
+  CountNode,
+  FilterNode,
+  LimitNode,
+  MaskNode,
+  ProjectNode,
+  ScanNode,
+  SortNode,
+  type FieldMask,
+  type PlanNode,
+  type ScanField,
+  type SortKey,
+} from '../../src/plan/plan.js';
 import { printPlan } from '../../src/plan/print-plan.js';
 import type { Row } from '../../src/plan/scalar.js';
 import { changed } from '../../src/plan/transform.js';
@@ -19,7 +31,10 @@ const byAmount: readonly SortKey[] = [
 /** What `graphql/` builds for a page: `ordersV2(where: {region: {eq: "EU"}, amount: {gt: 900}}, orderBy: [{amount: DESC}], first: 20, offset: 40) { nodes { order_id amount email } }`. */
 const pagePlan = ProjectNode.create(
   LimitNode.create(
-    SortNode.create(FilterNode.create(ordersScan(), Expr.and([Expr.compare('region', 'eq', 'EU'), Expr.compare('amount', 'gt', 900)])), byAmount),
+    SortNode.create(
+      FilterNode.create(ordersScan(), Expr.and([Expr.compare('region', 'eq', 'EU'), Expr.compare('amount', 'gt', 900)])),
+      byAmount,
+    ),
     40,
     21,
   ),
@@ -28,53 +43,71 @@ const pagePlan = ProjectNode.create(
 
 describe('optimize', () => {
   it('runs filters, then limits, then projection, for a reason', () => {
-    expect(DEFAULT_RULES.map((r) => r.name)).toEqual(['push_down_filter', 'simplify_filters', 'push_down_sort', 'push_down_limit', 'prune_projection']);
+    expect(DEFAULT_RULES.map((r) => r.name)).toEqual([
+      'push_down_filter',
+      'simplify_filters',
+      'push_down_sort',
+      'push_down_limit',
+      'prune_projection',
+    ]);
   });
 
   it('turns a page plan into a top-K over a narrowed, filtered scan', () => {
-    expect(printPlan(pagePlan)).toBe(planText(`
+    expect(printPlan(pagePlan)).toBe(
+      planText(`
       Project: order_id, amount, email
         Limit: skip=40, fetch=21
           Sort: amount DESC, order_id ASC
             Filter: region = "EU" AND amount > 900
               Scan: orders v2 (2.1.0) fields=[order_id, customer_id, amount, region, status, email, order_date, created_at←created_ts]
-    `));
+    `),
+    );
     const { plan, applied } = optimize(pagePlan);
-    expect(printPlan(plan)).toBe(planText(`
+    expect(printPlan(plan)).toBe(
+      planText(`
       Project: order_id, amount, email
         Limit: skip=40, fetch=21
           Sort: amount DESC, order_id ASC, fetch=61
             Scan: orders v2 (2.1.0) fields=[order_id, amount, region, email] filters=[region = "EU", amount > 900]
-    `));
+    `),
+    );
     expect(applied).toEqual(['push_down_filter', 'push_down_limit', 'prune_projection']);
   });
 
   it('counts a filtered product reading only the filtered columns', () => {
     const { plan } = optimize(CountNode.create(FilterNode.create(ordersScan(), Expr.compare('region', 'eq', 'EU'))));
-    expect(printPlan(plan)).toBe(planText(`
+    expect(printPlan(plan)).toBe(
+      planText(`
       Count
         Scan: orders v2 (2.1.0) fields=[region] filters=[region = "EU"]
-    `));
+    `),
+    );
   });
 
   it('stops a scan early when a page needs no sort', () => {
-    const { plan } = optimize(ProjectNode.create(LimitNode.create(FilterNode.create(ordersScan(), Expr.isNull('email', true)), 0, 3), ['order_id']));
-    expect(printPlan(plan)).toBe(planText(`
+    const { plan } = optimize(
+      ProjectNode.create(LimitNode.create(FilterNode.create(ordersScan(), Expr.isNull('email', true)), 0, 3), ['order_id']),
+    );
+    expect(printPlan(plan)).toBe(
+      planText(`
       Project: order_id
         Limit: skip=0, fetch=3
           Scan: orders v2 (2.1.0) fields=[order_id, email] filters=[email IS NOT NULL] fetch=3
-    `));
+    `),
+    );
   });
 
   it('skips the rules it is told to', () => {
     const { plan, applied } = optimize(pagePlan, { disabled: ['push_down_filter'] });
-    expect(printPlan(plan)).toBe(planText(`
+    expect(printPlan(plan)).toBe(
+      planText(`
       Project: order_id, amount, email
         Limit: skip=40, fetch=21
           Sort: amount DESC, order_id ASC, fetch=61
             Filter: region = "EU" AND amount > 900
               Scan: orders v2 (2.1.0) fields=[order_id, amount, region, email]
-    `));
+    `),
+    );
     expect(applied).toEqual(['push_down_limit', 'prune_projection']);
   });
 
@@ -121,10 +154,12 @@ const region = fc.constantFrom('EU', 'US', 'APAC');
 const leaf: fc.Arbitrary<Expr> = fc.oneof(
   fc.tuple(fc.constantFrom('eq', 'ne', 'lt', 'lte', 'gt', 'gte'), amount).map(([op, v]) => Expr.compare('amount', op, v)),
   fc.tuple(fc.constantFrom('eq', 'ne', 'lt', 'gte'), region).map(([op, v]) => Expr.compare('region', op, v)),
-  fc.tuple(fc.uniqueArray(fc.constantFrom('open', 'shipped', 'void'), { maxLength: 2 }), fc.boolean()).map(([vs, n]) => Expr.in('status', vs, n)),
-  fc.tuple(fc.constantFrom('contains', 'startsWith', 'endsWith'), fc.constantFrom('a', '@x', 'b@'), fc.boolean()).map(([op, p, n]) =>
-    Expr.text('email', op, p, n),
-  ),
+  fc
+    .tuple(fc.uniqueArray(fc.constantFrom('open', 'shipped', 'void'), { maxLength: 2 }), fc.boolean())
+    .map(([vs, n]) => Expr.in('status', vs, n)),
+  fc
+    .tuple(fc.constantFrom('contains', 'startsWith', 'endsWith'), fc.constantFrom('a', '@x', 'b@'), fc.boolean())
+    .map(([op, p, n]) => Expr.text('email', op, p, n)),
   fc.tuple(fc.constantFrom(...READ), fc.boolean()).map(([f, n]) => Expr.isNull(f, n)),
 );
 const { expr } = fc.letrec<{ expr: Expr }>((tie) => ({
@@ -139,22 +174,54 @@ const { expr } = fc.letrec<{ expr: Expr }>((tie) => ({
 
 const sortKeys = fc
   .uniqueArray(fc.constantFrom('amount', 'region', 'status'), { minLength: 1, maxLength: 2 })
-  .chain((fs) => fc.tuple(...fs.map((f) => fc.constantFrom<SortKey>({ field: f, direction: 'asc', nullsLast: true }, { field: f, direction: 'desc', nullsLast: true }))));
+  .chain((fs) =>
+    fc.tuple(
+      ...fs.map((f) =>
+        fc.constantFrom<SortKey>({ field: f, direction: 'asc', nullsLast: true }, { field: f, direction: 'desc', nullsLast: true }),
+      ),
+    ),
+  );
 
 type Layer = (input: PlanNode) => PlanNode;
 const layer: fc.Arbitrary<Layer> = fc.oneof(
-  expr.map((e): Layer => (input) => FilterNode.create(input, e)),
-  fc.tuple(sortKeys, opt(fc.integer({ min: 0, max: 6 }))).map(([keys, fetch]): Layer => (input) => SortNode.create(input, [...keys, { field: 'order_id', direction: 'asc', nullsLast: true }], fetch)),
-  fc.tuple(fc.integer({ min: 0, max: 3 }), opt(fc.integer({ min: 0, max: 6 }))).map(([skip, fetch]): Layer => (input) => LimitNode.create(input, skip, fetch)),
-  // Masks (as the analyzer places them) change values under filters and sorts above them.
-  fc.subarray<FieldMask>([
-    { field: 'email', type: 'string', kind: 'hash' },
-    { field: 'region', type: 'string', kind: 'redact' },
-    { field: 'amount', type: 'int32', kind: 'round', round: 2 },
-  ], { minLength: 1 }).map((masks): Layer => (input) => MaskNode.create(input, masks)),
-  fc.subarray(['order_id', 'note']).chain((extra) => fc.shuffledSubarray([...READ, ...extra], { minLength: READ.length + extra.length })).map(
-    (fields): Layer => (input) => ProjectNode.create(input, fields),
+  expr.map(
+    (e): Layer =>
+      (input) =>
+        FilterNode.create(input, e),
   ),
+  fc.tuple(sortKeys, opt(fc.integer({ min: 0, max: 6 }))).map(
+    ([keys, fetch]): Layer =>
+      (input) =>
+        SortNode.create(input, [...keys, { field: 'order_id', direction: 'asc', nullsLast: true }], fetch),
+  ),
+  fc.tuple(fc.integer({ min: 0, max: 3 }), opt(fc.integer({ min: 0, max: 6 }))).map(
+    ([skip, fetch]): Layer =>
+      (input) =>
+        LimitNode.create(input, skip, fetch),
+  ),
+  // Masks (as the analyzer places them) change values under filters and sorts above them.
+  fc
+    .subarray<FieldMask>(
+      [
+        { field: 'email', type: 'string', kind: 'hash' },
+        { field: 'region', type: 'string', kind: 'redact' },
+        { field: 'amount', type: 'int32', kind: 'round', round: 2 },
+      ],
+      { minLength: 1 },
+    )
+    .map(
+      (masks): Layer =>
+        (input) =>
+          MaskNode.create(input, masks),
+    ),
+  fc
+    .subarray(['order_id', 'note'])
+    .chain((extra) => fc.shuffledSubarray([...READ, ...extra], { minLength: READ.length + extra.length }))
+    .map(
+      (fields): Layer =>
+        (input) =>
+          ProjectNode.create(input, fields),
+    ),
 );
 
 const plan: fc.Arbitrary<PlanNode> = fc
@@ -165,12 +232,29 @@ const plan: fc.Arbitrary<PlanNode> = fc
     // The root: the fields a GraphQL selection asks for, or a totalCount.
     top: fc.oneof(
       fc.constant<Layer>((p) => p),
-      fc.shuffledSubarray(FIELDS.map((f) => f.name), { minLength: 1 }).map((fields): Layer => (p) => ProjectNode.create(p, fields)),
+      fc
+        .shuffledSubarray(
+          FIELDS.map((f) => f.name),
+          { minLength: 1 },
+        )
+        .map(
+          (fields): Layer =>
+            (p) =>
+              ProjectNode.create(p, fields),
+        ),
       fc.constant<Layer>((p) => CountNode.create(p)),
     ),
   })
   .map(({ filters, fetch, layers, top }) => {
-    const scan = ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source: '/data/orders/*.parquet', fields: FIELDS, filters, fetch });
+    const scan = ScanNode.create({
+      product: 'orders',
+      major: 2,
+      version: '2.1.0',
+      source: '/data/orders/*.parquet',
+      fields: FIELDS,
+      filters,
+      fetch,
+    });
     return top(layers.reduce<PlanNode>((p, l) => l(p), scan));
   });
 

@@ -28,34 +28,42 @@ describe('push_down_limit', () => {
 
   it('turns a sort under a limit into a top-K of skip + fetch, keeping the limit', () => {
     const r = rewrite(LimitNode.create(SortNode.create(scan, byAmount), 40, 21));
-    expect(r.before).toBe(planText(`
+    expect(r.before).toBe(
+      planText(`
       Limit: skip=40, fetch=21
         Sort: amount DESC, order_id ASC
           Scan: orders v2 (2.1.0) fields=[order_id, amount] filters=[region = "EU"]
-    `));
+    `),
+    );
     expect(r.changed).toBe(true);
-    expect(r.after).toBe(planText(`
+    expect(r.after).toBe(
+      planText(`
       Limit: skip=40, fetch=21
         Sort: amount DESC, order_id ASC, fetch=61
           Scan: orders v2 (2.1.0) fields=[order_id, amount] filters=[region = "EU"]
-    `));
+    `),
+    );
   });
 
   it('bounds a sort through a mask, which neither drops nor reorders rows', () => {
     const masked = MaskNode.create(SortNode.create(scan, byAmount), [{ field: 'amount', type: 'int32', kind: 'round', round: 10 }]);
-    expect(rewrite(LimitNode.create(masked, 5, 10)).after).toBe(planText(`
+    expect(rewrite(LimitNode.create(masked, 5, 10)).after).toBe(
+      planText(`
       Limit: skip=5, fetch=10
         Mask: amount=round(10)
           Sort: amount DESC, order_id ASC, fetch=15
             Scan: orders v2 (2.1.0) fields=[order_id, amount] filters=[region = "EU"]
-    `));
+    `),
+    );
   });
 
   it('stops a scan under a limit, also through projects', () => {
-    expect(rewrite(LimitNode.create(scan, 0, 21)).after).toBe(planText(`
+    expect(rewrite(LimitNode.create(scan, 0, 21)).after).toBe(
+      planText(`
       Limit: skip=0, fetch=21
         Scan: orders v2 (2.1.0) fields=[order_id, amount] filters=[region = "EU"] fetch=21
-    `));
+    `),
+    );
     expect(rewrite(LimitNode.create(ProjectNode.create(ProjectNode.create(scan, ['order_id', 'amount']), ['order_id']), 10, 5)).after).toBe(
       planText(`
         Limit: skip=10, fetch=5
@@ -67,20 +75,24 @@ describe('push_down_limit', () => {
   });
 
   it('bounds a sort under a project too', () => {
-    expect(rewrite(LimitNode.create(ProjectNode.create(SortNode.create(scan, byAmount), ['order_id']), 0, 3)).after).toBe(planText(`
+    expect(rewrite(LimitNode.create(ProjectNode.create(SortNode.create(scan, byAmount), ['order_id']), 0, 3)).after).toBe(
+      planText(`
       Limit: skip=0, fetch=3
         Project: order_id
           Sort: amount DESC, order_id ASC, fetch=3
             Scan: orders v2 (2.1.0) fields=[order_id, amount] filters=[region = "EU"]
-    `));
+    `),
+    );
   });
 
   it('lowers a larger existing fetch', () => {
-    expect(rewrite(LimitNode.create(SortNode.create(scan, byAmount, 100), 0, 10)).after).toBe(planText(`
+    expect(rewrite(LimitNode.create(SortNode.create(scan, byAmount, 100), 0, 10)).after).toBe(
+      planText(`
       Limit: skip=0, fetch=10
         Sort: amount DESC, order_id ASC, fetch=10
           Scan: orders v2 (2.1.0) fields=[order_id, amount] filters=[region = "EU"]
-    `));
+    `),
+    );
   });
 
   it('is idempotent', () => {

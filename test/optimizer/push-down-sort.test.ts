@@ -26,30 +26,36 @@ describe('push_down_sort', () => {
     const plan = LimitNode.create(SortNode.create(MaskNode.create(scan, [hashEmail]), byAmount, 21), 0, 21);
     const r = pushDownSort.rewrite(plan);
     expect(r.changed).toBe(true);
-    expect(printPlan(r.node)).toBe(planText(`
+    expect(printPlan(r.node)).toBe(
+      planText(`
       Limit: skip=0, fetch=21
         Mask: email=hash
           Sort: amount DESC, order_id ASC, fetch=21
             Scan: orders v2 (2.1.0) fields=[order_id, amount, email] filters=[region IN ("EU", "US")]
-    `));
+    `),
+    );
     expectUnchanged(r.node);
   });
 
   it('sinks through stacked masks in one rewrite', () => {
     const plan = SortNode.create(MaskNode.create(MaskNode.create(scan, [hashEmail]), [hashEmail]), byAmount);
-    expect(printPlan(pushDownSort.rewrite(plan).node)).toBe(planText(`
+    expect(printPlan(pushDownSort.rewrite(plan).node)).toBe(
+      planText(`
       Mask: email=hash
         Mask: email=hash
           Sort: amount DESC, order_id ASC
             Scan: orders v2 (2.1.0) fields=[order_id, amount, email] filters=[region IN ("EU", "US")]
-    `));
+    `),
+    );
   });
 
   it('keeps a sort on a masked key above the mask: masked values order the rows', () => {
     expectUnchanged(SortNode.create(MaskNode.create(scan, [roundAmount]), byAmount, 21));
     expectUnchanged(SortNode.create(MaskNode.create(scan, [hashEmail]), [{ field: 'email', direction: 'asc', nullsLast: true }]));
     // One masked key among several is enough to stay.
-    expectUnchanged(SortNode.create(MaskNode.create(scan, [hashEmail]), [...byAmount, { field: 'email', direction: 'asc', nullsLast: true }]));
+    expectUnchanged(
+      SortNode.create(MaskNode.create(scan, [hashEmail]), [...byAmount, { field: 'email', direction: 'asc', nullsLast: true }]),
+    );
   });
 
   it('leaves sorts over anything but a mask alone', () => {
@@ -59,11 +65,13 @@ describe('push_down_sort', () => {
 
   it('with push_down_limit, a page of a masked caller becomes a bounded top-K under the mask', () => {
     const page = LimitNode.create(SortNode.create(MaskNode.create(scan, [hashEmail]), byAmount), 0, 21);
-    expect(printPlan(optimize(page).plan)).toBe(planText(`
+    expect(printPlan(optimize(page).plan)).toBe(
+      planText(`
       Limit: skip=0, fetch=21
         Mask: email=hash
           Sort: amount DESC, order_id ASC, fetch=21
             Scan: orders v2 (2.1.0) fields=[order_id, amount, email] filters=[region IN ("EU", "US")]
-    `));
+    `),
+    );
   });
 });

@@ -22,15 +22,19 @@ describe('simplify_filters', () => {
     });
     const r = simplifyFilters.rewrite(scan);
     expect(r.changed).toBe(true);
-    expect(printPlan(r.node)).toBe(planText(`
+    expect(printPlan(r.node)).toBe(
+      planText(`
       Scan: orders v2 (2.1.0) fields=[order_id, amount, region] filters=[region = "EU", amount > 1990]
-    `));
+    `),
+    );
     expectUnchanged(r.node);
   });
 
   it('keeps an IN of what two lists share, and false when they share nothing', () => {
     const scan = ordersScan({ fields });
-    expect(after(FilterNode.create(scan, Expr.and([Expr.in('region', ['EU', 'US', 'APAC']), Expr.in('region', ['US', 'APAC', 'LATAM'])])))).toBe(
+    expect(
+      after(FilterNode.create(scan, Expr.and([Expr.in('region', ['EU', 'US', 'APAC']), Expr.in('region', ['US', 'APAC', 'LATAM'])]))),
+    ).toBe(
       planText(`
         Filter: region IN ("US", "APAC")
           Scan: orders v2 (2.1.0) fields=[order_id, amount, region]

@@ -39,24 +39,34 @@ describe('Aggregate plan node', () => {
   });
 
   it('references its group and aggregated fields (grants are checked on these)', () => {
-    const n = SortNode.create(AggregateNode.create(FilterNode.create(ordersScan(), Expr.compare('status', 'eq', 'open')), ['region'], aggregates), [
-      { field: 'region', direction: 'asc', nullsLast: true },
-    ]);
+    const n = SortNode.create(
+      AggregateNode.create(FilterNode.create(ordersScan(), Expr.compare('status', 'eq', 'open')), ['region'], aggregates),
+      [{ field: 'region', direction: 'asc', nullsLast: true }],
+    );
     expect([...fieldsReferenced(n)].sort()).toEqual(['amount', 'order_date', 'region', 'status']);
   });
 
   it('prints with the one printer', () => {
     const plan = SortNode.create(
-      AggregateNode.create(MaskNode.create(ordersScan(), [{ field: 'amount', type: 'float64', kind: 'round', round: 100 }]), ['region'], aggregates, 1000),
+      AggregateNode.create(
+        MaskNode.create(ordersScan(), [{ field: 'amount', type: 'float64', kind: 'round', round: 100 }]),
+        ['region'],
+        aggregates,
+        1000,
+      ),
       [{ field: 'region', direction: 'asc', nullsLast: true }],
     );
-    expect(printPlan(plan)).toBe(planText(`
+    expect(printPlan(plan)).toBe(
+      planText(`
       Sort: region ASC
         Aggregate: groupBy=[region] aggregates=[count(*), sum(amount), max(order_date)] maxGroups=1000
           Mask: amount=round(100)
             Scan: orders v2 (2.1.0) fields=[order_id, customer_id, amount, region, status, email, order_date, created_at←created_ts]
-    `));
-    expect(printPlan(AggregateNode.create(ordersScan({ fields: [] }), [], [{ fn: 'count' }])).split('\n')[0]).toBe('Aggregate: groupBy=[] aggregates=[count(*)]');
+    `),
+    );
+    expect(printPlan(AggregateNode.create(ordersScan({ fields: [] }), [], [{ fn: 'count' }])).split('\n')[0]).toBe(
+      'Aggregate: groupBy=[] aggregates=[count(*)]',
+    );
   });
 
   it('runs in the reference interpreter with SQL semantics', () => {
@@ -65,12 +75,14 @@ describe('Aggregate plan node', () => {
       { order_id: 2n, region: 'EU', amount: null, order_date: 7 },
       { order_id: 3n, region: null, amount: 2.5, order_date: null },
     ];
-    const scan = ordersScan({ fields: [
-      { name: 'order_id', column: 'order_id', type: 'int64' },
-      { name: 'region', column: 'region', type: 'string' },
-      { name: 'amount', column: 'amount', type: 'float64' },
-      { name: 'order_date', column: 'order_date', type: 'date' },
-    ] });
+    const scan = ordersScan({
+      fields: [
+        { name: 'order_id', column: 'order_id', type: 'int64' },
+        { name: 'region', column: 'region', type: 'string' },
+        { name: 'amount', column: 'amount', type: 'float64' },
+        { name: 'order_date', column: 'order_date', type: 'date' },
+      ],
+    });
     expect(runPlan(AggregateNode.create(scan, ['region'], aggregates), rows)).toEqual([
       { region: 'EU', 'count(*)': 2, 'sum(amount)': 10, 'max(order_date)': 7 },
       { region: null, 'count(*)': 1, 'sum(amount)': 2.5, 'max(order_date)': null },

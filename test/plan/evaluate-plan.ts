@@ -90,7 +90,10 @@ export function runPlan(plan: PlanNode, source: readonly Row[]): Row[] {
       const groups = new Map<string, Row[]>();
       if (plan.groupBy.length === 0) groups.set('', []);
       for (const r of runPlan(plan.input, source)) {
-        const key = JSON.stringify(plan.groupBy.map((f) => r[f] ?? null), (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+        const key = JSON.stringify(
+          plan.groupBy.map((f) => r[f] ?? null),
+          (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v),
+        );
         groups.set(key, [...(groups.get(key) ?? []), r]);
       }
       return [...groups.values()].map((rows) => {

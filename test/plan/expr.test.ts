@@ -55,7 +55,14 @@ describe('exprFields', () => {
 
 describe('negate', () => {
   it('flips each comparison to its complement', () => {
-    const flips: [CompareOp, CompareOp][] = [['eq', 'ne'], ['ne', 'eq'], ['lt', 'gte'], ['lte', 'gt'], ['gt', 'lte'], ['gte', 'lt']];
+    const flips: [CompareOp, CompareOp][] = [
+      ['eq', 'ne'],
+      ['ne', 'eq'],
+      ['lt', 'gte'],
+      ['lte', 'gt'],
+      ['gt', 'lte'],
+      ['gte', 'lt'],
+    ];
     for (const [op, not] of flips) expect(negate(Expr.compare('a', op, 1))).toEqual(Expr.compare('a', not, 1));
   });
 

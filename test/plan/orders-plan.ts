@@ -34,7 +34,10 @@ export const ordersFields = (...names: string[]): ScanField[] => ORDERS_FIELDS.f
  * first and last line breaks and the indentation common to every line.
  */
 export function planText(text: string): string {
-  const lines = text.replace(/^\n/, '').replace(/\n\s*$/, '').split('\n');
+  const lines = text
+    .replace(/^\n/, '')
+    .replace(/\n\s*$/, '')
+    .split('\n');
   const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
   return lines.map((l) => l.slice(indent)).join('\n');
 }

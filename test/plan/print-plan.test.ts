@@ -5,39 +5,56 @@ import { printExpr, printPlan } from '../../src/plan/print-plan.js';
 import { ordersFields, ordersScan, planText } from './orders-plan.js';
 
 const scan = ordersScan({ fields: ordersFields('order_id', 'amount', 'region', 'order_date', 'created_at') });
-const print = (e: Expr) => printPlan(FilterNode.create(scan, e)).split('\n')[0]!.replace(/^Filter: /, '');
+const print = (e: Expr) =>
+  printPlan(FilterNode.create(scan, e))
+    .split('\n')[0]!
+    .replace(/^Filter: /, '');
 
 describe('printPlan', () => {
   it('prints one node a line, children indented by two spaces', () => {
     const plan = ProjectNode.create(
       LimitNode.create(
-        SortNode.create(ordersScan({ fields: ordersFields('order_id', 'amount', 'region'), filters: [Expr.compare('region', 'eq', 'EU')] }), [
-          { field: 'amount', direction: 'desc', nullsLast: true },
-          { field: 'order_id', direction: 'asc', nullsLast: true },
-        ]),
+        SortNode.create(
+          ordersScan({ fields: ordersFields('order_id', 'amount', 'region'), filters: [Expr.compare('region', 'eq', 'EU')] }),
+          [
+            { field: 'amount', direction: 'desc', nullsLast: true },
+            { field: 'order_id', direction: 'asc', nullsLast: true },
+          ],
+        ),
         0,
         21,
       ),
       ['order_id', 'amount'],
     );
-    expect(printPlan(plan)).toBe(planText(`
+    expect(printPlan(plan)).toBe(
+      planText(`
       Project: order_id, amount
         Limit: skip=0, fetch=21
           Sort: amount DESC, order_id ASC
             Scan: orders v2 (2.1.0) fields=[order_id, amount, region] filters=[region = "EU"]
-    `));
+    `),
+    );
   });
 
   it('prints fetches, a limit without fetch, counts, and nulls first', () => {
     const plan = CountNode.create(
-      LimitNode.create(SortNode.create(ordersScan({ fields: ordersFields('amount'), fetch: 100 }), [{ field: 'amount', direction: 'asc', nullsLast: false }], 50), 10),
+      LimitNode.create(
+        SortNode.create(
+          ordersScan({ fields: ordersFields('amount'), fetch: 100 }),
+          [{ field: 'amount', direction: 'asc', nullsLast: false }],
+          50,
+        ),
+        10,
+      ),
     );
-    expect(printPlan(plan)).toBe(planText(`
+    expect(printPlan(plan)).toBe(
+      planText(`
       Count
         Limit: skip=10, fetch=None
           Sort: amount ASC NULLS FIRST, fetch=50
             Scan: orders v2 (2.1.0) fields=[amount] fetch=100
-    `));
+    `),
+    );
   });
 
   it('shows a renamed field with its source column, and an empty projection', () => {

@@ -61,7 +61,10 @@ describe('effective policy', () => {
     ]);
     expect(e.maxPageSize).toBe(40);
     expect(e.aggregate).toBe(false);
-    expect(e.policies).toEqual([{ id: 'a', version: 1 }, { id: 'b', version: 1 }]);
+    expect(e.policies).toEqual([
+      { id: 'a', version: 1 },
+      { id: 'b', version: 1 },
+    ]);
   });
 
   it('fails closed on a $caller reference the caller lacks or that does not fit', () => {

@@ -21,7 +21,9 @@ describe('masks keep the type, and NULL stays NULL', () => {
   });
 
   it('hash is keyed HMAC-SHA-256, hex', () => {
-    expect(mask({ kind: 'hash', type: 'string' })('ana@example.com')).toBe(createHmac('sha256', key).update('ana@example.com').digest('hex'));
+    expect(mask({ kind: 'hash', type: 'string' })('ana@example.com')).toBe(
+      createHmac('sha256', key).update('ana@example.com').digest('hex'),
+    );
     expect(maskFunction({ field: 'f', kind: 'hash', type: 'string' }, Buffer.from('other'))('ana@example.com')).not.toBe(
       mask({ kind: 'hash', type: 'string' })('ana@example.com'),
     );
@@ -39,12 +41,18 @@ describe('masks keep the type, and NULL stays NULL', () => {
   it('year truncates dates and timestamps to January 1 (UTC)', () => {
     expect(formatDate(mask({ kind: 'year', type: 'date' })(parseDate('2024-05-06')) as number)).toBe('2024-01-01');
     expect(formatDate(mask({ kind: 'year', type: 'date' })(parseDate('1969-12-31')) as number)).toBe('1969-01-01');
-    expect(formatTimestamp(mask({ kind: 'year', type: 'timestamp' })(parseDateTime('2023-12-31T23:59:59.999999Z')) as bigint)).toBe('2023-01-01T00:00:00.000Z');
-    expect(formatTimestamp(mask({ kind: 'year', type: 'timestamp' })(parseDateTime('1969-06-01T00:00:00Z')) as bigint)).toBe('1969-01-01T00:00:00.000Z');
+    expect(formatTimestamp(mask({ kind: 'year', type: 'timestamp' })(parseDateTime('2023-12-31T23:59:59.999999Z')) as bigint)).toBe(
+      '2023-01-01T00:00:00.000Z',
+    );
+    expect(formatTimestamp(mask({ kind: 'year', type: 'timestamp' })(parseDateTime('1969-06-01T00:00:00Z')) as bigint)).toBe(
+      '1969-01-01T00:00:00.000Z',
+    );
     // Years below 100 (in data; the Date scalar does not parse them) stay themselves: Date.UTC would make 0099 into 1999.
     const day99 = new Date(0).setUTCFullYear(99, 6, 4) / 86_400_000;
     expect(formatDate(mask({ kind: 'year', type: 'date' })(day99) as number)).toBe('0099-01-01');
-    expect(formatTimestamp(mask({ kind: 'year', type: 'timestamp' })(BigInt(new Date(0).setUTCFullYear(1, 2, 1)) * 1000n + 1n) as bigint)).toBe('0001-01-01T00:00:00.000Z');
+    expect(
+      formatTimestamp(mask({ kind: 'year', type: 'timestamp' })(BigInt(new Date(0).setUTCFullYear(1, 2, 1)) * 1000n + 1n) as bigint),
+    ).toBe('0001-01-01T00:00:00.000Z');
   });
 
   it('round goes to the nearest multiple, halves away from zero, bigint stays bigint', () => {

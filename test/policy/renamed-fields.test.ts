@@ -34,7 +34,11 @@ function deployment(policy: string, ordersV2?: (text: string) => string): string
   if (ordersV2) {
     products = join(dir, 'products');
     cpSync('products', products, { recursive: true, filter: (f) => !f.includes('/data/') });
-    for (const [product, file] of [['orders', 'v1.yaml'], ['orders', 'v2.yaml'], ['customers', 'v1.yaml']] as const) {
+    for (const [product, file] of [
+      ['orders', 'v1.yaml'],
+      ['orders', 'v2.yaml'],
+      ['customers', 'v1.yaml'],
+    ] as const) {
       const at = join(products, product, file);
       let text = readFileSync(at, 'utf8').replace('./data/*.parquet', resolve('products', product, 'data/*.parquet'));
       if (file === 'v2.yaml' && product === 'orders') text = ordersV2(text);
@@ -98,20 +102,30 @@ const round100 = (x: number) => Math.sign(x) * Math.round(Math.abs(x) / 100) * 1
 describe('a grant does not follow a rename by itself', () => {
   it('refuses the demo public policy without versions:, naming the version and the field it would leave out', async () => {
     const message = await refusal(deployment(withoutVersions(PUBLIC_POLICY)));
-    expect(message).toMatch(/orders-public\.yaml:\d+: allow\.fields\.\d+: total_amount reads column amount, which orders 1\.4\.0 serves as amount: grant amount as well, or limit the policy with versions:/);
+    expect(message).toMatch(
+      /orders-public\.yaml:\d+: allow\.fields\.\d+: total_amount reads column amount, which orders 1\.4\.0 serves as amount: grant amount as well, or limit the policy with versions:/,
+    );
   });
 
   it('refuses a grant of the old name that the new version serves under another', async () => {
-    const policy = withoutVersions(PUBLIC_POLICY).replace('total_amount, ', 'amount, ').replace(/masks:\n {2}total_amount:/, 'masks:\n  amount:');
+    const policy = withoutVersions(PUBLIC_POLICY)
+      .replace('total_amount, ', 'amount, ')
+      .replace(/masks:\n {2}total_amount:/, 'masks:\n  amount:');
     expect(policy).toMatch(/fields: \[order_id, region, status, amount,/);
-    expect(await refusal(deployment(policy))).toMatch(/allow\.fields\.3: amount reads column amount, which orders 2\.1\.0 serves as total_amount: grant total_amount as well/);
+    expect(await refusal(deployment(policy))).toMatch(
+      /allow\.fields\.3: amount reads column amount, which orders 2\.1\.0 serves as total_amount: grant total_amount as well/,
+    );
   });
 
   it('`contract validate` refuses it too, and accepts it once both names are granted', async () => {
     const refused = await runCli(['contract', 'validate', '--config', deployment(withoutVersions(PUBLIC_POLICY))], { timeoutMs: 120_000 });
     expect(refused.code, refused.stdout).toBe(1);
-    expect(refused.stderr).toMatch(/orders-public\.yaml:\d+: allow\.fields\.\d+: total_amount reads column amount, which orders 1\.4\.0 serves as amount/);
-    const accepted = await runCli(['contract', 'validate', '--config', deployment(granting(withoutVersions(PUBLIC_POLICY), 'amount'))], { timeoutMs: 120_000 });
+    expect(refused.stderr).toMatch(
+      /orders-public\.yaml:\d+: allow\.fields\.\d+: total_amount reads column amount, which orders 1\.4\.0 serves as amount/,
+    );
+    const accepted = await runCli(['contract', 'validate', '--config', deployment(granting(withoutVersions(PUBLIC_POLICY), 'amount'))], {
+      timeoutMs: 120_000,
+    });
     expect(accepted.code, accepted.stderr).toBe(0);
     expect(accepted.stdout).toMatch(/orders-public v1/);
   });
@@ -124,7 +138,10 @@ describe('a mask follows the column', () => {
       const page = '(first: 100, orderBy: [{ order_id: ASC }])';
       const v1 = nodes(await ask(gateway, `{ ordersV1${page} { nodes { order_id amount } } }`), 'ordersV1');
       const v2 = nodes(await ask(gateway, `{ ordersV2${page} { nodes { order_id total_amount } } }`), 'ordersV2');
-      const raw = nodes(await ask(gateway, `{ ordersV1${page} { nodes { order_id amount } } }`, { 'x-api-key': DEMO_KEYS.admin }), 'ordersV1');
+      const raw = nodes(
+        await ask(gateway, `{ ordersV1${page} { nodes { order_id amount } } }`, { 'x-api-key': DEMO_KEYS.admin }),
+        'ordersV1',
+      );
       expect(v1.map((r) => r.order_id)).toEqual(raw.map((r) => r.order_id));
       expect(v1.map((r) => r.amount)).toEqual(raw.map((r) => round100(r.amount!)));
       expect(v1.map((r) => r.amount)).toEqual(v2.map((r) => r.total_amount));
@@ -134,12 +151,17 @@ describe('a mask follows the column', () => {
       // Filters and sorts on v1's amount see the masked value, as on v2's total_amount.
       const filtered = '(first: 100, where: { amount: { gte: 1000, lte: 1000 } }, orderBy: [{ order_id: ASC }])';
       const byV1 = nodes(await ask(gateway, `{ ordersV1${filtered} { nodes { order_id amount } } }`), 'ordersV1');
-      const byV2 = nodes(await ask(gateway, `{ ordersV2${filtered.replace('amount', 'total_amount')} { nodes { order_id total_amount } } }`), 'ordersV2');
+      const byV2 = nodes(
+        await ask(gateway, `{ ordersV2${filtered.replace('amount', 'total_amount')} { nodes { order_id total_amount } } }`),
+        'ordersV2',
+      );
       expect(byV1.length).toBeGreaterThan(0);
       expect(byV1.map((r) => r.order_id)).toEqual(byV2.map((r) => r.order_id));
       expect(byV1.every((r) => r.amount === 1000)).toBe(true);
 
-      const lineage = (await ask(gateway, `{ ordersV1(first: 1) { nodes { amount } } }`)).extensions!['lineage'] as { products: { maskedFields: string[] }[] };
+      const lineage = (await ask(gateway, `{ ordersV1(first: 1) { nodes { amount } } }`)).extensions!['lineage'] as {
+        products: { maskedFields: string[] }[];
+      };
       expect(lineage.products[0]!.maskedFields).toEqual(['amount']);
     } finally {
       await close();
@@ -151,7 +173,10 @@ describe('a mask follows the column', () => {
     const { gateway, close } = await gatewayOf(deployment(policy));
     try {
       const v2 = nodes(await ask(gateway, '{ ordersV2(first: 50) { nodes { order_id total_amount } } }'), 'ordersV2');
-      const raw = nodes(await ask(gateway, '{ ordersV2(first: 50) { nodes { order_id total_amount } } }', { 'x-api-key': DEMO_KEYS.admin }), 'ordersV2');
+      const raw = nodes(
+        await ask(gateway, '{ ordersV2(first: 50) { nodes { order_id total_amount } } }', { 'x-api-key': DEMO_KEYS.admin }),
+        'ordersV2',
+      );
       expect(v2.map((r) => r.total_amount)).toEqual(raw.map((r) => round100(r.total_amount!)));
       expect(raw.some((r) => r.total_amount !== round100(r.total_amount!))).toBe(true);
     } finally {

@@ -53,7 +53,9 @@ describe('relationship batching', () => {
       'customersV1.nodes.orders.nodes.customer.orders',
     ]);
     // Each nested customer is the parent customer again, with the same first order.
-    const customers = (res.data!['customersV1'] as { nodes: { customer_id: string; orders: { nodes: { customer: { customer_id: string } }[] } }[] }).nodes;
+    const customers = (
+      res.data!['customersV1'] as { nodes: { customer_id: string; orders: { nodes: { customer: { customer_id: string } }[] } }[] }
+    ).nodes;
     for (const c of customers) for (const o of c.orders.nodes) expect(o.customer.customer_id).toBe(c.customer_id);
   });
 

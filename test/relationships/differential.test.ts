@@ -123,38 +123,54 @@ describe('relationships equal DuckDB joins over the same files', () => {
 
   it('walking one customer’s orders with after yields its unpaged orders exactly once, whatever the page size (analyst)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 20_000 }), orderByOf(ORDERS_SORTABLE), fc.integer({ min: 1, max: 5 }), async (id, ob, first) => {
-        const all = await demo.query(
-          `{ customersV1(where: { customer_id: { eq: "${id}" } }) { nodes { orders(${orderArg(ob)} first: 500) { nodes { order_id } } } } }`,
-          {},
-          HEADERS.analyst,
-        );
-        const expected = (all.data!['customersV1'] as { nodes: { orders: { nodes: { order_id: string }[] } }[] }).nodes[0]!.orders.nodes.map((n) => n.order_id);
-        const seen: string[] = [];
-        let after: string | null = null;
-        for (let page = 0; page < 100; page++) {
-          const res = await demo.query(
-            `query($after: String) { customersV1(where: { customer_id: { eq: "${id}" } }) { nodes { orders(${orderArg(ob)} first: ${first}, after: $after) {
-              nodes { order_id } pageInfo { hasNextPage endCursor } } } } }`,
-            { after },
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 20_000 }),
+        orderByOf(ORDERS_SORTABLE),
+        fc.integer({ min: 1, max: 5 }),
+        async (id, ob, first) => {
+          const all = await demo.query(
+            `{ customersV1(where: { customer_id: { eq: "${id}" } }) { nodes { orders(${orderArg(ob)} first: 500) { nodes { order_id } } } } }`,
+            {},
             HEADERS.analyst,
           );
-          expect(res.errors).toBeUndefined();
-          const conn = (res.data!['customersV1'] as { nodes: { orders: { nodes: { order_id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }[] }).nodes[0]!.orders;
-          seen.push(...conn.nodes.map((n) => n.order_id));
-          if (!conn.pageInfo.hasNextPage) break;
-          after = conn.pageInfo.endCursor;
-        }
-        expect(seen).toEqual(expected);
-      }),
+          const expected = (
+            all.data!['customersV1'] as { nodes: { orders: { nodes: { order_id: string }[] } }[] }
+          ).nodes[0]!.orders.nodes.map((n) => n.order_id);
+          const seen: string[] = [];
+          let after: string | null = null;
+          for (let page = 0; page < 100; page++) {
+            const res = await demo.query(
+              `query($after: String) { customersV1(where: { customer_id: { eq: "${id}" } }) { nodes { orders(${orderArg(ob)} first: ${first}, after: $after) {
+              nodes { order_id } pageInfo { hasNextPage endCursor } } } } }`,
+              { after },
+              HEADERS.analyst,
+            );
+            expect(res.errors).toBeUndefined();
+            const conn = (
+              res.data!['customersV1'] as {
+                nodes: { orders: { nodes: { order_id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }[];
+              }
+            ).nodes[0]!.orders;
+            seen.push(...conn.nodes.map((n) => n.order_id));
+            if (!conn.pageInfo.hasNextPage) break;
+            after = conn.pageInfo.endCursor;
+          }
+          expect(seen).toEqual(expected);
+        },
+      ),
       { numRuns: Math.max(5, RUNS / 3) },
     );
   });
 
   it('a cursor of one parent’s orders is refused for another parent', async () => {
-    const page = await demo.query('{ customersV1(where: { customer_id: { eq: "16624" } }) { nodes { orders(first: 1) { pageInfo { endCursor } } } } }');
-    const cursor = (page.data!['customersV1'] as { nodes: { orders: { pageInfo: { endCursor: string } } }[] }).nodes[0]!.orders.pageInfo.endCursor;
-    const res = await demo.query(`{ customersV1(where: { customer_id: { eq: "10976" } }) { nodes { orders(first: 1, after: "${cursor}") { nodes { order_id } } } } }`);
+    const page = await demo.query(
+      '{ customersV1(where: { customer_id: { eq: "16624" } }) { nodes { orders(first: 1) { pageInfo { endCursor } } } } }',
+    );
+    const cursor = (page.data!['customersV1'] as { nodes: { orders: { pageInfo: { endCursor: string } } }[] }).nodes[0]!.orders.pageInfo
+      .endCursor;
+    const res = await demo.query(
+      `{ customersV1(where: { customer_id: { eq: "10976" } }) { nodes { orders(first: 1, after: "${cursor}") { nodes { order_id } } } } }`,
+    );
     expect(res.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).toMatch(/different where or orderBy/);
   });

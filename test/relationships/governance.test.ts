@@ -11,12 +11,22 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphQLResponse } from '../support/demo.js';
-import { demoContract, lineagePaths, openCounted, writeDeployment, writeYaml, type CountedGateway, type TestKey } from '../support/counting-gateway.js';
+import {
+  demoContract,
+  lineagePaths,
+  openCounted,
+  writeDeployment,
+  writeYaml,
+  type CountedGateway,
+  type TestKey,
+} from '../support/counting-gateway.js';
 import { CUSTOMERS_KIND, openOracle, rowsOf, shape } from '../support/demo-sql.js';
 
 const ROLES = ['ops', 'crm', 'seg', 'rounded', 'noname', 'nokey', 'admin'] as const;
 type Role = (typeof ROLES)[number];
-const KEYS: Record<Role, TestKey> = Object.fromEntries(ROLES.map((r) => [r, { id: r, key: `relationships-${r}-key`, roles: [r] }])) as unknown as Record<Role, TestKey>;
+const KEYS: Record<Role, TestKey> = Object.fromEntries(
+  ROLES.map((r) => [r, { id: r, key: `relationships-${r}-key`, roles: [r] }]),
+) as unknown as Record<Role, TestKey>;
 const as = (role: Role) => ({ 'x-api-key': KEYS[role].key });
 
 const policy = (id: string, product: 'orders' | 'customers', roles: readonly Role[], rest: Record<string, unknown> = {}) => ({
@@ -59,7 +69,8 @@ afterAll(async () => {
   await gateway?.engine.close();
 });
 
-const errorsOf = (res: GraphQLResponse) => (res.errors ?? []).map((e) => ({ code: e.extensions?.['code'], message: e.message, path: (e as { path?: unknown[] }).path }));
+const errorsOf = (res: GraphQLResponse) =>
+  (res.errors ?? []).map((e) => ({ code: e.extensions?.['code'], message: e.message, path: (e as { path?: unknown[] }).path }));
 
 describe('relationships keep every policy of the products they touch', () => {
   it('into a product the caller cannot see at all: null with FORBIDDEN on that field, the parents answered', async () => {
@@ -68,12 +79,18 @@ describe('relationships keep every policy of the products they touch', () => {
     expect(nodes.map((n) => n.order_id)).toEqual(['1', '2', '3', '4', '5']);
     expect(nodes.every((n) => n.customer === null)).toBe(true);
     expect(errorsOf(res)).toEqual(
-      [0, 1, 2, 3, 4].map((i) => ({ code: 'FORBIDDEN', message: 'product customers v1 is not available to this session', path: ['ordersV2', 'nodes', i, 'customer'] })),
+      [0, 1, 2, 3, 4].map((i) => ({
+        code: 'FORBIDDEN',
+        message: 'product customers v1 is not available to this session',
+        path: ['ordersV2', 'nodes', i, 'customer'],
+      })),
     );
 
     const many = await gateway.query('{ customersV1(first: 3) { nodes { customer_id orders { totalCount } } } }', {}, as('crm'));
     expect((many.data!['customersV1'] as { nodes: { orders: unknown }[] }).nodes.map((n) => n.orders)).toEqual([null, null, null]);
-    expect(new Set(errorsOf(many).map((e) => `${e.code}: ${e.message}`))).toEqual(new Set(['FORBIDDEN: product orders v2 is not available to this session']));
+    expect(new Set(errorsOf(many).map((e) => `${e.code}: ${e.message}`))).toEqual(
+      new Set(['FORBIDDEN: product orders v2 is not available to this session']),
+    );
   });
 
   it('into rows the target’s row filter hides: null (kind one) or absent (kind many), never an error', async () => {
@@ -85,7 +102,10 @@ describe('relationships keep every policy of the products they touch', () => {
         `SELECT o.order_id, c.customer_id AS c_customer_id, c.segment AS c_segment FROM (SELECT * FROM orders_admin ORDER BY order_id LIMIT 40) o
          LEFT JOIN (SELECT * FROM customers_admin WHERE segment = 'consumer') c ON c.customer_id = o.customer_id ORDER BY o.order_id`,
       )
-    ).map((r) => ({ order_id: String(r['order_id']), customer: r['c_customer_id'] === null ? null : shape(r, CUSTOMERS_KIND, ['customer_id', 'segment'], 'c_') }));
+    ).map((r) => ({
+      order_id: String(r['order_id']),
+      customer: r['c_customer_id'] === null ? null : shape(r, CUSTOMERS_KIND, ['customer_id', 'segment'], 'c_'),
+    }));
     const got = (res.data!['ordersV2'] as { nodes: unknown[] }).nodes;
     expect(got).toEqual(expected);
     // Some are hidden, some are not: the case is really exercised.
@@ -101,8 +121,13 @@ describe('relationships keep every policy of the products they touch', () => {
         { 'x-api-key': 'demo-analyst-key', 'x-purpose': 'reporting' },
       );
       expect(r.errors).toBeUndefined();
-      const customers = (r.data!['customersV1'] as { nodes: { customer_id: string; orders: { totalCount: number; nodes: { region: string }[] } }[] }).nodes;
-      const counts = await rowsOf(duck, `SELECT customer_id, count(*) AS n FROM orders_analyst WHERE customer_id <= 20 GROUP BY customer_id`);
+      const customers = (
+        r.data!['customersV1'] as { nodes: { customer_id: string; orders: { totalCount: number; nodes: { region: string }[] } }[] }
+      ).nodes;
+      const counts = await rowsOf(
+        duck,
+        `SELECT customer_id, count(*) AS n FROM orders_analyst WHERE customer_id <= 20 GROUP BY customer_id`,
+      );
       for (const c of customers) {
         expect(c.orders.nodes.every((o) => o.region === 'EU' || o.region === 'US')).toBe(true);
         expect(c.orders.totalCount).toBe(Number(counts.find((x) => String(x['customer_id']) === c.customer_id)?.['n'] ?? 0));
@@ -113,7 +138,11 @@ describe('relationships keep every policy of the products they touch', () => {
   });
 
   it('a relationship on a masked key joins masked values: the customer whose id is the order’s rounded customer_id', async () => {
-    const res = await gateway.query('{ ordersV2(first: 50) { nodes { order_id customer_id customer { customer_id name } } } }', {}, as('rounded'));
+    const res = await gateway.query(
+      '{ ordersV2(first: 50) { nodes { order_id customer_id customer { customer_id name } } } }',
+      {},
+      as('rounded'),
+    );
     expect(res.errors).toBeUndefined();
     const round10 = (x: string) => `(CASE WHEN ${x} < 0 THEN -((abs(${x}) + 5) // 10 * 10) ELSE (${x} + 5) // 10 * 10 END)`;
     const expected = (
@@ -133,24 +162,34 @@ describe('relationships keep every policy of the products they touch', () => {
     expect(expected.every((e) => Number(e.customer_id) % 10 === 0)).toBe(true);
 
     // The other way round: a customer's orders are those whose masked key equals its id.
-    const many = await gateway.query('{ customersV1(where: { customer_id: { in: ["1230", "1231"] } }) { nodes { customer_id orders(first: 100) { totalCount nodes { order_id customer_id } } } } }', {}, as('rounded'));
+    const many = await gateway.query(
+      '{ customersV1(where: { customer_id: { in: ["1230", "1231"] } }) { nodes { customer_id orders(first: 100) { totalCount nodes { order_id customer_id } } } } }',
+      {},
+      as('rounded'),
+    );
     expect(many.errors).toBeUndefined();
     const sql = await rowsOf(duck, `SELECT order_id FROM orders_admin WHERE customer_id BETWEEN 1225 AND 1234 ORDER BY order_id`);
-    const [c1230, c1231] = (many.data!['customersV1'] as { nodes: { orders: { totalCount: number; nodes: { order_id: string; customer_id: string }[] } }[] }).nodes;
+    const [c1230, c1231] = (
+      many.data!['customersV1'] as { nodes: { orders: { totalCount: number; nodes: { order_id: string; customer_id: string }[] } }[] }
+    ).nodes;
     expect(c1230!.orders.nodes.map((o) => o.order_id)).toEqual(sql.map((r) => String(r['order_id'])));
     expect(c1230!.orders.nodes.every((o) => o.customer_id === '1230')).toBe(true);
     expect(c1231!.orders).toEqual({ totalCount: 0, nodes: [] });
     // Lineage names the mask of the parent's key.
     const lineage = res.extensions!['lineage'] as { products: { path: string[]; maskedFields: string[]; policies: { id: string }[] }[] };
     expect(lineage.products.find((p) => p.path.join('.') === 'ordersV2')!.maskedFields).toEqual(['customer_id']);
-    expect(lineage.products.find((p) => p.path.join('.') === 'ordersV2.nodes.customer')!.policies.map((p) => p.id)).toEqual(['customers-all']);
+    expect(lineage.products.find((p) => p.path.join('.') === 'ordersV2.nodes.customer')!.policies.map((p) => p.id)).toEqual([
+      'customers-all',
+    ]);
   });
 
   it('a target field the caller may not read is FORBIDDEN; granted ones are answered', async () => {
     const ok = await gateway.query('{ ordersV2(first: 3) { nodes { customer { country } } } }', {}, as('noname'));
     expect(ok.errors).toBeUndefined();
     const res = await gateway.query('{ ordersV2(first: 3) { nodes { order_id customer { name } } } }', {}, as('noname'));
-    expect(new Set(errorsOf(res).map((e) => `${e.code}: ${e.message}`))).toEqual(new Set(['FORBIDDEN: field name of customers v1 is not granted to this session']));
+    expect(new Set(errorsOf(res).map((e) => `${e.code}: ${e.message}`))).toEqual(
+      new Set(['FORBIDDEN: field name of customers v1 is not granted to this session']),
+    );
   });
 
   it('a parent key the caller may not read: that field is FORBIDDEN, the rest of the page is answered', async () => {
@@ -160,17 +199,26 @@ describe('relationships keep every policy of the products they touch', () => {
       { order_id: '2', customer: null },
       { order_id: '3', customer: null },
     ]);
-    expect(errorsOf(res)[0]).toMatchObject({ code: 'FORBIDDEN', message: 'relationship customer joins on customer_id of orders v2, which this session may not read' });
+    expect(errorsOf(res)[0]).toMatchObject({
+      code: 'FORBIDDEN',
+      message: 'relationship customer joins on customer_id of orders v2, which this session may not read',
+    });
     // Nothing was read for the relationship.
     expect(lineagePaths(res)).toEqual(['ordersV2']);
   });
 
   it('a batch past the target’s maxRelatedRows is a RESOURCE_LIMIT error, not a short answer', async () => {
     gateway.engine.reset();
-    const res = await gateway.query('{ customersV1(first: 50) { nodes { customer_id orders(first: 1) { totalCount } } } }', {}, as('admin'));
+    const res = await gateway.query(
+      '{ customersV1(first: 50) { nodes { customer_id orders(first: 1) { totalCount } } } }',
+      {},
+      as('admin'),
+    );
     const codes = new Set(errorsOf(res).map((e) => e.code));
     expect(codes).toEqual(new Set(['RESOURCE_LIMIT']));
-    expect(res.errors![0]!.message).toMatch(new RegExp(`more than ${MAX_RELATED} related orders rows \\(limits\\.maxRelatedRows of orders v2\\)`));
+    expect(res.errors![0]!.message).toMatch(
+      new RegExp(`more than ${MAX_RELATED} related orders rows \\(limits\\.maxRelatedRows of orders v2\\)`),
+    );
     expect((res.data!['customersV1'] as { nodes: { orders: unknown }[] }).nodes.every((n) => n.orders === null)).toBe(true);
     // One batch still, and it stopped one row past the bound.
     expect(gateway.engine.scansOf('orders')).toHaveLength(1);
@@ -199,7 +247,9 @@ describe('relationships keep every policy of the products they touch', () => {
       });
       expect(text).toContain('== ordersV2.nodes.customer (relationship batch');
       expect(text).toContain('Filter: customer_id IN ($ordersV2.nodes.customer_id)');
-      expect(text).toContain('Scan: customers v1 (1.0.0) fields=[customer_id, name] filters=[customer_id IN ($ordersV2.nodes.customer_id)]');
+      expect(text).toContain(
+        'Scan: customers v1 (1.0.0) fields=[customer_id, name] filters=[customer_id IN ($ordersV2.nodes.customer_id)]',
+      );
       expect(text).toContain('Mask: name=show_first_4');
     } finally {
       await engine.close();

@@ -154,7 +154,13 @@ describe('OpenLineage HTTP sink', () => {
     const { url, received } = await consumer(() => 'hang');
     const logs: string[] = [];
     // A POST deadline (60 s) past the test's: close() must give up after drainTimeoutMs, not wait for it.
-    const sink = httpOpenLineageSink({ url, timeoutMs: 60_000, maxQueue: 2, drainTimeoutMs: 100, log: (f, m) => void logs.push(`${m} ${JSON.stringify(f)}`) });
+    const sink = httpOpenLineageSink({
+      url,
+      timeoutMs: 60_000,
+      maxQueue: 2,
+      drainTimeoutMs: 100,
+      log: (f, m) => void logs.push(`${m} ${JSON.stringify(f)}`),
+    });
     for (let i = 0; i < 6; i++) sink.write({ i });
     await expect.poll(() => received.length).toBe(1);
     // One in flight, two queued, three dropped — logged once.
@@ -177,7 +183,9 @@ describe('OpenLineage HTTP sink', () => {
   it('refuses a key variable that is not set, and credentials in the URL', () => {
     const loaded = loadConfig('sluice.yaml');
     const config = { ...loaded, raw: { ...loaded.raw, openlineage: { namespace: 'x', http: options('http://127.0.0.1:9') } } };
-    expect(() => openLineageSinksOf(config, createLogger({ write: () => undefined }))).toThrow(/openlineage\.http\.apiKeyEnv names SLUICE_TEST_OPENLINEAGE_KEY, which is not set/);
+    expect(() => openLineageSinksOf(config, createLogger({ write: () => undefined }))).toThrow(
+      /openlineage\.http\.apiKeyEnv names SLUICE_TEST_OPENLINEAGE_KEY, which is not set/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'sluice-ol-'));
     writeFileSync(join(dir, 'bad.yaml'), 'openlineage:\n  http: { url: "http://user:secret@marquez:5000" }\n');
     expect(() => loadConfig(join(dir, 'bad.yaml'))).toThrow(/openlineage\.http\.url: must not hold credentials/);
@@ -197,7 +205,11 @@ describe('OpenLineage HTTP sink', () => {
     const queryIds: string[] = [];
     try {
       for (let i = 0; i < 3; i++) {
-        const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin }, body: JSON.stringify({ query: QUERY }) });
+        const res = await fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin },
+          body: JSON.stringify({ query: QUERY }),
+        });
         const body = (await res.json()) as { errors?: unknown; extensions: { lineage: { queryId: string } } };
         expect(body.errors).toBeUndefined();
         queryIds.push(body.extensions.lineage.queryId);

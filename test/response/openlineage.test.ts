@@ -26,10 +26,21 @@ type Event = {
   eventType: string;
   run: { runId: string; facets: Record<string, { message?: string }> };
   job: { namespace: string; name: string };
-  inputs: { namespace: string; name: string; facets: { schema: { fields: { name: string; type: string }[] }; version: { datasetVersion: string } } }[];
+  inputs: {
+    namespace: string;
+    name: string;
+    facets: { schema: { fields: { name: string; type: string }[] }; version: { datasetVersion: string } };
+  }[];
   outputs: {
     name: string;
-    facets: { columnLineage: { fields: Record<string, { inputFields: { namespace: string; name: string; field: string; transformations: { masking: boolean }[] }[] }> } };
+    facets: {
+      columnLineage: {
+        fields: Record<
+          string,
+          { inputFields: { namespace: string; name: string; field: string; transformations: { masking: boolean }[] }[] }
+        >;
+      };
+    };
   }[];
 };
 
@@ -116,10 +127,22 @@ describe('OpenLineage RunEvents', () => {
 
   it('names datasets after their URI', () => {
     expect(datasetOf('s3://sales-lake/orders/part-0.parquet')).toEqual({ namespace: 's3://sales-lake', name: 'orders/part-0.parquet' });
-    expect(datasetOf('products/orders/data/part-000.parquet')).toEqual({ namespace: 'file', name: 'products/orders/data/part-000.parquet' });
+    expect(datasetOf('products/orders/data/part-000.parquet')).toEqual({
+      namespace: 'file',
+      name: 'products/orders/data/part-000.parquet',
+    });
   });
 
   it('the schema rejects what is not a RunEvent', () => {
-    expect(validate({ eventType: 'COMPLETE', eventTime: 'now', producer: 'x', schemaURL: 'y', run: { runId: 'not-a-uuid' }, job: { namespace: 'n' } })).toBe(false);
+    expect(
+      validate({
+        eventType: 'COMPLETE',
+        eventTime: 'now',
+        producer: 'x',
+        schemaURL: 'y',
+        run: { runId: 'not-a-uuid' },
+        job: { namespace: 'n' },
+      }),
+    ).toBe(false);
   });
 });

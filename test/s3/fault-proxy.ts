@@ -117,7 +117,16 @@ export class FaultProxy {
     const [, bucket = '', ...rest] = url.pathname.split('/');
     const key = decodeURIComponent(rest.join('/'));
     const method = req.method ?? 'GET';
-    const kind = method === 'GET' && key === '' && url.searchParams.get('list-type') === '2' ? 'list' : method === 'HEAD' ? 'head' : method === 'GET' ? 'get' : method === 'PUT' ? 'put' : 'other';
+    const kind =
+      method === 'GET' && key === '' && url.searchParams.get('list-type') === '2'
+        ? 'list'
+        : method === 'HEAD'
+          ? 'head'
+          : method === 'GET'
+            ? 'get'
+            : method === 'PUT'
+              ? 'put'
+              : 'other';
     const accessKeyId = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
     const sessionToken = req.headers['x-amz-security-token'] as string | undefined;
     const r: ProxiedRequest = { method, key, bucket, kind, range: req.headers.range, accessKeyId, sessionToken, at: Date.now() };

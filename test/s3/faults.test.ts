@@ -75,7 +75,10 @@ beforeAll(async () => {
 
   // A named profile for one bucket: its credentials, not the environment's, sign requests to it.
   credentialsDir = mkdtempSync(join(tmpdir(), 'sluice-aws-'));
-  writeFileSync(join(credentialsDir, 'credentials'), `[remote-reader]\naws_access_key_id = REMOTEREADERKEY\naws_secret_access_key = ${CANARY_SECRET}\n`);
+  writeFileSync(
+    join(credentialsDir, 'credentials'),
+    `[remote-reader]\naws_access_key_id = REMOTEREADERKEY\naws_secret_access_key = ${CANARY_SECRET}\n`,
+  );
   writeFileSync(join(credentialsDir, 'config'), '');
   process.env['AWS_SHARED_CREDENTIALS_FILE'] = join(credentialsDir, 'credentials');
   process.env['AWS_CONFIG_FILE'] = join(credentialsDir, 'config');
@@ -104,7 +107,11 @@ function deploymentOptions(requestTimeoutMs: number): Parameters<typeof openS3De
       remote: contract('remote', 's3://faraway/remote/*.parquet'),
       many: contract('many', 's3://demo/many/*.parquet'),
     },
-    policies: { 'probe-admin.yaml': adminPolicy('probe'), 'remote-admin.yaml': adminPolicy('remote'), 'many-admin.yaml': adminPolicy('many') },
+    policies: {
+      'probe-admin.yaml': adminPolicy('probe'),
+      'remote-admin.yaml': adminPolicy('remote'),
+      'many-admin.yaml': adminPolicy('many'),
+    },
   };
 }
 
@@ -133,7 +140,8 @@ async function run(query: string, on: S3Deployment = deployment): Promise<Outcom
   if (res.errors) {
     // Caller-safe: the product named; no bucket key, endpoint or credential.
     const text = JSON.stringify(res.errors);
-    for (const leak of ['demo/', 'probe/', 'part-0', '127.0.0.1', 'S3RVER', 'REMOTEREADERKEY', CANARY_SECRET]) expect(text).not.toContain(leak);
+    for (const leak of ['demo/', 'probe/', 'part-0', '127.0.0.1', 'S3RVER', 'REMOTEREADERKEY', CANARY_SECRET])
+      expect(text).not.toContain(leak);
   }
   return { res, ms, code };
 }
@@ -169,14 +177,42 @@ const slowDown: Fault = { kind: 'status', status: 503, code: 'SlowDown' };
 
 const MATRIX: MatrixCase[] = [
   { name: 'added latency within the deadline', fault: { kind: 'latency', ms: 150 }, code: undefined, attempts: 1, minMs: 150 },
-  { name: 'added latency past the deadline, once', fault: { kind: 'latency', ms: ATTEMPT_MS + 1000 }, times: 1, code: undefined, attempts: 2, minMs: ATTEMPT_MS },
-  { name: '500 InternalError twice, then fine', fault: { kind: 'status', status: 500, code: 'InternalError' }, times: 2, code: undefined, attempts: 3 },
-  { name: '500 InternalError every time', fault: { kind: 'status', status: 500, code: 'InternalError' }, code: 'SOURCE_UNAVAILABLE', attempts: 3 },
+  {
+    name: 'added latency past the deadline, once',
+    fault: { kind: 'latency', ms: ATTEMPT_MS + 1000 },
+    times: 1,
+    code: undefined,
+    attempts: 2,
+    minMs: ATTEMPT_MS,
+  },
+  {
+    name: '500 InternalError twice, then fine',
+    fault: { kind: 'status', status: 500, code: 'InternalError' },
+    times: 2,
+    code: undefined,
+    attempts: 3,
+  },
+  {
+    name: '500 InternalError every time',
+    fault: { kind: 'status', status: 500, code: 'InternalError' },
+    code: 'SOURCE_UNAVAILABLE',
+    attempts: 3,
+  },
   { name: '503 SlowDown once, then fine', fault: slowDown, times: 1, code: undefined, attempts: 2 },
   { name: '503 SlowDown every time', fault: slowDown, code: 'SOURCE_UNAVAILABLE', attempts: 3 },
-  { name: '403 AccessDenied (no retry)', fault: { kind: 'status', status: 403, code: 'AccessDenied' }, code: 'SOURCE_UNAVAILABLE', attempts: 1 },
+  {
+    name: '403 AccessDenied (no retry)',
+    fault: { kind: 'status', status: 403, code: 'AccessDenied' },
+    code: 'SOURCE_UNAVAILABLE',
+    attempts: 1,
+  },
   // A listed object that is gone: the listing is stale, so the query is re-planned once (one GET per plan).
-  { name: '404 NoSuchKey (no retry; re-planned once)', fault: { kind: 'status', status: 404, code: 'NoSuchKey' }, code: 'SOURCE_UNAVAILABLE', attempts: 2 },
+  {
+    name: '404 NoSuchKey (no retry; re-planned once)',
+    fault: { kind: 'status', status: 404, code: 'NoSuchKey' },
+    code: 'SOURCE_UNAVAILABLE',
+    attempts: 2,
+  },
   { name: 'connection reset once', fault: { kind: 'reset' }, times: 1, code: undefined, attempts: 2 },
   { name: 'connection reset every time', fault: { kind: 'reset' }, code: 'SOURCE_UNAVAILABLE', attempts: 3 },
   { name: 'truncated body once', fault: { kind: 'truncate', bytes: 1000 }, times: 1, code: undefined, attempts: 2 },
@@ -199,7 +235,12 @@ describe('storage fault matrix', () => {
       proxy.add({ match: isProbeData, fault: c.fault, ...(c.times !== undefined && { times: c.times }) });
       const { res, ms, code } = await run(PROBE_QUERY);
       expect(code, JSON.stringify(res.errors)).toBe(c.code);
-      if (c.code === undefined) expect((res.data!['probeV1'] as { nodes: unknown[] }).nodes).toEqual([{ order_id: '30100' }, { order_id: '30101' }, { order_id: '30102' }]);
+      if (c.code === undefined)
+        expect((res.data!['probeV1'] as { nodes: unknown[] }).nodes).toEqual([
+          { order_id: '30100' },
+          { order_id: '30101' },
+          { order_id: '30102' },
+        ]);
       else expect(res.errors![0]!.message).toMatch(/^probe: /);
       expect(proxy.count(isProbeData)).toBe(c.attempts);
       expect(ms).toBeGreaterThanOrEqual(c.minMs ?? 0);
@@ -217,7 +258,9 @@ describe('storage fault matrix', () => {
     expect((await run(PROBE_QUERY)).res.errors![0]!.message).toBe('probe: object storage is unavailable (HTTP 503 SlowDown, 3 attempts)');
     proxy.reset();
     proxy.add({ match: isProbeData, fault: { kind: 'status', status: 403, code: 'AccessDenied' } });
-    expect((await run(PROBE_QUERY)).res.errors![0]!.message).toBe('probe: object storage denied access to object 1 of 1 (HTTP 403 AccessDenied)');
+    expect((await run(PROBE_QUERY)).res.errors![0]!.message).toBe(
+      'probe: object storage denied access to object 1 of 1 (HTTP 403 AccessDenied)',
+    );
   });
 
   it('a listing that fails is retried like a read; a 403 on it is not', async () => {
@@ -330,9 +373,14 @@ describe('listing and connections', () => {
   it('unreachable storage is SOURCE_UNAVAILABLE after 3 attempts; other products keep answering', async () => {
     await far.close();
     const before = deployment.store.stats().requests;
-    const [remote, orders] = await Promise.all([run('{ remoteV1(first: 1) { nodes { order_id } } }'), run('{ ordersV2(first: 1) { nodes { order_id } } }')]);
+    const [remote, orders] = await Promise.all([
+      run('{ remoteV1(first: 1) { nodes { order_id } } }'),
+      run('{ ordersV2(first: 1) { nodes { order_id } } }'),
+    ]);
     expect(remote.code).toBe('SOURCE_UNAVAILABLE');
-    expect(remote.res.errors![0]!.message).toMatch(/^remote: object storage is unavailable \(connection failed \(ECONNREFUSED\), 3 attempts\)$/);
+    expect(remote.res.errors![0]!.message).toMatch(
+      /^remote: object storage is unavailable \(connection failed \(ECONNREFUSED\), 3 attempts\)$/,
+    );
     expect(orders.code).toBeUndefined();
     // 3 listing attempts for remote; orders' listing and reads on top.
     expect(deployment.store.stats().requests - before).toBeGreaterThanOrEqual(MAX_ATTEMPTS + 1);

@@ -71,7 +71,12 @@ beforeAll(async () => {
   await s3.createBucket('demo');
   await s3.putFile('demo', KEY, file);
   proxy = await FaultProxy.start(s3.endpoint);
-  deployment = await openS3Deployment(s3, { bucket: 'demo', endpoint: proxy.url, contracts: { big: CONTRACT }, policies: { 'big-admin.yaml': POLICY } });
+  deployment = await openS3Deployment(s3, {
+    bucket: 'demo',
+    endpoint: proxy.url,
+    contracts: { big: CONTRACT },
+    policies: { 'big-admin.yaml': POLICY },
+  });
 });
 
 afterAll(async () => {
@@ -95,12 +100,21 @@ describe('a selective query over a large object', () => {
   it('fetches the footer and one row group’s column chunks: under 10% of the object', async () => {
     expect(size).toBeGreaterThan(10 * 1024 * 1024);
     proxy.reset();
-    const res = await deployment.demo.query('{ bigV1(where: { id: { gte: "1234560", lt: "1234580" } }, first: 20) { nodes { id category value day } } }');
+    const res = await deployment.demo.query(
+      '{ bigV1(where: { id: { gte: "1234560", lt: "1234580" } }, first: 20) { nodes { id category value day } } }',
+    );
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
 
-    const expected = (await duck.runAndReadAll(`SELECT id, category, value, day FROM '${file}' WHERE id >= 1234560 AND id < 1234580 ORDER BY id`))
+    const expected = (
+      await duck.runAndReadAll(`SELECT id, category, value, day FROM '${file}' WHERE id >= 1234560 AND id < 1234580 ORDER BY id`)
+    )
       .getRowObjectsJS()
-      .map((r) => ({ id: String(r['id']), category: r['category'], value: r['value'], day: (r['day'] as Date).toISOString().slice(0, 10) }));
+      .map((r) => ({
+        id: String(r['id']),
+        category: r['category'],
+        value: r['value'],
+        day: (r['day'] as Date).toISOString().slice(0, 10),
+      }));
     expect((res.data!['bigV1'] as { nodes: unknown[] }).nodes).toEqual(expected);
 
     const [source] = (res.extensions as { lineage: { products: { sources: Source[] }[] } }).lineage.products[0]!.sources;
@@ -112,20 +126,32 @@ describe('a selective query over a large object', () => {
     const gets = proxy.log.filter((r) => r.kind === 'get' && r.key === KEY);
     expect(source!.requests).toBe(gets.length);
     const fraction = source!.bytesFetched / size;
-    console.info(`selective page query (${source!.rowGroupsScanned} of ${source!.rowGroupsTotal} row groups): ${source!.bytesFetched} of ${size} bytes (${(fraction * 100).toFixed(2)}%) in ${source!.requests} requests`);
+    console.info(
+      `selective page query (${source!.rowGroupsScanned} of ${source!.rowGroupsTotal} row groups): ${source!.bytesFetched} of ${size} bytes (${(fraction * 100).toFixed(2)}%) in ${source!.requests} requests`,
+    );
     expect(source!.bytesFetched).toBeGreaterThan(0);
     expect(fraction).toBeLessThan(0.1);
   });
 
   it('counting from cold, footer included, still reads a small fraction, and only explicit ranges', async () => {
     // A fresh gateway over the same bucket: nothing cached, so the footer is fetched too.
-    const cold = await openS3Deployment(s3, { bucket: 'demo', endpoint: proxy.url, upload: false, contracts: { big: CONTRACT }, policies: { 'big-admin.yaml': POLICY } });
+    const cold = await openS3Deployment(s3, {
+      bucket: 'demo',
+      endpoint: proxy.url,
+      upload: false,
+      contracts: { big: CONTRACT },
+      policies: { 'big-admin.yaml': POLICY },
+    });
     try {
       const before = cold.store.stats();
       proxy.reset();
-      const res = await cold.demo.query('{ bigV1(where: { category: { eq: "gamma" }, id: { lt: "40000" } }, first: 5) { nodes { id note } totalCount } }');
+      const res = await cold.demo.query(
+        '{ bigV1(where: { category: { eq: "gamma" }, id: { lt: "40000" } }, first: 5) { nodes { id note } totalCount } }',
+      );
       expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-      const [count] = (await duck.runAndReadAll(`SELECT count(*)::INT AS n FROM '${file}' WHERE category = 'gamma' AND id < 40000`)).getRowObjectsJS();
+      const [count] = (
+        await duck.runAndReadAll(`SELECT count(*)::INT AS n FROM '${file}' WHERE category = 'gamma' AND id < 40000`)
+      ).getRowObjectsJS();
       expect((res.data!['bigV1'] as { totalCount: number }).totalCount).toBe(count!['n']);
       const fetched = cold.store.stats().bytesFetched - before.bytesFetched;
       console.info(`filtered count from cold, footer included: ${fetched} of ${size} bytes (${((fetched / size) * 100).toFixed(2)}%)`);
@@ -164,7 +190,9 @@ describe('a byte budget over object storage', () => {
   it('stops a full scan before fetching most of the object; a pruned scan fits', async () => {
     const engine = deployment.demo.engine;
     const reports: ScanReport[] = [];
-    const e = await engine.execute(longestNote(), { budget: new ScanBudget({ maxBytesRead: LIMIT }), reports }).catch((err: unknown) => err);
+    const e = await engine
+      .execute(longestNote(), { budget: new ScanBudget({ maxBytesRead: LIMIT }), reports })
+      .catch((err: unknown) => err);
     expect(e).toBeInstanceOf(SluiceError);
     expect((e as SluiceError).details).toEqual({ limit: 'maxBytesRead', value: LIMIT });
     const [source] = reports[0]!.sources;

@@ -71,7 +71,11 @@ export async function openS3Deployment(s3: TestS3, o: S3DeploymentOptions): Prom
   writeFileSync(join(dir, 'sluice.yaml'), stringify(config));
   let store: S3SourceStore | undefined;
   const demo = await openDemo(join(dir, 'sluice.yaml'), (config) =>
-    createEngine(config, (store = createObjectStore(config)), o.columnCacheBytes === undefined ? {} : { columnCacheBytes: o.columnCacheBytes }),
+    createEngine(
+      config,
+      (store = createObjectStore(config)),
+      o.columnCacheBytes === undefined ? {} : { columnCacheBytes: o.columnCacheBytes },
+    ),
   );
   return {
     demo,

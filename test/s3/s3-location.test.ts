@@ -54,7 +54,8 @@ describe('the byte-range cache', () => {
 });
 
 describe('storage failures', () => {
-  const sdkError = (name: string, status: number) => Object.assign(new Error('with s3://bucket/key and secrets'), { name, $metadata: { httpStatusCode: status } });
+  const sdkError = (name: string, status: number) =>
+    Object.assign(new Error('with s3://bucket/key and secrets'), { name, $metadata: { httpStatusCode: status } });
 
   it('sort into retry or not, with reasons that carry no SDK message', () => {
     expect(classify(sdkError('SlowDown', 503), false)).toMatchObject({ kind: 'transient', reason: 'HTTP 503 SlowDown' });

@@ -41,9 +41,13 @@ export function useTestCredentials(): void {
 export async function startS3(): Promise<TestS3> {
   useTestCredentials();
   const directory = mkdtempSync(join(tmpdir(), 'sluice-s3rver-'));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--no-deprecation', join(import.meta.dirname, 's3rver-process.mjs'), directory], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--no-deprecation', join(import.meta.dirname, 's3rver-process.mjs'), directory],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`s3rver exited (${code}) before listening`)));
@@ -68,7 +72,8 @@ export async function startS3(): Promise<TestS3> {
       }
     },
     put: async (bucket, key, body) => void (await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))),
-    putFile: async (bucket, key, file) => void (await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }))),
+    putFile: async (bucket, key, file) =>
+      void (await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }))),
     remove: async (bucket, key) => void (await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))),
     async close() {
       admin.destroy();

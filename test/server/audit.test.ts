@@ -22,12 +22,26 @@ beforeAll(async () => {
   const deployment = await loadDeployment(config, engine);
   // With metrics, as `serve` runs it: the metrics read the audit record too.
   gateway = createGateway({ config, ...deployment, engine, audit: sink, metrics: createMetrics(), today: '2026-11-21' });
-  const broken = { write: () => { throw new Error('disk full'); }, close: async () => undefined };
-  failing = createGateway({ config, ...deployment, engine, audit: broken, log: (message, fields) => void logged.push({ message, ...fields }), today: '2026-11-21' });
+  const broken = {
+    write: () => {
+      throw new Error('disk full');
+    },
+    close: async () => undefined,
+  };
+  failing = createGateway({
+    config,
+    ...deployment,
+    engine,
+    audit: broken,
+    log: (message, fields) => void logged.push({ message, ...fields }),
+    today: '2026-11-21',
+  });
 });
 
 const sha256 = (text: string) => `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
-const PARTNER_OPERATION = [...loadPersistedManifest('persisted/operations.json').operations.values()].find((op) => op.name === 'PartnerOrdersByRegion')!;
+const PARTNER_OPERATION = [...loadPersistedManifest('persisted/operations.json').operations.values()].find(
+  (op) => op.name === 'PartnerOrdersByRegion',
+)!;
 
 /** Sends `body` as it is and returns the status, the body and the one record it left. */
 async function send(body: unknown, headers: Record<string, string>, target: Gateway = gateway) {
@@ -81,7 +95,14 @@ describe('audit trail', () => {
     });
     expect(record.documentHash).toMatch(/^sha256:[0-9a-f]{64}$/);
     const [orders] = record.products;
-    expect(orders).toMatchObject({ product: 'orders', version: '2.1.0', path: 'ordersV2', policies: [{ id: 'orders-analyst', version: 3 }], rowFilter: true, fieldsDenied: [] });
+    expect(orders).toMatchObject({
+      product: 'orders',
+      version: '2.1.0',
+      path: 'ordersV2',
+      policies: [{ id: 'orders-analyst', version: 3 }],
+      rowFilter: true,
+      fieldsDenied: [],
+    });
     expect(orders!.fieldsRequested.sort()).toEqual(['email', 'order_id', 'region', 'total_amount']);
     expect(orders!.fieldsMasked).toEqual(['email']);
     expect(orders!.fieldsGranted).toContain('notes');
@@ -91,7 +112,11 @@ describe('audit trail', () => {
   it('records a field the policy does not grant as denied', async () => {
     const { record } = await ask('{ ordersV2(first: 1) { nodes { order_id email } } }', {});
     expect(record).toMatchObject({ subject: 'anonymous', role: 'public', decision: 'deny', errors: ['FORBIDDEN'], rowsReturned: 0 });
-    expect(record.products[0]).toMatchObject({ product: 'orders', fieldsDenied: ['email'], policies: [{ id: 'orders-public', version: 1 }] });
+    expect(record.products[0]).toMatchObject({
+      product: 'orders',
+      fieldsDenied: ['email'],
+      policies: [{ id: 'orders-public', version: 1 }],
+    });
   });
 
   it('records refused credentials, with no session and without the key', async () => {
@@ -102,7 +127,10 @@ describe('audit trail', () => {
   });
 
   it('records a role the caller does not hold as denied', async () => {
-    const { status, record } = await ask('{ ordersV2(first: 1) { nodes { order_id } } }', { 'x-api-key': DEMO_KEYS.analyst, 'x-role': 'admin' });
+    const { status, record } = await ask('{ ordersV2(first: 1) { nodes { order_id } } }', {
+      'x-api-key': DEMO_KEYS.analyst,
+      'x-role': 'admin',
+    });
     expect(status).toBe(403);
     expect(record).toMatchObject({ decision: 'deny', status: 403, errors: ['FORBIDDEN'] });
   });
@@ -119,7 +147,11 @@ describe('the audit records what ran, not what the request claimed', () => {
   it('names a persisted operation by the id that ran, whatever APQ hash came with it', async () => {
     const claimed = 'c'.repeat(64);
     const { status, record } = await send(
-      { documentId: PARTNER_OPERATION.id, variables: { region: 'EU' }, extensions: { persistedQuery: { version: 1, sha256Hash: claimed } } },
+      {
+        documentId: PARTNER_OPERATION.id,
+        variables: { region: 'EU' },
+        extensions: { persistedQuery: { version: 1, sha256Hash: claimed } },
+      },
       { 'x-api-key': DEMO_KEYS.partner },
     );
     expect(status).toBe(200);
@@ -132,7 +164,10 @@ describe('the audit records what ran, not what the request claimed', () => {
 
   it('hashes the query that ran when an APQ hash of another protocol version comes with it', async () => {
     const query = 'query Mine { ordersV2(first: 1) { nodes { order_id } } }';
-    const { record } = await send({ query, extensions: { persistedQuery: { version: 2, sha256Hash: 'd'.repeat(64) } } }, { 'x-api-key': DEMO_KEYS.admin });
+    const { record } = await send(
+      { query, extensions: { persistedQuery: { version: 2, sha256Hash: 'd'.repeat(64) } } },
+      { 'x-api-key': DEMO_KEYS.admin },
+    );
     expect(record).toMatchObject({ status: 200, documentHash: sha256(query), operationName: 'Mine', refusal: null });
   });
 
@@ -156,10 +191,20 @@ describe('the audit records what ran, not what the request claimed', () => {
   it('records a refused query by the hash of its text, with the reason in the gateway’s words', async () => {
     const query = '{ ordersV2(first: 1) { nodes { order_id } } }';
     const refused = await send({ query }, { 'x-api-key': DEMO_KEYS.partner });
-    expect(refused.record).toMatchObject({ status: 400, documentHash: null, refusal: { code: 'PERSISTED_QUERY_REQUIRED', requested: sha256(query) } });
-    const variables = await send({ query: 'query($n: Int!) { ordersV2(first: $n) { totalCount } }', variables: { n: 'zz-secret-value' } }, { 'x-api-key': DEMO_KEYS.admin });
+    expect(refused.record).toMatchObject({
+      status: 400,
+      documentHash: null,
+      refusal: { code: 'PERSISTED_QUERY_REQUIRED', requested: sha256(query) },
+    });
+    const variables = await send(
+      { query: 'query($n: Int!) { ordersV2(first: $n) { totalCount } }', variables: { n: 'zz-secret-value' } },
+      { 'x-api-key': DEMO_KEYS.admin },
+    );
     expect(variables.text).toContain('zz-secret-value'); // graphql-js quotes the value to its sender …
-    expect(variables.record.refusal).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'malformed request parameters, variables or arguments' });
+    expect(variables.record.refusal).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'malformed request parameters, variables or arguments',
+    });
     expect(JSON.stringify(variables.record)).not.toContain('zz-secret-value'); // … the audit never holds it
   });
 
@@ -167,17 +212,32 @@ describe('the audit records what ran, not what the request claimed', () => {
     ['an object', { toString: 'Q' }, 'operationName is an object'],
     ['a number', 1e308, 'operationName is a number'],
     ['a list', ['Q'], 'operationName is an array'],
-  ])('refuses an operationName that is %s with 400 BAD_USER_INPUT, before authentication, and records why', async (_what, operationName, reason) => {
-    for (const key of [DEMO_KEYS.admin, 'not-a-key']) {
-      const { status, text, record } = await send({ query: '{ __typename }', operationName }, { 'x-api-key': key });
-      expect(status, text).toBe(400);
-      expect(JSON.parse(text)).toEqual({ errors: [{ message: expect.stringMatching(/^"operationName" must be a string, not /), extensions: { code: 'BAD_USER_INPUT' } }] });
-      expect(record).toMatchObject({ status: 400, operationName: null, documentHash: null, errors: ['BAD_USER_INPUT'], refusal: { code: 'BAD_USER_INPUT', reason } });
-    }
-  });
+  ])(
+    'refuses an operationName that is %s with 400 BAD_USER_INPUT, before authentication, and records why',
+    async (_what, operationName, reason) => {
+      for (const key of [DEMO_KEYS.admin, 'not-a-key']) {
+        const { status, text, record } = await send({ query: '{ __typename }', operationName }, { 'x-api-key': key });
+        expect(status, text).toBe(400);
+        expect(JSON.parse(text)).toEqual({
+          errors: [{ message: expect.stringMatching(/^"operationName" must be a string, not /), extensions: { code: 'BAD_USER_INPUT' } }],
+        });
+        expect(record).toMatchObject({
+          status: 400,
+          operationName: null,
+          documentHash: null,
+          errors: ['BAD_USER_INPUT'],
+          refusal: { code: 'BAD_USER_INPUT', reason },
+        });
+      }
+    },
+  );
 
   it('a failing audit sink is logged, never the response', async () => {
-    const { status, text } = await send({ query: '{ ordersV2(first: 1) { nodes { order_id } } }' }, { 'x-api-key': DEMO_KEYS.admin }, failing);
+    const { status, text } = await send(
+      { query: '{ ordersV2(first: 1) { nodes { order_id } } }' },
+      { 'x-api-key': DEMO_KEYS.admin },
+      failing,
+    );
     expect(status).toBe(200);
     expect(JSON.parse(text).errors).toBeUndefined();
     expect(logged).toEqual([expect.objectContaining({ message: 'audit record not written', error: 'disk full' })]);

@@ -167,7 +167,11 @@ describe('bearer tokens', () => {
       () => sign(CLAIMS, { key: stranger.privateKey, kid: 'rsa-1' }),
       /^The bearer token has a bad signature or an unknown key\./,
     ],
-    ['a token with an unknown kid', () => sign(CLAIMS, { key: stranger.privateKey, kid: 'gone' }), /^The bearer token has a bad signature or an unknown key\./],
+    [
+      'a token with an unknown kid',
+      () => sign(CLAIMS, { key: stranger.privateKey, kid: 'gone' }),
+      /^The bearer token has a bad signature or an unknown key\./,
+    ],
     [
       'a token whose payload was altered after signing',
       async () => {
@@ -176,7 +180,11 @@ describe('bearer tokens', () => {
       },
       /^The bearer token has a bad signature or an unknown key\./,
     ],
-    ['an unsigned token (alg: none)', async () => unsigned({ alg: 'none', typ: 'JWT' }), /^The bearer token uses an algorithm that is not allowed\./],
+    [
+      'an unsigned token (alg: none)',
+      async () => unsigned({ alg: 'none', typ: 'JWT' }),
+      /^The bearer token uses an algorithm that is not allowed\./,
+    ],
     [
       'an unsigned token (alg: none) against an HS256 config',
       async () => unsigned({ alg: 'none' }),
@@ -200,7 +208,11 @@ describe('bearer tokens', () => {
       () => viaSecret,
     ],
     ['garbage', async () => 'not.a.jwt', /^The bearer token is malformed\./],
-    ['a token without a subject', () => sign({ groups: ['analyst'] }), /^The bearer token is malformed: claim "sub" must name the subject\./],
+    [
+      'a token without a subject',
+      () => sign({ groups: ['analyst'] }),
+      /^The bearer token is malformed: claim "sub" must name the subject\./,
+    ],
     ['a token whose roles are not names', () => sign({ sub: 'x', groups: [1, 2] }), /^The bearer token is malformed: claim "groups"/],
   ];
 
@@ -218,7 +230,9 @@ describe('bearer tokens', () => {
   });
 
   it('accepts only the Bearer scheme, and only where JWTs are configured', async () => {
-    const basic = await rejection(viaJwks.authenticate(headers({ authorization: 'Basic YWxhZGRpbjpvcGVuc2VzYW1l' })), 'UNAUTHENTICATED', ['YWxhZGRpbjpvcGVuc2VzYW1l']);
+    const basic = await rejection(viaJwks.authenticate(headers({ authorization: 'Basic YWxhZGRpbjpvcGVuc2VzYW1l' })), 'UNAUTHENTICATED', [
+      'YWxhZGRpbjpvcGVuc2VzYW1l',
+    ]);
     expect(basic.message).toBe('The Authorization header must be "Bearer <token>"; no other scheme is accepted.');
     const token = await sign();
     const none = await rejection(closed.authenticate(bearer(token)), 'UNAUTHENTICATED', [token]);
@@ -258,7 +272,11 @@ describe('API keys', () => {
     ['the configured hash sent as the key', apiKeyHash(ANALYST_KEY)],
     ['an empty key', ''],
   ])('rejects %s with UNAUTHENTICATED', async (_what, key) => {
-    const error = await rejection(viaJwks.authenticate(headers({ 'x-api-key': key, 'x-purpose': 'reporting' })), 'UNAUTHENTICATED', key ? [key] : []);
+    const error = await rejection(
+      viaJwks.authenticate(headers({ 'x-api-key': key, 'x-purpose': 'reporting' })),
+      'UNAUTHENTICATED',
+      key ? [key] : [],
+    );
     expect(error.message).toBe('The API key is not valid. Send X-Api-Key: <key> or Authorization: Bearer <token>.');
   });
 
@@ -282,7 +300,10 @@ describe('anonymous callers and credential rules', () => {
 
   it('refuses two credentials at once, even when both are valid', async () => {
     const token = await sign();
-    const error = await rejection(viaJwks.authenticate(bearer(token, { 'x-api-key': ANALYST_KEY })), 'UNAUTHENTICATED', [token, ANALYST_KEY]);
+    const error = await rejection(viaJwks.authenticate(bearer(token, { 'x-api-key': ANALYST_KEY })), 'UNAUTHENTICATED', [
+      token,
+      ANALYST_KEY,
+    ]);
     expect(error.message).toBe('Send one credential: X-Api-Key or Authorization: Bearer <token>, not both.');
   });
 });
@@ -296,7 +317,12 @@ describe('X-Role and X-Purpose', () => {
   });
 
   it.each([
-    ['an API key', () => headers({ 'x-api-key': ANALYST_KEY, 'x-role': 'admin', 'x-purpose': 'reporting' }), '"analyst", "auditor"', '"analyst"'],
+    [
+      'an API key',
+      () => headers({ 'x-api-key': ANALYST_KEY, 'x-role': 'admin', 'x-purpose': 'reporting' }),
+      '"analyst", "auditor"',
+      '"analyst"',
+    ],
     ['an anonymous caller', () => headers({ 'x-role': 'admin' }), '"public"', '"public"'],
   ])('refuses a role %s does not hold with FORBIDDEN', async (_who, h, held, first) => {
     const error = await rejection(viaJwks.authenticate(h()), 'FORBIDDEN', [ANALYST_KEY]);
@@ -308,8 +334,12 @@ describe('X-Role and X-Purpose', () => {
   it('lets a key use only its purposes, and requires it to name one', async () => {
     const ok = await viaJwks.authenticate(headers({ 'x-api-key': ANALYST_KEY, 'x-purpose': 'fraud-review' }));
     expect(ok.purpose).toBe('fraud-review');
-    const other = await rejection(viaJwks.authenticate(headers({ 'x-api-key': ANALYST_KEY, 'x-purpose': 'marketing' })), 'FORBIDDEN', [ANALYST_KEY]);
-    expect(other.message).toBe('Purpose "marketing" is not allowed for this API key; send X-Purpose with one of "reporting", "fraud-review".');
+    const other = await rejection(viaJwks.authenticate(headers({ 'x-api-key': ANALYST_KEY, 'x-purpose': 'marketing' })), 'FORBIDDEN', [
+      ANALYST_KEY,
+    ]);
+    expect(other.message).toBe(
+      'Purpose "marketing" is not allowed for this API key; send X-Purpose with one of "reporting", "fraud-review".',
+    );
     const none = await rejection(viaJwks.authenticate(headers({ 'x-api-key': ANALYST_KEY })), 'FORBIDDEN', [ANALYST_KEY]);
     expect(none.message).toBe('This API key must name its purpose: send X-Purpose with one of "reporting", "fraud-review".');
   });

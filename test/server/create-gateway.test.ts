@@ -16,7 +16,12 @@ describe('gateway', () => {
     const config = loadConfig('sluice.yaml');
     const deployment = await loadDeployment(config, new Engine());
     const logged: Record<string, unknown>[] = [];
-    const gateway = createGateway({ config, ...deployment, engine: new BrokenEngine(), log: (message, fields) => logged.push({ message, ...fields }) });
+    const gateway = createGateway({
+      config,
+      ...deployment,
+      engine: new BrokenEngine(),
+      log: (message, fields) => logged.push({ message, ...fields }),
+    });
     const res = await gateway.fetch('http://sluice.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

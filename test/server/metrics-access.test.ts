@@ -20,9 +20,7 @@ const TOKEN = 'metrics-access-test-token';
 const dir = mkdtempSync(join(tmpdir(), 'sluice-metrics-access-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function serving(
-  options: HttpServerOptions,
-): Promise<{
+async function serving(options: HttpServerOptions): Promise<{
   get: (path: string, headers?: Record<string, string>) => Promise<{ status: number; text: string }>;
   close: () => Promise<void>;
 }> {

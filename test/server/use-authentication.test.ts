@@ -68,7 +68,11 @@ describe('authentication in the gateway', () => {
     expect(status).toBe(200);
     expect(JSON.parse(text).data.customersV1.nodes).toHaveLength(1);
     expect(sessions).toHaveLength(1);
-    expect(sessions[0]).toMatchObject({ caller: { subject: 'anonymous', credential: 'anonymous' }, role: 'public', purpose: 'unspecified' });
+    expect(sessions[0]).toMatchObject({
+      caller: { subject: 'anonymous', credential: 'anonymous' },
+      role: 'public',
+      purpose: 'unspecified',
+    });
   });
 
   it('builds the session from the API key, X-Role and X-Purpose', async () => {
@@ -85,9 +89,30 @@ describe('authentication in the gateway', () => {
   it.each([
     ['an unknown API key', 'demo', { 'x-api-key': 'demo-wrong-key' }, 401, 'UNAUTHENTICATED', 'The API key is not valid.'],
     ['no credentials where no anonymous role is configured', 'closed', {}, 401, 'UNAUTHENTICATED', 'This request has no credentials.'],
-    ['two credentials', 'demo', { 'x-api-key': 'demo-admin-key', authorization: 'Bearer a.b.c' }, 401, 'UNAUTHENTICATED', 'Send one credential'],
-    ['a role the caller lacks', 'demo', { 'x-api-key': 'demo-admin-key', 'x-role': 'analyst' }, 403, 'FORBIDDEN', 'Role "analyst" is not granted'],
-    ['a purpose the key may not use', 'demo', { 'x-api-key': 'demo-analyst-key', 'x-purpose': 'marketing' }, 403, 'FORBIDDEN', 'Purpose "marketing" is not allowed'],
+    [
+      'two credentials',
+      'demo',
+      { 'x-api-key': 'demo-admin-key', authorization: 'Bearer a.b.c' },
+      401,
+      'UNAUTHENTICATED',
+      'Send one credential',
+    ],
+    [
+      'a role the caller lacks',
+      'demo',
+      { 'x-api-key': 'demo-admin-key', 'x-role': 'analyst' },
+      403,
+      'FORBIDDEN',
+      'Role "analyst" is not granted',
+    ],
+    [
+      'a purpose the key may not use',
+      'demo',
+      { 'x-api-key': 'demo-analyst-key', 'x-purpose': 'marketing' },
+      403,
+      'FORBIDDEN',
+      'Purpose "marketing" is not allowed',
+    ],
     ['a malformed purpose', 'demo', { 'x-purpose': 'a b' }, 400, 'BAD_USER_INPUT', 'X-Purpose must be a name'],
   ] as const)('answers %s with its HTTP status and a GraphQL error body', async (_what, which, headers, status, code, message) => {
     sessions.length = 0;

@@ -46,19 +46,27 @@ describe('analyzer on aggregate plans', () => {
   });
 
   it('puts the row filter and masks under the aggregate: it sees filtered rows and masked values', () => {
-    const { plan } = compileAggregate(customers, { groupBy: ['segment'], where: { country: { eq: 'DE' } } }, { ...none, count: true, sum: ['lifetime_value'] });
+    const { plan } = compileAggregate(
+      customers,
+      { groupBy: ['segment'], where: { country: { eq: 'DE' } } },
+      { ...none, count: true, sum: ['lifetime_value'] },
+    );
     const analyzed = analyze(plan, sessionAs('analyst'));
-    expect(printPlan(optimize(analyzed).plan)).toBe(planText(`
+    expect(printPlan(optimize(analyzed).plan)).toBe(
+      planText(`
       Sort: segment ASC
         Aggregate: groupBy=[segment] aggregates=[count(*), sum(lifetime_value)] maxGroups=1000
           Mask: lifetime_value=round(1000)
             Scan: customers v1 (1.0.0) fields=[country, segment, lifetime_value] filters=[country = "DE"]
-    `));
+    `),
+    );
     const ordersPlan = analyze(compileAggregate(orders, { groupBy: ['status'] }, { ...none, count: true }).plan, sessionAs('analyst'));
-    expect(printPlan(optimize(ordersPlan).plan)).toBe(planText(`
+    expect(printPlan(optimize(ordersPlan).plan)).toBe(
+      planText(`
       Sort: status ASC
         Aggregate: groupBy=[status] aggregates=[count(*)] maxGroups=1000
           Scan: orders v2 (2.1.0) fields=[region, status] rowFilter=[region IN ("EU", "US")]
-    `));
+    `),
+    );
   });
 });

@@ -28,51 +28,65 @@ const sessionAs = (role: string, purpose = 'reporting', attributes: Record<strin
 };
 
 const pagePlan = (where: Record<string, unknown>, fields: string[], orderBy?: Record<string, 'ASC' | 'DESC'>[]) =>
-  compileConnection(orders, { where, first: 10, ...(orderBy && { orderBy }) }, { nodeFields: fields, nodes: true, pageInfo: false, totalCount: false }, limits, Buffer.alloc(32)).page!;
+  compileConnection(
+    orders,
+    { where, first: 10, ...(orderBy && { orderBy }) },
+    { nodeFields: fields, nodes: true, pageInfo: false, totalCount: false },
+    limits,
+    Buffer.alloc(32),
+  ).page!;
 
 describe('inject_policy (analyzer)', () => {
   it('pins the row filter to the scan and puts the masks on it, below everything the caller wrote', () => {
     const plan = pagePlan({ email: { eq: 'x' } }, ['order_id', 'email'], [{ total_amount: 'DESC' }]);
     const analyzed = analyze(plan, sessionAs('analyst'));
-    expect(printPlan(analyzed)).toBe(planText(`
+    expect(printPlan(analyzed)).toBe(
+      planText(`
       Project: order_id, email, total_amount
         Limit: skip=0, fetch=11
           Sort: total_amount DESC, order_id ASC
             Filter: email = "x"
               Mask: email=hash
                 Scan: orders v2 (2.1.0) fields=[order_id, customer_id, region, status, total_amount←amount, currency, quantity, email, notes, order_date, created_at, is_gift] rowFilter=[region IN ("EU", "US")]
-    `));
+    `),
+    );
     // The optimizer never moves the caller's filter on the masked field below the mask.
-    expect(printPlan(optimize(analyzed).plan)).toBe(planText(`
+    expect(printPlan(optimize(analyzed).plan)).toBe(
+      planText(`
       Project: order_id, email, total_amount
         Limit: skip=0, fetch=11
           Sort: total_amount DESC, order_id ASC, fetch=11
             Filter: email = "x"
               Mask: email=hash
                 Scan: orders v2 (2.1.0) fields=[order_id, region, total_amount←amount, email] rowFilter=[region IN ("EU", "US")]
-    `));
+    `),
+    );
   });
 
-  it('keeps the row filter apart from the caller\'s conjuncts through every optimizer rule', () => {
+  it("keeps the row filter apart from the caller's conjuncts through every optimizer rule", () => {
     // The caller's region = "EU" sinks into the scan beside the row filter, and is not merged into it:
     // the engine must still know which conjuncts are the policy's (ScanNode.rowFilter).
     const analyzed = analyze(pagePlan({ region: { eq: 'EU' }, quantity: { gte: 3 } }, ['order_id']), sessionAs('analyst'));
-    expect(printPlan(optimize(analyzed).plan)).toBe(planText(`
+    expect(printPlan(optimize(analyzed).plan)).toBe(
+      planText(`
       Project: order_id
         Limit: skip=0, fetch=11
           Sort: order_id ASC, fetch=11
             Scan: orders v2 (2.1.0) fields=[order_id, region, quantity] rowFilter=[region IN ("EU", "US")] filters=[region = "EU", quantity >= 3]
-    `));
+    `),
+    );
   });
 
   it('reads only granted fields, and projects away a field read only for the row filter', () => {
     const analyzed = analyze(pagePlan({}, ['order_id', 'status']), sessionAs('partner', 'unspecified'));
-    expect(printPlan(analyzed)).toBe(planText(`
+    expect(printPlan(analyzed)).toBe(
+      planText(`
       Project: order_id, status
         Limit: skip=0, fetch=11
           Sort: order_id ASC
             Scan: orders v2 (2.1.0) fields=[order_id, region, status, total_amount←amount, currency, order_date] rowFilter=[region = "EU"]
-    `));
+    `),
+    );
   });
 
   it('refuses a plan that selects, filters or sorts on a field not granted, naming only that field', () => {

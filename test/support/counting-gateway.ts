@@ -43,7 +43,9 @@ export class CountingEngine extends Engine {
    * plans that ran concurrently compare whatever order they finished in.
    */
   reads(): string[] {
-    return this.scans.map((s) => `${s.product}: ${s.sources.map((f) => `${f.uri.split('/').pop()} ${f.rowGroupsScanned}g ${f.rowsScanned}r`).join(', ')}`).sort();
+    return this.scans
+      .map((s) => `${s.product}: ${s.sources.map((f) => `${f.uri.split('/').pop()} ${f.rowGroupsScanned}g ${f.rowsScanned}r`).join(', ')}`)
+      .sort();
   }
 }
 
@@ -60,8 +62,14 @@ export async function openCounted(configFile = 'sluice.yaml'): Promise<CountedGa
     gateway,
     engine,
     async query(query, variables, headers) {
-      const sent = Object.entries({ 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin, ...headers }).filter(([, v]) => v !== '');
-      const res = await gateway.fetch('http://sluice.test/graphql', { method: 'POST', headers: Object.fromEntries(sent), body: JSON.stringify({ query, variables }) });
+      const sent = Object.entries({ 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin, ...headers }).filter(
+        ([, v]) => v !== '',
+      );
+      const res = await gateway.fetch('http://sluice.test/graphql', {
+        method: 'POST',
+        headers: Object.fromEntries(sent),
+        body: JSON.stringify({ query, variables }),
+      });
       return (await res.json()) as GraphQLResponse;
     },
   };
@@ -83,7 +91,11 @@ export function writeYaml(file: string, value: unknown): void {
 }
 
 /** A demo contract as data, to change and write elsewhere (its source made absolute unless `location` is given). */
-export function demoContract(product: string, major: number, location?: string): Record<string, unknown> & { limits?: Record<string, unknown> } {
+export function demoContract(
+  product: string,
+  major: number,
+  location?: string,
+): Record<string, unknown> & { limits?: Record<string, unknown> } {
   const file = resolve('products', product, `v${major}.yaml`);
   const contract = parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { source: { location: string } };
   return { ...contract, source: { ...contract.source, location: location ?? resolve(dirname(file), contract.source.location) } };

@@ -32,7 +32,8 @@ const CUSTOMERS_FILES = resolve('products/customers/data/*.parquet');
 const ORDERS_COLUMNS =
   'order_id, customer_id, region, status, amount AS total_amount, currency, quantity, email, notes, order_date, created_at, is_gift';
 
-export const roundSql = (x: string, n: number) => `CASE WHEN ${x} IS NULL THEN NULL WHEN ${x} < 0 THEN -(round(abs(${x}) / ${n}) * ${n}) ELSE round(${x} / ${n}) * ${n} END`;
+export const roundSql = (x: string, n: number) =>
+  `CASE WHEN ${x} IS NULL THEN NULL WHEN ${x} < 0 THEN -(round(abs(${x}) / ${n}) * ${n}) ELSE round(${x} / ${n}) * ${n} END`;
 export const showFirst4Sql = (x: string) => `left(${x}, 4) || repeat('*', greatest(length(${x}) - 4, 0))`;
 export const emailDomainSql = (x: string) =>
   `CASE WHEN ${x} IS NULL THEN NULL WHEN strpos(${x}, '@') = 0 THEN '***' ELSE '***@' || regexp_extract(${x}, '@([^@]*)$', 1) END`;
@@ -64,12 +65,29 @@ export function hashEmails<T extends Record<string, unknown>>(caller: Caller, ro
 export type Kind = 'int64' | 'int32' | 'float64' | 'string' | 'date' | 'timestamp' | 'boolean';
 
 export const ORDERS_KIND: Record<string, Kind> = {
-  order_id: 'int64', customer_id: 'int64', region: 'string', status: 'string', total_amount: 'float64', currency: 'string',
-  quantity: 'int32', email: 'string', notes: 'string', order_date: 'date', created_at: 'timestamp', is_gift: 'boolean',
+  order_id: 'int64',
+  customer_id: 'int64',
+  region: 'string',
+  status: 'string',
+  total_amount: 'float64',
+  currency: 'string',
+  quantity: 'int32',
+  email: 'string',
+  notes: 'string',
+  order_date: 'date',
+  created_at: 'timestamp',
+  is_gift: 'boolean',
 };
 export const CUSTOMERS_KIND: Record<string, Kind> = {
-  customer_id: 'int64', name: 'string', email: 'string', country: 'string', segment: 'string', signup_date: 'date',
-  lifetime_value: 'float64', is_active: 'boolean', updated_at: 'timestamp',
+  customer_id: 'int64',
+  name: 'string',
+  email: 'string',
+  country: 'string',
+  segment: 'string',
+  signup_date: 'date',
+  lifetime_value: 'float64',
+  is_active: 'boolean',
+  updated_at: 'timestamp',
 };
 
 /** A DuckDB value as GraphQL serializes it. */
@@ -80,7 +98,12 @@ export function asGraphQL(v: unknown, kind: Kind | undefined): unknown {
   return v;
 }
 
-export function shape(row: Record<string, unknown>, kinds: Record<string, Kind>, fields: readonly string[], prefix = ''): Record<string, unknown> {
+export function shape(
+  row: Record<string, unknown>,
+  kinds: Record<string, Kind>,
+  fields: readonly string[],
+  prefix = '',
+): Record<string, unknown> {
   return Object.fromEntries(fields.map((f) => [f, asGraphQL(row[`${prefix}${f}`], kinds[f])]));
 }
 
@@ -109,7 +132,9 @@ export function gqlWhere(w: Where): string {
   const parts = Object.entries(w).map(([k, v]) => {
     if (k === 'AND' || k === 'OR') return `${k}: [${(v as Where[]).map(gqlWhere).join(', ')}]`;
     if (k === 'NOT') return `NOT: ${gqlWhere(v as Where)}`;
-    const ops = Object.entries(v as Where).map(([op, x]) => `${op}: ${Array.isArray(x) ? `[${x.map((e) => JSON.stringify(e)).join(', ')}]` : JSON.stringify(x)}`);
+    const ops = Object.entries(v as Where).map(
+      ([op, x]) => `${op}: ${Array.isArray(x) ? `[${x.map((e) => JSON.stringify(e)).join(', ')}]` : JSON.stringify(x)}`,
+    );
     return `${k}: { ${ops.join(', ')} }`;
   });
   return `{ ${parts.join(', ')} }`;
@@ -117,7 +142,11 @@ export function gqlWhere(w: Where): string {
 
 /** `where` in SQL with three-valued logic (NOT stays NOT); `alias` qualifies columns. */
 export const sqlWhere = (w: Where, kinds: Record<string, Kind>, alias = ''): string =>
-  sqlWhereOf(w, (f) => kinds[f]!, (f) => `${alias}"${f}"`);
+  sqlWhereOf(
+    w,
+    (f) => kinds[f]!,
+    (f) => `${alias}"${f}"`,
+  );
 
 /**
  * SQL for a `where`, written independently of the compiler under test: NOT
@@ -135,19 +164,32 @@ export function sqlWhereOf(w: Where, kindOf: (field: string) => Kind, column: (f
       const lit = () => sqlLiteral(kind, x);
       const list = () => (x as unknown[]).map((e) => sqlLiteral(kind, e)).join(', ');
       switch (op) {
-        case 'eq': return `${c} = ${lit()}`;
-        case 'ne': return `${c} <> ${lit()}`;
-        case 'lt': return `${c} < ${lit()}`;
-        case 'lte': return `${c} <= ${lit()}`;
-        case 'gt': return `${c} > ${lit()}`;
-        case 'gte': return `${c} >= ${lit()}`;
-        case 'in': return `${c} IN (${list()})`;
-        case 'notIn': return `${c} NOT IN (${list()})`;
-        case 'contains': return `contains(${c}, ${sqlLiteral('string', x)})`;
-        case 'startsWith': return `starts_with(${c}, ${sqlLiteral('string', x)})`;
-        case 'endsWith': return `ends_with(${c}, ${sqlLiteral('string', x)})`;
-        case 'isNull': return x ? `${c} IS NULL` : `${c} IS NOT NULL`;
-        default: throw new Error(`no SQL for operator ${op}`);
+        case 'eq':
+          return `${c} = ${lit()}`;
+        case 'ne':
+          return `${c} <> ${lit()}`;
+        case 'lt':
+          return `${c} < ${lit()}`;
+        case 'lte':
+          return `${c} <= ${lit()}`;
+        case 'gt':
+          return `${c} > ${lit()}`;
+        case 'gte':
+          return `${c} >= ${lit()}`;
+        case 'in':
+          return `${c} IN (${list()})`;
+        case 'notIn':
+          return `${c} NOT IN (${list()})`;
+        case 'contains':
+          return `contains(${c}, ${sqlLiteral('string', x)})`;
+        case 'startsWith':
+          return `starts_with(${c}, ${sqlLiteral('string', x)})`;
+        case 'endsWith':
+          return `ends_with(${c}, ${sqlLiteral('string', x)})`;
+        case 'isNull':
+          return x ? `${c} IS NULL` : `${c} IS NOT NULL`;
+        default:
+          throw new Error(`no SQL for operator ${op}`);
       }
     });
     return `(${ops.join(' AND ')})`;
@@ -158,11 +200,13 @@ export function sqlWhereOf(w: Where, kindOf: (field: string) => Kind, column: (f
 type Leaf = fc.Arbitrary<Where>;
 /** One condition on `field`: an operator of `ops` with a value (a list for in / notIn, a flag for isNull). */
 export const leaf = (field: string, ops: readonly string[], value: fc.Arbitrary<unknown>): Leaf =>
-  fc.constantFrom(...ops).chain((op) =>
-    (op === 'in' || op === 'notIn' ? fc.array(value, { minLength: 1, maxLength: 4 }) : op === 'isNull' ? fc.boolean() : value).map(
-      (v) => ({ [field]: { [op]: v } }) as Where,
-    ),
-  );
+  fc
+    .constantFrom(...ops)
+    .chain((op) =>
+      (op === 'in' || op === 'notIn' ? fc.array(value, { minLength: 1, maxLength: 4 }) : op === 'isNull' ? fc.boolean() : value).map(
+        (v) => ({ [field]: { [op]: v } }) as Where,
+      ),
+    );
 
 /** A leaf, or AND / OR of a few, or NOT of one. */
 export function combine(leaves: Leaf): fc.Arbitrary<Where> {
@@ -180,7 +224,11 @@ const day = fc.integer({ min: 18_990, max: 20_450 }).map((d) => new Date(d * 86_
 export const ordersWhere: fc.Arbitrary<Where> = combine(
   fc.oneof(
     leaf('region', ['eq', 'ne', 'in', 'notIn'], fc.constantFrom('EU', 'US', 'APAC', 'LATAM')),
-    leaf('status', ['eq', 'ne', 'in', 'lt', 'gte', 'contains', 'startsWith'], fc.constantFrom('open', 'shipped', 'delivered', 'cancelled', 'returned', 'o', 'e')),
+    leaf(
+      'status',
+      ['eq', 'ne', 'in', 'lt', 'gte', 'contains', 'startsWith'],
+      fc.constantFrom('open', 'shipped', 'delivered', 'cancelled', 'returned', 'o', 'e'),
+    ),
     leaf('total_amount', ['lt', 'gte', 'ne'], fc.integer({ min: 0, max: 2000 })),
     leaf('quantity', ['eq', 'in', 'lt', 'gt'], fc.integer({ min: 1, max: 12 })),
     leaf('currency', ['eq', 'in', 'notIn'], fc.constantFrom('EUR', 'USD', 'JPY', 'BRL')),
@@ -213,4 +261,7 @@ export const gqlOrderBy = (ob: OrderBy) => `[${ob.map((o) => `{ ${Object.keys(o)
 
 /** ORDER BY of a connection: orderBy as given, nulls last, then the primary key. */
 export const sqlOrderBy = (ob: OrderBy, pk: string, alias = '') =>
-  [...ob.map((o) => `${alias}"${Object.keys(o)[0]}" ${Object.values(o)[0]} NULLS LAST`), ...(ob.some((o) => pk in o) ? [] : [`${alias}"${pk}" ASC`])].join(', ');
+  [
+    ...ob.map((o) => `${alias}"${Object.keys(o)[0]}" ${Object.values(o)[0]} NULLS LAST`),
+    ...(ob.some((o) => pk in o) ? [] : [`${alias}"${pk}" ASC`]),
+  ].join(', ');

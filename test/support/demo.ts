@@ -28,7 +28,11 @@ export interface Demo {
  * `engineFor`: makes the engine (say, with an object store the caller keeps a handle on); default createEngine.
  * `limits`: server.limits to change from the config file's.
  */
-export async function openDemo(configFile = 'sluice.yaml', engineFor: (config: SluiceConfig) => Engine = createEngine, limits: Partial<LimitsConfig> = {}): Promise<Demo> {
+export async function openDemo(
+  configFile = 'sluice.yaml',
+  engineFor: (config: SluiceConfig) => Engine = createEngine,
+  limits: Partial<LimitsConfig> = {},
+): Promise<Demo> {
   const loaded = loadConfig(configFile);
   const config = { ...loaded, server: { ...loaded.server, limits: { ...loaded.server.limits, ...limits } } };
   const engine = engineFor(config);
@@ -39,7 +43,9 @@ export async function openDemo(configFile = 'sluice.yaml', engineFor: (config: S
     gateway,
     engine,
     async query(query, variables, headers) {
-      const sent = Object.entries({ 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin, ...headers }).filter(([, v]) => v !== '');
+      const sent = Object.entries({ 'content-type': 'application/json', 'x-api-key': DEMO_KEYS.admin, ...headers }).filter(
+        ([, v]) => v !== '',
+      );
       const res = await gateway.fetch('http://sluice.test/graphql', {
         method: 'POST',
         headers: Object.fromEntries(sent),
@@ -57,7 +63,11 @@ export async function openDemo(configFile = 'sluice.yaml', engineFor: (config: S
  * the order the gateway wrote it.
  */
 export function comparableText(text: string): string {
-  type Lineage = { queryId?: string; decisionId?: string; products?: { contractHash?: string; sources?: { uri?: string; etag?: string }[] }[] };
+  type Lineage = {
+    queryId?: string;
+    decisionId?: string;
+    products?: { contractHash?: string; sources?: { uri?: string; etag?: string }[] }[];
+  };
   const body = JSON.parse(text) as GraphQLResponse & { extensions?: { lineage?: Lineage } };
   const lineage = body.extensions?.lineage;
   if (lineage) {

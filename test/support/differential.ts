@@ -22,16 +22,47 @@ const ORDERS = `'products/orders/data/*.parquet'`;
 const COLUMN: Record<string, string> = { total_amount: 'amount' };
 const col = (f: string) => COLUMN[f] ?? f;
 const FIELDS = [
-  'order_id', 'customer_id', 'region', 'status', 'total_amount', 'currency', 'quantity',
-  'email', 'notes', 'order_date', 'created_at', 'is_gift',
+  'order_id',
+  'customer_id',
+  'region',
+  'status',
+  'total_amount',
+  'currency',
+  'quantity',
+  'email',
+  'notes',
+  'order_date',
+  'created_at',
+  'is_gift',
 ] as const;
-const SORTABLE = ['order_id', 'customer_id', 'region', 'status', 'total_amount', 'currency', 'quantity', 'order_date', 'created_at', 'is_gift'];
+const SORTABLE = [
+  'order_id',
+  'customer_id',
+  'region',
+  'status',
+  'total_amount',
+  'currency',
+  'quantity',
+  'order_date',
+  'created_at',
+  'is_gift',
+];
 
 // --- values, as GraphQL literals and as SQL ------------------------------------------
 type Kind = 'bigint' | 'string' | 'float' | 'int' | 'date' | 'timestamp' | 'boolean';
 const KIND: Record<string, Kind> = {
-  order_id: 'bigint', customer_id: 'bigint', region: 'string', status: 'string', total_amount: 'float',
-  currency: 'string', quantity: 'int', email: 'string', notes: 'string', order_date: 'date', created_at: 'timestamp', is_gift: 'boolean',
+  order_id: 'bigint',
+  customer_id: 'bigint',
+  region: 'string',
+  status: 'string',
+  total_amount: 'float',
+  currency: 'string',
+  quantity: 'int',
+  email: 'string',
+  notes: 'string',
+  order_date: 'date',
+  created_at: 'timestamp',
+  is_gift: 'boolean',
 };
 const gqlValue = (v: unknown) => JSON.stringify(v);
 function sqlValue(field: string, v: unknown): string {
@@ -78,21 +109,19 @@ const OPS: Record<string, string[]> = {
   is_gift: ['eq', 'ne', 'isNull'],
 };
 
-const condition: fc.Arbitrary<Where> = fc
-  .constantFrom(...FIELDS)
-  .chain((field) =>
-    fc.constantFrom(...OPS[field]!).chain((op) => {
-      const operand =
-        op === 'isNull'
-          ? fc.boolean()
-          : op === 'in' || op === 'notIn'
-            ? fc.array(valueOf[field]!, { minLength: 1, maxLength: 4 })
-            : ['contains', 'startsWith', 'endsWith'].includes(op)
-              ? fc.constantFrom('gift', 'door', '#1', 'Ün', '✓', 'ed', 'o', 'EU')
-              : valueOf[field]!;
-      return operand.map((v) => ({ [field]: { [op]: v } }) as Where);
-    }),
-  );
+const condition: fc.Arbitrary<Where> = fc.constantFrom(...FIELDS).chain((field) =>
+  fc.constantFrom(...OPS[field]!).chain((op) => {
+    const operand =
+      op === 'isNull'
+        ? fc.boolean()
+        : op === 'in' || op === 'notIn'
+          ? fc.array(valueOf[field]!, { minLength: 1, maxLength: 4 })
+          : ['contains', 'startsWith', 'endsWith'].includes(op)
+            ? fc.constantFrom('gift', 'door', '#1', 'Ün', '✓', 'ed', 'o', 'EU')
+            : valueOf[field]!;
+    return operand.map((v) => ({ [field]: { [op]: v } }) as Where);
+  }),
+);
 
 const where: fc.Arbitrary<Where> = fc.letrec<{ w: Where }>((tie) => ({
   w: fc.oneof(
@@ -105,18 +134,16 @@ const where: fc.Arbitrary<Where> = fc.letrec<{ w: Where }>((tie) => ({
   ),
 })).w;
 
-const orderBy = fc.uniqueArray(fc.constantFrom(...SORTABLE), { maxLength: 3 }).chain((fields) =>
-  fc.tuple(...fields.map((f) => fc.constantFrom('ASC', 'DESC').map((d) => ({ [f]: d })))),
-);
+const orderBy = fc
+  .uniqueArray(fc.constantFrom(...SORTABLE), { maxLength: 3 })
+  .chain((fields) => fc.tuple(...fields.map((f) => fc.constantFrom('ASC', 'DESC').map((d) => ({ [f]: d })))));
 
 // --- GraphQL text and SQL text from the same arguments --------------------------------
 function gqlWhere(w: Where): string {
   const parts = Object.entries(w).map(([k, v]) => {
     if (k === 'AND' || k === 'OR') return `${k}: [${(v as Where[]).map(gqlWhere).join(', ')}]`;
     if (k === 'NOT') return `NOT: ${gqlWhere(v as Where)}`;
-    const ops = Object.entries(v as Where).map(([op, x]) =>
-      `${op}: ${Array.isArray(x) ? `[${x.map(gqlValue).join(', ')}]` : gqlValue(x)}`,
-    );
+    const ops = Object.entries(v as Where).map(([op, x]) => `${op}: ${Array.isArray(x) ? `[${x.map(gqlValue).join(', ')}]` : gqlValue(x)}`);
     return `${k}: { ${ops.join(', ')} }`;
   });
   return `{ ${parts.join(', ')} }`;
@@ -131,19 +158,32 @@ function sqlWhere(w: Where): string {
     const ops = Object.entries(v as Where).map(([op, x]) => {
       const list = () => (x as unknown[]).map((e) => sqlValue(k, e)).join(', ');
       switch (op) {
-        case 'eq': return `${c} = ${sqlValue(k, x)}`;
-        case 'ne': return `${c} <> ${sqlValue(k, x)}`;
-        case 'lt': return `${c} < ${sqlValue(k, x)}`;
-        case 'lte': return `${c} <= ${sqlValue(k, x)}`;
-        case 'gt': return `${c} > ${sqlValue(k, x)}`;
-        case 'gte': return `${c} >= ${sqlValue(k, x)}`;
-        case 'in': return `${c} IN (${list()})`;
-        case 'notIn': return `${c} NOT IN (${list()})`;
-        case 'contains': return `contains(${c}, ${sqlValue(k, x)})`;
-        case 'startsWith': return `starts_with(${c}, ${sqlValue(k, x)})`;
-        case 'endsWith': return `ends_with(${c}, ${sqlValue(k, x)})`;
-        case 'isNull': return x ? `${c} IS NULL` : `${c} IS NOT NULL`;
-        default: throw new Error(op);
+        case 'eq':
+          return `${c} = ${sqlValue(k, x)}`;
+        case 'ne':
+          return `${c} <> ${sqlValue(k, x)}`;
+        case 'lt':
+          return `${c} < ${sqlValue(k, x)}`;
+        case 'lte':
+          return `${c} <= ${sqlValue(k, x)}`;
+        case 'gt':
+          return `${c} > ${sqlValue(k, x)}`;
+        case 'gte':
+          return `${c} >= ${sqlValue(k, x)}`;
+        case 'in':
+          return `${c} IN (${list()})`;
+        case 'notIn':
+          return `${c} NOT IN (${list()})`;
+        case 'contains':
+          return `contains(${c}, ${sqlValue(k, x)})`;
+        case 'startsWith':
+          return `starts_with(${c}, ${sqlValue(k, x)})`;
+        case 'endsWith':
+          return `ends_with(${c}, ${sqlValue(k, x)})`;
+        case 'isNull':
+          return x ? `${c} IS NULL` : `${c} IS NOT NULL`;
+        default:
+          throw new Error(op);
       }
     });
     return `(${ops.join(' AND ')})`;
@@ -193,19 +233,28 @@ export function describeDifferential(title: string, open: () => Promise<Demo>, o
   describe(title, () => {
     it('where / orderBy / first / offset, and totalCount', async () => {
       await fc.assert(
-        fc.asyncProperty(where, orderBy, fc.integer({ min: 0, max: 40 }), fc.option(fc.integer({ min: 0, max: 80 }), { nil: undefined }), async (w, ob, first, offset) => {
-          const orderArg = ob.length ? `orderBy: [${ob.map((o) => `{ ${Object.keys(o)[0]}: ${Object.values(o)[0]} }`).join(', ')}]` : '';
-          const query = `{ ordersV2(where: ${gqlWhere(w)} ${orderArg} first: ${first} ${offset !== undefined ? `offset: ${offset}` : ''}) { nodes { ${SELECT} } totalCount } }`;
-          const res = await demo.query(query);
-          expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-          const got = res.data!['ordersV2'] as { nodes: Record<string, unknown>[]; totalCount: number };
+        fc.asyncProperty(
+          where,
+          orderBy,
+          fc.integer({ min: 0, max: 40 }),
+          fc.option(fc.integer({ min: 0, max: 80 }), { nil: undefined }),
+          async (w, ob, first, offset) => {
+            const orderArg = ob.length ? `orderBy: [${ob.map((o) => `{ ${Object.keys(o)[0]}: ${Object.values(o)[0]} }`).join(', ')}]` : '';
+            const query = `{ ordersV2(where: ${gqlWhere(w)} ${orderArg} first: ${first} ${offset !== undefined ? `offset: ${offset}` : ''}) { nodes { ${SELECT} } totalCount } }`;
+            const res = await demo.query(query);
+            expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+            const got = res.data!['ordersV2'] as { nodes: Record<string, unknown>[]; totalCount: number };
 
-          const order = [...ob.map((o) => `"${col(Object.keys(o)[0]!)}" ${Object.values(o)[0]} NULLS LAST`), ...(ob.some((o) => 'order_id' in o) ? [] : ['"order_id" ASC'])];
-          const sql = `SELECT ${SQL_SELECT} FROM ${ORDERS} WHERE ${sqlWhere(w)} ORDER BY ${order.join(', ')} LIMIT ${first} OFFSET ${offset ?? 0}`;
-          expect(got.nodes, sql).toEqual(await oracle(sql));
-          const [count] = await oracle(`SELECT count(*) AS order_id FROM ${ORDERS} WHERE ${sqlWhere(w)}`);
-          expect(got.totalCount, sql).toBe(Number(count!['order_id']));
-        }),
+            const order = [
+              ...ob.map((o) => `"${col(Object.keys(o)[0]!)}" ${Object.values(o)[0]} NULLS LAST`),
+              ...(ob.some((o) => 'order_id' in o) ? [] : ['"order_id" ASC']),
+            ];
+            const sql = `SELECT ${SQL_SELECT} FROM ${ORDERS} WHERE ${sqlWhere(w)} ORDER BY ${order.join(', ')} LIMIT ${first} OFFSET ${offset ?? 0}`;
+            expect(got.nodes, sql).toEqual(await oracle(sql));
+            const [count] = await oracle(`SELECT count(*) AS order_id FROM ${ORDERS} WHERE ${sqlWhere(w)}`);
+            expect(got.totalCount, sql).toBe(Number(count!['order_id']));
+          },
+        ),
         { numRuns },
       );
     });
@@ -215,7 +264,9 @@ export function describeDifferential(title: string, open: () => Promise<Demo>, o
         fc.asyncProperty(condition, orderBy, fc.integer({ min: 1, max: 500 }), async (w, ob, first) => {
           const orderArg = ob.length ? `orderBy: [${ob.map((o) => `{ ${Object.keys(o)[0]}: ${Object.values(o)[0]} }`).join(', ')}]` : '';
           const whereArg = `where: { AND: [${gqlWhere(w)}, { order_id: { lte: "500" } }] }`;
-          const all = await demo.query(`{ ordersV2(${whereArg} ${orderArg} first: 500) { nodes { order_id } totalCount pageInfo { hasNextPage } } }`);
+          const all = await demo.query(
+            `{ ordersV2(${whereArg} ${orderArg} first: 500) { nodes { order_id } totalCount pageInfo { hasNextPage } } }`,
+          );
           const expected = (all.data!['ordersV2'] as { nodes: { order_id: string }[] }).nodes.map((n) => n.order_id);
           const seen: string[] = [];
           let after: string | null = null;
@@ -225,7 +276,10 @@ export function describeDifferential(title: string, open: () => Promise<Demo>, o
               { after },
             );
             expect(res.errors).toBeUndefined();
-            const conn = res.data!['ordersV2'] as { nodes: { order_id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+            const conn = res.data!['ordersV2'] as {
+              nodes: { order_id: string }[];
+              pageInfo: { hasNextPage: boolean; endCursor: string | null };
+            };
             seen.push(...conn.nodes.map((n) => n.order_id));
             if (!conn.pageInfo.hasNextPage) break;
             after = conn.pageInfo.endCursor;
@@ -240,7 +294,8 @@ export function describeDifferential(title: string, open: () => Promise<Demo>, o
       const res = await demo.query(`{ ordersV2(where: { order_id: { gte: "30100", lt: "30150" } }, first: 100) { nodes { ${SELECT} } } }`);
       const sql = `SELECT ${SQL_SELECT} FROM ${ORDERS} WHERE order_id >= 30100 AND order_id < 30150 ORDER BY order_id`;
       expect((res.data!['ordersV2'] as { nodes: unknown[] }).nodes).toEqual(await oracle(sql));
-      const sources = (res.extensions as { lineage: { products: { sources: { rowGroupsScanned: number; rowGroupsTotal: number }[] }[] } }).lineage.products[0]!.sources;
+      const sources = (res.extensions as { lineage: { products: { sources: { rowGroupsScanned: number; rowGroupsTotal: number }[] }[] } })
+        .lineage.products[0]!.sources;
       const scanned = sources.reduce((n, s) => n + s.rowGroupsScanned, 0);
       const total = sources.reduce((n, s) => n + s.rowGroupsTotal, 0);
       expect(total).toBeGreaterThanOrEqual(10);

@@ -31,7 +31,12 @@ import { demoContract, openCounted, writeDeployment, writeYaml, type CountedGate
  * Row filters (raw values, not perturbed): orders of the caller's regions
  * (EU, US), customers of segments consumer and smb.
  */
-export const TWIN_KEY: TestKey = { id: 'twin-analyst', key: 'masked-twins-analyst-key', roles: ['analyst'], attributes: { regions: ['EU', 'US'] } };
+export const TWIN_KEY: TestKey = {
+  id: 'twin-analyst',
+  key: 'masked-twins-analyst-key',
+  roles: ['analyst'],
+  attributes: { regions: ['EU', 'US'] },
+};
 export const TWIN_CALLER = { 'x-api-key': TWIN_KEY.key };
 
 const mix = (key: string, salt: number) => `(hash(${key} * 1000 + ${salt}) % 1000000)::BIGINT`;
@@ -76,7 +81,10 @@ export async function openTwins(): Promise<Twins> {
     mkdirSync(data('orders'), { recursive: true });
     mkdirSync(data('customers'), { recursive: true });
     // Every fourth order in two files, every customer in one: several row groups each (DuckDB cuts at 2,048 rows with one thread).
-    for (const [name, rows] of [['part-000.parquet', 'order_id % 4 = 0 AND order_id <= 30000'], ['part-001.parquet', 'order_id % 4 = 0 AND order_id > 30000']]) {
+    for (const [name, rows] of [
+      ['part-000.parquet', 'order_id % 4 = 0 AND order_id <= 30000'],
+      ['part-001.parquet', 'order_id % 4 = 0 AND order_id > 30000'],
+    ]) {
       await duck.run(`COPY (SELECT ${twin === 'a' ? '*' : `* REPLACE (${ORDERS_PERTURBED})`} FROM read_parquet('${orders}') WHERE ${rows} ORDER BY order_id)
         TO '${join(data('orders'), name!)}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
     }
@@ -124,7 +132,11 @@ export const comparable = (res: GraphQLResponse): string => comparableText(JSON.
  * row-filtered caller, so the reads are compared on the operators' side: a
  * raw value of a masked field that decided what is read would show there.
  */
-export async function askTwins(twins: Twins, query: string, variables: Record<string, unknown> = {}): Promise<{ a: string; b: string; readsA: string[]; readsB: string[] }> {
+export async function askTwins(
+  twins: Twins,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ a: string; b: string; readsA: string[]; readsB: string[] }> {
   twins.a.engine.reset();
   twins.b.engine.reset();
   const [a, b] = await Promise.all([twins.a.query(query, variables, TWIN_CALLER), twins.b.query(query, variables, TWIN_CALLER)]);

@@ -68,7 +68,13 @@ export interface StandinOptions {
 export type Fault =
   | { readonly on: 'post' | 'next'; readonly kind: 'http'; readonly status: number }
   | { readonly on: 'post' | 'next'; readonly kind: 'close' | 'hang' }
-  | { readonly on: 'post' | 'next'; readonly kind: 'error'; readonly errorName: string; readonly errorType: string; readonly errorCode: number }
+  | {
+      readonly on: 'post' | 'next';
+      readonly kind: 'error';
+      readonly errorName: string;
+      readonly errorType: string;
+      readonly errorCode: number;
+    }
   | { readonly on: 'post'; readonly kind: 'stall' };
 
 export interface RecordedRequest {
@@ -143,7 +149,9 @@ export class TrinoStandin {
     };
     await ensureSchema(options.catalog, options.schema);
     for (const [product, glob] of Object.entries(options.tables)) {
-      await setup.run(`CREATE VIEW ${q(options.catalog)}.${q(options.schema)}.${q(product)} AS SELECT * FROM read_parquet('${glob.replaceAll("'", "''")}')`);
+      await setup.run(
+        `CREATE VIEW ${q(options.catalog)}.${q(options.schema)}.${q(product)} AS SELECT * FROM read_parquet('${glob.replaceAll("'", "''")}')`,
+      );
     }
     await setup.run(`CREATE MACRO nan() AS CAST('NaN' AS DOUBLE)`);
     await setup.run(`CREATE MACRO infinity() AS CAST('Infinity' AS DOUBLE)`);
@@ -226,7 +234,18 @@ export class TrinoStandin {
     // The page of the previous token may be fetched again (a client retrying); any other token is unknown.
     if (token === query.token - 1 && query.last !== undefined) return this.json(res, query.last);
     if (token !== query.token) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Query not found');
-    if (fault?.kind === 'error') return this.json(res, this.page(query, { error: { message: `${fault.errorName}: scripted`, errorCode: fault.errorCode, errorName: fault.errorName, errorType: fault.errorType } }));
+    if (fault?.kind === 'error')
+      return this.json(
+        res,
+        this.page(query, {
+          error: {
+            message: `${fault.errorName}: scripted`,
+            errorCode: fault.errorCode,
+            errorName: fault.errorName,
+            errorType: fault.errorType,
+          },
+        }),
+      );
     // Long-poll a little, as Trino does (it waits up to a second for results).
     await Promise.race([query.done, SLEEP(100)]);
     this.json(res, this.page(query));
@@ -237,11 +256,28 @@ export class TrinoStandin {
     if (!user) return void res.writeHead(400, { 'content-type': 'text/plain' }).end('Error processing request: User must be set');
     const id = this.queryId();
     const zone = header(req, 'x-trino-time-zone') ?? this.options.serverTimeZone ?? 'Pacific/Apia';
-    const parametric = (header(req, 'x-trino-client-capabilities') ?? '').split(',').map((s) => s.trim()).includes('PARAMETRIC_DATETIME');
-    const query: Query = { id, slug: `x${randomBytes(8).toString('hex')}`, token: 0, served: 0, state: 'QUEUED', parametric, cancelled: false, done: Promise.resolve() };
+    const parametric = (header(req, 'x-trino-client-capabilities') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .includes('PARAMETRIC_DATETIME');
+    const query: Query = {
+      id,
+      slug: `x${randomBytes(8).toString('hex')}`,
+      token: 0,
+      served: 0,
+      state: 'QUEUED',
+      parametric,
+      cancelled: false,
+      done: Promise.resolve(),
+    };
     this.queries.set(id, query);
     if (fault?.kind === 'error') {
-      query.error = { message: `${fault.errorName}: scripted`, errorCode: fault.errorCode, errorName: fault.errorName, errorType: fault.errorType };
+      query.error = {
+        message: `${fault.errorName}: scripted`,
+        errorCode: fault.errorCode,
+        errorName: fault.errorName,
+        errorType: fault.errorType,
+      };
       query.state = 'FAILED';
     } else if (fault?.kind === 'stall') {
       query.state = 'RUNNING';
@@ -284,7 +320,9 @@ export class TrinoStandin {
     let state: string;
     if (error !== undefined) {
       state = 'FAILED';
-      parts.push(`"error":${JSON.stringify({ ...error, errorLocation: { lineNumber: 1, columnNumber: 1 }, failureInfo: { type: 'io.trino.spi.TrinoException', message: error.message, suppressed: [], stack: [] } })}`);
+      parts.push(
+        `"error":${JSON.stringify({ ...error, errorLocation: { lineNumber: 1, columnNumber: 1 }, failureInfo: { type: 'io.trino.spi.TrinoException', message: error.message, suppressed: [], stack: [] } })}`,
+      );
     } else if (o.queued || q.rows === undefined) {
       state = o.queued ? 'QUEUED' : 'RUNNING';
       parts.push(next());
@@ -294,10 +332,15 @@ export class TrinoStandin {
       const more = q.served < q.rows.length;
       state = more ? 'RUNNING' : 'FINISHED';
       parts.push(`"columns":${JSON.stringify(q.columns!.map((c) => ({ name: c.name, type: c.type, typeSignature: signature(c.type) })))}`);
-      if (rows.length > 0) parts.push(`"data":[${rows.map((r) => `[${r.map((v, k) => (v === null ? 'null' : q.columns![k]!.encode(v, q.parametric))).join(',')}]`).join(',')}]`);
+      if (rows.length > 0)
+        parts.push(
+          `"data":[${rows.map((r) => `[${r.map((v, k) => (v === null ? 'null' : q.columns![k]!.encode(v, q.parametric))).join(',')}]`).join(',')}]`,
+        );
       if (more) parts.push(next());
     }
-    parts.push(`"stats":${JSON.stringify({ state, queued: state === 'QUEUED', scheduled: state !== 'QUEUED', nodes: 1, totalSplits: 1, queuedSplits: 0, runningSplits: 0, completedSplits: 1, cpuTimeMillis: 0, wallTimeMillis: 0, queuedTimeMillis: 0, elapsedTimeMillis: 0, processedRows: 0, processedBytes: 0, peakMemoryBytes: 0, spilledBytes: 0 })}`);
+    parts.push(
+      `"stats":${JSON.stringify({ state, queued: state === 'QUEUED', scheduled: state !== 'QUEUED', nodes: 1, totalSplits: 1, queuedSplits: 0, runningSplits: 0, completedSplits: 1, cpuTimeMillis: 0, wallTimeMillis: 0, queuedTimeMillis: 0, elapsedTimeMillis: 0, processedRows: 0, processedBytes: 0, peakMemoryBytes: 0, spilledBytes: 0 })}`,
+    );
     parts.push('"warnings":[]');
     const text = `{${parts.join(',')}}`;
     q.last = text;
@@ -316,7 +359,9 @@ export class TrinoStandin {
       q.state = 'FINISHED';
     } catch (e) {
       q.state = 'FAILED';
-      q.error = q.cancelled ? { message: 'Query was canceled', errorCode: 3, errorName: 'USER_CANCELED', errorType: 'USER_ERROR' } : trinoErrorOf(String((e as Error).message));
+      q.error = q.cancelled
+        ? { message: 'Query was canceled', errorCode: 3, errorName: 'USER_CANCELED', errorType: 'USER_ERROR' }
+        : trinoErrorOf(String((e as Error).message));
     } finally {
       connection.closeSync();
     }
@@ -341,7 +386,12 @@ function trinoErrorOf(message: string): NonNullable<Query['error']> {
           : kind === 'Binder Error'
             ? ['TYPE_MISMATCH', 58]
             : ['GENERIC_INTERNAL_ERROR', 65536];
-  return { message: `standin: ${message}`, errorCode: errorCode as number, errorName: errorName as string, errorType: (errorCode as number) < 65536 ? 'USER_ERROR' : 'INTERNAL_ERROR' };
+  return {
+    message: `standin: ${message}`,
+    errorCode: errorCode as number,
+    errorName: errorName as string,
+    errorType: (errorCode as number) < 65536 ? 'USER_ERROR' : 'INTERNAL_ERROR',
+  };
 }
 
 /** Trino's name and JSON encoding of a DuckDB result type. */
@@ -371,7 +421,11 @@ function columnOf(name: string, t: DuckDBType): Column {
       return { name, type: 'double', encode: (v) => javaDouble(v as number) };
     case DuckDBTypeId.DECIMAL: {
       const { width, scale } = t as unknown as { width: number; scale: number };
-      return { name, type: `decimal(${width},${scale})`, encode: (v) => JSON.stringify(decimalText(v as { value: bigint; scale: number })) };
+      return {
+        name,
+        type: `decimal(${width},${scale})`,
+        encode: (v) => JSON.stringify(decimalText(v as { value: bigint; scale: number })),
+      };
     }
     case DuckDBTypeId.VARCHAR:
       return { name, type: 'varchar', encode: (v) => JSON.stringify(v) };
@@ -380,7 +434,11 @@ function columnOf(name: string, t: DuckDBType): Column {
     case DuckDBTypeId.TIMESTAMP:
       return { name, type: 'timestamp(6)', encode: (v, p) => JSON.stringify(timestampText((v as { micros: bigint }).micros, p)) };
     case DuckDBTypeId.TIMESTAMP_TZ:
-      return { name, type: 'timestamp(6) with time zone', encode: (v, p) => JSON.stringify(`${timestampText((v as { micros: bigint }).micros, p)} UTC`) };
+      return {
+        name,
+        type: 'timestamp(6) with time zone',
+        encode: (v, p) => JSON.stringify(`${timestampText((v as { micros: bigint }).micros, p)} UTC`),
+      };
     default:
       throw new Error(`standin: no Trino type for DuckDB ${t.toString()} (column ${name})`);
   }

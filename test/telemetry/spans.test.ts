@@ -56,7 +56,12 @@ describe('spans', () => {
     const named = (name: string) => spans.filter((s) => s.name === name);
 
     const [request] = named('request');
-    expect(request!.attributes).toMatchObject({ 'http.request.method': 'POST', 'url.path': '/graphql', 'graphql.operation.name': 'Masked', 'http.response.status_code': 200 });
+    expect(request!.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'url.path': '/graphql',
+      'graphql.operation.name': 'Masked',
+      'http.response.status_code': 200,
+    });
     expect(named('parse').map(parentOf)).toEqual(['request']);
     expect(named('validate').map(parentOf)).toEqual(['request']);
     // The page and the count: two plans, each with its analyzer, optimizer and execution.
@@ -157,7 +162,10 @@ describe('SDK setup', () => {
     process.env['SLUICE_TEST_OTLP_TOKEN'] = 'Bearer otlp-test';
     trace.disable(); // the in-memory provider above; a process registers one provider
     try {
-      const tracing = startTracing({ serviceName: 'sluice-test', otlp: { endpoint: `http://127.0.0.1:${port}/v1/traces`, headersEnv: { authorization: 'SLUICE_TEST_OTLP_TOKEN' } } })!;
+      const tracing = startTracing({
+        serviceName: 'sluice-test',
+        otlp: { endpoint: `http://127.0.0.1:${port}/v1/traces`, headersEnv: { authorization: 'SLUICE_TEST_OTLP_TOKEN' } },
+      })!;
       expect(tracing).toBeDefined();
       const span = trace.getTracer('sluice').startSpan('plan', { attributes: { 'sluice.product': 'orders', 'sluice.rows': 3 } });
       span.end();
@@ -166,12 +174,22 @@ describe('SDK setup', () => {
       expect(received[0]!.headers['authorization']).toBe('Bearer otlp-test');
       expect(received[0]!.headers['content-type']).toBe('application/json');
       const body = received[0]!.body as {
-        resourceSpans: { resource: { attributes: unknown[] }; scopeSpans: { scope: { name: string }; spans: Record<string, unknown>[] }[] }[];
+        resourceSpans: {
+          resource: { attributes: unknown[] };
+          scopeSpans: { scope: { name: string }; spans: Record<string, unknown>[] }[];
+        }[];
       };
       expect(body.resourceSpans[0]!.resource.attributes).toContainEqual({ key: 'service.name', value: { stringValue: 'sluice-test' } });
       const [exported] = body.resourceSpans[0]!.scopeSpans[0]!.spans;
       expect(body.resourceSpans[0]!.scopeSpans[0]!.scope.name).toBe('sluice');
-      expect(exported).toMatchObject({ name: 'plan', kind: 1, attributes: [{ key: 'sluice.product', value: { stringValue: 'orders' } }, { key: 'sluice.rows', value: { intValue: '3' } }] });
+      expect(exported).toMatchObject({
+        name: 'plan',
+        kind: 1,
+        attributes: [
+          { key: 'sluice.product', value: { stringValue: 'orders' } },
+          { key: 'sluice.rows', value: { intValue: '3' } },
+        ],
+      });
       expect(exported!['traceId']).toMatch(/^[0-9a-f]{32}$/);
       expect(exported!['spanId']).toMatch(/^[0-9a-f]{16}$/);
       expect(BigInt(exported!['endTimeUnixNano'] as string)).toBeGreaterThanOrEqual(BigInt(exported!['startTimeUnixNano'] as string));

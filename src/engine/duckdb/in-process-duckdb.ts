@@ -34,7 +34,11 @@ export class InProcessDuckDb {
     try {
       api = await import('@duckdb/node-api');
     } catch {
-      throw new SluiceError('SOURCE_UNAVAILABLE', 'config', 'the duckdb engine needs the optional dependency @duckdb/node-api: install it, or route the product to another engine');
+      throw new SluiceError(
+        'SOURCE_UNAVAILABLE',
+        'config',
+        'the duckdb engine needs the optional dependency @duckdb/node-api: install it, or route the product to another engine',
+      );
     }
     const instance = await api.DuckDBInstance.create(':memory:', options.threads !== undefined ? { threads: String(options.threads) } : {});
     const setup = await instance.connect();
@@ -84,10 +88,18 @@ function engineFailure(e: unknown): unknown {
   if (e instanceof SluiceError) return e;
   const message = e instanceof Error ? e.message : '';
   if (/^(Out of Memory Error|Overflow Error)|out of range|overflow/i.test(message)) {
-    return new SluiceError('RESOURCE_LIMIT', 'user', 'the duckdb engine ran out of memory or of a number type\'s range for this query; narrow it');
+    return new SluiceError(
+      'RESOURCE_LIMIT',
+      'user',
+      "the duckdb engine ran out of memory or of a number type's range for this query; narrow it",
+    );
   }
   const kind = /^([A-Za-z ]+ Error):/.exec(message)?.[1] ?? 'an error';
-  return new SluiceError('SOURCE_UNAVAILABLE', 'source', `the duckdb engine could not run the query (${kind}); the operator should check the product's files`);
+  return new SluiceError(
+    'SOURCE_UNAVAILABLE',
+    'source',
+    `the duckdb engine could not run the query (${kind}); the operator should check the product's files`,
+  );
 }
 
 /**
@@ -95,7 +107,12 @@ function engineFailure(e: unknown): unknown {
  * out), in the database's catalog: every later connection sees it. The
  * function runs in this process, in JavaScript.
  */
-export function registerStringFunction(api: typeof import('@duckdb/node-api'), connection: DuckDBConnection, name: string, compute: (value: string) => string): void {
+export function registerStringFunction(
+  api: typeof import('@duckdb/node-api'),
+  connection: DuckDBConnection,
+  name: string,
+  compute: (value: string) => string,
+): void {
   connection.registerScalarFunction(
     api.DuckDBScalarFunction.create({
       name,

@@ -74,4 +74,3 @@ const TYPES: Record<FieldType, string> = {
 };
 
 const TEXT_FUNCTION: Record<TextOp, string> = { contains: 'contains', startsWith: 'starts_with', endsWith: 'ends_with' };
-

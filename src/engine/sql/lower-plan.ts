@@ -205,7 +205,13 @@ class Lowering {
       offset: 0,
       limit: n.fetch,
     };
-    const r: Relation = { layer, fields: n.fields.map((f) => f.name), types: new Map(n.fields.map((f) => [f.name, f.type])), ordering: undefined, maxGroups: undefined };
+    const r: Relation = {
+      layer,
+      fields: n.fields.map((f) => f.name),
+      types: new Map(n.fields.map((f) => [f.name, f.type])),
+      ordering: undefined,
+      maxGroups: undefined,
+    };
     // The policy's row filter first: it reads raw values, below every mask, as the caller's scan conjuncts may.
     const rowFilter = n.rowFilter === undefined ? [] : conjuncts(n.rowFilter);
     layer.where = [...rowFilter, ...n.filters.flatMap(conjuncts)].map((c) => this.predicate(c, r));
@@ -233,7 +239,16 @@ class Lowering {
   private wrap(r: Relation): Relation {
     const alias = `t${++this.aliases}`;
     const select = new Map([...r.layer.select.keys()].map((name) => [name, `${alias}.${quoteIdent(name)}`]));
-    const layer: Layer = { kind: 'plain', select, from: { sub: r.layer, alias }, where: [], groupBy: undefined, orderBy: undefined, offset: 0, limit: undefined };
+    const layer: Layer = {
+      kind: 'plain',
+      select,
+      from: { sub: r.layer, alias },
+      where: [],
+      groupBy: undefined,
+      orderBy: undefined,
+      offset: 0,
+      limit: undefined,
+    };
     return { ...r, layer };
   }
 
@@ -260,7 +275,12 @@ class Lowering {
     return r;
   }
 
-  private aggregate(groupBy: readonly string[], aggregates: readonly Aggregate[], maxGroups: number | undefined, input: Relation): Relation {
+  private aggregate(
+    groupBy: readonly string[],
+    aggregates: readonly Aggregate[],
+    maxGroups: number | undefined,
+    input: Relation,
+  ): Relation {
     const r = this.open(input, 'aggregate');
     const l = r.layer;
     const exprOf = (f: string) => this.known(f, r) && l.select.get(f)!;
@@ -279,7 +299,13 @@ class Lowering {
     l.kind = 'aggregate';
     l.orderBy = undefined;
     if (groupBy.length > 0) l.groupBy = groupBy.map(exprOf);
-    return { layer: l, fields: [...groupBy, ...aggregates.map(aggregateName)], types, ordering: undefined, maxGroups: bounded ? maxGroups : undefined };
+    return {
+      layer: l,
+      fields: [...groupBy, ...aggregates.map(aggregateName)],
+      types,
+      ordering: undefined,
+      maxGroups: bounded ? maxGroups : undefined,
+    };
   }
 
   private aggregateSql(a: Aggregate, x: string): string {
@@ -291,7 +317,9 @@ class Lowering {
         return a.type === 'float64' ? d.sumFloats(x) : d.sumIntegers(x);
       case 'avg':
         // count(x) is 0 exactly when the sum is NULL, and NULL / 0 is NULL: no division by zero.
-        return a.type === 'float64' ? `${d.sumFloats(x)} / count(${x})` : `CAST(${d.sumIntegers(x)} AS ${d.sqlType('float64')}) / count(${x})`;
+        return a.type === 'float64'
+          ? `${d.sumFloats(x)} / count(${x})`
+          : `CAST(${d.sumIntegers(x)} AS ${d.sqlType('float64')}) / count(${x})`;
       case 'min':
       case 'max':
         return `${a.fn}(${x})`;
@@ -374,7 +402,8 @@ class Lowering {
       case 'redact':
         return `CASE WHEN ${x} IS NULL THEN NULL ELSE ${this.redacted(m.type)} END`;
       case 'hash':
-        if (this.options.hashFunction === undefined) throw internalError('the plan hashes a field, but the engine was given no hash function');
+        if (this.options.hashFunction === undefined)
+          throw internalError('the plan hashes a field, but the engine was given no hash function');
         return `${this.options.hashFunction}(${x})`;
       case 'show_first_4':
         return `CASE WHEN length(${x}) <= 4 THEN ${x} ELSE substr(${x}, 1, 4) || ${this.stars(`length(${x}) - 4`)} END`;
@@ -484,7 +513,8 @@ function valueOf(type: FieldType): SqlValue {
 /** One SELECT, its subqueries indented under it. */
 function render(l: Layer, d: SqlDialect, depth: number): string {
   const pad = '  '.repeat(depth);
-  const from = 'table' in l.from ? `${l.from.table} AS ${l.from.alias}` : `(\n${render(l.from.sub, d, depth + 1)}\n${pad}) AS ${l.from.alias}`;
+  const from =
+    'table' in l.from ? `${l.from.table} AS ${l.from.alias}` : `(\n${render(l.from.sub, d, depth + 1)}\n${pad}) AS ${l.from.alias}`;
   // A column read as it is needs no alias: it already has the name.
   const items = [...l.select].map(([name, x]) => (x === `${l.from.alias}.${quoteIdent(name)}` ? x : `${x} AS ${quoteIdent(name)}`));
   const lines = [`${pad}SELECT ${items.join(', ')}`, `${pad}FROM ${from}`];

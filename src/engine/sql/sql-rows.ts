@@ -10,7 +10,11 @@ import type { LoweredPlan, SqlColumn } from './lower-plan.js';
  * it cannot convert exactly. Fails like the embedded engine when an
  * aggregate formed more groups than the plan allows.
  */
-export function planRows(lowered: LoweredPlan, rows: readonly (readonly unknown[])[], decode: (value: unknown, column: SqlColumn) => Nullable): Row[] {
+export function planRows(
+  lowered: LoweredPlan,
+  rows: readonly (readonly unknown[])[],
+  decode: (value: unknown, column: SqlColumn) => Nullable,
+): Row[] {
   const { columns, maxGroups } = lowered;
   const width = columns.length + lowered.extraColumns;
   const out: Row[] = new Array(rows.length);

@@ -149,7 +149,9 @@ class Statement {
           rows.push(row);
         }
         if (maxRows !== undefined && rows.length > maxRows) {
-          throw new SluiceError('RESOURCE_LIMIT', 'user', `the query returns more than ${maxRows} rows from the trino engine; narrow it`, { maxRows });
+          throw new SluiceError('RESOURCE_LIMIT', 'user', `the query returns more than ${maxRows} rows from the trino engine; narrow it`, {
+            maxRows,
+          });
         }
       }
       if (this.next === undefined) break;
@@ -238,7 +240,8 @@ class Statement {
     } catch {
       throw malformed();
     }
-    if (url.origin !== this.client.config.origin) throw unreachable('sent a nextUri on another host than the configured url; the operator should align them');
+    if (url.origin !== this.client.config.origin)
+      throw unreachable('sent a nextUri on another host than the configured url; the operator should align them');
     return url.href;
   }
 }
@@ -255,14 +258,26 @@ function engineError(error: unknown): SluiceError {
   const type = typeof e['errorType'] === 'string' ? e['errorType'] : '';
   if (name === 'EXCEEDED_TIME_LIMIT' || name === 'USER_CANCELED') return queryTimeout();
   if (type === 'INSUFFICIENT_RESOURCES' || name === 'NUMERIC_VALUE_OUT_OF_RANGE') {
-    return new SluiceError('RESOURCE_LIMIT', 'user', `the trino engine ran out of a resource for this query (${name}); narrow it`, { engineError: name });
+    return new SluiceError('RESOURCE_LIMIT', 'user', `the trino engine ran out of a resource for this query (${name}); narrow it`, {
+      engineError: name,
+    });
   }
-  return new SluiceError('SOURCE_UNAVAILABLE', 'source', `the trino engine could not run the query (${name}); the operator should check the engine and its catalog`, { engineError: name });
+  return new SluiceError(
+    'SOURCE_UNAVAILABLE',
+    'source',
+    `the trino engine could not run the query (${name}); the operator should check the engine and its catalog`,
+    { engineError: name },
+  );
 }
 
 const unreachable = (what: string) => new SluiceError('SOURCE_UNAVAILABLE', 'source', `the trino engine ${what}; try again later`);
 
-const malformed = () => new SluiceError('SOURCE_UNAVAILABLE', 'source', 'the trino engine sent a response that is not Trino client protocol; check the configured url');
+const malformed = () =>
+  new SluiceError(
+    'SOURCE_UNAVAILABLE',
+    'source',
+    'the trino engine sent a response that is not Trino client protocol; check the configured url',
+  );
 
 function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {

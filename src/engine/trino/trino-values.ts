@@ -64,7 +64,11 @@ function decode(v: unknown, column: SqlColumn): Nullable | undefined {
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
 
 const unexpected = (column: SqlColumn) =>
-  new SluiceError('SOURCE_UNAVAILABLE', 'source', `the trino engine returned a value of an unexpected type for ${column.name}; check that its catalog types the product's columns as the contract does`);
+  new SluiceError(
+    'SOURCE_UNAVAILABLE',
+    'source',
+    `the trino engine returned a value of an unexpected type for ${column.name}; check that its catalog types the product's columns as the contract does`,
+  );
 
 const DATE = /^([+-]?\d{4,})-(\d{2})-(\d{2})$/;
 const TIMESTAMP = /^([+-]?\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,12}))?(?: (.+))?$/;

@@ -18,7 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => db?.close());
 
-const lowered = (sql: string, columns: [string, SqlColumn['value']][]): LoweredPlan => ({ sql, columns: columns.map(([name, value]) => ({ name, value })), extraColumns: 0 });
+const lowered = (sql: string, columns: [string, SqlColumn['value']][]): LoweredPlan => ({
+  sql,
+  columns: columns.map(([name, value]) => ({ name, value })),
+  extraColumns: 0,
+});
 
 async function failure(p: Promise<unknown>): Promise<SluiceError> {
   const e = await p.then(
@@ -31,7 +35,7 @@ async function failure(p: Promise<unknown>): Promise<SluiceError> {
 
 describe('in-process DuckDB', () => {
   it('hashes with the registered function exactly as the embedded mask does, NULL staying NULL', async () => {
-    const values = ['', 'a@example.com', 'Ünïcode ✓ 😀', "quote ' and \" both"];
+    const values = ['', 'a@example.com', 'Ünïcode ✓ 😀', 'quote \' and " both'];
     const sql = `SELECT sluice_hash(v) AS h FROM (VALUES ${values.map((v) => `('${v.replaceAll("'", "''")}')`).join(', ')}, (NULL)) AS t(v)`;
     const rows = await db.run(lowered(sql, [['h', 'string']]));
     expect(rows.map((r) => r['h'])).toEqual([...values.map((v) => hash(v)), null]);
@@ -43,7 +47,9 @@ describe('in-process DuckDB', () => {
   });
 
   it('interrupts a statement when the signal aborts: QUERY_TIMEOUT', async () => {
-    const e = await failure(db.run(lowered('SELECT count(*) AS n FROM range(100000000000) a', [['n', 'number']]), AbortSignal.timeout(200)));
+    const e = await failure(
+      db.run(lowered('SELECT count(*) AS n FROM range(100000000000) a', [['n', 'number']]), AbortSignal.timeout(200)),
+    );
     expect(e.code).toBe('QUERY_TIMEOUT');
     // The database is still there for the next statement.
     expect(await db.run(lowered('SELECT 1 AS x', [['x', 'number']]))).toEqual([{ x: 1 }]);

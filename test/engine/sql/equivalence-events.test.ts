@@ -2,7 +2,19 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../../src/errors.js';
 import type { Expr } from '../../../src/plan/expr.js';
-import { AggregateNode, CountNode, FilterNode, LimitNode, MaskNode, ProjectNode, SortNode, type Aggregate, type FieldMask, type MaskKind, type PlanNode } from '../../../src/plan/plan.js';
+import {
+  AggregateNode,
+  CountNode,
+  FilterNode,
+  LimitNode,
+  MaskNode,
+  ProjectNode,
+  SortNode,
+  type Aggregate,
+  type FieldMask,
+  type MaskKind,
+  type PlanNode,
+} from '../../../src/plan/plan.js';
 import { printPlan } from '../../../src/plan/print-plan.js';
 import { maskApplies } from '../../../src/policy/mask-value.js';
 import { EVENTS_FIELDS, openDataset, scanOf, writeEvents, type Dataset } from '../datasets.js';
@@ -44,7 +56,14 @@ function maskArb(d: Dataset): fc.Arbitrary<FieldMask[]> {
     .filter((f) => f.name !== d.primaryKey)
     .flatMap((f) => KINDS.filter((k) => maskApplies(k, f.type)).map((kind) => ({ field: f.name, type: f.type, kind })));
   return fc.uniqueArray(
-    fc.constantFrom(...options).chain((m) => (m.kind === 'round' ? fc.constantFrom(1, 3, 10, 0.5).filter((n) => m.type === 'float64' || Number.isInteger(n)).map((round) => ({ ...m, round })) : fc.constant(m))),
+    fc.constantFrom(...options).chain((m) =>
+      m.kind === 'round'
+        ? fc
+            .constantFrom(1, 3, 10, 0.5)
+            .filter((n) => m.type === 'float64' || Number.isInteger(n))
+            .map((round) => ({ ...m, round }))
+        : fc.constant(m),
+    ),
     { maxLength: 4, selector: (m) => m.field },
   );
 }
@@ -66,7 +85,10 @@ function caseArb(d: Dataset): fc.Arbitrary<Case> {
     scanFilters: fc.array(predicateArb(d, 1), { maxLength: 2 }),
     masks: maskArb(d),
     above: fc.option(predicateArb(d, 1), { nil: undefined }),
-    keys: fc.uniqueArray(fc.record({ field: fc.constantFrom(...names.filter((n) => n !== d.primaryKey)), up: fc.boolean() }), { maxLength: 2, selector: (k) => k.field }),
+    keys: fc.uniqueArray(fc.record({ field: fc.constantFrom(...names.filter((n) => n !== d.primaryKey)), up: fc.boolean() }), {
+      maxLength: 2,
+      selector: (k) => k.field,
+    }),
     shape: fc.constantFrom('topK', 'page', 'count', 'aggregate'),
     skip: fc.constantFrom(0, 3, 50),
     fetch: fc.constantFrom(0, 1, 20, 300),
@@ -108,7 +130,9 @@ async function check(plan: PlanNode, engines3: readonly EngineName[]): Promise<v
     try {
       got = await engines.run(e, plan);
     } catch (err) {
-      throw new Error(`${e} failed on\n${printPlan(plan)}\n${lowerFor(e === 'trino' ? 'trino' : 'duckdb', plan).sql}\n${(err as Error).message}`);
+      throw new Error(
+        `${e} failed on\n${printPlan(plan)}\n${lowerFor(e === 'trino' ? 'trino' : 'duckdb', plan).sql}\n${(err as Error).message}`,
+      );
     }
     const diff = difference(got, want, new Set(['avg(tiny)']));
     expect(diff, `${e}:\n${printPlan(plan)}\n${lowerFor(e === 'trino' ? 'trino' : 'duckdb', plan).sql}\n${diff}`).toBeUndefined();

@@ -90,7 +90,15 @@ const TEXT_PATTERNS = ['a', 'e', '@', '@example.com', '***', '*', '#1', 'Ãœ', 'â
 
 function leafArb(c: Contract): fc.Arbitrary<WhereInput> {
   return fc.constantFrom(...c.fields).chain((f) => {
-    const ops = ['eq', 'ne', 'in', 'notIn', 'isNull', ...(f.type === 'boolean' ? [] : ['lt', 'lte', 'gt', 'gte']), ...(f.type === 'string' ? ['contains', 'startsWith', 'endsWith'] : [])];
+    const ops = [
+      'eq',
+      'ne',
+      'in',
+      'notIn',
+      'isNull',
+      ...(f.type === 'boolean' ? [] : ['lt', 'lte', 'gt', 'gte']),
+      ...(f.type === 'string' ? ['contains', 'startsWith', 'endsWith'] : []),
+    ];
     return fc.constantFrom(...ops).chain((op) => {
       const operand =
         op === 'isNull'
@@ -136,7 +144,8 @@ interface AggregateRequest {
 }
 
 // Counterexamples name the product, not the whole contract.
-const named = (c: Contract): Contract => Object.assign(Object.create(c) as Contract, { [fc.toStringMethod]: () => `${c.product} v${c.major}` });
+const named = (c: Contract): Contract =>
+  Object.assign(Object.create(c) as Contract, { [fc.toStringMethod]: () => `${c.product} v${c.major}` });
 const productArb = fc.constantFrom(named(orders), named(customers));
 const callerArb = fc.constantFrom(...CALLERS);
 
@@ -156,7 +165,10 @@ const pageArb: fc.Arbitrary<PageRequest> = fc.tuple(productArb, callerArb).chain
       },
       { requiredKeys: ['first'] },
     ),
-    fields: fc.shuffledSubarray(product.fields.map((f) => f.name), { minLength: 1 }),
+    fields: fc.shuffledSubarray(
+      product.fields.map((f) => f.name),
+      { minLength: 1 },
+    ),
     totalCount: fc.boolean(),
   }),
 );
@@ -197,15 +209,20 @@ async function same(plan: PlanNode, caller: CallerName, floats: ReadonlySet<stri
   const optimized = prepared(plan, sessionOf(caller));
   for (const dialect of ['duckdb', 'trino'] as const) {
     const { sql } = lowerFor(dialect, optimized);
-    for (const secret of [HASH_KEY.toString('utf8'), HASH_KEY.toString('hex'), HASH_KEY.toString('base64')]) expect(sql).not.toContain(secret);
+    for (const secret of [HASH_KEY.toString('utf8'), HASH_KEY.toString('hex'), HASH_KEY.toString('base64')])
+      expect(sql).not.toContain(secret);
     expect(await loweringProblems(parser, optimized, sql), `${printPlan(optimized)}\n${sql}`).toEqual([]);
   }
   const answers = {} as Record<EngineName, Answer>;
   for (const e of ENGINES) answers[e] = await engines.run(e, optimized);
-  if (unordered) for (const a of Object.values(answers)) if ('rows' in a) a.rows.sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+  if (unordered)
+    for (const a of Object.values(answers)) if ('rows' in a) a.rows.sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
   for (const e of ['duckdb', 'trino'] as const) {
     const diff = difference(answers[e], answers.embedded, floats);
-    expect(diff, `${e} differs from the embedded engine (${caller}):\n${printPlan(optimized)}\n${lowerFor(e, optimized).sql}\n${diff}`).toBeUndefined();
+    expect(
+      diff,
+      `${e} differs from the embedded engine (${caller}):\n${printPlan(optimized)}\n${lowerFor(e, optimized).sql}\n${diff}`,
+    ).toBeUndefined();
   }
   checked++;
   return 'rows' in answers.embedded ? answers.embedded.rows : [];
@@ -222,7 +239,12 @@ async function checkPage(r: PageRequest): Promise<void> {
   // Follow the cursor of the page's last row to the next page (offset and after do not mix).
   const last = rows[plan.first - 1];
   if (rows.length > plan.first && last !== undefined && !r.args.offset) {
-    const after = encodeCursor(SECRET, plan.fingerprint, plan.cursorKeys, plan.cursorKeys.map((k) => last[k.field] ?? null));
+    const after = encodeCursor(
+      SECRET,
+      plan.fingerprint,
+      plan.cursorKeys,
+      plan.cursorKeys.map((k) => last[k.field] ?? null),
+    );
     const { offset: _none, ...args } = r.args;
     const next = compileConnection(r.product, { ...args, after }, wants, limits, SECRET);
     await same(next.page!, r.caller);
@@ -240,7 +262,7 @@ async function checkAggregate(r: AggregateRequest): Promise<void> {
   await same(plan, r.caller, floats);
 }
 
-describe('the lowered plan gives the embedded engine\'s answer on DuckDB and through the Trino protocol', () => {
+describe("the lowered plan gives the embedded engine's answer on DuckDB and through the Trino protocol", () => {
   it('for random pages, totalCounts and next pages (cursors) of every caller', async () => {
     await fc.assert(
       fc.asyncProperty(pageArb, (r) => checkPage(r)),
@@ -259,9 +281,24 @@ describe('the lowered plan gives the embedded engine\'s answer on DuckDB and thr
     const page = (product: Contract, caller: CallerName, args: ConnectionArgs, fields = product.fields.map((f) => f.name)) =>
       checkPage({ kind: 'page', product, caller, args, fields, totalCount: true });
     // Sort and filter on each masked field of the strict caller, then follow the cursor.
-    const strictOrders = ['customer_id', 'quantity', 'total_amount', 'status', 'currency', 'email', 'notes', 'is_gift', 'order_date', 'created_at'];
+    const strictOrders = [
+      'customer_id',
+      'quantity',
+      'total_amount',
+      'status',
+      'currency',
+      'email',
+      'notes',
+      'is_gift',
+      'order_date',
+      'created_at',
+    ];
     for (const [i, f] of strictOrders.entries()) {
-      await page(orders, 'strict', { orderBy: [{ [f]: i % 2 === 0 ? 'DESC' : 'ASC' }], first: 7, where: { NOT: { [f]: { isNull: true } } } });
+      await page(orders, 'strict', {
+        orderBy: [{ [f]: i % 2 === 0 ? 'DESC' : 'ASC' }],
+        first: 7,
+        where: { NOT: { [f]: { isNull: true } } },
+      });
     }
     for (const f of ['name', 'country', 'segment', 'email', 'signup_date', 'lifetime_value', 'is_active', 'updated_at']) {
       await page(customers, 'strict', { orderBy: [{ [f]: 'ASC' }], first: 30 });
@@ -269,21 +306,54 @@ describe('the lowered plan gives the embedded engine\'s answer on DuckDB and thr
     // The analyst's hashed e-mail: sorted, compared, paged.
     await page(orders, 'analyst', { orderBy: [{ email: 'ASC' }], first: 10, where: { email: { gt: '8' } } });
     // Text operators with LIKE's wildcards and escape in the pattern.
-    await page(customers, 'admin', { where: { OR: [{ name: { contains: '%' } }, { email: { startsWith: '_' } }, { name: { endsWith: '\\' } }] }, first: 5 });
+    await page(customers, 'admin', {
+      where: { OR: [{ name: { contains: '%' } }, { email: { startsWith: '_' } }, { name: { endsWith: '\\' } }] },
+      first: 5,
+    });
     // Nothing matches; first: 0; offset past the end.
     await page(orders, 'analyst', { where: { region: { eq: 'APAC' } }, first: 10 });
     await page(orders, 'admin', { first: 0 });
     await page(customers, 'admin', { first: 10, offset: 1_000_000 });
     // Relationship batches: kind one on the primary key (unordered, a limit in the scan), kind many (sorted).
-    const one = compileRelationshipBatch(customers, orders.relationships[0]!, [[7n], [3n], [11n], [20_000n], [99_999n]], {}, ['customer_id', 'name', 'email']);
+    const one = compileRelationshipBatch(customers, orders.relationships[0]!, [[7n], [3n], [11n], [20_000n], [99_999n]], {}, [
+      'customer_id',
+      'name',
+      'email',
+    ]);
     for (const caller of CALLERS) await same(one.plan, caller, new Set(), true);
-    const many = compileRelationshipBatch(orders, customers.relationships[0]!, [[7n], [3n], [42n]], { orderBy: [{ created_at: 'DESC' }], where: { quantity: { gte: 2 } } }, ['order_id', 'created_at', 'email']);
+    const many = compileRelationshipBatch(
+      orders,
+      customers.relationships[0]!,
+      [[7n], [3n], [42n]],
+      { orderBy: [{ created_at: 'DESC' }], where: { quantity: { gte: 2 } } },
+      ['order_id', 'created_at', 'email'],
+    );
     for (const caller of CALLERS) await same(many.plan, caller);
     // Aggregates over masked values of every type, without and with groups.
-    const all = { count: true, sum: ['customer_id', 'quantity', 'total_amount'], avg: ['quantity', 'total_amount'], min: ['status', 'order_date', 'created_at', 'notes'], max: ['email', 'currency', 'quantity'] };
+    const all = {
+      count: true,
+      sum: ['customer_id', 'quantity', 'total_amount'],
+      avg: ['quantity', 'total_amount'],
+      min: ['status', 'order_date', 'created_at', 'notes'],
+      max: ['email', 'currency', 'quantity'],
+    };
     await checkAggregate({ kind: 'aggregate', product: orders, caller: 'strict', where: undefined, groupBy: [], wants: all });
-    await checkAggregate({ kind: 'aggregate', product: orders, caller: 'strict', where: undefined, groupBy: ['is_gift', 'order_date'], wants: all });
-    await checkAggregate({ kind: 'aggregate', product: customers, caller: 'strict', where: undefined, groupBy: ['updated_at'], wants: { count: true, sum: ['lifetime_value'], avg: [], min: ['name'], max: ['signup_date'] } });
+    await checkAggregate({
+      kind: 'aggregate',
+      product: orders,
+      caller: 'strict',
+      where: undefined,
+      groupBy: ['is_gift', 'order_date'],
+      wants: all,
+    });
+    await checkAggregate({
+      kind: 'aggregate',
+      product: customers,
+      caller: 'strict',
+      where: undefined,
+      groupBy: ['updated_at'],
+      wants: { count: true, sum: ['lifetime_value'], avg: [], min: ['name'], max: ['signup_date'] },
+    });
   }, 300_000);
 
   it('fails every engine with RESOURCE_LIMIT when an aggregate forms more groups than the plan allows', async () => {
@@ -291,7 +361,9 @@ describe('the lowered plan gives the embedded engine\'s answer on DuckDB and thr
     for (const max of [3, 4]) {
       const plan = prepared(AggregateNode.create(scanOf(orders), ['region'], [{ fn: 'count' }], max), session);
       const answers = await Promise.all(ENGINES.map((e) => engines.run(e, plan)));
-      expect(answers.map((a) => ('code' in a ? a.code : `${a.rows.length} groups`))).toEqual(ENGINES.map(() => (max === 3 ? 'RESOURCE_LIMIT' : '4 groups')));
+      expect(answers.map((a) => ('code' in a ? a.code : `${a.rows.length} groups`))).toEqual(
+        ENGINES.map(() => (max === 3 ? 'RESOURCE_LIMIT' : '4 groups')),
+      );
     }
   });
 

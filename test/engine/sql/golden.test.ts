@@ -50,7 +50,12 @@ function cases(): Record<string, PlanNode> {
   const analyst = sessionOf('analyst');
   const strict = sessionOf('strict');
   const anonymous = publicSession();
-  const eu = page(orders, { where: { region: { eq: 'EU' }, total_amount: { gt: 1500 } }, orderBy: [{ total_amount: 'DESC' }], first: 3 }, ['order_id', 'total_amount', 'order_date'], true);
+  const eu = page(
+    orders,
+    { where: { region: { eq: 'EU' }, total_amount: { gt: 1500 } }, orderBy: [{ total_amount: 'DESC' }], first: 3 },
+    ['order_id', 'total_amount', 'order_date'],
+    true,
+  );
   const byEmail = page(orders, { where: { email: { gte: '8' } }, orderBy: [{ email: 'ASC' }], first: 10 }, ['order_id', 'email']);
   const after = encodeCursor(SECRET, byEmail.fingerprint, byEmail.cursorKeys, ['8f3a', 4711n]);
   const aggregates = { count: true, sum: ['lifetime_value'], avg: ['lifetime_value'], min: ['signup_date'], max: ['name'] };
@@ -59,14 +64,62 @@ function cases(): Record<string, PlanNode> {
     'page-filter-sort': prepared(eu.page!, admin),
     'page-total-count': prepared(eu.count!, admin),
     // The analyst: row filter on raw values, e-mail hashed below the caller's filter, sort and cursor.
-    'page-after-cursor-on-hashed-email': prepared(page(orders, { where: { email: { gte: '8' } }, orderBy: [{ email: 'ASC' }], first: 10, after }, ['order_id', 'email']).page!, analyst),
+    'page-after-cursor-on-hashed-email': prepared(
+      page(orders, { where: { email: { gte: '8' } }, orderBy: [{ email: 'ASC' }], first: 10, after }, ['order_id', 'email']).page!,
+      analyst,
+    ),
     // The public role: amounts rounded (arithmetic, halves away from zero), sorted by the rounded value, offset.
-    'page-offset-sort-on-rounded-amount': prepared(page(orders, { orderBy: [{ total_amount: 'DESC' }, { created_at: 'ASC' }], first: 20, offset: 40 }, ['order_id', 'total_amount', 'created_at']).page!, anonymous),
+    'page-offset-sort-on-rounded-amount': prepared(
+      page(orders, { orderBy: [{ total_amount: 'DESC' }, { created_at: 'ASC' }], first: 20, offset: 40 }, [
+        'order_id',
+        'total_amount',
+        'created_at',
+      ]).page!,
+      anonymous,
+    ),
     // Every other mask kind, with a row filter on a field the policy also masks.
-    'page-every-mask': prepared(page(customers, { where: { OR: [{ name: { startsWith: 'Ad' } }, { email: { endsWith: '@example.com' } }] }, orderBy: [{ updated_at: 'DESC' }], first: 5 }, customers.fields.map((f) => f.name)).page!, strict),
-    'page-masks-of-orders': prepared(page(orders, { where: { quantity: { in: [3, 6] } }, orderBy: [{ order_date: 'ASC' }], first: 5 }, orders.fields.map((f) => f.name)).page!, strict),
+    'page-every-mask': prepared(
+      page(
+        customers,
+        {
+          where: { OR: [{ name: { startsWith: 'Ad' } }, { email: { endsWith: '@example.com' } }] },
+          orderBy: [{ updated_at: 'DESC' }],
+          first: 5,
+        },
+        customers.fields.map((f) => f.name),
+      ).page!,
+      strict,
+    ),
+    'page-masks-of-orders': prepared(
+      page(
+        orders,
+        { where: { quantity: { in: [3, 6] } }, orderBy: [{ order_date: 'ASC' }], first: 5 },
+        orders.fields.map((f) => f.name),
+      ).page!,
+      strict,
+    ),
     // NOT in negation normal form: ne, notIn and negated text keep no null (no IS NOT NULL needed).
-    'count-negations': prepared(page(orders, { where: { NOT: { OR: [{ email: { eq: 'a@example.com' } }, { notes: { contains: '50%_off\\' } }, { is_gift: { eq: true } }, { currency: { in: [] } }] } }, first: 1 }, ['order_id'], true).count!, admin),
+    'count-negations': prepared(
+      page(
+        orders,
+        {
+          where: {
+            NOT: {
+              OR: [
+                { email: { eq: 'a@example.com' } },
+                { notes: { contains: '50%_off\\' } },
+                { is_gift: { eq: true } },
+                { currency: { in: [] } },
+              ],
+            },
+          },
+          first: 1,
+        },
+        ['order_id'],
+        true,
+      ).count!,
+      admin,
+    ),
     // Literals of every type.
     'count-literals': prepared(
       CountNode.create(
@@ -87,12 +140,40 @@ function cases(): Record<string, PlanNode> {
     ),
     // Aggregates over masked values with group-by, bounded groups; exact integer sums.
     'aggregate-group-by-masked': prepared(compileAggregate(customers, { groupBy: ['segment'] }, aggregates).plan, analyst),
-    'aggregate-no-groups': prepared(compileAggregate(orders, { where: { region: { in: ['EU', 'US'] } } }, { count: true, sum: ['order_id', 'quantity', 'total_amount'], avg: ['quantity'], min: ['created_at'], max: ['order_date'] }).plan, admin),
+    'aggregate-no-groups': prepared(
+      compileAggregate(
+        orders,
+        { where: { region: { in: ['EU', 'US'] } } },
+        { count: true, sum: ['order_id', 'quantity', 'total_amount'], avg: ['quantity'], min: ['created_at'], max: ['order_date'] },
+      ).plan,
+      admin,
+    ),
     // Relationship batches: kind one on the primary key (an unordered limit), kind many (sorted, IN list).
-    'batch-kind-one': prepared(compileRelationshipBatch(customers, orders.relationships[0]!, [[7n], [3n], [11n]], {}, ['customer_id', 'name']).plan, analyst),
-    'batch-kind-many': prepared(compileRelationshipBatch(orders, customers.relationships[0]!, [[7n], [3n]], { orderBy: [{ created_at: 'DESC' }] }, ['order_id', 'created_at', 'email']).plan, analyst),
+    'batch-kind-one': prepared(
+      compileRelationshipBatch(customers, orders.relationships[0]!, [[7n], [3n], [11n]], {}, ['customer_id', 'name']).plan,
+      analyst,
+    ),
+    'batch-kind-many': prepared(
+      compileRelationshipBatch(orders, customers.relationships[0]!, [[7n], [3n]], { orderBy: [{ created_at: 'DESC' }] }, [
+        'order_id',
+        'created_at',
+        'email',
+      ]).plan,
+      analyst,
+    ),
     // A limit above a masked top-K: the order is written again over the mask.
-    'limit-over-mask-over-sort': ProjectNode.create(LimitNode.create(SortNode.create(prepared(page(orders, { orderBy: [{ order_id: 'DESC' }], first: 5 }, ['order_id', 'email']).page!, analyst), [{ field: 'order_id', direction: 'desc', nullsLast: true }], 8), 2, 3), ['email']),
+    'limit-over-mask-over-sort': ProjectNode.create(
+      LimitNode.create(
+        SortNode.create(
+          prepared(page(orders, { orderBy: [{ order_id: 'DESC' }], first: 5 }, ['order_id', 'email']).page!, analyst),
+          [{ field: 'order_id', direction: 'desc', nullsLast: true }],
+          8,
+        ),
+        2,
+        3,
+      ),
+      ['email'],
+    ),
   };
 }
 
@@ -100,8 +181,15 @@ function golden(plan: PlanNode, dialect: 'trino' | 'duckdb'): string {
   const lowered =
     dialect === 'trino'
       ? lowerPlan(plan, { dialect: trinoDialect, relation: (s) => `lake.sales.${s.product}`, hashFunction: HASH_ROUTINE })
-      : lowerPlan(plan, { dialect: duckdbDialect, relation: (s) => `read_parquet(['${s.product}/part-000.parquet', '${s.product}/part-001.parquet'])`, hashFunction: DUCKDB_HASH });
-  const comment = printPlan(plan).split('\n').map((l) => `-- ${l}`).join('\n');
+      : lowerPlan(plan, {
+          dialect: duckdbDialect,
+          relation: (s) => `read_parquet(['${s.product}/part-000.parquet', '${s.product}/part-001.parquet'])`,
+          hashFunction: DUCKDB_HASH,
+        });
+  const comment = printPlan(plan)
+    .split('\n')
+    .map((l) => `-- ${l}`)
+    .join('\n');
   return `${comment}\n${lowered.sql}\n`;
 }
 

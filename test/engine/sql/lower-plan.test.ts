@@ -33,7 +33,9 @@ describe('lowerPlan', () => {
     const sortedRaw = MaskNode.create(SortNode.create(ordersScan(), [{ field: 'email', direction: 'asc', nullsLast: true }], 5), [email]);
     expect(refusal(() => lower(sortedRaw)).code).toBe('INTERNAL_SERVER_ERROR');
     // A relationship batch's IN list that was never bound.
-    expect(refusal(() => lower(FilterNode.create(ordersScan(), Expr.inPlaceholder('customer_id', '$parents')))).code).toBe('INTERNAL_SERVER_ERROR');
+    expect(refusal(() => lower(FilterNode.create(ordersScan(), Expr.inPlaceholder('customer_id', '$parents')))).code).toBe(
+      'INTERNAL_SERVER_ERROR',
+    );
     // A hash mask without the engine's hash function.
     expect(refusal(() => lower(MaskNode.create(ordersScan(), [email]), trinoDialect, null)).code).toBe('INTERNAL_SERVER_ERROR');
     // A count over an aggregate that bounds its groups.
@@ -41,7 +43,7 @@ describe('lowerPlan', () => {
     expect(refusal(() => lower(CountNode.create(bounded))).code).toBe('INTERNAL_SERVER_ERROR');
   });
 
-  it('refuses a literal outside what both dialects can write exactly (the caller\'s to change)', () => {
+  it("refuses a literal outside what both dialects can write exactly (the caller's to change)", () => {
     for (const dialect of [duckdbDialect, trinoDialect]) {
       const far = FilterNode.create(ordersScan(), Expr.compare('created_at', 'gt', 253_402_300_800_000_000n));
       expect(refusal(() => lower(far, dialect)).code).toBe('BAD_USER_INPUT');
@@ -62,7 +64,19 @@ describe('lowerPlan', () => {
     const grouped = lower(AggregateNode.create(ordersScan(), ['region'], [{ fn: 'count' }], 2));
     expect(grouped.maxGroups).toEqual({ max: 2 });
     const decode = (v: unknown) => (typeof v === 'bigint' ? Number(v) : (v as string));
-    expect(planRows(grouped, [['EU', 3n, 2n], ['US', 4n, 2n]], decode)).toEqual([{ region: 'EU', 'count(*)': 3 }, { region: 'US', 'count(*)': 4 }]);
+    expect(
+      planRows(
+        grouped,
+        [
+          ['EU', 3n, 2n],
+          ['US', 4n, 2n],
+        ],
+        decode,
+      ),
+    ).toEqual([
+      { region: 'EU', 'count(*)': 3 },
+      { region: 'US', 'count(*)': 4 },
+    ]);
     expect(() => planRows(grouped, [['EU', 3n, 3n]], decode)).toThrow(/more than 2 groups/);
     // One group without group fields: nothing to bound.
     expect(lower(AggregateNode.create(ordersScan(), [], [{ fn: 'count' }], 1)).maxGroups).toBeUndefined();

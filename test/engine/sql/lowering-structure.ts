@@ -28,7 +28,7 @@ export async function loweringProblems(duck: DuckDBConnection, plan: PlanNode, s
   const parsed = JSON.parse(reader.getRows()[0]![0] as string) as { error: boolean; error_message?: string; statements: { node: Json }[] };
   if (parsed.error) return [`the statement does not parse: ${parsed.error_message}`];
   const chain: Json[] = [];
-  for (let n: Json | undefined = parsed.statements[0]!.node; n; ) {
+  for (let n: Json | undefined = parsed.statements[0]!.node; n;) {
     chain.push(n);
     const from = n['from_table'] as Json;
     n = from['type'] === 'SUBQUERY' ? ((from['subquery'] as Json)['node'] as Json) : undefined;
@@ -37,10 +37,16 @@ export async function loweringProblems(duck: DuckDBConnection, plan: PlanNode, s
   const mask = findMask(plan);
   if (mask === undefined) return [];
   const problems: string[] = [];
-  const maskAt = chain.findIndex((n) => (n['select_list'] as Json[]).some((item) => mask.masked.has(String(item['alias'])) && item['class'] !== 'COLUMN_REF'));
+  const maskAt = chain.findIndex((n) =>
+    (n['select_list'] as Json[]).some((item) => mask.masked.has(String(item['alias'])) && item['class'] !== 'COLUMN_REF'),
+  );
   if (maskAt < 0) return ['no SELECT computes the masked columns'];
   const maskSelect = chain[maskAt]!;
-  if (maskSelect['where_clause'] !== null || (maskSelect['group_expressions'] as Json[]).length > 0 || (maskSelect['modifiers'] as Json[]).length > 0) {
+  if (
+    maskSelect['where_clause'] !== null ||
+    (maskSelect['group_expressions'] as Json[]).length > 0 ||
+    (maskSelect['modifiers'] as Json[]).length > 0
+  ) {
     problems.push('the masking SELECT also filters, groups, sorts or limits');
   }
 
@@ -62,7 +68,9 @@ export async function loweringProblems(duck: DuckDBConnection, plan: PlanNode, s
     }
     for (const ref of [...columnRefs(n['where_clause']), ...columnRefs(n['modifiers'])]) readAbove.add(ref[ref.length - 1]!);
   }
-  for (const f of mask.usedAbove) if (!readAbove.has(f)) problems.push(`the plan filters or sorts on ${f} above its Mask, but no WHERE or ORDER BY above the masked SELECT reads it`);
+  for (const f of mask.usedAbove)
+    if (!readAbove.has(f))
+      problems.push(`the plan filters or sorts on ${f} above its Mask, but no WHERE or ORDER BY above the masked SELECT reads it`);
   return problems;
 }
 

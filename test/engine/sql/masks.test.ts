@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FieldType } from '../../../src/contract/contract.js';
 import { Expr } from '../../../src/plan/expr.js';
-import { FilterNode, MaskNode, ScanNode, SortNode, type FieldMask, type MaskKind, type PlanNode, type ScanField } from '../../../src/plan/plan.js';
+import {
+  FilterNode,
+  MaskNode,
+  ScanNode,
+  SortNode,
+  type FieldMask,
+  type MaskKind,
+  type PlanNode,
+  type ScanField,
+} from '../../../src/plan/plan.js';
 import { printPlan } from '../../../src/plan/print-plan.js';
 import { difference, lowerFor, ThreeEngines, type EngineName } from './three-engines.js';
 
@@ -39,10 +48,52 @@ const FIELDS: readonly ScanField[] = [
 ];
 
 const EDGE = {
-  f: [0, -0, 0.5, -0.5, 1.5, 2.5, -2.5, 0.49999999999999994, -0.49999999999999994, 12.5, 37.5, -37.5, 62.5, 1e15 + 0.5, 2 ** 52 + 1, 2 ** 53, 1e300, -1e300, 5e-324, Infinity, -Infinity, 0.1, 0.25, 0.75],
+  f: [
+    0,
+    -0,
+    0.5,
+    -0.5,
+    1.5,
+    2.5,
+    -2.5,
+    0.49999999999999994,
+    -0.49999999999999994,
+    12.5,
+    37.5,
+    -37.5,
+    62.5,
+    1e15 + 0.5,
+    2 ** 52 + 1,
+    2 ** 53,
+    1e300,
+    -1e300,
+    5e-324,
+    Infinity,
+    -Infinity,
+    0.1,
+    0.25,
+    0.75,
+  ],
   i: [0, 1, -1, 4, -4, 5, -5, 15, -15, 2, 3, -3, 2147483647, -2147483648, 2147483645],
   l: [0n, 5n, -5n, 15n, -15n, 35n, 2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n - 101n, -(2n ** 63n) + 101n],
-  s: ['', 'a', 'abcd', 'abcde', '😀😀😀😀😀', '😀abc', 'e\u0301abcd', 'x@y', '@', 'a@b@c.example', 'no-at', 'trailing@', '100%_\\', "it's \"q\"", '@@', 'Ünïcode ✓'],
+  s: [
+    '',
+    'a',
+    'abcd',
+    'abcde',
+    '😀😀😀😀😀',
+    '😀abc',
+    'e\u0301abcd',
+    'x@y',
+    '@',
+    'a@b@c.example',
+    'no-at',
+    'trailing@',
+    '100%_\\',
+    'it\'s "q"',
+    '@@',
+    'Ünïcode ✓',
+  ],
   d: [0, -1, 1, 19_000, -719_162, 2_932_896, 18_627, 18_993],
   t: [0n, -1n, 1n, -62_135_596_800_000_000n, 253_402_300_799_999_999n, 1_609_459_199_999_999n, 1_609_459_200_000_000n],
 };
@@ -54,10 +105,15 @@ beforeAll(async () => {
   await duck.run('CREATE TABLE edge (id BIGINT, f DOUBLE, i INTEGER, l BIGINT, s VARCHAR, d DATE, t TIMESTAMPTZ, b BOOLEAN, r FLOAT)');
   const random = fc.sample(
     fc.record({
-      f: fc.oneof(fc.double({ noNaN: true }), fc.integer({ min: -4000, max: 4000 }).map((k) => k / 4)),
+      f: fc.oneof(
+        fc.double({ noNaN: true }),
+        fc.integer({ min: -4000, max: 4000 }).map((k) => k / 4),
+      ),
       i: fc.integer(),
       l: fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n }),
-      s: fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.emailAddress()).filter((x) => Buffer.from(x, 'utf8').toString('utf8') === x),
+      s: fc
+        .oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.emailAddress())
+        .filter((x) => Buffer.from(x, 'utf8').toString('utf8') === x),
       d: fc.integer({ min: -719_162, max: 2_932_896 }),
       t: fc.bigInt({ min: -62_135_596_800_000_000n, max: 253_402_300_799_999_999n }),
       b: fc.boolean(),
@@ -100,14 +156,39 @@ const asc = (field: string) => ({ field, direction: 'asc' as const, nullsLast: t
 const desc = (field: string) => ({ field, direction: 'desc' as const, nullsLast: true });
 
 const MASKS: [string, MaskKind, number?][] = [
-  ['f', 'round', 1], ['f', 'round', 25], ['f', 'round', 0.5], ['f', 'round', 100], ['f', 'redact'], ['f', 'null'],
-  ['i', 'round', 1], ['i', 'round', 2], ['i', 'round', 3], ['i', 'round', 10], ['i', 'redact'], ['i', 'null'],
-  ['l', 'round', 1], ['l', 'round', 10], ['l', 'round', 7], ['l', 'redact'], ['l', 'null'],
-  ['s', 'hash'], ['s', 'show_first_4'], ['s', 'show_last_4'], ['s', 'email_domain'], ['s', 'redact'], ['s', 'null'],
-  ['d', 'year'], ['d', 'redact'], ['d', 'null'],
-  ['t', 'year'], ['t', 'redact'], ['t', 'null'],
-  ['b', 'redact'], ['b', 'null'],
-  ['r', 'round', 0.5], ['r', 'redact'],
+  ['f', 'round', 1],
+  ['f', 'round', 25],
+  ['f', 'round', 0.5],
+  ['f', 'round', 100],
+  ['f', 'redact'],
+  ['f', 'null'],
+  ['i', 'round', 1],
+  ['i', 'round', 2],
+  ['i', 'round', 3],
+  ['i', 'round', 10],
+  ['i', 'redact'],
+  ['i', 'null'],
+  ['l', 'round', 1],
+  ['l', 'round', 10],
+  ['l', 'round', 7],
+  ['l', 'redact'],
+  ['l', 'null'],
+  ['s', 'hash'],
+  ['s', 'show_first_4'],
+  ['s', 'show_last_4'],
+  ['s', 'email_domain'],
+  ['s', 'redact'],
+  ['s', 'null'],
+  ['d', 'year'],
+  ['d', 'redact'],
+  ['d', 'null'],
+  ['t', 'year'],
+  ['t', 'redact'],
+  ['t', 'null'],
+  ['b', 'redact'],
+  ['b', 'null'],
+  ['r', 'round', 0.5],
+  ['r', 'redact'],
 ];
 
 const typeOf = (field: string): FieldType => FIELDS.find((f) => f.name === field)!.type;
@@ -121,7 +202,7 @@ async function sameEverywhere(plan: PlanNode): Promise<void> {
   }
 }
 
-describe('masks in SQL equal the embedded engine\'s masks', () => {
+describe("masks in SQL equal the embedded engine's masks", () => {
   it.each(MASKS)('%s %s %s: every value, sorted by the masked value', async (field, kind, round) => {
     const mask: FieldMask = { field, type: typeOf(field), kind, ...(round !== undefined && { round }) };
     const masked = MaskNode.create(scan(), [mask]);
@@ -132,7 +213,10 @@ describe('masks in SQL equal the embedded engine\'s masks', () => {
 
   it('filters on masked values compare the masked value, also against values only the raw data has', async () => {
     const cases: [FieldMask, Expr][] = [
-      [{ field: 'f', type: 'float64', kind: 'round', round: 25 }, Expr.or([Expr.compare('f', 'eq', 25), Expr.compare('f', 'eq', 12.5), Expr.compare('f', 'lt', 0)])],
+      [
+        { field: 'f', type: 'float64', kind: 'round', round: 25 },
+        Expr.or([Expr.compare('f', 'eq', 25), Expr.compare('f', 'eq', 12.5), Expr.compare('f', 'lt', 0)]),
+      ],
       [{ field: 'i', type: 'int32', kind: 'round', round: 10 }, Expr.in('i', [0, 10, -10, 5])],
       [{ field: 's', type: 'string', kind: 'email_domain' }, Expr.text('s', 'startsWith', '***@', true)],
       [{ field: 's', type: 'string', kind: 'show_first_4' }, Expr.text('s', 'endsWith', '*')],

@@ -85,7 +85,9 @@ function strictAccess(contracts: readonly Contract[]): Access {
   const granted = new Map<string, EffectivePolicy>();
   for (const c of contracts) {
     // Orders v1 (amount, not total_amount) is served too: only the masks of fields a version has.
-    const masks = (STRICT_MASKS[c.product] ?? []).flatMap((m) => c.fields.filter((f) => f.name === m.field).map((f) => ({ ...m, type: f.type })));
+    const masks = (STRICT_MASKS[c.product] ?? []).flatMap((m) =>
+      c.fields.filter((f) => f.name === m.field).map((f) => ({ ...m, type: f.type })),
+    );
     granted.set(versionKey(c.product, c.major), {
       contract: c,
       policies: [{ id: `${c.product}-strict`, version: 1 }],
@@ -108,7 +110,13 @@ export function sessionOf(caller: CallerName): Session {
     case 'analyst': {
       const policies = loadPolicies('policies', catalog);
       const who = { subject: 'ana', tenant: 'acme', role: 'analyst', purpose: 'reporting', attributes: { regions: ['EU', 'US'] } };
-      return createSession({ caller: { ...base, roles: ['analyst'] }, role: 'analyst', purpose: 'reporting', access: resolveAccess(policies, served, who), limits });
+      return createSession({
+        caller: { ...base, roles: ['analyst'] },
+        role: 'analyst',
+        purpose: 'reporting',
+        access: resolveAccess(policies, served, who),
+        limits,
+      });
     }
     case 'strict':
       return createSession({ caller: base, access: strictAccess(served), limits });
@@ -195,7 +203,8 @@ export function difference(got: Answer, want: Answer, floats: ReadonlySet<string
     if (Object.keys(g).join() !== keys.join()) return `row ${i}: fields ${Object.keys(g).join()} vs ${keys.join()}`;
     for (const k of keys) {
       const [a, b] = [g[k], w[k]];
-      if (floats.has(k) && typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b))) continue;
+      if (floats.has(k) && typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b)))
+        continue;
       if (text(a) !== text(b)) return `row ${i}, ${k}: ${text(a)} vs ${text(b)}`;
     }
   }

@@ -17,14 +17,24 @@ let standin: TrinoStandin;
 const PASSWORD = 'client-test-password';
 
 beforeAll(async () => {
-  standin = await TrinoStandin.start({ catalog: 'lake', schema: 'sales', tables: { orders: ORDERS_SOURCE }, users: { sluice: PASSWORD, 'ana@acme': 'ana-pass' }, pageRows: 3 });
+  standin = await TrinoStandin.start({
+    catalog: 'lake',
+    schema: 'sales',
+    tables: { orders: ORDERS_SOURCE },
+    users: { sluice: PASSWORD, 'ana@acme': 'ana-pass' },
+    pageRows: 3,
+  });
 }, 30_000);
 afterAll(async () => standin?.close());
 
 const client = (o: Partial<ConstructorParameters<typeof TrinoClient>[0]> = {}) =>
   new TrinoClient({ url: standin.url, user: 'sluice', password: PASSWORD, catalog: 'lake', schema: 'sales', ...o });
 
-const lowered = (sql: string, columns: [string, SqlColumn['value']][]): LoweredPlan => ({ sql, columns: columns.map(([name, value]) => ({ name, value })), extraColumns: 0 });
+const lowered = (sql: string, columns: [string, SqlColumn['value']][]): LoweredPlan => ({
+  sql,
+  columns: columns.map(([name, value]) => ({ name, value })),
+  extraColumns: 0,
+});
 
 async function failure(p: Promise<unknown>): Promise<SluiceError> {
   const e = await p.then(
@@ -65,7 +75,21 @@ describe('Trino client over the protocol', () => {
       -0.0::DOUBLE AS negzero, nan() AS nan, -infinity() AS ninf, CAST(12345678901234567890 AS DECIMAL(38, 0)) AS dec,
       DATE '0001-01-01' AS d1, TIMESTAMPTZ '2024-02-29 23:59:59.999999+00' AS ts, NULL AS nothing, 'Ünïcode ✓' AS s, TRUE AS b`;
     const [row] = await client().run(
-      lowered(sql, [['big', 'bigint'], ['min', 'bigint'], ['e10', 'number'], ['tenth', 'number'], ['negzero', 'number'], ['nan', 'number'], ['ninf', 'number'], ['dec', 'bigint'], ['d1', 'date'], ['ts', 'timestamp'], ['nothing', 'string'], ['s', 'string'], ['b', 'boolean']]),
+      lowered(sql, [
+        ['big', 'bigint'],
+        ['min', 'bigint'],
+        ['e10', 'number'],
+        ['tenth', 'number'],
+        ['negzero', 'number'],
+        ['nan', 'number'],
+        ['ninf', 'number'],
+        ['dec', 'bigint'],
+        ['d1', 'date'],
+        ['ts', 'timestamp'],
+        ['nothing', 'string'],
+        ['s', 'string'],
+        ['b', 'boolean'],
+      ]),
     );
     expect(row).toEqual({
       big: 9007199254740993n,
@@ -102,7 +126,7 @@ describe('Trino client over the protocol', () => {
     await eventually(() => standin.cancelled.size === before + 1);
   });
 
-  it('ends every fault in a stable code, with none of the engine\'s words', async () => {
+  it("ends every fault in a stable code, with none of the engine's words", async () => {
     const cases: [Fault, string][] = [
       [{ on: 'post', kind: 'http', status: 500 }, 'SOURCE_UNAVAILABLE'],
       [{ on: 'next', kind: 'http', status: 500 }, 'SOURCE_UNAVAILABLE'],
@@ -110,8 +134,14 @@ describe('Trino client over the protocol', () => {
       [{ on: 'next', kind: 'close' }, 'SOURCE_UNAVAILABLE'],
       [{ on: 'post', kind: 'hang' }, 'QUERY_TIMEOUT'],
       [{ on: 'next', kind: 'hang' }, 'QUERY_TIMEOUT'],
-      [{ on: 'next', kind: 'error', errorName: 'EXCEEDED_TIME_LIMIT', errorType: 'INSUFFICIENT_RESOURCES', errorCode: 131075 }, 'QUERY_TIMEOUT'],
-      [{ on: 'next', kind: 'error', errorName: 'EXCEEDED_GLOBAL_MEMORY_LIMIT', errorType: 'INSUFFICIENT_RESOURCES', errorCode: 131073 }, 'RESOURCE_LIMIT'],
+      [
+        { on: 'next', kind: 'error', errorName: 'EXCEEDED_TIME_LIMIT', errorType: 'INSUFFICIENT_RESOURCES', errorCode: 131075 },
+        'QUERY_TIMEOUT',
+      ],
+      [
+        { on: 'next', kind: 'error', errorName: 'EXCEEDED_GLOBAL_MEMORY_LIMIT', errorType: 'INSUFFICIENT_RESOURCES', errorCode: 131073 },
+        'RESOURCE_LIMIT',
+      ],
       [{ on: 'next', kind: 'error', errorName: 'NUMERIC_VALUE_OUT_OF_RANGE', errorType: 'USER_ERROR', errorCode: 19 }, 'RESOURCE_LIMIT'],
       [{ on: 'post', kind: 'error', errorName: 'FUNCTION_NOT_FOUND', errorType: 'USER_ERROR', errorCode: 6 }, 'SOURCE_UNAVAILABLE'],
       [{ on: 'next', kind: 'error', errorName: 'REMOTE_HOST_GONE', errorType: 'INTERNAL_ERROR', errorCode: 65558 }, 'SOURCE_UNAVAILABLE'],
@@ -156,7 +186,11 @@ describe('Trino client over the protocol', () => {
 
   it('answers concurrent statements on one client independently', async () => {
     const c = client();
-    const results = await Promise.all([1, 2, 3, 4].map((n) => c.run(lowered(`SELECT order_id FROM lake.sales.orders WHERE order_id <= ${n} ORDER BY order_id`, [['order_id', 'bigint']]))));
+    const results = await Promise.all(
+      [1, 2, 3, 4].map((n) =>
+        c.run(lowered(`SELECT order_id FROM lake.sales.orders WHERE order_id <= ${n} ORDER BY order_id`, [['order_id', 'bigint']])),
+      ),
+    );
     expect(results.map((r) => r.length)).toEqual([1, 2, 3, 4]);
   });
 });
@@ -182,13 +216,16 @@ describe('Trino client against a server that is not Trino', () => {
   it('refuses a response that is not the protocol', async () => {
     for (const text of ['<html>proxy error</html>', '[1, 2]', JSON.stringify({ id: 'q', data: [[1]] })]) {
       body = text;
-      expect((await failure(new TrinoClient({ url, user: 'u', catalog: 'c', schema: 's' }).execute('SELECT 1'))).code).toBe('SOURCE_UNAVAILABLE');
+      expect((await failure(new TrinoClient({ url, user: 'u', catalog: 'c', schema: 's' }).execute('SELECT 1'))).code).toBe(
+        'SOURCE_UNAVAILABLE',
+      );
     }
   });
 });
 
 describe('Trino values', () => {
-  const decode = (json: string, value: SqlColumn['value']) => decodeTrinoValue((parseLossless(`[${json}]`) as unknown[])[0], { name: 'c', value });
+  const decode = (json: string, value: SqlColumn['value']) =>
+    decodeTrinoValue((parseLossless(`[${json}]`) as unknown[])[0], { name: 'c', value });
 
   it('reads timestamps of any precision, with or without zone, to the microsecond (digits past it floored)', () => {
     expect(decode('"2024-01-01 00:00:00"', 'timestamp')).toBe(1_704_067_200_000_000n);

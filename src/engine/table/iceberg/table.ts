@@ -50,7 +50,14 @@ export class IcebergTable {
     const metadataFile = where.metadataFile ?? (await findCurrentMetadata(files));
     const bytes = await files.readAll(metadataFile, 'the table metadata file', 64 * 1024 * 1024);
     const metadata = parseTableMetadata(new TextDecoder().decode(bytes));
-    return new IcebergTable(metadata, metadataFile, files, options, options.columns ?? parquetColumnReader(), options.manifestCache ?? new Map());
+    return new IcebergTable(
+      metadata,
+      metadataFile,
+      files,
+      options,
+      options.columns ?? parquetColumnReader(),
+      options.manifestCache ?? new Map(),
+    );
   }
 
   /** The configured table root (absolute path or s3:// prefix). */
@@ -69,7 +76,13 @@ export class IcebergTable {
 
   planScan(request: ScanRequest): Promise<ScanPlan> {
     return planScan(
-      { metadata: this.metadata, files: this.files, columns: this.columns, label: this.options.label ?? '', manifestCache: this.manifestCache },
+      {
+        metadata: this.metadata,
+        files: this.files,
+        columns: this.columns,
+        label: this.options.label ?? '',
+        manifestCache: this.manifestCache,
+      },
       request,
     );
   }

@@ -66,7 +66,10 @@ function plain(v: unknown, named: ReadonlySet<string>): unknown {
 }
 
 /** Type names a union member may be wrapped under. */
-function typeNames(schema: unknown, into = new Set(['boolean', 'int', 'long', 'float', 'double', 'bytes', 'string', 'array', 'map'])): Set<string> {
+function typeNames(
+  schema: unknown,
+  into = new Set(['boolean', 'int', 'long', 'float', 'double', 'bytes', 'string', 'array', 'map']),
+): Set<string> {
   if (Array.isArray(schema)) schema.forEach((s) => typeNames(s, into));
   else if (schema !== null && typeof schema === 'object') {
     const o = schema as Record<string, unknown>;

@@ -21,11 +21,16 @@ const codeOf = (f: () => unknown) => {
 describe('table metadata', () => {
   it('keeps every 64-bit snapshot id exactly as written (JSON.parse would round them)', () => {
     for (const location of [TABLES.javaBunnies, TABLES.mytable, TABLES.hive]) {
-      const file = join(location, 'metadata', `v${readFileSync(join(location, 'metadata/version-hint.text'), 'utf8').trim()}.metadata.json`);
+      const file = join(
+        location,
+        'metadata',
+        `v${readFileSync(join(location, 'metadata/version-hint.text'), 'utf8').trim()}.metadata.json`,
+      );
       const text = readFileSync(file, 'utf8');
       const written = [...text.matchAll(/"snapshot-id"\s*:\s*(-?\d+)/g)].map((m) => m[1]!);
       const metadata = parseTableMetadata(text);
-      for (const id of written) expect(metadata.snapshots.has(id) || [...metadata.snapshotLog].some((e) => e.snapshotId === id), id).toBe(true);
+      for (const id of written)
+        expect(metadata.snapshots.has(id) || [...metadata.snapshotLog].some((e) => e.snapshotId === id), id).toBe(true);
       expect(written.some((id) => !Number.isSafeInteger(Number(id)))).toBe(true);
     }
     const java = parseTableMetadata(readFileSync(join(TABLES.javaBunnies, 'metadata/v5.metadata.json'), 'utf8'));
@@ -40,7 +45,13 @@ describe('table metadata', () => {
         location: 's3://b/t',
         'last-updated-ms': 1,
         'last-column-id': 2,
-        schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }, { id: 2, name: 'day', required: false, type: 'date' }] },
+        schema: {
+          type: 'struct',
+          fields: [
+            { id: 1, name: 'id', required: true, type: 'long' },
+            { id: 2, name: 'day', required: false, type: 'date' },
+          ],
+        },
         'partition-spec': [{ name: 'day', transform: 'identity', 'source-id': 2 }],
         'current-snapshot-id': 3,
         snapshots: [{ 'snapshot-id': 3, 'timestamp-ms': 5, manifests: ['s3://b/t/metadata/m0.avro'] }],
@@ -55,9 +66,13 @@ describe('table metadata', () => {
   it('refuses unknown format versions and encryption, and reports unreadable metadata as corrupt', () => {
     const base = { location: 'x', schemas: [{ 'schema-id': 0, type: 'struct', fields: [] }], 'current-schema-id': 0 };
     expect(codeOf(() => parseTableMetadata(JSON.stringify({ ...base, 'format-version': 4 })))).toBe('SOURCE_UNSUPPORTED');
-    expect(codeOf(() => parseTableMetadata(JSON.stringify({ ...base, 'format-version': 3, 'encryption-keys': [{ 'key-id': 'k' }] })))).toBe('SOURCE_UNSUPPORTED');
+    expect(codeOf(() => parseTableMetadata(JSON.stringify({ ...base, 'format-version': 3, 'encryption-keys': [{ 'key-id': 'k' }] })))).toBe(
+      'SOURCE_UNSUPPORTED',
+    );
     expect(codeOf(() => parseTableMetadata('{"format-version": 2,'))).toBe('SOURCE_CORRUPT');
-    expect(codeOf(() => parseTableMetadata(JSON.stringify({ ...base, 'format-version': 2, 'current-schema-id': 7 })))).toBe('SOURCE_CORRUPT');
+    expect(codeOf(() => parseTableMetadata(JSON.stringify({ ...base, 'format-version': 2, 'current-schema-id': 7 })))).toBe(
+      'SOURCE_CORRUPT',
+    );
   });
 
   it('reads initial defaults of every type from their JSON form, and bounds from their binary form', () => {
@@ -99,7 +114,9 @@ describe('table locations', () => {
   });
 
   it('maps recorded paths of any scheme from the recorded location onto the configured root', () => {
-    expect(mapRecordedPath('s3a://hyperparam-iceberg/java/bunnies/data/x.parquet', 's3a://hyperparam-iceberg/java/bunnies', '/here/t')).toBe('/here/t/data/x.parquet');
+    expect(
+      mapRecordedPath('s3a://hyperparam-iceberg/java/bunnies/data/x.parquet', 's3a://hyperparam-iceberg/java/bunnies', '/here/t'),
+    ).toBe('/here/t/data/x.parquet');
     expect(mapRecordedPath('file://data/persistent/t/data/x.parquet', 'data/persistent/t', 's3://b/t')).toBe('s3://b/t/data/x.parquet');
     expect(mapRecordedPath('data/persistent/t/metadata/m.avro', 'file:data/persistent/t', '/r')).toBe('/r/metadata/m.avro');
     expect(mapRecordedPath('s3://other/data/x.parquet', 's3://b/t', 's3://b/t')).toBe('s3://other/data/x.parquet');
@@ -139,9 +156,18 @@ describe('snapshot selection', () => {
       }
       throw new Error('no error');
     };
-    expect(err(() => table.snapshot({ snapshotId: '123' }))).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('snapshot 123') });
-    expect(err(() => table.snapshot({ ref: 'nightly' }))).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('"nightly"') });
-    expect(err(() => table.snapshot({ timestampMs: 1758879443925 }))).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('2025-09-26T') });
+    expect(err(() => table.snapshot({ snapshotId: '123' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringContaining('snapshot 123'),
+    });
+    expect(err(() => table.snapshot({ ref: 'nightly' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringContaining('"nightly"'),
+    });
+    expect(err(() => table.snapshot({ timestampMs: 1758879443925 }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringContaining('2025-09-26T'),
+    });
     expect(table.snapshot({ timestampMs: 1758879443926 })!.id).toBe('853766660775201079');
   });
 

@@ -35,7 +35,9 @@ describe('manifest and file pruning', () => {
     expect(pruned.plan.files.filter((f) => f.pruned === undefined)).toHaveLength(1);
     expect(pruned.rows).toEqual(full.rows);
     // identity_date_and_string.test: select user_id ... WHERE event_date = '2024-01-02'
-    expect(pruned.rows.map((r) => r[1])).toEqual(queryBlock('identity_date_and_string.test', "WHERE event_date = '2024-01-02'").rows.map((r) => r[0]));
+    expect(pruned.rows.map((r) => r[1])).toEqual(
+      queryBlock('identity_date_and_string.test', "WHERE event_date = '2024-01-02'").rows.map((r) => r[0]),
+    );
   });
 
   it('column bounds prune files of an unpartitioned table; deletes still apply to the file read', async () => {
@@ -72,7 +74,9 @@ describe('manifest and file pruning', () => {
     const governed = await answer(table, HIVE_FIELDS, { rowFilter, filter }, true);
     // Manifest summaries say nothing of user_id: the row filter is not provably true there, so the date cannot skip manifest 2.
     expect(governed.plan.manifests).toEqual({ read: 2, total: 2 });
-    const reasons = Object.fromEntries(governed.plan.files.map((f) => [String(f.partition['event_date']) + (f.partition['event_type'] ?? ''), f.pruned ?? 'read']));
+    const reasons = Object.fromEntries(
+      governed.plan.files.map((f) => [String(f.partition['event_date']) + (f.partition['event_type'] ?? ''), f.pruned ?? 'read']),
+    );
     expect(reasons).toEqual({
       [`${day('2024-01-01')}`]: 'row-filter', // user 12345: the row filter is never true
       [`${day('2024-01-02')}`]: 'read', // user 67890: both true
@@ -105,15 +109,26 @@ describe('manifest and file pruning', () => {
     const leaf = (fields: string[]): fc.Arbitrary<Expr> =>
       fc.constantFrom(...fields).chain((field) =>
         fc.oneof(
-          fc.record({ op: fc.constantFrom('eq', 'ne', 'lt', 'lte', 'gt', 'gte' as const), v: fc.constantFrom(...literals[field]!) }).map(({ op, v }) => Expr.compare(field, op, v)),
-          fc.record({ vs: fc.subarray(literals[field]!, { minLength: 1 }), neg: fc.boolean() }).map(({ vs, neg }) => Expr.in(field, vs, neg)),
+          fc
+            .record({ op: fc.constantFrom('eq', 'ne', 'lt', 'lte', 'gt', 'gte' as const), v: fc.constantFrom(...literals[field]!) })
+            .map(({ op, v }) => Expr.compare(field, op, v)),
+          fc
+            .record({ vs: fc.subarray(literals[field]!, { minLength: 1 }), neg: fc.boolean() })
+            .map(({ vs, neg }) => Expr.in(field, vs, neg)),
           fc.boolean().map((neg) => Expr.isNull(field, neg)),
-          ...(typeof literals[field]![0] === 'string' ? [fc.constantFrom(...(literals[field] as string[])).map((p) => Expr.text(field, 'startsWith', p.slice(0, 3)))] : []),
+          ...(typeof literals[field]![0] === 'string'
+            ? [fc.constantFrom(...(literals[field] as string[])).map((p) => Expr.text(field, 'startsWith', p.slice(0, 3)))]
+            : []),
         ),
       );
     const predicate = (fields: string[]) =>
       fc.letrec<{ e: Expr }>((tie) => ({
-        e: fc.oneof({ depthSize: 'small' }, leaf(fields), fc.array(tie('e'), { minLength: 2, maxLength: 3 }).map(Expr.and), fc.array(tie('e'), { minLength: 2, maxLength: 3 }).map(Expr.or)),
+        e: fc.oneof(
+          { depthSize: 'small' },
+          leaf(fields),
+          fc.array(tie('e'), { minLength: 2, maxLength: 3 }).map(Expr.and),
+          fc.array(tie('e'), { minLength: 2, maxLength: 3 }).map(Expr.or),
+        ),
       })).e;
     const cases: [IcebergTable, FieldRequest[]][] = [
       [hive, HIVE_FIELDS],
@@ -126,7 +141,9 @@ describe('manifest and file pruning', () => {
         for (const v of literals[field]!) {
           for (const op of ['eq', 'ne', 'lt', 'lte', 'gt', 'gte'] as const) {
             const filter = Expr.compare(field, op, v);
-            expect((await answer(table, fields, { filter }, true)).rows, `${field} ${op} ${v}`).toEqual((await answer(table, fields, { filter }, false)).rows);
+            expect((await answer(table, fields, { filter }, true)).rows, `${field} ${op} ${v}`).toEqual(
+              (await answer(table, fields, { filter }, false)).rows,
+            );
           }
         }
       }
@@ -222,8 +239,18 @@ describe('verdicts', () => {
     expect(murmur3(new Uint8Array([0, 1, 2, 3]))).toBe(-188683207);
     const ts = parsePrimitive('timestamp');
     const at = (t: string, iso: string) => applyTransform(parseTransform(t), ts, BigInt(Date.parse(iso)) * 1000n);
-    expect([at('year', '2017-11-16T22:31:08Z'), at('month', '2017-11-16T22:31:08Z'), at('day', '2017-11-16T22:31:08Z'), at('hour', '2017-11-16T22:31:08Z')]).toEqual([47, 574, 17486, 419686]);
-    expect([at('year', '1969-12-31T23:00:00Z'), at('month', '1969-12-31T23:00:00Z'), at('day', '1969-12-31T23:00:00Z'), at('hour', '1969-12-31T23:00:00Z')]).toEqual([-1, -1, -1, -1]);
+    expect([
+      at('year', '2017-11-16T22:31:08Z'),
+      at('month', '2017-11-16T22:31:08Z'),
+      at('day', '2017-11-16T22:31:08Z'),
+      at('hour', '2017-11-16T22:31:08Z'),
+    ]).toEqual([47, 574, 17486, 419686]);
+    expect([
+      at('year', '1969-12-31T23:00:00Z'),
+      at('month', '1969-12-31T23:00:00Z'),
+      at('day', '1969-12-31T23:00:00Z'),
+      at('hour', '1969-12-31T23:00:00Z'),
+    ]).toEqual([-1, -1, -1, -1]);
     expect(applyTransform(parseTransform('truncate[10]'), parsePrimitive('int'), -1)).toBe(-10);
   });
 });

@@ -115,10 +115,20 @@ describe('refusals', () => {
 
   it('a contract field of a type no contract type serves is SOURCE_UNSUPPORTED; a wrong type is a mismatch', async () => {
     const table = await openTable(`${TABLES.defaults}/metadata/00003-3f1801a5-7dfb-4072-b14a-39cd12f9279b.metadata.json`);
-    const plan = (column: string, type: 'string' | 'int64') => table.planScan({ snapshot: table.snapshot(), fields: [{ name: 'f', column, type }] }).catch((e: unknown) => e as SluiceError);
-    expect(await plan('col_decimal', 'string')).toMatchObject({ code: 'SOURCE_UNSUPPORTED', message: expect.stringContaining('decimal(16, 2)') });
+    const plan = (column: string, type: 'string' | 'int64') =>
+      table.planScan({ snapshot: table.snapshot(), fields: [{ name: 'f', column, type }] }).catch((e: unknown) => e as SluiceError);
+    expect(await plan('col_decimal', 'string')).toMatchObject({
+      code: 'SOURCE_UNSUPPORTED',
+      message: expect.stringContaining('decimal(16, 2)'),
+    });
     expect(await plan('col_uuid', 'string')).toMatchObject({ code: 'SOURCE_UNSUPPORTED', message: expect.stringContaining('uuid') });
-    expect(await plan('col_string', 'int64')).toMatchObject({ code: 'SOURCE_CORRUPT', message: 'column col_string is string, expected int64' });
-    expect(await plan('no_such_column', 'int64')).toMatchObject({ code: 'SOURCE_CORRUPT', message: expect.stringContaining('no_such_column') });
+    expect(await plan('col_string', 'int64')).toMatchObject({
+      code: 'SOURCE_CORRUPT',
+      message: 'column col_string is string, expected int64',
+    });
+    expect(await plan('no_such_column', 'int64')).toMatchObject({
+      code: 'SOURCE_CORRUPT',
+      message: expect.stringContaining('no_such_column'),
+    });
   });
 });

@@ -48,7 +48,9 @@ describe('Iceberg tables in S3', () => {
       const disk = await openTable(local);
       expect(remote.metadataFile.split('/').pop()).toBe(disk.metadataFile.split('/').pop());
       for (const snapshot of disk.metadata.snapshots.values()) {
-        expect(await snapshotRows(remote, remote.snapshot({ snapshotId: snapshot.id })), `${prefix} ${snapshot.id}`).toEqual(await snapshotRows(disk, snapshot));
+        expect(await snapshotRows(remote, remote.snapshot({ snapshotId: snapshot.id })), `${prefix} ${snapshot.id}`).toEqual(
+          await snapshotRows(disk, snapshot),
+        );
       }
     }
     expect(store.stats().requests).toBeGreaterThan(0);
@@ -57,7 +59,9 @@ describe('Iceberg tables in S3', () => {
   it('a missing manifest list in S3 is SOURCE_UNAVAILABLE naming the snapshot, never a bucket or key', async () => {
     await s3.remove(BUCKET, 'tables/bunnies/metadata/snap-4951213507629824583-1-583a45a0-7389-4d71-9305-ac3a8725c38b.avro');
     const table = await IcebergTable.open(`s3://${BUCKET}/tables/bunnies`, { store });
-    const e = (await table.planScan({ snapshot: table.snapshot({ snapshotId: '4951213507629824583' }), fields: [] }).catch((x: unknown) => x)) as Error & { code: string };
+    const e = (await table
+      .planScan({ snapshot: table.snapshot({ snapshotId: '4951213507629824583' }), fields: [] })
+      .catch((x: unknown) => x)) as Error & { code: string };
     expect(e.code).toBe('SOURCE_UNAVAILABLE');
     expect(e.message).toContain('snapshot 4951213507629824583');
     expect(e.message).not.toMatch(/lake|tables\/|s3:/);

@@ -91,7 +91,9 @@ export function formatValue(v: IcebergValue | null, t: PrimitiveType): string {
       return `${timestamp(v as bigint)}+00`;
     case 'fixed':
     case 'binary':
-      return Array.from(v as Uint8Array, (b) => (b >= 32 && b < 127 && b !== 92 ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+      return Array.from(v as Uint8Array, (b) =>
+        b >= 32 && b < 127 && b !== 92 ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`,
+      ).join('');
     default:
       return String(v);
   }
@@ -160,18 +162,22 @@ export class DuckOracle {
         // pyarrow writes time as TIME(adjusted to UTC), which DuckDB reads as TIMETZ; Iceberg's time has no zone.
         if (f.icebergType.type === 'time') return `CAST(CAST(${c} AS TIME) AS VARCHAR)`;
         // A uuid written as bare fixed[16] reads as a BLOB: spell it as a UUID.
-        if (f.icebergType.type === 'uuid') return `regexp_replace(lower(hex(${c})), '^(.{8})(.{4})(.{4})(.{4})(.{12})$', '\\1-\\2-\\3-\\4-\\5')`;
+        if (f.icebergType.type === 'uuid')
+          return `regexp_replace(lower(hex(${c})), '^(.{8})(.{4})(.{4})(.{4})(.{12})$', '\\1-\\2-\\3-\\4-\\5')`;
         return `CAST(${c} AS VARCHAR)`;
       });
       const conditions: string[] = [];
       for (const del of plan.deleteFiles) {
         if (del.content === 'position-deletes') {
           if (del.sequenceNumber < data.dataSequenceNumber) continue;
-          conditions.push(`NOT EXISTS (SELECT 1 FROM read_parquet(${quote(del.uri)}) p WHERE p.file_path = ${quote(data.recordedPath)} AND p.pos = d.file_row_number)`);
+          conditions.push(
+            `NOT EXISTS (SELECT 1 FROM read_parquet(${quote(del.uri)}) p WHERE p.file_path = ${quote(data.recordedPath)} AND p.pos = d.file_row_number)`,
+          );
         } else {
           if (del.sequenceNumber <= data.dataSequenceNumber) continue;
           const global = specs.get(del.specId)!.fields.every((p) => p.transform.kind === 'void');
-          if (!global && (del.specId !== data.specId || JSON.stringify(del.partition, big) !== JSON.stringify(data.partition, big))) continue;
+          if (!global && (del.specId !== data.specId || JSON.stringify(del.partition, big) !== JSON.stringify(data.partition, big)))
+            continue;
           const delIds = await this.fieldIds(del.uri);
           const on = del.equalityFieldIds!.map((id) => `e.${ident(delIds.get(id)!)} IS NOT DISTINCT FROM d.${ident(ids.get(id)!)}`);
           conditions.push(`NOT EXISTS (SELECT 1 FROM read_parquet(${quote(del.uri)}) e WHERE ${on.join(' AND ')})`);

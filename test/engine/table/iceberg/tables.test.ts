@@ -59,8 +59,12 @@ describe('equality_deletes/mytable (Spark, 6 snapshots, unpartitioned)', () => {
 
   it('answers the current snapshot as the query "SELECT * ... mytable order by all"', async () => {
     const table = await openTable(TABLES.mytable);
-    expect(await snapshotRows(table, table.snapshot())).toEqual(queryBlock('equality_deletes.test', "mytable') order by all", 'SELECT *').rows);
-    expect(await snapshotRows(table, table.snapshot(), ['bir'])).toEqual(queryBlock('equality_deletes.test', 'SELECT bir FROM', "mytable') order by all").rows);
+    expect(await snapshotRows(table, table.snapshot())).toEqual(
+      queryBlock('equality_deletes.test', "mytable') order by all", 'SELECT *').rows,
+    );
+    expect(await snapshotRows(table, table.snapshot(), ['bir'])).toEqual(
+      queryBlock('equality_deletes.test', 'SELECT bir FROM', "mytable') order by all").rows,
+    );
   });
 
   it('answers every readable snapshot (time travel) with its rows', async () => {
@@ -116,7 +120,9 @@ describe('equality_deletes/mytable_partitioned (identity partition on the delete
 
   it('answers the current snapshot as the query "SELECT * ... mytable_partitioned order by all"', async () => {
     const table = await openTable(TABLES.mytablePartitioned);
-    expect(await snapshotRows(table, table.snapshot())).toEqual(queryBlock('equality_deletes.test', "mytable_partitioned') order by all", 'SELECT *').rows);
+    expect(await snapshotRows(table, table.snapshot())).toEqual(
+      queryBlock('equality_deletes.test', "mytable_partitioned') order by all", 'SELECT *').rows,
+    );
   });
 
   it('answers every snapshot with its rows', async () => {
@@ -147,7 +153,10 @@ describe('add_columns_with_defaults (14 columns added with initial-default)', ()
     const table = await openTable(`${TABLES.defaults}/metadata/00003-3f1801a5-7dfb-4072-b14a-39cd12f9279b.metadata.json`);
     const columns = table.schema.fields.map((f) => f.name).filter((n) => n !== 'col1' && n !== 'col_uuid');
     // The published answer was printed in Europe/Amsterdam; ours are UTC (+00): the same instants.
-    const utc: Record<string, string> = { '2023-05-15 16:30:45+02': '2023-05-15 14:30:45+00', '1970-01-01 01:00:00.012345+01': '1970-01-01 00:00:00.012345+00' };
+    const utc: Record<string, string> = {
+      '2023-05-15 16:30:45+02': '2023-05-15 14:30:45+00',
+      '1970-01-01 01:00:00.012345+01': '1970-01-01 00:00:00.012345+00',
+    };
     const expected = queryBlock('initial_default_all_types.test', 'EXCLUDE (col1, col_uuid)').rows.map((r) => r.map((c) => utc[c] ?? c));
     expect(await snapshotRows(table, table.snapshot(), columns)).toEqual(sortRows(expected));
   });

@@ -47,7 +47,10 @@ export async function openParquetRows(object: SourceObject, shown: string, label
     async read(columns) {
       if (columns.length === 0) return Array.from({ length: Number(metadata.num_rows) }, () => ({}));
       try {
-        return (await parquetReadObjects({ file, metadata, columns: [...columns], compressors, parsers: PARSERS, utf8: false })) as Record<string, unknown>[];
+        return (await parquetReadObjects({ file, metadata, columns: [...columns], compressors, parsers: PARSERS, utf8: false })) as Record<
+          string,
+          unknown
+        >[];
       } catch {
         throw sourceFailure('SOURCE_CORRUPT', label, `${shown} cannot be decoded`);
       }

@@ -33,7 +33,12 @@ export async function readPlanRows(plan: ScanPlan, deletes: DeleteFiles, label =
 }
 
 /** The live rows of one data file task. */
-export async function readTaskRows(task: DataFileTask, fields: readonly BoundField[], deletes: DeleteFiles, label = ''): Promise<IcebergRow[]> {
+export async function readTaskRows(
+  task: DataFileTask,
+  fields: readonly BoundField[],
+  deletes: DeleteFiles,
+  label = '',
+): Promise<IcebergRow[]> {
   const file = await openParquetRows(task.object!, task.shownAs, label);
   const columns = new Set<string>();
   for (const r of task.fields.values()) if (r.kind === 'column') columns.add(r.column);
@@ -41,10 +46,16 @@ export async function readTaskRows(task: DataFileTask, fields: readonly BoundFie
   const raw = await file.read([...columns]);
   if (raw.length !== task.recordCount) {
     // The manifest's record count and the file disagree: positions could not be trusted.
-    throw sourceFailure('SOURCE_CORRUPT', label, `${task.shownAs} holds ${raw.length} rows where its manifest entry says ${task.recordCount}`);
+    throw sourceFailure(
+      'SOURCE_CORRUPT',
+      label,
+      `${task.shownAs} holds ${raw.length} rows where its manifest entry says ${task.recordCount}`,
+    );
   }
   const deleted = await deletes.deletedPositions(task.uri, task.positionDeletes);
-  const equality = await Promise.all(task.equalityDeletes.map(async (e) => ({ set: await deletes.equalityOf(e.file), keys: e.keys, types: e.file.equalityTypes! })));
+  const equality = await Promise.all(
+    task.equalityDeletes.map(async (e) => ({ set: await deletes.equalityOf(e.file), keys: e.keys, types: e.file.equalityTypes! })),
+  );
   const rows: IcebergRow[] = [];
   for (let i = 0; i < raw.length; i++) {
     if (deleted.has(i)) continue;
@@ -64,5 +75,8 @@ function valueOf(read: FieldRead, type: PrimitiveType, raw: Record<string, unkno
 /** Whether a predicate over contract field names is true for a row. */
 export function rowMatches(where: Expr, row: IcebergRow, fields: readonly BoundField[]): boolean {
   const types = new Map(fields.map((f) => [f.name, f.icebergType]));
-  return judge(where, (name) => (types.has(name) ? [{ type: types.get(name)!, constant: { value: row[name] ?? null } }] : undefined)) === 'always';
+  return (
+    judge(where, (name) => (types.has(name) ? [{ type: types.get(name)!, constant: { value: row[name] ?? null } }] : undefined)) ===
+    'always'
+  );
 }

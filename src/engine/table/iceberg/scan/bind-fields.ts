@@ -89,7 +89,11 @@ export function bindFields(schema: Schema, requests: readonly FieldRequest[], la
       try {
         initialDefault = valueFromJson(t, field.initialDefault);
       } catch (e) {
-        throw new SluiceError('SOURCE_CORRUPT', 'source', `${prefix(label)}the initial default of column ${r.column} is not valid (${(e as Error).message})`);
+        throw new SluiceError(
+          'SOURCE_CORRUPT',
+          'source',
+          `${prefix(label)}the initial default of column ${r.column} is not valid (${(e as Error).message})`,
+        );
       }
     }
     return Object.freeze({
@@ -136,7 +140,8 @@ export function resolveFieldReads(
       continue;
     }
     const identity = spec.fields.find((p) => p.sourceId === f.fieldId && p.transform.kind === 'identity' && partition.has(p.fieldId));
-    if (identity !== undefined) reads.set(f.fieldId, Object.freeze({ kind: 'constant', value: partition.get(identity.fieldId)!, from: 'partition' }));
+    if (identity !== undefined)
+      reads.set(f.fieldId, Object.freeze({ kind: 'constant', value: partition.get(identity.fieldId)!, from: 'partition' }));
     else if (f.initialDefault !== null) reads.set(f.fieldId, Object.freeze({ kind: 'constant', value: f.initialDefault, from: 'default' }));
     else reads.set(f.fieldId, Object.freeze({ kind: 'constant', value: null, from: 'null' }));
   }

@@ -3,7 +3,14 @@ import type { SourceObject } from '../../../source-files.js';
 import { AvroError, readAvroContainer, type AvroContainer } from '../avro/container.js';
 import type { ColumnReader } from '../io/parquet-columns.js';
 import { mapRecordedPath, type TableFiles } from '../io/table-location.js';
-import { manifestEntriesFrom, manifestListFrom, manifestSpec, type DataFile, type ManifestEntry, type ManifestFile } from '../spec/manifest.js';
+import {
+  manifestEntriesFrom,
+  manifestListFrom,
+  manifestSpec,
+  type DataFile,
+  type ManifestEntry,
+  type ManifestFile,
+} from '../spec/manifest.js';
 import { isUnpartitioned, type PartitionSpec } from '../spec/partition.js';
 import { corrupt, unsupported } from '../spec/refusal.js';
 import { currentSchema, type Snapshot, type TableMetadata } from '../spec/table-metadata.js';
@@ -122,7 +129,12 @@ export async function planScan(ctx: ScanContext, req: ScanRequest): Promise<Scan
     const shown = `manifest ${i + 1} of ${manifests.length} of ${snapName}`;
     if (m.encrypted) throw unsupported('encryption (an encrypted manifest)');
     const known = metadata.specs.get(m.specId);
-    if (m.content === 'data' && known !== undefined && pruneVerdict(req.rowFilter, req.filter, manifestFacts(fields, known, m.partitions)) !== undefined) continue;
+    if (
+      m.content === 'data' &&
+      known !== undefined &&
+      pruneVerdict(req.rowFilter, req.filter, manifestFacts(fields, known, m.partitions)) !== undefined
+    )
+      continue;
     read++;
     const container = await manifestContainer(ctx, m.path, shown);
     let spec: PartitionSpec;
@@ -150,7 +162,8 @@ export async function planScan(ctx: ScanContext, req: ScanRequest): Promise<Scan
     const types = new Map<number, PrimitiveType>();
     for (const id of ids) {
       const t = all.get(id)?.type ?? findInOlderSchemas(metadata, id);
-      if (t === undefined || !isPrimitive(t)) throw unsupported(`an equality delete on field ${id}, which is not a primitive column of the table`);
+      if (t === undefined || !isPrimitive(t))
+        throw unsupported(`an equality delete on field ${id}, which is not a primitive column of the table`);
       types.set(id, t);
     }
     return types;
@@ -210,7 +223,8 @@ export async function planScan(ctx: ScanContext, req: ScanRequest): Promise<Scan
       const r = reads.get(f.fieldId)!;
       if (r.kind === 'constant') constants.set(f.fieldId, r.value);
     }
-    const pruned = constants.size === 0 ? undefined : pruneVerdict(req.rowFilter, req.filter, fileFacts(fields, spec, entry.file, constants));
+    const pruned =
+      constants.size === 0 ? undefined : pruneVerdict(req.rowFilter, req.filter, fileFacts(fields, spec, entry.file, constants));
     if (pruned !== undefined) {
       finished[index] = { ...base, fields: new Map(), positionDeletes: [], equalityDeletes: [], pruned };
       return;
@@ -220,7 +234,9 @@ export async function planScan(ctx: ScanContext, req: ScanRequest): Promise<Scan
       object,
       fields: new Map(fields.map((f) => [f.name, reads.get(f.fieldId)!])),
       positionDeletes,
-      equalityDeletes: equality.map((d) => Object.freeze({ file: d, keys: d.equalityFieldIds!.map((id) => ({ fieldId: id, read: reads.get(id)! })) })),
+      equalityDeletes: equality.map((d) =>
+        Object.freeze({ file: d, keys: d.equalityFieldIds!.map((id) => ({ fieldId: id, read: reads.get(id)! })) }),
+      ),
     });
   });
   return Object.freeze({
@@ -242,7 +258,15 @@ async function manifestList(ctx: ScanContext, snapshot: Snapshot): Promise<Manif
       paths.map(async (path, i) => {
         const container = await manifestContainer(ctx, path, `manifest ${i + 1} of ${paths.length} of ${snapName}`);
         const specId = Number(container.metadata['partition-spec-id'] ?? 0);
-        return { path, specId, content: 'data', sequenceNumber: 0n, minSequenceNumber: 0n, addedSnapshotId: snapshot.id, encrypted: false } satisfies ManifestFile;
+        return {
+          path,
+          specId,
+          content: 'data',
+          sequenceNumber: 0n,
+          minSequenceNumber: 0n,
+          addedSnapshotId: snapshot.id,
+          encrypted: false,
+        } satisfies ManifestFile;
       }),
     );
   }
@@ -276,7 +300,8 @@ function manifestContainer(ctx: ScanContext, recorded: string, shown: string): P
 
 function mapped(ctx: ScanContext, recorded: string, shown: string): string {
   const uri = mapRecordedPath(recorded, ctx.metadata.location, ctx.files.root);
-  if (uri === undefined) throw ctx.files.failure('SOURCE_UNAVAILABLE', `${shown} lies outside the table's location, which Sluice does not read`);
+  if (uri === undefined)
+    throw ctx.files.failure('SOURCE_UNAVAILABLE', `${shown} lies outside the table's location, which Sluice does not read`);
   return uri;
 }
 
@@ -303,7 +328,8 @@ function deleteFile(ctx: ScanContext, entry: ManifestEntry, spec: PartitionSpec,
   const uri = mapped(ctx, f.path, shown);
   const lower = f.lowerBounds?.get(FILE_PATH_ID);
   const upper = f.upperBounds?.get(FILE_PATH_ID);
-  const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : (valueFromBinary({ type: 'string' }, b) as string | undefined));
+  const text = (b: Uint8Array | undefined) =>
+    b === undefined ? undefined : (valueFromBinary({ type: 'string' }, b) as string | undefined);
   const pathLower = text(lower);
   const pathUpper = text(upper);
   return {

@@ -52,7 +52,12 @@ export interface FieldFacts {
   /** Partition projections: `transform(x)` is `value` for every row. */
   readonly projections?: readonly { readonly transform: Transform; readonly value: IcebergValue | null }[];
   /** Manifest summaries of partition values (not of the column itself). */
-  readonly summaries?: readonly { readonly transform: Transform; readonly summary: FieldSummary; readonly lower?: IcebergValue; readonly upper?: IcebergValue }[];
+  readonly summaries?: readonly {
+    readonly transform: Transform;
+    readonly summary: FieldSummary;
+    readonly lower?: IcebergValue;
+    readonly upper?: IcebergValue;
+  }[];
 }
 
 export type FactsOf = (field: string) => readonly FieldFacts[] | undefined;
@@ -155,7 +160,8 @@ function exactly(e: LeafExpr, value: IcebergValue | null, type: PrimitiveType): 
     return found !== e.negated ? 'always' : 'never';
   }
   if (typeof value !== 'string') return 'maybe';
-  const hit = e.op === 'contains' ? value.includes(e.pattern) : e.op === 'startsWith' ? value.startsWith(e.pattern) : value.endsWith(e.pattern);
+  const hit =
+    e.op === 'contains' ? value.includes(e.pattern) : e.op === 'startsWith' ? value.startsWith(e.pattern) : value.endsWith(e.pattern);
   return hit !== e.negated ? 'always' : 'never';
 }
 
@@ -264,7 +270,14 @@ function judgeProjection(e: LeafExpr, type: PrimitiveType, t: Transform, value: 
 }
 
 /** A manifest's summary of one partition field: every file's partition value lies in [lower, upper] (plus nulls when containsNull). */
-function judgeSummary(e: LeafExpr, type: PrimitiveType, t: Transform, s: FieldSummary, lower: IcebergValue | undefined, upper: IcebergValue | undefined): Verdict {
+function judgeSummary(
+  e: LeafExpr,
+  type: PrimitiveType,
+  t: Transform,
+  s: FieldSummary,
+  lower: IcebergValue | undefined,
+  upper: IcebergValue | undefined,
+): Verdict {
   if (t.kind === 'void' || t.kind === 'unknown') return 'maybe';
   const empty = lower === undefined && upper === undefined;
   const allNull = empty && s.containsNull && s.containsNan === false;
@@ -294,7 +307,13 @@ function judgeSummary(e: LeafExpr, type: PrimitiveType, t: Transform, s: FieldSu
  * transform; comparisons through order-preserving ones; startsWith through
  * truncate.
  */
-function judgeProjectedRange(e: CompareExpr | InExpr | TextExpr, type: PrimitiveType, t: Transform, lower: IcebergValue, upper: IcebergValue): Verdict {
+function judgeProjectedRange(
+  e: CompareExpr | InExpr | TextExpr,
+  type: PrimitiveType,
+  t: Transform,
+  lower: IcebergValue,
+  upper: IcebergValue,
+): Verdict {
   const project = (v: Scalar) => {
     const x = literal(v, type);
     return x === undefined ? undefined : applyTransform(t, type, x);
@@ -318,7 +337,8 @@ function judgeProjectedRange(e: CompareExpr | InExpr | TextExpr, type: Primitive
       return ps.every((p) => outside(p!)) ? 'never' : 'maybe';
     }
     case 'text': {
-      if (t.kind !== 'truncate' || e.op !== 'startsWith' || e.negated || typeof lower !== 'string' || typeof upper !== 'string') return 'maybe';
+      if (t.kind !== 'truncate' || e.op !== 'startsWith' || e.negated || typeof lower !== 'string' || typeof upper !== 'string')
+        return 'maybe';
       const pattern = Array.from(e.pattern);
       // A pattern as long as the width truncates to one partition value; a shorter one is a prefix of the values it admits.
       if (pattern.length >= t.width) return outside(pattern.slice(0, t.width).join('')) ? 'never' : 'maybe';
@@ -393,7 +413,9 @@ export function fileFacts(
     const nullCount = file.nullValueCounts?.get(id);
     const valueCount = file.valueCounts?.get(id);
     const nanCount = file.nanValueCounts?.get(id);
-    const projections = spec.fields.filter((p) => p.sourceId === id && file.partition.has(p.fieldId)).map((p) => ({ transform: p.transform, value: file.partition.get(p.fieldId)! }));
+    const projections = spec.fields
+      .filter((p) => p.sourceId === id && file.partition.has(p.fieldId))
+      .map((p) => ({ transform: p.transform, value: file.partition.get(p.fieldId)! }));
     byName.set(f.name, [
       {
         type: f.icebergType,

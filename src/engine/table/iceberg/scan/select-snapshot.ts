@@ -25,7 +25,10 @@ export function selectSnapshot(metadata: TableMetadata, selector?: SnapshotSelec
   if ('snapshotId' in selector) {
     const id = decimalId(selector.snapshotId);
     const found = id === undefined ? undefined : metadata.snapshots.get(id);
-    if (found === undefined) throw userError(`snapshot ${shown(String(selector.snapshotId))} does not exist in this table (it may have expired)`, { snapshotId: shown(String(selector.snapshotId)) });
+    if (found === undefined)
+      throw userError(`snapshot ${shown(String(selector.snapshotId))} does not exist in this table (it may have expired)`, {
+        snapshotId: shown(String(selector.snapshotId)),
+      });
     return found;
   }
   if ('ref' in selector) {
@@ -38,13 +41,19 @@ export function selectSnapshot(metadata: TableMetadata, selector?: SnapshotSelec
   const t = selector.timestampMs;
   if (!Number.isFinite(t)) throw userError('asOf timestamp is not a valid time');
   // Writers before the snapshot log: the snapshots' own commit times stand in for it.
-  const log = metadata.snapshotLog.length > 0 ? metadata.snapshotLog : [...metadata.snapshots.values()].map((s) => ({ timestampMs: s.timestampMs, snapshotId: s.id })).sort((a, b) => a.timestampMs - b.timestampMs);
+  const log =
+    metadata.snapshotLog.length > 0
+      ? metadata.snapshotLog
+      : [...metadata.snapshots.values()]
+          .map((s) => ({ timestampMs: s.timestampMs, snapshotId: s.id }))
+          .sort((a, b) => a.timestampMs - b.timestampMs);
   let chosen: string | undefined;
   for (const e of log) if (e.timestampMs <= t) chosen = e.snapshotId;
   const iso = new Date(t).toISOString();
   if (chosen === undefined) throw userError(`no snapshot of this table was committed at or before ${iso}`);
   const found = metadata.snapshots.get(chosen);
-  if (found === undefined) throw userError(`snapshot ${chosen}, current at ${iso}, no longer exists (it has expired)`, { snapshotId: chosen });
+  if (found === undefined)
+    throw userError(`snapshot ${chosen}, current at ${iso}, no longer exists (it has expired)`, { snapshotId: chosen });
   return found;
 }
 

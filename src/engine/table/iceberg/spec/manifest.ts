@@ -117,7 +117,12 @@ export function manifestSpec(container: AvroContainer, specs: ReadonlyMap<number
  * Reads a manifest's entries. `schema` is the table schema used to type the
  * partition tuple (a transform's result type follows its source column's type).
  */
-export function manifestEntriesFrom(container: AvroContainer, manifest: ManifestFile, spec: PartitionSpec, schema: Schema): ManifestEntry[] {
+export function manifestEntriesFrom(
+  container: AvroContainer,
+  manifest: ManifestFile,
+  spec: PartitionSpec,
+  schema: Schema,
+): ManifestEntry[] {
   const ids = fieldIdsOf(container.schema);
   const sources = fieldsById(schema);
   const partitionTypes = new Map<number, PrimitiveType | undefined>();
@@ -129,10 +134,18 @@ export function manifestEntriesFrom(container: AvroContainer, manifest: Manifest
   return container.records.map((r) => {
     const get = reader(r, ids);
     const statusCode = num(get(0, 'status'));
-    const status: EntryStatus = statusCode === 0 ? 'existing' : statusCode === 1 ? 'added' : statusCode === 2 ? 'deleted' : bad(`entry status ${statusCode}`);
+    const status: EntryStatus =
+      statusCode === 0 ? 'existing' : statusCode === 1 ? 'added' : statusCode === 2 ? 'deleted' : bad(`entry status ${statusCode}`);
     const f = reader(get(2, 'data_file'), ids);
     const contentCode = num(f(134, 'content') ?? (contentHeader === 'deletes' ? bad('a delete entry without content') : 0));
-    const content: FileContent = contentCode === 0 ? 'data' : contentCode === 1 ? 'position-deletes' : contentCode === 2 ? 'equality-deletes' : bad(`file content ${contentCode}`);
+    const content: FileContent =
+      contentCode === 0
+        ? 'data'
+        : contentCode === 1
+          ? 'position-deletes'
+          : contentCode === 2
+            ? 'equality-deletes'
+            : bad(`file content ${contentCode}`);
     const seq = get(3, 'sequence_number');
     const fileSeq = get(4, 'file_sequence_number');
     // Spec "Sequence Number Inheritance": null means "the manifest's", which only ADDED entries may leave null;

@@ -56,7 +56,12 @@ export function parsePartitionSpec(json: unknown, specId?: number): PartitionSpe
     const p = f as Record<string, unknown>;
     if (typeof p.transform !== 'string' || typeof p.name !== 'string') throw new Error('a partition field has no name or transform');
     const sourceIds = p['source-ids'];
-    const sourceId = p['source-id'] !== undefined ? intOf(p['source-id'], 'source-id') : Array.isArray(sourceIds) && sourceIds.length === 1 ? intOf(sourceIds[0], 'source-id') : -1;
+    const sourceId =
+      p['source-id'] !== undefined
+        ? intOf(p['source-id'], 'source-id')
+        : Array.isArray(sourceIds) && sourceIds.length === 1
+          ? intOf(sourceIds[0], 'source-id')
+          : -1;
     return Object.freeze({
       fieldId: p['field-id'] === undefined ? 1000 + i : intOf(p['field-id'], 'partition field id'),
       sourceId,
@@ -65,7 +70,10 @@ export function parsePartitionSpec(json: unknown, specId?: number): PartitionSpe
       transform: sourceId < 0 ? Object.freeze({ kind: 'unknown' as const, name: p.transform }) : parseTransform(p.transform),
     });
   });
-  return Object.freeze({ specId: specId ?? (o['spec-id'] === undefined ? 0 : intOf(o['spec-id'], 'spec-id')), fields: Object.freeze(fields) });
+  return Object.freeze({
+    specId: specId ?? (o['spec-id'] === undefined ? 0 : intOf(o['spec-id'], 'spec-id')),
+    fields: Object.freeze(fields),
+  });
 }
 
 /** A spec with no fields, or only void ones, partitions nothing: its deletes are global. */
@@ -95,7 +103,8 @@ export function resultType(t: Transform, source: PrimitiveType): PrimitiveType |
  * comparison on the source projects onto the partition value. Bucket does
  * not: it projects equalities only.
  */
-export const isMonotone = (t: Transform) => t.kind === 'identity' || t.kind === 'year' || t.kind === 'month' || t.kind === 'day' || t.kind === 'hour' || t.kind === 'truncate';
+export const isMonotone = (t: Transform) =>
+  t.kind === 'identity' || t.kind === 'year' || t.kind === 'month' || t.kind === 'day' || t.kind === 'hour' || t.kind === 'truncate';
 
 const MICROS_PER_HOUR = 3_600_000_000n;
 const MICROS_PER_DAY = 86_400_000_000n;

@@ -87,11 +87,13 @@ function fromJson(json: unknown): TableMetadata {
   const schemas = new Map<number, Schema>();
   if (Array.isArray(o.schemas)) for (const s of o.schemas) schemas.set(parseSchema(s).schemaId, parseSchema(s));
   else if (o.schema !== undefined) schemas.set(parseSchema(o.schema).schemaId, parseSchema(o.schema));
-  const currentSchemaId = o['current-schema-id'] === undefined ? [...schemas.keys()][0] : intOf(o['current-schema-id'], 'current-schema-id');
+  const currentSchemaId =
+    o['current-schema-id'] === undefined ? [...schemas.keys()][0] : intOf(o['current-schema-id'], 'current-schema-id');
   if (currentSchemaId === undefined || !schemas.has(currentSchemaId)) throw new Error('the current schema is not among the schemas');
 
   const specs = new Map<number, PartitionSpec>();
-  if (Array.isArray(o['partition-specs'])) for (const s of o['partition-specs']) specs.set(parsePartitionSpec(s).specId, parsePartitionSpec(s));
+  if (Array.isArray(o['partition-specs']))
+    for (const s of o['partition-specs']) specs.set(parsePartitionSpec(s).specId, parsePartitionSpec(s));
   else if (o['partition-spec'] !== undefined) specs.set(0, parsePartitionSpec(o['partition-spec'], 0));
   else specs.set(0, parsePartitionSpec([], 0));
   const defaultSpecId = o['default-spec-id'] === undefined ? 0 : intOf(o['default-spec-id'], 'default-spec-id');
@@ -103,7 +105,8 @@ function fromJson(json: unknown): TableMetadata {
   }
   let currentSnapshotId = idOf(o['current-snapshot-id']);
   if (currentSnapshotId === '-1') currentSnapshotId = undefined;
-  if (currentSnapshotId !== undefined && !snapshots.has(currentSnapshotId)) throw new Error('the current snapshot is not among the snapshots');
+  if (currentSnapshotId !== undefined && !snapshots.has(currentSnapshotId))
+    throw new Error('the current snapshot is not among the snapshots');
 
   const refs = new Map<string, SnapshotRef>();
   const refsJson = o.refs;
@@ -115,7 +118,8 @@ function fromJson(json: unknown): TableMetadata {
     }
   }
   // Writers before refs existed: main is the current snapshot.
-  if (!refs.has('main') && currentSnapshotId !== undefined) refs.set('main', Object.freeze({ snapshotId: currentSnapshotId, type: 'branch' }));
+  if (!refs.has('main') && currentSnapshotId !== undefined)
+    refs.set('main', Object.freeze({ snapshotId: currentSnapshotId, type: 'branch' }));
 
   const snapshotLog = (Array.isArray(o['snapshot-log']) ? o['snapshot-log'] : []).map((e: Record<string, unknown>) =>
     Object.freeze({ timestampMs: intOf(e['timestamp-ms'], 'snapshot log timestamp'), snapshotId: idOf(e['snapshot-id']) ?? '' }),

@@ -142,7 +142,11 @@ export function canPromote(from: IcebergType, to: IcebergType): boolean {
     if (from.type === 'fixed' && to.type === 'fixed') return from.length === to.length;
     return isPrimitive(from);
   }
-  return (from.type === 'int' && to.type === 'long') || (from.type === 'float' && to.type === 'double') || (from.type === 'date' && (to.type === 'timestamp' || to.type === 'timestamp_ns'));
+  return (
+    (from.type === 'int' && to.type === 'long') ||
+    (from.type === 'float' && to.type === 'double') ||
+    (from.type === 'date' && (to.type === 'timestamp' || to.type === 'timestamp_ns'))
+  );
 }
 
 /** The JSON shape of a type in table metadata → the type. Throws SOURCE_CORRUPT-worthy messages as plain Errors (the caller wraps them). */

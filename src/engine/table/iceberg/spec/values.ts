@@ -249,7 +249,8 @@ function hexBytes(s: string): Uint8Array {
 
 function safeInt(v: unknown): number {
   const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < -(2 ** 31) || n >= 2 ** 31) throw new Error('an int default is not a 32-bit integer');
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < -(2 ** 31) || n >= 2 ** 31)
+    throw new Error('an int default is not a 32-bit integer');
   return n;
 }
 
