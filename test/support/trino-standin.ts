@@ -164,8 +164,9 @@ export class TrinoStandin {
     }
     setup.closeSync();
 
-    let standin: TrinoStandin | undefined;
-    const server = createServer((req, res) => void standin!.handle(req, res));
+    // Requests reach the stand-in once it exists; none come before listen() resolves.
+    const ready: { standin?: TrinoStandin } = {};
+    const server = createServer((req, res) => void ready.standin!.handle(req, res));
     const sockets = new Set<Socket>();
     server.on('connection', (s) => {
       sockets.add(s);
@@ -173,8 +174,8 @@ export class TrinoStandin {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
-    standin = new TrinoStandin(options, db, server, sockets, `http://127.0.0.1:${port}`);
-    return standin;
+    ready.standin = new TrinoStandin(options, db, server, sockets, `http://127.0.0.1:${port}`);
+    return ready.standin;
   }
 
   /** The next request of that kind fails this way (faults queue in order). */

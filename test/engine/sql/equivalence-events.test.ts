@@ -132,6 +132,7 @@ async function check(plan: PlanNode, engines3: readonly EngineName[]): Promise<v
     } catch (err) {
       throw new Error(
         `${e} failed on\n${printPlan(plan)}\n${lowerFor(e === 'trino' ? 'trino' : 'duckdb', plan).sql}\n${(err as Error).message}`,
+        { cause: err },
       );
     }
     const diff = difference(got, want, new Set(['avg(tiny)']));

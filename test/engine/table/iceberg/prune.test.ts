@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Expr, type LeafExpr } from '../../../../src/plan/expr.js';
 import type { Scalar } from '../../../../src/plan/scalar.js';
-import { readPlanRows, rowMatches } from '../../../../src/engine/table/iceberg/read/reference-reader.js';
+import { readPlanRows } from '../../../../src/engine/table/iceberg/read/reference-reader.js';
 import type { FieldRequest } from '../../../../src/engine/table/iceberg/scan/bind-fields.js';
 import { fileFacts, judge, type FieldFacts } from '../../../../src/engine/table/iceberg/scan/prune.js';
 import { applyTransform, murmur3, parsePartitionSpec, parseTransform } from '../../../../src/engine/table/iceberg/spec/partition.js';
