@@ -1,17 +1,17 @@
 import { SluiceError } from '../errors.js';
 import type { PlanNode } from '../plan/plan.js';
 import type { Row } from '../plan/scalar.js';
-import { queryTimeout } from './cancellation.js';
-import type { ColumnDescription } from './column-types.js';
-import { ColumnCache, type ColumnCacheStats } from './column-cache.js';
-import { DecodePool } from './decode-pool.js';
-import { executePlan, type MaskValues } from './execute.js';
-import { VisibleStatistics } from './visible-stats.js';
-import { readFooter } from './parquet-metadata.js';
-import type { OpenSourceFile } from './read-row-groups.js';
-import { isS3Uri } from './s3-location.js';
-import type { ScanReport, SourceAccess } from './scan.js';
-import type { ScanBudget } from './scan-budget.js';
+import { queryTimeout } from './limits/cancellation.js';
+import type { ColumnDescription } from './parquet/column-types.js';
+import { ColumnCache, type ColumnCacheStats } from './cache/column-cache.js';
+import { DecodePool } from './parquet/decode-pool.js';
+import { executePlan, type MaskValues } from './embedded/execute-plan.js';
+import { VisibleStatistics } from './index/visible-stats.js';
+import { readFooter } from './parquet/parquet-metadata.js';
+import type { OpenSourceFile } from './parquet/read-row-groups.js';
+import { isS3Uri } from './storage/s3-location.js';
+import type { ScanReport, SourceAccess } from './scan/scan.js';
+import type { ScanBudget } from './limits/scan-budget.js';
 import {
   LocalSourceStore,
   SourceChanged,
@@ -20,15 +20,15 @@ import {
   type ReadMeter,
   type SourceObject,
   type SourceStore,
-} from './source-files.js';
+} from './storage/source-files.js';
 
-export { checkColumnType, type ColumnDescription } from './column-types.js';
-export type { ScanReport, SourceFileReport } from './scan.js';
-export type { MaskValues } from './execute.js';
-export type { ColumnCacheStats } from './column-cache.js';
-export { ScanBudget, type ScanLimits, type ScanUsage } from './scan-budget.js';
-export { SourceChanged, type ByteRangeReader, type ReadMeter, type SourceObject, type SourceStore } from './source-files.js';
-export { S3SourceStore, type DelegatedS3Access, type S3Credentials, type S3StoreOptions, type S3StoreStats } from './s3-store.js';
+export { checkColumnType, type ColumnDescription } from './parquet/column-types.js';
+export type { ScanReport, SourceFileReport } from './scan/scan.js';
+export type { MaskValues } from './embedded/execute-plan.js';
+export type { ColumnCacheStats } from './cache/column-cache.js';
+export { ScanBudget, type ScanLimits, type ScanUsage } from './limits/scan-budget.js';
+export { SourceChanged, type ByteRangeReader, type ReadMeter, type SourceObject, type SourceStore } from './storage/source-files.js';
+export { S3SourceStore, type DelegatedS3Access, type S3Credentials, type S3StoreOptions, type S3StoreStats } from './storage/s3-store.js';
 
 /**
  * The embedded execution engine: runs logical plans (src/plan) over Parquet

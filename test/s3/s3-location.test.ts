@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RangeCache } from '../../src/engine/s3-range-cache.js';
-import { parseS3Location } from '../../src/engine/s3-location.js';
-import { backoff, classify } from '../../src/engine/s3-requests.js';
+import { RangeCache } from '../../src/engine/storage/s3-range-cache.js';
+import { parseS3Location } from '../../src/engine/storage/s3-location.js';
+import { backoff, classify } from '../../src/engine/storage/s3-requests.js';
 
 describe('s3:// locations', () => {
   it('list under the literal prefix and match the glob within path segments', () => {

@@ -1,7 +1,7 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { internalError, SluiceError } from '../../errors.js';
 import type { Nullable, Row } from '../../plan/scalar.js';
-import { queryTimeout } from '../cancellation.js';
+import { queryTimeout } from '../limits/cancellation.js';
 import type { LoweredPlan, SqlColumn } from '../sql/lower-plan.js';
 import { planRows } from '../sql/sql-rows.js';
 

@@ -1,6 +1,6 @@
 import { internalError } from '../../errors.js';
 import type { Nullable, Row } from '../../plan/scalar.js';
-import { tooManyGroups } from '../aggregate.js';
+import { tooManyGroups } from '../kernels/aggregate.js';
 import type { LoweredPlan, SqlColumn } from './lower-plan.js';
 
 /**

@@ -1,7 +1,7 @@
 import { parse as parseLossless } from 'lossless-json';
 import { SluiceError } from '../../errors.js';
 import type { Row } from '../../plan/scalar.js';
-import { queryTimeout } from '../cancellation.js';
+import { queryTimeout } from '../limits/cancellation.js';
 import type { LoweredPlan } from '../sql/lower-plan.js';
 import { planRows } from '../sql/sql-rows.js';
 import { decodeTrinoValue } from './trino-values.js';

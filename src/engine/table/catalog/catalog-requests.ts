@@ -1,4 +1,4 @@
-import { backoff } from '../../s3-requests.js';
+import { backoff } from '../../storage/s3-requests.js';
 
 /**
  * One HTTP request to a catalog, the way the client makes every request:

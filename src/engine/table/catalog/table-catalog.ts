@@ -1,4 +1,4 @@
-import type { DelegatedS3Access } from '../../s3-store.js';
+import type { DelegatedS3Access } from '../../storage/s3-store.js';
 
 /**
  * A catalog finds a table by name: `source: { format: iceberg, catalog: lake,

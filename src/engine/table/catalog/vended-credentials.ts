@@ -1,5 +1,5 @@
-import type { DelegatedS3Access, S3Credentials } from '../../s3-store.js';
-import { S3RequestFailure } from '../../s3-requests.js';
+import type { DelegatedS3Access, S3Credentials } from '../../storage/s3-store.js';
+import { S3RequestFailure } from '../../storage/s3-requests.js';
 import type { CatalogLog } from './catalog-auth.js';
 import type { Secrets } from './catalog-requests.js';
 

@@ -1,4 +1,4 @@
-import type { SourceStore } from '../../source-files.js';
+import type { SourceStore } from '../../storage/source-files.js';
 import type { AvroContainer } from './avro/container.js';
 import { parquetColumnReader, type ColumnReader } from './io/parquet-columns.js';
 import { findCurrentMetadata, mapRecordedPath, resolveTableLocation, TableFiles } from './io/table-location.js';

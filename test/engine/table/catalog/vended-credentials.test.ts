@@ -15,8 +15,8 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3SourceStore } from '../../../../src/engine/s3-store.js';
-import { S3RequestFailure } from '../../../../src/engine/s3-requests.js';
+import { S3SourceStore } from '../../../../src/engine/storage/s3-store.js';
+import { S3RequestFailure } from '../../../../src/engine/storage/s3-requests.js';
 import { parseTableIdentifier, type TableIdentifier } from '../../../../src/engine/table/catalog/table-catalog.js';
 import { storageGrantsOf } from '../../../../src/engine/table/catalog/vended-credentials.js';
 import { type VendedCredential } from '../../../support/iceberg-rest-catalog.js';

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3SourceStore } from '../../../../src/engine/s3-store.js';
+import { S3SourceStore } from '../../../../src/engine/storage/s3-store.js';
 import { IcebergTable } from '../../../../src/engine/table/iceberg/table.js';
 import { startS3, type TestS3 } from '../../../s3/s3-server.js';
 import { openTable, snapshotRows, TABLES } from './support.js';

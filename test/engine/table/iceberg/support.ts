@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { LocalSourceStore } from '../../../../src/engine/source-files.js';
+import { LocalSourceStore } from '../../../../src/engine/storage/source-files.js';
 import { readPlanRows, type IcebergRow } from '../../../../src/engine/table/iceberg/read/reference-reader.js';
 import type { FieldRequest } from '../../../../src/engine/table/iceberg/scan/bind-fields.js';
 import type { DataFileTask, ScanPlan } from '../../../../src/engine/table/iceberg/scan/plan-scan.js';

@@ -1,6 +1,6 @@
 import { parquetMetadataAsync, type SchemaElement } from 'hyparquet';
 import { SluiceError } from '../../../../errors.js';
-import { sourceFailure, type SourceObject } from '../../../source-files.js';
+import { sourceFailure, type SourceObject } from '../../../storage/source-files.js';
 import type { ParquetColumn } from '../scan/bind-fields.js';
 
 /**

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { SluiceError } from '../../../../errors.js';
-import { isS3Uri } from '../../../s3-location.js';
-import { sourceFailure, type SourceObject, type SourceStore } from '../../../source-files.js';
+import { isS3Uri } from '../../../storage/s3-location.js';
+import { sourceFailure, type SourceObject, type SourceStore } from '../../../storage/source-files.js';
 
 /**
  * Where a table lives and how its files are reached (SPEC §10): the

@@ -1,4 +1,4 @@
-import { sourceFailure } from '../../../source-files.js';
+import { sourceFailure } from '../../../storage/source-files.js';
 import type { DeleteFileTask } from '../scan/plan-scan.js';
 import { FILE_PATH_ID, POS_ID } from '../scan/plan-scan.js';
 import { valueKey, type IcebergValue } from '../spec/values.js';

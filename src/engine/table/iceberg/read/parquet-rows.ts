@@ -1,7 +1,7 @@
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { SluiceError } from '../../../../errors.js';
-import { sourceFailure, type SourceObject } from '../../../source-files.js';
+import { sourceFailure, type SourceObject } from '../../../storage/source-files.js';
 import { topLevel } from '../io/parquet-columns.js';
 import type { ParquetColumn } from '../scan/bind-fields.js';
 import type { PrimitiveType } from '../spec/types.js';

@@ -1,5 +1,5 @@
 import type { Expr } from '../../../../plan/expr.js';
-import { sourceFailure } from '../../../source-files.js';
+import { sourceFailure } from '../../../storage/source-files.js';
 import type { BoundField, FieldRead } from '../scan/bind-fields.js';
 import type { DataFileTask, ScanPlan } from '../scan/plan-scan.js';
 import { judge } from '../scan/prune.js';

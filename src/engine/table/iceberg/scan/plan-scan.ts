@@ -1,5 +1,5 @@
 import type { Expr } from '../../../../plan/expr.js';
-import type { SourceObject } from '../../../source-files.js';
+import type { SourceObject } from '../../../storage/source-files.js';
 import { AvroError, readAvroContainer, type AvroContainer } from '../avro/container.js';
 import type { ColumnReader } from '../io/parquet-columns.js';
 import { mapRecordedPath, type TableFiles } from '../io/table-location.js';

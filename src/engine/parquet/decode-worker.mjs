@@ -1,0 +1,162 @@
+// The parquet-wasm decoder, in a worker thread (see decode-pool.ts for why).
+//
+// Plain JavaScript on purpose: worker threads do not inherit the tsx loader
+// that `bin/sluice.js` registers at run time, so this file must run as is.
+//
+// Protocol (all messages are plain objects):
+//   worker → main  { type: 'ready' }                              parquet-wasm loaded
+//   main → worker  { type: 'open', id, key, size }               open a file ahead of its first decode
+//   worker → main  { type: 'opened', id }                          (or 'failed')
+//   main → worker  { type: 'decode', id, key, size, rowGroup, columns, batchSize, blooms, dictionaries }
+//   worker → main  { type: 'read', readId, key, start, end }      a byte range the decoder needs
+//   main → worker  { type: 'bytes', readId, ok, buffer? }          the answer (buffer transferred)
+//   worker → main  { type: 'decoded', id, ipc, blooms }            Arrow IPC stream (buffer transferred), and
+//                                                                  the Bloom filter words of each UTF-8 column named
+//                                                                  in `blooms` (bloom-hash.mjs; buffers transferred);
+//                                                                  with `dictionaries`, each UTF-8 column's codes
+//                                                                  (string-dictionary.mjs), or null when it has too
+//                                                                  many distinct values
+//   worker → main  { type: 'failed', id, message }                 an error parquet-wasm reported properly
+//
+// Bytes come from the main thread, so storage stays behind one interface
+// (ByteRangeReader) whatever the storage is. parquet-wasm aborts the whole
+// WebAssembly instance (an uncatchable trap) when a read fails or a page is
+// corrupt; the worker then dies, and the pool decides what that meant.
+import { DataType, tableFromIPC } from 'apache-arrow';
+import { parentPort } from 'node:worker_threads';
+import { ParquetFile } from 'parquet-wasm';
+import { insertColumn, wordsFor } from '../index/bloom-hash.mjs';
+import { dictionaryCodes } from '../columnar/string-dictionary.mjs';
+
+/** As column.ts MAX_DICTIONARY_ENTRIES. */
+const MAX_DICTIONARY_ENTRIES = 4096;
+
+/** Open handles by file version key; a handle holds the parsed footer. */
+const files = new Map();
+const MAX_FILES = 256;
+const reads = new Map();
+let nextRead = 0;
+
+/** A Blob-shaped view of [start, end) of a file whose bytes the main thread reads. */
+function view(key, start, end) {
+  return {
+    size: end - start,
+    type: '',
+    slice(s = 0, e = end - start) {
+      const clamp = (x) => Math.max(0, Math.min(end - start, x < 0 ? end - start + x : x));
+      return view(key, start + clamp(s), start + Math.max(clamp(s), clamp(e)));
+    },
+    arrayBuffer() {
+      return new Promise((resolve, reject) => {
+        const readId = nextRead++;
+        reads.set(readId, { resolve, reject });
+        parentPort.postMessage({ type: 'read', readId, key, start, end });
+      });
+    },
+  };
+}
+
+function open(key, size) {
+  let file = files.get(key);
+  if (file === undefined) {
+    file = ParquetFile.fromFile(view(key, 0, size));
+    file.catch(() => files.delete(key));
+    files.set(key, file);
+    if (files.size > MAX_FILES) files.delete(files.keys().next().value);
+  }
+  return file;
+}
+
+parentPort.on('message', async (m) => {
+  if (m.type === 'bytes') {
+    const read = reads.get(m.readId);
+    reads.delete(m.readId);
+    if (m.ok) read.resolve(m.buffer);
+    else read.reject(new Error('read failed'));
+    return;
+  }
+  try {
+    const file = await open(m.key, m.size);
+    if (m.type === 'open') {
+      parentPort.postMessage({ type: 'opened', id: m.id });
+      return;
+    }
+    const table = await file.read({ columns: m.columns, rowGroups: [m.rowGroup], batchSize: m.batchSize });
+    // intoIPCStream copies out of WebAssembly memory, so the buffer can be transferred.
+    const ipc = table.intoIPCStream();
+    const batch = m.blooms?.length > 0 || m.dictionaries ? onlyBatch(ipc) : undefined;
+    const dictionaries = batch && m.dictionaries ? dictionariesOf(batch, m.columns) : {};
+    const blooms = batch && m.blooms?.length > 0 ? bloomsOf(batch, m.blooms, dictionaries) : {};
+    const transfer = [ipc.buffer, ...Object.values(blooms).map((w) => w.buffer)];
+    for (const d of Object.values(dictionaries)) if (d !== null) transfer.push(d.codes.buffer, d.offsets.buffer, d.bytes.buffer);
+    parentPort.postMessage({ type: 'decoded', id: m.id, ipc, blooms, dictionaries }, transfer);
+  } catch (e) {
+    parentPort.postMessage({ type: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
+  }
+});
+
+/**
+ * The one record batch of a decoded row group, or undefined when it came
+ * in several: Bloom filters and dictionaries are built here only for a row
+ * group read whole, and only of UTF-8 columns (validated by the decoder, so
+ * their bytes are what the main thread compares). Anything else is left to
+ * the main thread.
+ */
+function onlyBatch(ipc) {
+  const table = tableFromIPC(ipc);
+  return table.batches.length === 1 ? table.batches[0] : undefined;
+}
+
+/** The single UTF-8 data chunk of a column, or undefined. */
+function utf8(batch, name) {
+  const data = batch.getChild(name)?.data;
+  if (data?.length !== 1 || data[0].offset !== 0 || !DataType.isUtf8(data[0].type)) return undefined;
+  return data[0];
+}
+
+/**
+ * Bloom filter words of the UTF-8 columns `columns`, so the main thread does
+ * not hash every value: of a column's distinct values when `dictionaries`
+ * holds them (a row filter's `region IN (…)` looks up a column of a few
+ * values), else of every row. Sized by the row count either way.
+ */
+function bloomsOf(batch, columns, dictionaries) {
+  const out = {};
+  for (const name of columns) {
+    const d = utf8(batch, name);
+    if (d === undefined) continue;
+    const words = new Uint32Array(wordsFor(d.length));
+    const dictionary = dictionaries[name];
+    if (dictionary) insertColumn(words, dictionary.offsets, dictionary.bytes, null, dictionary.offsets.length - 1);
+    else insertColumn(words, d.valueOffsets, d.values, d.nullCount > 0 ? d.nullBitmap : null, d.length);
+    out[name] = words;
+  }
+  return out;
+}
+
+/**
+ * Dictionary codes of the UTF-8 columns (what the column cache keeps string
+ * columns of few values with), so the main thread does not look up every
+ * row: `{ codes, offsets, bytes }` (the distinct values), or null when a
+ * column has too many distinct values.
+ */
+function dictionariesOf(batch, columns) {
+  const out = {};
+  for (const name of new Set(columns)) {
+    const d = utf8(batch, name);
+    if (d === undefined) continue;
+    const found = dictionaryCodes(d.valueOffsets, d.values, d.nullCount > 0 ? d.nullBitmap : null, d.length, MAX_DICTIONARY_ENTRIES);
+    if (found === undefined) {
+      out[name] = null;
+      continue;
+    }
+    const offsets = new Int32Array(found.count + 1);
+    for (let k = 0; k < found.count; k++) offsets[k + 1] = offsets[k] + (found.ends[k] - found.starts[k]);
+    const bytes = new Uint8Array(offsets[found.count]);
+    for (let k = 0; k < found.count; k++) bytes.set(d.values.subarray(found.starts[k], found.ends[k]), offsets[k]);
+    out[name] = { codes: found.codes, offsets, bytes };
+  }
+  return out;
+}
+
+parentPort.postMessage({ type: 'ready' });

@@ -1,0 +1,143 @@
+import { tableFromIPC } from 'apache-arrow';
+import type { ScanField } from '../../plan/plan.js';
+import { queryTimeout } from '../limits/cancellation.js';
+import { BloomFilter } from '../index/bloom-filter.js';
+import { columnFromArrow, dictionaryFrom, type Column } from '../columnar/column.js';
+import { ColumnCache } from '../cache/column-cache.js';
+import { DecodeFailure, type Decoded, type DecodePool } from './decode-pool.js';
+import type { ParquetFooter } from './parquet-metadata.js';
+import { sourceFailure, type ByteRangeReader, type SourceObject } from '../storage/source-files.js';
+
+/**
+ * Decoding one row group: parquet-wasm's asynchronous reader (in the decode
+ * pool's worker) fetches only the requested column chunks and returns Arrow
+ * IPC; here it becomes columns in the plan's representation.
+ */
+
+/** A source file opened for reading. Cached by the engine per file version and shared by concurrent queries. */
+export interface OpenSourceFile {
+  readonly object: SourceObject;
+  readonly reader: ByteRangeReader;
+  readonly footer: ParquetFooter;
+}
+
+/** One decoded record batch: the requested fields as columns, by field name. */
+export interface DecodedBatch {
+  readonly length: number;
+  readonly columns: Map<string, Column>;
+}
+
+/**
+ * `fields` of one row group, from the column cache when it holds them
+ * (`cache` may be undefined: no caching); the others are decoded together
+ * and cached when they come back as one batch. The decoder thread also
+ * finds the dictionary codes the cache keeps string columns of few values
+ * with, and builds Bloom filters of the string fields in `blooms` decoded
+ * now that have none in the cache, into `built` (by column): the caller
+ * keeps them once it uses the row group, so which filters exist never
+ * depends on how far reads started ahead got.
+ */
+export async function readRowGroup(
+  pool: DecodePool,
+  file: OpenSourceFile,
+  rowGroup: number,
+  fields: readonly ScanField[],
+  label: string,
+  signal: AbortSignal | undefined,
+  cache?: ColumnCache,
+  blooms: readonly ScanField[] = [],
+  built?: Map<string, BloomFilter>,
+): Promise<DecodedBatch[]> {
+  if (cache === undefined) return decodeRowGroup(pool, file, rowGroup, fields, label, signal).then((d) => d.batches);
+  const numRows = file.footer.rowGroups[rowGroup]!.numRows;
+  const keyOf = (f: ScanField) => ColumnCache.key(file.object.cacheKey, rowGroup, f.column, f.type);
+  const columns = new Map<string, Column>();
+  const missing: ScanField[] = [];
+  for (const f of fields) {
+    const hit = cache.get(keyOf(f));
+    if (hit === undefined) missing.push(f);
+    else columns.set(f.name, hit);
+  }
+  if (missing.length === 0) return [{ length: numRows, columns: ordered(fields, columns) }];
+  const bloomKey = (column: string) => ColumnCache.bloomKey(file.object.cacheKey, rowGroup, column);
+  const bloomColumns =
+    built === undefined
+      ? []
+      : [...new Set(blooms.filter((f) => missing.includes(f) && cache.getBloom(bloomKey(f.column)) === undefined).map((f) => f.column))];
+  const {
+    batches: decoded,
+    blooms: words,
+    dictionaries,
+  } = await decodeRowGroup(pool, file, rowGroup, missing, label, signal, bloomColumns, true);
+  for (const [column, w] of Object.entries(words)) built?.set(column, BloomFilter.fromWords(w));
+  // Split batches (parquet-wasm did not honour the batch size) are neither cached nor joined with cached columns.
+  if (decoded.length !== 1 || decoded[0]!.length !== numRows) {
+    return columns.size === 0 ? decoded : (await decodeRowGroup(pool, file, rowGroup, fields, label, signal)).batches;
+  }
+  for (const f of missing) {
+    const found = dictionaries[f.column];
+    const dictionary = found === undefined ? undefined : found && dictionaryFrom(found.codes, found.offsets, found.bytes);
+    columns.set(f.name, cache.put(keyOf(f), decoded[0]!.columns.get(f.name)!, dictionary));
+  }
+  return [{ length: numRows, columns: ordered(fields, columns) }];
+}
+
+const ordered = (fields: readonly ScanField[], columns: Map<string, Column>) => new Map(fields.map((f) => [f.name, columns.get(f.name)!]));
+
+/**
+ * Decodes `fields` of one row group. Asking for the row group's row count as
+ * batch size makes parquet-wasm return it as a single record batch
+ * (otherwise it cuts 1024-row batches).
+ */
+async function decodeRowGroup(
+  pool: DecodePool,
+  file: OpenSourceFile,
+  rowGroup: number,
+  fields: readonly ScanField[],
+  label: string,
+  signal: AbortSignal | undefined,
+  blooms: readonly string[] = [],
+  dictionaries = false,
+): Promise<{ batches: DecodedBatch[] } & Omit<Decoded, 'ipc'>> {
+  const uri = file.object.shownAs ?? file.object.uri;
+  const numRows = file.footer.rowGroups[rowGroup]!.numRows;
+  let decoded: Decoded;
+  try {
+    decoded = await pool.decode(
+      {
+        key: file.object.cacheKey,
+        size: file.reader.size,
+        reader: file.reader,
+        rowGroup,
+        columns: [...new Set(fields.map((f) => f.column))],
+        batchSize: Math.max(1, numRows),
+        ...(blooms.length > 0 && { blooms }),
+        ...(dictionaries && { dictionaries }),
+      },
+      signal,
+    );
+  } catch (e) {
+    if (!(e instanceof DecodeFailure)) throw e;
+    switch (e.kind) {
+      case 'aborted':
+        throw queryTimeout();
+      case 'unavailable':
+        throw sourceFailure('SOURCE_UNAVAILABLE', label, `source file ${uri} cannot be read (changed or removed while reading)`);
+      case 'corrupt':
+        throw sourceFailure('SOURCE_CORRUPT', label, `${uri} is not a valid Parquet file (row group ${rowGroup} cannot be decoded)`);
+    }
+  }
+  const batches = tableFromIPC(decoded.ipc).batches.map((rb) => {
+    const columns = new Map<string, Column>();
+    for (const f of fields) {
+      const vector = rb.getChild(f.column);
+      if (vector === null) throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} is missing from ${uri}`);
+      const column = columnFromArrow(vector, f.type);
+      if (typeof column === 'string')
+        throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} in ${uri} ${column}, expected ${f.type}`);
+      columns.set(f.name, column);
+    }
+    return { length: rb.numRows, columns };
+  });
+  return { batches, blooms: decoded.blooms, dictionaries: decoded.dictionaries };
+}
