@@ -2,7 +2,7 @@ import { fieldOf, isNumeric, isOrdered, type Contract } from '../contract/contra
 import { internalError, userError } from '../errors.js';
 import { AggregateNode, SortNode, type Aggregate, type PlanNode } from '../plan/plan.js';
 import { filterOver, scanOf } from './compile-connection.js';
-import { compileWhere, type WhereInput } from './compile-where.js';
+import { compileWhere, type WhereInput } from '../plan/compile-where.js';
 
 /**
  * Compiles an aggregate request (SPEC §2: `<product>V<major>Aggregate(where:,

@@ -4,7 +4,7 @@ import { Expr, type Expr as Predicate } from '../plan/expr.js';
 import { CountNode, FilterNode, LimitNode, ProjectNode, ScanNode, SortNode, type PlanNode, type SortKey } from '../plan/plan.js';
 import type { Nullable } from '../plan/scalar.js';
 import { decodeCursor, queryFingerprint, type CursorKey } from './cursor.js';
-import { compileWhere, type WhereInput } from './compile-where.js';
+import { compileWhere, type WhereInput } from '../plan/compile-where.js';
 
 /**
  * Compiles a connection request (SPEC §2: where, orderBy, first, after,

@@ -5,7 +5,7 @@ import { FilterNode, LimitNode, ProjectNode, SortNode, type PlanNode, type SortK
 import { compareScalars, type Nullable, type Row, type Scalar } from '../plan/scalar.js';
 import { accessTo, type Session } from '../session/session.js';
 import { compileOrderBy, scanOf, type ConnectionArgs, type PageLimits } from './compile-connection.js';
-import { compileWhere } from './compile-where.js';
+import { compileWhere } from '../plan/compile-where.js';
 import type { Selection } from './selection.js';
 
 /**

@@ -1,5 +1,5 @@
 import { fieldOf, operatorGroupsFor, type Contract, type FieldType, type OperatorGroup } from '../contract/contract.js';
-import { compileWhere, type WhereInput } from '../graphql/compile-where.js';
+import { compileWhere, type WhereInput } from '../plan/compile-where.js';
 import { parseBigInt, parseDate, parseDateTime } from '../graphql/scalars.js';
 import type { Expr } from '../plan/expr.js';
 import type { Scalar } from '../plan/scalar.js';

@@ -6,7 +6,7 @@ import { compileAggregate } from '../../../src/graphql/compile-aggregate.js';
 import { compileConnection, scanOf, type ConnectionArgs } from '../../../src/graphql/compile-connection.js';
 import { compileRelationshipBatch } from '../../../src/graphql/compile-relationship.js';
 import { encodeCursor } from '../../../src/graphql/cursor.js';
-import type { WhereInput } from '../../../src/graphql/compile-where.js';
+import type { WhereInput } from '../../../src/plan/compile-where.js';
 import { AggregateNode, type PlanNode } from '../../../src/plan/plan.js';
 import { printPlan } from '../../../src/plan/print-plan.js';
 import type { Row, Scalar } from '../../../src/plan/scalar.js';

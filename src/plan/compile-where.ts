@@ -1,7 +1,7 @@
 import { fieldOf, type Contract } from '../contract/contract.js';
 import { userError } from '../errors.js';
-import { Expr, negate, type CompareOp, type TextOp } from '../plan/expr.js';
-import type { Scalar } from '../plan/scalar.js';
+import { Expr, negate, type CompareOp, type TextOp } from './expr.js';
+import type { Scalar } from './scalar.js';
 
 /**
  * Compiles a coerced `where` argument (SPEC §2) into a predicate in negation

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseContract } from '../../src/contract/load-contracts.js';
-import { compileWhere } from '../../src/graphql/compile-where.js';
+import { compileWhere } from '../../src/plan/compile-where.js';
 import { printExpr } from '../../src/plan/print-plan.js';
 import { readFileSync } from 'node:fs';
 
