@@ -1,8 +1,7 @@
 import { fieldOf, operatorGroupsFor, type Contract, type FieldType, type OperatorGroup } from '../contract/contract.js';
 import { compileWhere, type WhereInput } from '../plan/compile-where.js';
-import { parseBigInt, parseDate, parseDateTime } from '../graphql/scalars.js';
+import { parseScalar as coerce } from '../plan/parse-scalar.js';
 import type { Expr } from '../plan/expr.js';
-import type { Scalar } from '../plan/scalar.js';
 import { CALLER_REF } from './policy.js';
 
 /**
@@ -149,30 +148,3 @@ function lookup(ref: string, caller: CallerValues): unknown {
 }
 
 const isRef = (v: unknown): v is string => typeof v === 'string' && CALLER_REF.test(v);
-
-/** A policy value in the plan's representation for a field type. */
-function coerce(type: FieldType, v: unknown): Scalar {
-  switch (type) {
-    case 'string':
-      if (typeof v === 'string') return v;
-      break;
-    case 'boolean':
-      if (typeof v === 'boolean') return v;
-      break;
-    case 'int32':
-      if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 2 ** 31) return v;
-      if (typeof v === 'string' && /^-?\d{1,10}$/.test(v)) return Number(v);
-      break;
-    case 'float64':
-      if (typeof v === 'number' && Number.isFinite(v)) return v;
-      if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-      break;
-    case 'int64':
-      return parseBigInt(v);
-    case 'date':
-      return parseDate(v instanceof Date ? v.toISOString().slice(0, 10) : v);
-    case 'timestamp':
-      return parseDateTime(v instanceof Date ? v.toISOString() : v);
-  }
-  throw new Error(`${JSON.stringify(v)} is not a ${type} value`);
-}
