@@ -16,10 +16,10 @@ import {
 } from '../contract/contract.js';
 import type { Row } from '../plan/scalar.js';
 import type { AggregateArgs } from './compile-aggregate.js';
-import type { ConnectionArgs } from './compile-connection.js';
+import type { ConnectionArgs, ConnectionResult } from './compile-connection.js';
 import type { GatewayContext, SchemaOptions } from './context.js';
 import { resolveAggregate, type AggregateGroup } from './resolve-aggregate.js';
-import { resolveConnection, type ConnectionResult } from './resolve-connection.js';
+import { resolveConnection } from './resolve-connection.js';
 import { resolveMany, resolveOne, type ManyArgs } from './resolve-relationship.js';
 import { BigIntScalar, DateScalar, DateTimeScalar, GRAPHQL_SCALAR } from './scalars.js';
 

@@ -2,7 +2,7 @@ import { fieldOf, type Contract } from '../contract/contract.js';
 import { userError } from '../errors.js';
 import { Expr, type Expr as Predicate } from '../plan/expr.js';
 import { CountNode, FilterNode, LimitNode, ProjectNode, ScanNode, SortNode, type PlanNode, type SortKey } from '../plan/plan.js';
-import type { Nullable } from '../plan/scalar.js';
+import type { Nullable, Row } from '../plan/scalar.js';
 import { decodeCursor, queryFingerprint, type CursorKey } from './cursor.js';
 import { compileWhere, type WhereInput } from '../plan/compile-where.js';
 
@@ -27,6 +27,13 @@ export interface ConnectionArgs {
   readonly first?: number | null;
   readonly after?: string | null;
   readonly offset?: number | null;
+}
+
+/** What the connection's fields resolve from (resolve-connection.ts, resolve-relationship.ts); parts not selected stay absent. */
+export interface ConnectionResult {
+  readonly nodes?: readonly Row[];
+  readonly pageInfo?: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+  readonly totalCount?: number;
 }
 
 export interface ConnectionWants {

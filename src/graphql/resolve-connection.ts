@@ -1,20 +1,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Contract, Relationship } from '../contract/contract.js';
-import type { Row } from '../plan/scalar.js';
-import { compileConnection, type ConnectionArgs } from './compile-connection.js';
+import { compileConnection, type ConnectionArgs, type ConnectionResult } from './compile-connection.js';
 import type { GatewayContext, SchemaOptions } from './context.js';
 import { encodeCursor } from './cursor.js';
 import { fieldsToRead } from './compile-relationship.js';
 import { explainRelationships } from './resolve-relationship.js';
 import { selectionOf } from './selection.js';
 import { accessTo } from '../session/session.js';
-
-/** What the connection's fields resolve from; parts not selected stay absent. */
-export interface ConnectionResult {
-  readonly nodes?: readonly Row[];
-  readonly pageInfo?: { readonly hasNextPage: boolean; readonly endCursor: string | null };
-  readonly totalCount?: number;
-}
 
 /**
  * Resolves a product's root connection field: reads the selection, compiles

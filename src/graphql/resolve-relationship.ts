@@ -16,10 +16,9 @@ import {
   type ParentKey,
   type RelationshipBatchArgs,
 } from './compile-relationship.js';
-import { compileOrderBy } from './compile-connection.js';
+import { compileOrderBy, type ConnectionResult } from './compile-connection.js';
 import type { GatewayContext, SchemaOptions } from './context.js';
 import { decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
-import type { ConnectionResult } from './resolve-connection.js';
 import { selectionOf, type Selection } from './selection.js';
 
 /**

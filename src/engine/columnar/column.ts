@@ -2,7 +2,6 @@ import { DataType, DateUnit, makeVector, Precision, TimeUnit, type Data, type Ve
 import type { FieldType } from '../../contract/contract.js';
 import { assertNever, internalError } from '../../errors.js';
 import type { Nullable } from '../../plan/scalar.js';
-import type { BitmapIndex } from '../index/bitmap-index.js';
 import { dictionaryCodes } from './string-dictionary.mjs';
 
 /**
@@ -31,6 +30,16 @@ export type Column =
       readonly index?: BitmapIndex;
     }
   | { readonly kind: 'scalars'; readonly values: readonly Nullable[] };
+
+/**
+ * A bitmap per distinct value of a low-cardinality chunk (bit i set when row
+ * i holds it): built and read by index/bitmap-index.ts, kept with the column.
+ */
+export interface BitmapIndex {
+  /** The distinct values, by code: a string chunk's dictionary's order, or numbers in order of first appearance. */
+  readonly values: readonly (string | number)[];
+  readonly bitmaps: readonly Uint32Array[];
+}
 
 /**
  * The distinct values of a string column and each row's code (rows that

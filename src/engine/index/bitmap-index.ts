@@ -1,4 +1,4 @@
-import type { NumberArray, StringDictionary } from '../columnar/column.js';
+import type { BitmapIndex, NumberArray, StringDictionary } from '../columnar/column.js';
 
 /**
  * Bitmap indexes of low-cardinality column chunks, as Druid and Pinot keep
@@ -12,12 +12,6 @@ import type { NumberArray, StringDictionary } from '../columnar/column.js';
  * only for chunks of at most `MAX_INDEXED_VALUES` distinct values, so an
  * index never takes more than twice the bytes of an int32 chunk.
  */
-export interface BitmapIndex {
-  /** The distinct values, by code: a string chunk's dictionary's order, or numbers in order of first appearance. */
-  readonly values: readonly (string | number)[];
-  readonly bitmaps: readonly Uint32Array[];
-}
-
 export const MAX_INDEXED_VALUES = 16;
 
 /** The index of a string chunk with dictionary codes, when it has few enough distinct values. */

@@ -2,8 +2,8 @@ import { assertNever, internalError } from '../../errors.js';
 import { Expr, type CompareExpr, type CompareOp, type InExpr, type TextExpr } from '../../plan/expr.js';
 import { compareScalars, valueKey, type Scalar } from '../../plan/scalar.js';
 import { liveCount, narrow, type Batch } from '../columnar/batch.js';
-import { bitSet, type Column, type NumberArray, type StringDictionary } from '../columnar/column.js';
-import { countIndexed, type BitmapIndex } from '../index/bitmap-index.js';
+import { bitSet, type BitmapIndex, type Column, type NumberArray, type StringDictionary } from '../columnar/column.js';
+import { countIndexed } from '../index/bitmap-index.js';
 
 /**
  * Compiles a predicate against one batch's columns into a row test.
