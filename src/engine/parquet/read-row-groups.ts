@@ -27,28 +27,33 @@ export interface DecodedBatch {
   readonly columns: Map<string, Column>;
 }
 
+/** One row group to read: which file, which of its groups, which fields; what the scan keeps of it. */
+export interface RowGroupRead {
+  readonly file: OpenSourceFile;
+  readonly rowGroup: number;
+  readonly fields: readonly ScanField[];
+  /** The product, in front of error messages. */
+  readonly label: string;
+  readonly signal: AbortSignal | undefined;
+  /** Decoded column chunks shared by executions; undefined: no caching. */
+  readonly cache?: ColumnCache | undefined;
+  /** String fields looked up by the scan's filters: the decoder builds Bloom filters of those it decodes now that have none in the cache. */
+  readonly blooms?: readonly ScanField[];
+  /** Receives those Bloom filters, by column (without it none are built). */
+  readonly built?: Map<string, BloomFilter>;
+}
+
 /**
- * `fields` of one row group, from the column cache when it holds them
- * (`cache` may be undefined: no caching); the others are decoded together
- * and cached when they come back as one batch. The decoder thread also
- * finds the dictionary codes the cache keeps string columns of few values
- * with, and builds Bloom filters of the string fields in `blooms` decoded
- * now that have none in the cache, into `built` (by column): the caller
- * keeps them once it uses the row group, so which filters exist never
- * depends on how far reads started ahead got.
+ * `fields` of one row group, from the column cache when it holds them; the
+ * others are decoded together and cached when they come back as one batch.
+ * The decoder thread also finds the dictionary codes the cache keeps string
+ * columns of few values with, and builds the Bloom filters asked for in
+ * `blooms` into `built`: the caller keeps them once it uses the row group,
+ * so which filters exist never depends on how far reads started ahead got.
  */
-export async function readRowGroup(
-  pool: DecodePool,
-  file: OpenSourceFile,
-  rowGroup: number,
-  fields: readonly ScanField[],
-  label: string,
-  signal: AbortSignal | undefined,
-  cache?: ColumnCache,
-  blooms: readonly ScanField[] = [],
-  built?: Map<string, BloomFilter>,
-): Promise<DecodedBatch[]> {
-  if (cache === undefined) return decodeRowGroup(pool, file, rowGroup, fields, label, signal).then((d) => d.batches);
+export async function readRowGroup(pool: DecodePool, read: RowGroupRead): Promise<DecodedBatch[]> {
+  const { file, rowGroup, fields, cache, blooms = [], built } = read;
+  if (cache === undefined) return decodeRowGroup(pool, read).then((d) => d.batches);
   const numRows = file.footer.rowGroups[rowGroup]!.numRows;
   const keyOf = (f: ScanField) => ColumnCache.key(file.object.cacheKey, rowGroup, f.column, f.type);
   const columns = new Map<string, Column>();
@@ -68,11 +73,11 @@ export async function readRowGroup(
     batches: decoded,
     blooms: words,
     dictionaries,
-  } = await decodeRowGroup(pool, file, rowGroup, missing, label, signal, bloomColumns, true);
+  } = await decodeRowGroup(pool, { ...read, fields: missing }, { blooms: bloomColumns, dictionaries: true });
   for (const [column, w] of Object.entries(words)) built?.set(column, BloomFilter.fromWords(w));
   // Split batches (parquet-wasm did not honour the batch size) are neither cached nor joined with cached columns.
   if (decoded.length !== 1 || decoded[0]!.length !== numRows) {
-    return columns.size === 0 ? decoded : (await decodeRowGroup(pool, file, rowGroup, fields, label, signal)).batches;
+    return columns.size === 0 ? decoded : (await decodeRowGroup(pool, read)).batches;
   }
   for (const f of missing) {
     const found = dictionaries[f.column];
@@ -85,19 +90,15 @@ export async function readRowGroup(
 const ordered = (fields: readonly ScanField[], columns: Map<string, Column>) => new Map(fields.map((f) => [f.name, columns.get(f.name)!]));
 
 /**
- * Decodes `fields` of one row group. Asking for the row group's row count as
- * batch size makes parquet-wasm return it as a single record batch
- * (otherwise it cuts 1024-row batches).
+ * Decodes `fields` of one row group (never from the cache). Asking for the
+ * row group's row count as batch size makes parquet-wasm return it as a
+ * single record batch (otherwise it cuts 1024-row batches). `extras`: the
+ * columns to build Bloom filters of, and whether to find dictionary codes.
  */
 async function decodeRowGroup(
   pool: DecodePool,
-  file: OpenSourceFile,
-  rowGroup: number,
-  fields: readonly ScanField[],
-  label: string,
-  signal: AbortSignal | undefined,
-  blooms: readonly string[] = [],
-  dictionaries = false,
+  { file, rowGroup, fields, label, signal }: RowGroupRead,
+  { blooms = [], dictionaries = false }: { readonly blooms?: readonly string[]; readonly dictionaries?: boolean } = {},
 ): Promise<{ batches: DecodedBatch[] } & Omit<Decoded, 'ipc'>> {
   const uri = file.object.shownAs ?? file.object.uri;
   const numRows = file.footer.rowGroups[rowGroup]!.numRows;

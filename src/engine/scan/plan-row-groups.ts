@@ -1,0 +1,120 @@
+import type { Expr } from '../../plan/expr.js';
+import type { ScanField, ScanNode } from '../../plan/plan.js';
+import { ColumnCache } from '../cache/column-cache.js';
+import { VisibleStatistics } from '../index/visible-stats.js';
+import type { ParquetFooter } from '../parquet/parquet-metadata.js';
+import type { OpenSourceFile } from '../parquet/read-row-groups.js';
+import {
+  compareBounds,
+  isExcludedByBloom,
+  isProvablyAll,
+  isProvablyEmpty,
+  sortBound,
+  visibleEvidence,
+  type Evidence,
+  type FieldStats,
+  type SortBound,
+  type StatsOf,
+} from './prune-row-groups.js';
+
+/**
+ * Which row groups a scan reads, and in which order (DataFusion keeps this,
+ * `row_group_filter.rs`, apart from reading them, `opener.rs`; here
+ * read-units.ts reads). A group is left out when its statistics prove the
+ * filters false for every row, or the engine's Bloom filters of a string
+ * column prove a looked-up value absent; under a row filter, the caller's
+ * filters count only where the statistics prove every row of the group
+ * visible, or by the statistics of its visible rows once a scan under the
+ * same row filter has decoded it (prune-row-groups.ts, visibleEvidence;
+ * index/visible-stats.ts). A top-K above has the groups visited best-first
+ * by its first key's statistics.
+ */
+
+/** One row group the scan will visit. */
+export interface Unit {
+  readonly file: number;
+  readonly rowGroup: number;
+  readonly numRows: number;
+  readonly ordinalBase: number;
+  readonly bound: SortBound;
+  /** Statistics prove every row passes the filters: nothing to evaluate, filter-only columns unread. */
+  readonly allPass: boolean;
+  /** What the group was judged by (prune-row-groups.ts, visibleEvidence). */
+  readonly judgedBy: Evidence['kind'];
+}
+
+export interface RowGroupPlanning {
+  readonly node: ScanNode;
+  readonly files: readonly OpenSourceFile[];
+  /** The row filter and the caller's filters, as rows are tested against them. */
+  readonly filter: Expr;
+  readonly byName: ReadonlyMap<string, ScanField>;
+  /** String fields the filters look values up in (their Bloom filters are consulted). */
+  readonly lookedUp: readonly ScanField[];
+  /** The first sort key of a top-K visiting groups best-first; undefined: file order. */
+  readonly sortBy: { readonly field: string; readonly direction: 'asc' | 'desc' } | undefined;
+  /** Where Bloom filters are kept; undefined: none. */
+  readonly columns: ColumnCache | undefined;
+  /** Statistics of row-filtered groups' visible rows, and this scan's row filter's key in them; undefined: none kept. */
+  readonly visible: { readonly statistics: VisibleStatistics; readonly rowFilter: string } | undefined;
+}
+
+export function planRowGroups(p: RowGroupPlanning): Unit[] {
+  const { node, files, filter, byName, lookedUp, sortBy: ordered } = p;
+  let units: Unit[] = [];
+  let ordinal = 0;
+  // The row group being judged; the two lookups are made once per scan, not once per row group.
+  let file = files[0]!;
+  let rg = file.footer.rowGroups[0]!;
+  let ri = 0;
+  const statsOf: StatsOf = (name) => fieldStats(rg, byName.get(name)!);
+  const bloomOf = (name: string) => {
+    const field = byName.get(name)!;
+    return field.type === 'string' ? p.columns?.getBloom(ColumnCache.bloomKey(file.object.cacheKey, ri, field.column)) : undefined;
+  };
+  const visibleRows = () => {
+    const g =
+      p.visible === undefined ? undefined : p.visible.statistics.get(VisibleStatistics.key(file.object.cacheKey, ri, p.visible.rowFilter));
+    if (g === undefined) return undefined;
+    const stats: StatsOf = (name) => {
+      const f = byName.get(name)!;
+      return g.columns.get(VisibleStatistics.columnKey(f.column, f.type));
+    };
+    return { rows: g.rows, stats };
+  };
+  for (let fi = 0; fi < files.length; fi++) {
+    file = files[fi]!;
+    for (ri = 0; ri < file.footer.rowGroups.length; ri++) {
+      rg = file.footer.rowGroups[ri]!;
+      // Under a row filter, a group holding rows it hides is judged by its visible rows' statistics, or by the row filter alone (see visibleEvidence).
+      const e = visibleEvidence(node.rowFilter, filter, statsOf, visibleRows);
+      const bloomed = lookedUp.length > 0 && e.kind !== 'visible-rows' && isExcludedByBloom(e.predicate, bloomOf);
+      if (rg.numRows > 0 && !isProvablyEmpty(e.predicate, e.stats) && !bloomed) {
+        const bound: SortBound =
+          ordered && e.kind !== 'row-filter' ? sortBound(e.stats(ordered.field), ordered.direction) : { kind: 'unknown' };
+        const allPass = e.kind === 'every-row' && isProvablyAll(filter, statsOf);
+        units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound, allPass, judgedBy: e.kind });
+      }
+      ordinal += rg.numRows;
+    }
+  }
+  if (ordered) units = units.sort((a, b) => compareBounds(a.bound, b.bound, ordered.direction));
+  return units;
+}
+
+/**
+ * A row group's statistics as pruning reads them, for one field: made once
+ * per (row group, column, type) and kept with the cached footer, since
+ * every query prunes every row group of the files it lists.
+ */
+const statsByRowGroup = new WeakMap<object, Map<string, FieldStats | undefined>>();
+function fieldStats(rg: ParquetFooter['rowGroups'][number], field: ScanField): FieldStats | undefined {
+  let byField = statsByRowGroup.get(rg);
+  if (byField === undefined) statsByRowGroup.set(rg, (byField = new Map()));
+  const key = `${field.column}\u0000${field.type}`;
+  if (byField.has(key)) return byField.get(key);
+  const s = rg.stats.get(field.column);
+  const stats = s && Object.freeze({ ...s, numRows: rg.numRows, mayHoldNaN: field.type === 'float64' });
+  byField.set(key, stats);
+  return stats;
+}
