@@ -1,5 +1,5 @@
 import { maskingKey, type SluiceConfig } from '../config/config.js';
-import { Engine, S3SourceStore, type EngineOptions } from '../engine/engine.js';
+import { EmbeddedEngine, S3SourceStore, type Engine, type EngineOptions } from '../engine/engine.js';
 import { maskValuesWith } from '../policy/mask-value.js';
 
 /**
@@ -16,7 +16,7 @@ export function createEngine(
   /** Engine options beyond the config's (say, `columnCacheBytes: 0` where every query must reach storage). */
   options: Pick<EngineOptions, 'columnCacheBytes'> = {},
 ): Engine {
-  return new Engine({ maskValues: maskValuesWith(maskingKey(config)), objectStore, ...columnCacheFromEnv(), ...options });
+  return new EmbeddedEngine({ maskValues: maskValuesWith(maskingKey(config)), objectStore, ...columnCacheFromEnv(), ...options });
 }
 
 /**

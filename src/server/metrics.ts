@@ -1,6 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Engine } from '../engine/engine.js';
-import type { ScanReport } from '../engine/scan/scan.js';
+import type { Engine, ScanReport } from '../engine/engine.js';
 import type { AuditRecord, AuditSink } from '../response/audit.js';
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../src/engine/engine.js';
+import { EmbeddedEngine } from '../../src/engine/engine.js';
 import { Expr } from '../../src/plan/expr.js';
 import { printPlan } from '../../src/plan/print-plan.js';
 import { CountNode, FilterNode, LimitNode, ProjectNode, SortNode, type PlanNode, type SortKey } from '../../src/plan/plan.js';
@@ -16,13 +16,13 @@ import { asc, desc, firstDifference, predicateArb } from './plan-arbitraries.js'
  * does, so rows must match in order too.
  */
 let oracle: Oracle;
-let engine: Engine;
+let engine: EmbeddedEngine;
 let orders: Dataset;
 let events: Dataset;
 
 beforeAll(async () => {
   oracle = await Oracle.open();
-  engine = new Engine();
+  engine = new EmbeddedEngine();
   orders = await openDataset(oracle, 'orders', ORDERS_SOURCE, ORDERS_FIELDS, 'order_id');
   events = await openDataset(oracle, 'events', await writeEvents(oracle), EVENTS_FIELDS, 'id');
 }, 30_000);
@@ -168,7 +168,7 @@ describe('engine equals DuckDB', () => {
     ];
     const sequential: Row[][] = [];
     for (const p of plans) sequential.push((await engine.execute(p)).rows);
-    const fresh = new Engine();
+    const fresh = new EmbeddedEngine();
     const concurrent = await Promise.all([...plans, ...plans].map((p) => fresh.execute(p)));
     expect(concurrent.map((r) => r.rows)).toEqual([...sequential, ...sequential]);
   });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FieldType } from '../../src/contract/contract.js';
-import { Engine, type MaskValues } from '../../src/engine/engine.js';
+import { EmbeddedEngine, type MaskValues } from '../../src/engine/engine.js';
 import { SluiceError } from '../../src/errors.js';
 import { maskFunction } from '../../src/policy/mask-value.js';
 import type { Expr } from '../../src/plan/expr.js';
@@ -72,7 +72,7 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(() => oracle?.connection.closeSync());
 
-const engine = new Engine({ maskValues: testMasks });
+const engine = new EmbeddedEngine({ maskValues: testMasks });
 
 function masksArb(d: Dataset): fc.Arbitrary<FieldMask[]> {
   const maskable = d.fields.filter((f) => f.name !== d.primaryKey);
@@ -191,11 +191,11 @@ describe('masks', () => {
 
   it('fails as a bug when the engine has no mask implementation', async () => {
     const plan = MaskNode.create(scanOf(orders), [{ field: 'email', type: 'string', kind: 'null' }]);
-    const e = await new Engine().execute(plan).then(
+    const e = await new EmbeddedEngine().execute(plan).then(
       () => undefined,
       (err: unknown) => err,
     );
     expect((e as SluiceError).code).toBe('INTERNAL_SERVER_ERROR');
-    expect((await new Engine().execute(plan, { maskValues: testMasks })).rows[0]!.email).toBeNull();
+    expect((await new EmbeddedEngine().execute(plan, { maskValues: testMasks })).rows[0]!.email).toBeNull();
   });
 });

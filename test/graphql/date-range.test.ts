@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../src/engine/engine.js';
+import { EmbeddedEngine } from '../../src/engine/engine.js';
 import { parseDate, parseDateTime } from '../../src/graphql/scalars.js';
 import { ScanNode } from '../../src/plan/plan.js';
 import { daysFromCivil, formatDate, formatTimestamp } from '../../src/plan/scalar.js';
@@ -82,7 +82,7 @@ describe('the full date range against DuckDB', () => {
               make_date(year(day), 1, 1) - DATE '1970-01-01' AS day_year, epoch_us(make_timestamp(year(instant), 1, 1, 0, 0, 0)) AS instant_year
        FROM read_parquet('${file}') ORDER BY id`,
     );
-    const engine = new Engine();
+    const engine = new EmbeddedEngine();
     try {
       const scan = ScanNode.create({
         product: 'dates',

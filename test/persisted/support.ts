@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config/config.js';
-import { Engine } from '../../src/engine/engine.js';
+import { EmbeddedEngine } from '../../src/engine/engine.js';
 import type { DeprecationUsage } from '../../src/response/deprecation-usage.js';
 import type { AuditSink } from '../../src/response/audit.js';
 import { createGateway, type Gateway } from '../../src/server/create-gateway.js';
@@ -17,13 +17,13 @@ export interface Answer {
   };
 }
 
-let deployment: Promise<{ config: ReturnType<typeof loadConfig>; deployment: Deployment; engine: Engine }> | undefined;
+let deployment: Promise<{ config: ReturnType<typeof loadConfig>; deployment: Deployment; engine: EmbeddedEngine }> | undefined;
 
 /** The demo deployment (sluice.yaml), loaded once per test file. */
 export function demoDeployment() {
   deployment ??= (async () => {
     const config = loadConfig('sluice.yaml');
-    const engine = new Engine();
+    const engine = new EmbeddedEngine();
     return { config, engine, deployment: await loadDeployment(config, engine, { secrets: 'optional' }) };
   })();
   return deployment;

@@ -231,9 +231,9 @@ describe('relationships keep every policy of the products they touch', () => {
     const { explainQuery } = await import('../../src/cli/explain.js');
     const { loadConfig } = await import('../../src/config/config.js');
     const { loadDeployment } = await import('../../src/server/load-catalog.js');
-    const { Engine } = await import('../../src/engine/engine.js');
+    const { EmbeddedEngine } = await import('../../src/engine/engine.js');
     const config = loadConfig(resolve('sluice.yaml'));
-    const engine = new Engine();
+    const engine = new EmbeddedEngine();
     try {
       const deployment = await loadDeployment(config, engine, { secrets: 'optional' });
       const text = await explainQuery({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, maskingKey } from '../../src/config/config.js';
-import { Engine } from '../../src/engine/engine.js';
+import { EmbeddedEngine } from '../../src/engine/engine.js';
 import { maskValuesWith } from '../../src/policy/mask-value.js';
 import type { AuditRecord } from '../../src/response/audit.js';
 import { createGateway, type Gateway } from '../../src/server/create-gateway.js';
@@ -17,7 +17,7 @@ const logged: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   const config = loadConfig('sluice.yaml');
-  const engine = new Engine({ maskValues: maskValuesWith(maskingKey(config)) });
+  const engine = new EmbeddedEngine({ maskValues: maskValuesWith(maskingKey(config)) });
   const sink = { write: (r: AuditRecord) => void records.push(r), close: async () => undefined };
   const deployment = await loadDeployment(config, engine);
   // With metrics, as `serve` runs it: the metrics read the audit record too.

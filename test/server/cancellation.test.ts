@@ -7,18 +7,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig, maskingKey } from '../../src/config/config.js';
-import { Engine } from '../../src/engine/engine.js';
+import { EmbeddedEngine } from '../../src/engine/engine.js';
 import { maskValuesWith } from '../../src/policy/mask-value.js';
 import { createGateway } from '../../src/server/create-gateway.js';
 import { loadDeployment } from '../../src/server/load-catalog.js';
 import { DEMO_KEYS } from '../support/demo.js';
 
-class HeldEngine extends Engine {
+class HeldEngine extends EmbeddedEngine {
   readonly started: (() => void)[] = [];
   readonly outcomes: { signalAborted: boolean; error?: { code?: string }; rows?: number }[] = [];
   release: Promise<void> = Promise.resolve();
 
-  override async execute(...args: Parameters<Engine['execute']>): ReturnType<Engine['execute']> {
+  override async execute(...args: Parameters<EmbeddedEngine['execute']>): ReturnType<EmbeddedEngine['execute']> {
     const signal = args[1]?.signal;
     for (const f of this.started.splice(0)) f();
     await this.release;

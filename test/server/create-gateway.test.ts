@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { Engine } from '../../src/engine/engine.js';
+import { EmbeddedEngine } from '../../src/engine/engine.js';
 import { createGateway } from '../../src/server/create-gateway.js';
 import { loadDeployment } from '../../src/server/load-catalog.js';
 
 /** An engine with a bug: its error message holds things a caller must never see. */
-class BrokenEngine extends Engine {
+class BrokenEngine extends EmbeddedEngine {
   override async execute(): Promise<never> {
     throw new TypeError('boom at /work/main/src/engine/secret.ts with value 4111-1111-1111-1111');
   }
@@ -14,7 +14,7 @@ class BrokenEngine extends Engine {
 describe('gateway', () => {
   it('masks unexpected errors, logs them once with the query id, and keeps answering', async () => {
     const config = loadConfig('sluice.yaml');
-    const deployment = await loadDeployment(config, new Engine());
+    const deployment = await loadDeployment(config, new EmbeddedEngine());
     const logged: Record<string, unknown>[] = [];
     const gateway = createGateway({
       config,
@@ -41,7 +41,7 @@ describe('gateway', () => {
 
   it('gives each request its own session: distinct query ids in lineage', async () => {
     const config = loadConfig('sluice.yaml');
-    const engine = new Engine();
+    const engine = new EmbeddedEngine();
     const gateway = createGateway({ config, ...(await loadDeployment(config, engine)), engine });
     const ask = async () => {
       const res = await gateway.fetch('http://sluice.test/graphql', {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { Engine } from '../../src/engine/engine.js';
+import { EmbeddedEngine } from '../../src/engine/engine.js';
 import { apiKeyHash } from '../../src/server/authenticate.js';
 import { createGateway, type Gateway } from '../../src/server/create-gateway.js';
 import { loadDeployment } from '../../src/server/load-catalog.js';
@@ -33,7 +33,7 @@ let closed: Gateway;
 
 async function gatewayFor(file: string): Promise<Gateway> {
   const config = loadConfig(file);
-  const engine = new Engine();
+  const engine = new EmbeddedEngine();
   return createGateway({ config, ...(await loadDeployment(config, engine)), engine, today: '2026-11-21' });
 }
 

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadConfig, maskingKey } from '../../src/config/config.js';
-import { Engine, type ScanReport } from '../../src/engine/engine.js';
+import { EmbeddedEngine, type ScanReport } from '../../src/engine/engine.js';
 import type { PlanNode } from '../../src/plan/plan.js';
 import { maskValuesWith } from '../../src/policy/mask-value.js';
 import { createGateway } from '../../src/server/create-gateway.js';
@@ -16,11 +16,11 @@ import { DEMO_KEYS, type Demo, type GraphQLResponse } from './demo.js';
  * aggregate tests count plans and scans through it ("one customer scan for a
  * page of 500 orders"), never infer them from timing.
  */
-export class CountingEngine extends Engine {
+export class CountingEngine extends EmbeddedEngine {
   readonly plans: PlanNode[] = [];
   readonly scans: ScanReport[] = [];
 
-  override async execute(...args: Parameters<Engine['execute']>): ReturnType<Engine['execute']> {
+  override async execute(...args: Parameters<EmbeddedEngine['execute']>): ReturnType<EmbeddedEngine['execute']> {
     this.plans.push(args[0]);
     const result = await super.execute(...args);
     this.scans.push(...result.scans);

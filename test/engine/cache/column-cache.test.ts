@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ColumnCache, sizeOf } from '../../../src/engine/cache/column-cache.js';
 import { dictionaryOf, type Column } from '../../../src/engine/columnar/column.js';
 import { compilePredicate } from '../../../src/engine/kernels/evaluate-predicate.js';
-import { Engine } from '../../../src/engine/engine.js';
+import { EmbeddedEngine } from '../../../src/engine/engine.js';
 import { Expr } from '../../../src/plan/expr.js';
 import { ScanNode } from '../../../src/plan/plan.js';
 import { ORDERS_FIELDS } from '../datasets.js';
@@ -66,15 +66,15 @@ describe('ColumnCache dictionaries', () => {
 
 describe('the engine with a column cache', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-column-cache-'));
-  const engines: Engine[] = [];
+  const engines: EmbeddedEngine[] = [];
   afterAll(() => Promise.all(engines.map((e) => e.close())));
   const scan = (filters: Expr[] = []) =>
     ScanNode.create({ product: 'orders', major: 2, version: '2.1.0', source: join(dir, '*.parquet'), fields: ORDERS_FIELDS, filters });
 
   it('answers from cached columns as it does without them, and never from a rewritten file’s old ones', async () => {
     copyFileSync('products/orders/data/part-000.parquet', join(dir, 'part.parquet'));
-    const cached = new Engine({ columnCacheBytes: 64 * 2 ** 20 });
-    const uncached = new Engine({ columnCacheBytes: 0 });
+    const cached = new EmbeddedEngine({ columnCacheBytes: 64 * 2 ** 20 });
+    const uncached = new EmbeddedEngine({ columnCacheBytes: 0 });
     engines.push(cached, uncached);
     const plan = scan([Expr.compare('status', 'eq', 'open')]);
     const first = await cached.execute(plan);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HashAggregate } from '../../../src/engine/kernels/aggregate.js';
 import type { Batch } from '../../../src/engine/columnar/batch.js';
 import { dictionaryOf, valueAt, type Column, type StringColumn } from '../../../src/engine/columnar/column.js';
-import { Engine } from '../../../src/engine/engine.js';
+import { EmbeddedEngine } from '../../../src/engine/engine.js';
 import { SluiceError } from '../../../src/errors.js';
 import { Expr } from '../../../src/plan/expr.js';
 import {
@@ -33,7 +33,7 @@ import { validity } from '../../support/validity.js';
 let oracle: Oracle;
 let orders: Dataset;
 let events: Dataset;
-const engine = new Engine({
+const engine = new EmbeddedEngine({
   maskValues: (m) => {
     const n = m.round!;
     return (v) =>

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine, ScanBudget, type ExecutionResult, type ScanLimits, type ScanReport } from '../../../src/engine/engine.js';
+import { EmbeddedEngine, ScanBudget, type ExecutionResult, type ScanLimits, type ScanReport } from '../../../src/engine/engine.js';
 import { SluiceError } from '../../../src/errors.js';
 import { Expr } from '../../../src/plan/expr.js';
 import { AggregateNode, LimitNode, ScanNode, SortNode, type PlanNode } from '../../../src/plan/plan.js';
@@ -12,7 +12,7 @@ import { ORDERS_FIELDS, ORDERS_SOURCE } from '../datasets.js';
  * statistics prune to one row group through, and is shared by the
  * executions of one request.
  */
-const engine = new Engine({ columnCacheBytes: 0 });
+const engine = new EmbeddedEngine({ columnCacheBytes: 0 });
 afterAll(() => engine.close());
 
 const ROW_GROUPS = 16;
@@ -150,7 +150,7 @@ describe('per-request budget', () => {
   });
 
   it('counts columns served from the decoded-column cache as read', async () => {
-    const cached = new Engine();
+    const cached = new EmbeddedEngine();
     try {
       const cold = new ScanBudget();
       await cached.execute(fullScan(), { budget: cold });

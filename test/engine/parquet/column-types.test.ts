@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadContracts } from '../../../src/contract/load-contracts.js';
-import { checkColumnType, Engine, type ColumnDescription } from '../../../src/engine/engine.js';
+import { checkColumnType, EmbeddedEngine, type ColumnDescription } from '../../../src/engine/engine.js';
 import { EVENTS_FIELDS, ORDERS_SOURCE, writeEvents } from '../datasets.js';
 import { Oracle } from '../duckdb-oracle.js';
 
 /** `describeSource` and `checkColumnType`: what `contract validate` relies on. */
-const engine = new Engine();
+const engine = new EmbeddedEngine();
 let oracle: Oracle;
 let eventsSource: string;
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, type ExecutionResult } from '../../../src/engine/engine.js';
+import { EmbeddedEngine, type ExecutionResult } from '../../../src/engine/engine.js';
 import { Expr } from '../../../src/plan/expr.js';
 import { AggregateNode, CountNode, LimitNode, ScanNode, SortNode, type PlanNode } from '../../../src/plan/plan.js';
 import { writeRowFilterTwins } from '../../support/row-filter-twins.js';
@@ -33,7 +33,7 @@ let oracle: Oracle;
 let dir: string;
 let data: Dataset;
 const sources = { a: '', b: '' };
-const engines = { a: new Engine(), b: new Engine() };
+const engines = { a: new EmbeddedEngine(), b: new EmbeddedEngine() };
 
 beforeAll(async () => {
   const twins = await writeRowFilterTwins();
@@ -173,7 +173,7 @@ describe('a row-filtered scan', () => {
     )[0].n;
 
   it("still lets the caller's predicates prune row groups its statistics prove visible", async () => {
-    const engine = new Engine();
+    const engine = new EmbeddedEngine();
     try {
       // part-000 holds visible orders only: a group of EU orders, a mixed EU/US one, a group of US orders.
       // order_id < 100 may skip the US-only group by its statistics, never a group holding hidden rows.
@@ -192,7 +192,7 @@ describe('a row-filtered scan', () => {
   });
 
   it("once it has decoded a group, prunes and orders it by its visible rows' statistics, on a and b alike", async () => {
-    const [a, b] = [new Engine(), new Engine()];
+    const [a, b] = [new EmbeddedEngine(), new EmbeddedEngine()];
     try {
       for (const [engine, source] of [
         [a, sources.a],
@@ -210,7 +210,7 @@ describe('a row-filtered scan', () => {
         expect(again.rows).toEqual([{ count: await oracleCount(source, 200n) }]);
       }
       // A top-K under the row filter now stops early: groups visited best-first by their visible rows' maxima.
-      const top = (engine: Engine, source: string) =>
+      const top = (engine: EmbeddedEngine, source: string) =>
         engine.execute(
           LimitNode.create(
             SortNode.create(

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, type ExecutionResult } from '../../../src/engine/engine.js';
+import { EmbeddedEngine, type ExecutionResult } from '../../../src/engine/engine.js';
 import { SluiceError } from '../../../src/errors.js';
 import { LocalSourceStore, type SourceStore } from '../../../src/engine/storage/source-files.js';
 import { Expr } from '../../../src/plan/expr.js';
@@ -16,7 +16,7 @@ import { normalise, Oracle, querySql } from '../duckdb-oracle.js';
  * source can cause.
  */
 let oracle: Oracle;
-const engine = new Engine();
+const engine = new EmbeddedEngine();
 
 beforeAll(async () => {
   oracle = await Oracle.open();
@@ -117,7 +117,7 @@ describe('Bloom-filter pruning', () => {
     );
 
   it('decodes fewer row groups for a repeated lookup on an unpruneable string column, and equals DuckDB each time', async () => {
-    const fresh = new Engine();
+    const fresh = new EmbeddedEngine();
     try {
       const picked = (
         await oracle.rows(
@@ -157,8 +157,8 @@ describe('Bloom-filter pruning', () => {
   it('the first lookup decodes every row group; an engine without a column cache keeps no filters', async () => {
     const email = 'buyer37489@mail.test';
     const filters = [Expr.compare('email', 'eq', email)];
-    const cached = new Engine();
-    const uncached = new Engine({ columnCacheBytes: 0 });
+    const cached = new EmbeddedEngine();
+    const uncached = new EmbeddedEngine({ columnCacheBytes: 0 });
     try {
       expect(scanned(await cached.execute(lookup(filters)))).toBe(16);
       const again = await cached.execute(lookup(filters));
@@ -267,7 +267,7 @@ describe('source errors', () => {
     for (let i = 200_000; i < 200_200; i++) bytes[i] = (i * 7919) & 255;
     const file = join(dir, 'bad-page.parquet');
     writeFileSync(file, bytes);
-    const fresh = new Engine();
+    const fresh = new EmbeddedEngine();
     const plan = ordersScan({ source: file });
     const good = SortNode.create(ordersScan(), [asc('order_id')], 3);
     const [bad, ok] = await Promise.allSettled([fresh.execute(plan), fresh.execute(good)]);
@@ -345,7 +345,7 @@ describe('cancellation', () => {
           },
         })),
     };
-    const uncached = new Engine({ store, columnCacheBytes: 0 });
+    const uncached = new EmbeddedEngine({ store, columnCacheBytes: 0 });
     const plan = CountNode.create(ordersScan({ filters: [Expr.compare('region', 'eq', 'EU')] }));
     const e = await expectError(uncached.execute(plan, { signal: controller.signal }), 'QUERY_TIMEOUT');
     expect(e.fault).toBe('user');

@@ -2,7 +2,7 @@ import { Catalog } from '../../../src/contract/catalog.js';
 import { versionKey, type Contract } from '../../../src/contract/contract.js';
 import { loadContracts } from '../../../src/contract/load-contracts.js';
 import { InProcessDuckDb } from '../../../src/engine/duckdb/in-process-duckdb.js';
-import { Engine } from '../../../src/engine/engine.js';
+import { EmbeddedEngine } from '../../../src/engine/engine.js';
 import { duckdbDialect } from '../../../src/engine/sql/duckdb.js';
 import { lowerPlan, type LoweredPlan } from '../../../src/engine/sql/lower-plan.js';
 import { trinoDialect } from '../../../src/engine/sql/trino.js';
@@ -139,14 +139,14 @@ export type Answer = { readonly rows: Row[] } | { readonly code: string };
 
 export class ThreeEngines {
   private constructor(
-    readonly embedded: Engine,
+    readonly embedded: EmbeddedEngine,
     readonly duckdb: InProcessDuckDb,
     readonly standin: TrinoStandin,
     readonly trino: TrinoClient,
   ) {}
 
   static async open(extraTables: Record<string, string> = {}): Promise<ThreeEngines> {
-    const embedded = new Engine({ maskValues: maskValuesWith(HASH_KEY) });
+    const embedded = new EmbeddedEngine({ maskValues: maskValuesWith(HASH_KEY) });
     const duckdb = await InProcessDuckDb.open({ threads: 2, hash: { name: DUCKDB_HASH, compute: computeHash } });
     const standin = await TrinoStandin.start({
       catalog: 'lake',
