@@ -4,10 +4,9 @@ import type { Catalog } from '../contract/catalog.js';
 import { SluiceError } from '../errors.js';
 import { buildSchema } from '../graphql/build-schema.js';
 import type { GatewayContext } from '../graphql/context.js';
-import { optimize } from '../optimizer/optimize.js';
 import { printPlan } from '../plan/print-plan.js';
 import type { PlanNode } from '../plan/plan.js';
-import { analyze } from '../session/analyze.js';
+import { preparePlan, type PreparedPlan } from '../session/prepare-plan.js';
 import { resolveAccess } from '../policy/effective-policy.js';
 import type { Policy } from '../policy/policy.js';
 import { ANONYMOUS, createSession, fullAccess, type Caller } from '../session/session.js';
@@ -89,9 +88,9 @@ export async function explainQuery(o: ExplainOptions): Promise<string> {
   ];
   for (const { path, plan } of captured) {
     const what = describe(plan, path);
-    let analyzed: PlanNode;
+    let prepared: PreparedPlan;
     try {
-      analyzed = analyze(plan, session);
+      prepared = await preparePlan(plan, session);
     } catch (e) {
       // A relationship into a product this session cannot use is refused
       // for that field only; show it, and go on with the others.
@@ -99,7 +98,7 @@ export async function explainQuery(o: ExplainOptions): Promise<string> {
       sections.push(`== ${path} (${what})`, '-- logical plan', printPlan(plan), `-- refused by the analyzer: ${e.code}: ${e.message}`);
       continue;
     }
-    const { plan: optimized, applied } = optimize(analyzed);
+    const { analyzed, optimized, applied } = prepared;
     sections.push(
       `== ${path} (${what})`,
       '-- logical plan',

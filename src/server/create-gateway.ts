@@ -5,18 +5,13 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { SluiceConfig } from '../config/config.js';
 import type { Catalog } from '../contract/catalog.js';
 import type { Engine } from '../engine/engine.js';
-import { resolveAccess } from '../policy/effective-policy.js';
 import type { Policy } from '../policy/policy.js';
 import { buildSchema } from '../graphql/build-schema.js';
-import type { GatewayContext } from '../graphql/context.js';
 import { discardAuditSink, type AuditSink } from '../response/audit.js';
-import { LineageRecorder } from '../response/lineage.js';
 import { useAudit } from './use-audit.js';
-import { runPlan } from '../session/run-plan.js';
-import { createSession } from '../session/session.js';
+import { createRequestContext, type RequestContext, type RequestPathOptions } from './request-context.js';
 import { createAuthenticator } from './authenticate.js';
-import { maskError, unexpected, type ErrorLogger } from './mask-error.js';
-import { SluiceError } from '../errors.js';
+import { maskError, type ErrorLogger } from './mask-error.js';
 import { authenticationOf, useAuthentication } from './use-authentication.js';
 import { createLogger, errorLoggerOf, loggingAuditSink, type Logger } from './logger.js';
 import { metricsAuditSink, type GatewayMetrics } from './metrics.js';
@@ -24,7 +19,6 @@ import { useBodyLimit } from './use-body-limit.js';
 import { useTracing } from './use-tracing.js';
 import { useOpenLineage } from './use-openlineage.js';
 import type { OpenLineageSink } from '../response/openlineage.js';
-import { inSpan } from '../telemetry/spans.js';
 import { useCostLimit } from './use-cost-limit.js';
 import { useCsrfPrevention } from './use-csrf-prevention.js';
 import { useQueryLimits } from './use-query-limits.js';
@@ -39,10 +33,6 @@ import { usePersistedOperations } from './use-persisted-operations.js';
 import { useRequestShape } from './use-request-shape.js';
 import { useRetiredVersions } from './use-retired-versions.js';
 import { useWhereLimits } from './use-where-limits.js';
-
-export interface RequestContext extends GatewayContext {
-  readonly lineage: LineageRecorder;
-}
 
 export interface GatewayOptions {
   readonly config: SluiceConfig;
@@ -67,6 +57,8 @@ export interface GatewayOptions {
   /** The persisted operations; default: the config's `persisted` manifest, if any. */
   readonly manifest?: PersistedManifest;
 }
+
+export type { RequestContext } from './request-context.js';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext>;
 
@@ -127,6 +119,16 @@ export function createGateway(o: GatewayOptions): Gateway {
   const authenticated = authenticationOf(
     createAuthenticator(config.auth, { configDir: dirname(resolve(config.file)), configFile: config.file }),
   );
+  const requestPath: RequestPathOptions = {
+    config,
+    engine,
+    policies: o.policies,
+    served,
+    trailOf: (request) => audit.trailOf(request),
+    spanOf: (request) => tracing.spanOf(request),
+    metrics: o.metrics,
+    log,
+  };
 
   return createYoga<Record<string, unknown>, RequestContext>({
     schema,
@@ -148,53 +150,7 @@ export function createGateway(o: GatewayOptions): Gateway {
         return maskError(error, log);
       },
     },
-    context: async ({ request }): Promise<RequestContext> => {
-      const { caller, role, purpose } = await authenticated(request);
-      const who = { subject: caller.subject, tenant: caller.tenant, role, purpose, attributes: caller.attributes };
-      const session = createSession({
-        caller,
-        role,
-        purpose,
-        access: resolveAccess(o.policies, served, who),
-        limits: {
-          timeoutMs: config.server.timeoutMs,
-          maxRowsScanned: limits.maxRowsScanned,
-          maxBytesRead: limits.maxBytesRead,
-          maxMemoryBytes: limits.maxMemoryBytes,
-        },
-        signal: request.signal,
-      });
-      const lineage = new LineageRecorder(session);
-      const trail = audit.trailOf(request);
-      trail.session = session;
-      return {
-        session,
-        lineage,
-        delivered: (contract, path, rows) => trail.recordDelivered(path, contract, rows),
-        run: async (plan, contract, path) => {
-          // Lineage lists fields in the order their plans start, not finish.
-          lineage.reserve(path, contract);
-          try {
-            const result = await inSpan(
-              'plan',
-              tracing.spanOf(request),
-              { 'sluice.product': contract.product, 'sluice.product.version': contract.version, 'sluice.path': path.join('.') },
-              (span) => runPlan({ engine, span, scanned: (scans) => o.metrics?.scanned(scans) }, session, plan),
-            );
-            lineage.record(path, contract, result);
-            trail.recordPlan(path, contract, plan, result.optimized);
-            return result.rows;
-          } catch (e) {
-            trail.recordPlan(path, contract, plan, undefined);
-            lineage.recordFailure(path, contract);
-            if (e instanceof SluiceError && e.fault !== 'internal') throw e;
-            // A bug: log it in full with the query id, answer with the id only.
-            log('unexpected error', { queryId: session.queryId, error: e instanceof Error ? e.stack : String(e) });
-            throw unexpected(session.queryId);
-          }
-        },
-      };
-    },
+    context: async ({ request }): Promise<RequestContext> => createRequestContext(requestPath, request, await authenticated(request)),
     plugins: [
       tracing,
       useCsrfPrevention(),

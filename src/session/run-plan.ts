@@ -1,15 +1,14 @@
 import type { Span } from '@opentelemetry/api';
 import type { Engine, ScanReport, SourceFileReport } from '../engine/engine.js';
 import { inSpan, startSpan } from '../telemetry/spans.js';
-import { optimize } from '../optimizer/optimize.js';
 import type { PlanNode } from '../plan/plan.js';
 import type { Row } from '../plan/scalar.js';
-import { analyze } from './analyze.js';
+import { preparePlan } from './prepare-plan.js';
 import type { Session } from './session.js';
 
 /**
- * Runs one logical plan inside a session: analyzer (mandatory), optimizer
- * (rules may be switched off), engine. The only path from a plan to data.
+ * Runs one logical plan inside a session: prepared (prepare-plan.ts: analyzer,
+ * then optimizer), then executed by the engine. The only path from a plan to data.
  */
 export interface PlanRunnerOptions {
   readonly engine: Engine;
@@ -29,8 +28,7 @@ export interface PlanResult {
 
 export async function runPlan(options: PlanRunnerOptions, session: Session, plan: PlanNode): Promise<PlanResult> {
   const parent = options.span;
-  const analyzed = await inSpan('policy', parent, {}, () => analyze(plan, session));
-  const { plan: optimized } = await inSpan('optimize', parent, {}, () => optimize(analyzed, { disabled: options.disabledRules ?? [] }));
+  const { optimized } = await preparePlan(plan, session, { disabledRules: options.disabledRules ?? [], span: parent });
   const { rows, scans } = await inSpan('execute', parent, {}, async (span) => {
     const started = performance.now();
     const reports: ScanReport[] = [];
