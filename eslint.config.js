@@ -13,7 +13,7 @@ import tseslint from 'typescript-eslint';
  * from what the session ran. The plan IR, contracts and config are the data
  * every layer speaks.
  */
-const LAYERS = [
+export const LAYERS = [
   'cli',
   'server',
   'graphql',
@@ -28,32 +28,27 @@ const LAYERS = [
   'telemetry',
 ];
 /** Pairs within the order that still may not meet: the optimizer and the engine know nothing of each other. */
-const APART = { optimizer: ['engine'], engine: ['optimizer'], policy: ['optimizer', 'engine'] };
+export const APART = { optimizer: ['engine'], engine: ['optimizer'], policy: ['optimizer', 'engine'] };
 
 const boundary = (layer, i) => {
   const apart = APART[layer] ?? [];
   const forbidden = [...LAYERS.slice(0, i), ...apart];
   const allowed = LAYERS.slice(i + 1).filter((l) => !apart.includes(l));
-  if (forbidden.length === 0) return [];
-  return [
-    {
-      files: [`src/${layer}/**/*.ts`],
-      rules: {
-        'no-restricted-imports': [
-          'error',
-          {
-            patterns: [
-              {
-                // A relative import that climbs out of this folder into a folder it may not use.
-                regex: `^(\\.\\./)+(${forbidden.join('|')})(/|\\.js$)`,
-                message: `src/${layer} may import only from ${allowed.join(', ') || 'errors.ts'}: see ARCHITECTURE.md`,
-              },
-            ],
-          },
-        ],
-      },
-    },
-  ];
+  const patterns = [];
+  if (forbidden.length > 0)
+    patterns.push({
+      // A relative import that climbs out of this folder into a folder it may not use.
+      regex: `^(\\./)?(\\.\\./)+(${forbidden.join('|')})(/|\\.js$)`,
+      message: `src/${layer} may import only from ${allowed.join(', ') || 'errors.ts'}: see ARCHITECTURE.md`,
+    });
+  if (layer !== 'engine' && !forbidden.includes('engine'))
+    patterns.push({
+      // The engine's rooms are its own: other layers see only its public entry.
+      regex: '^(\\./)?(\\.\\./)+engine/(?!engine\\.js$)',
+      message: `src/${layer} may import the engine only through engine/engine.js: see ARCHITECTURE.md`,
+    });
+  if (patterns.length === 0) return [];
+  return [{ files: [`src/${layer}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }] } }];
 };
 
 export default tseslint.config(
