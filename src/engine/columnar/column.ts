@@ -2,7 +2,7 @@ import { DataType, DateUnit, makeVector, Precision, TimeUnit, type Data, type Ve
 import type { FieldType } from '../../contract/contract.js';
 import { assertNever, internalError } from '../../errors.js';
 import type { Nullable } from '../../plan/scalar.js';
-import { dictionaryCodes } from './string-dictionary.mjs';
+import { dictionaryCodes } from './string-dictionary.js';
 
 /**
  * Decoded values of one field over one batch, kept in the buffers Arrow
@@ -75,7 +75,7 @@ export function dictionaryOf(c: StringColumn, n: number, maxEntries = MAX_DICTIO
 export const MAX_DICTIONARY_ENTRIES = 4096;
 
 /**
- * A dictionary a decoder thread found (decode-worker.mjs): codes, and the
+ * A dictionary a decoder thread found (decode-worker.ts): codes, and the
  * distinct values as offsets into their UTF-8 bytes.
  */
 export function dictionaryFrom(codes: Uint16Array, offsets: Int32Array, bytes: Uint8Array): StringDictionary {

@@ -1,4 +1,4 @@
-import { insert, insertColumn, mayContain, wordsFor } from './bloom-hash.mjs';
+import { insert, insertColumn, mayContain, wordsFor } from './bloom-hash.js';
 import type { StringColumn } from '../columnar/column.js';
 
 /**
@@ -15,8 +15,8 @@ import type { StringColumn } from '../columnar/column.js';
  * xxHash64, as 64-bit arithmetic in JS goes through BigInt. So these filters
  * cannot read or be read as Parquet's own. At 10 bits a value the false
  * positive rate is about 1%: a false positive costs a decode, never a row.
- * The hashing lives in bloom-hash.mjs, shared with the decoder threads,
- * which build the filters of the chunks they decode (decode-worker.mjs).
+ * The hashing lives in bloom-hash.ts, shared with the decoder threads,
+ * which build the filters of the chunks they decode (decode-worker.ts).
  *
  * Values are compared as bytes, as the predicate evaluator compares them
  * (evaluate-predicate.ts), so a filter never says "absent" for a value the
@@ -30,7 +30,7 @@ export class BloomFilter {
     return new BloomFilter(new Uint32Array(wordsFor(n, bitsPerValue)));
   }
 
-  /** A filter a decoder thread built (bloom-hash.mjs `insertColumn`). */
+  /** A filter a decoder thread built (bloom-hash.ts `insertColumn`). */
   static fromWords(words: Uint32Array): BloomFilter {
     if (words.length === 0 || words.length % 8 !== 0) throw new Error(`a Bloom filter of ${words.length} words`);
     return new BloomFilter(words);

@@ -210,6 +210,20 @@ export class DecodePool {
   }
 }
 
+/**
+ * Starts a decoder thread: decode-worker.js beside this file when it runs
+ * built (dist/, as `sluice` does), or the TypeScript source through tsx when
+ * the sources run (the tests). Node 20 applies no loader named in a worker's
+ * execArgv to the worker's own module, so the thread registers tsx itself
+ * before it loads the source.
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./decode-worker.js', import.meta.url));
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const source = JSON.stringify(new URL('./decode-worker.ts', import.meta.url).href);
+  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${source}); });`, { eval: true });
+}
+
 const rowGroupKey = (r: DecodeRequest) => `${r.key}\u0000${r.rowGroup}`;
 
 /** One worker thread and the requests it is working on. */
@@ -228,7 +242,7 @@ class DecodeWorker {
   /** `onDeath` gets the requests left unanswered, and whether the worker had started. */
   constructor(private readonly onDeath: (orphans: Pending[], started: boolean) => void) {
     this.started = new Promise((resolve) => (this.onStarted = resolve));
-    this.worker = new Worker(new URL('./decode-worker.mjs', import.meta.url));
+    this.worker = startWorker();
     // An idle decoder must not keep the process alive; a busy one does.
     this.worker.unref();
     this.worker.on('message', (m: WorkerMessage) => this.onMessage(m));
@@ -322,7 +336,8 @@ class DecodeWorker {
   }
 }
 
-type WorkerMessage =
+/** What a decoder thread says (decode-worker.ts has the protocol). */
+export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'opened'; id: number }
   | { type: 'read'; readId: number; key: string; start: number; end: number }
@@ -334,3 +349,12 @@ type WorkerMessage =
       dictionaries: Record<string, FoundDictionary | null>;
     }
   | { type: 'failed'; id: number; message: string };
+
+/** What the pool tells a decoder thread. */
+export type PoolMessage =
+  | { type: 'open'; id: number; key: string; size: number }
+  | ({ type: 'decode'; id: number } & Pick<
+      DecodeRequest,
+      'key' | 'size' | 'rowGroup' | 'columns' | 'batchSize' | 'blooms' | 'dictionaries'
+    >)
+  | { type: 'bytes'; readId: number; ok: boolean; buffer?: ArrayBuffer };

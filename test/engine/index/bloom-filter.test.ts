@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BloomFilter } from '../../../src/engine/index/bloom-filter.js';
-import { murmur3 } from '../../../src/engine/index/bloom-hash.mjs';
+import { murmur3 } from '../../../src/engine/index/bloom-hash.js';
 import { dictionaryOf, type StringColumn } from '../../../src/engine/columnar/column.js';
 
 /** A string column of `values` (null: a null row), laid out as Arrow lays it out. */

@@ -1,7 +1,6 @@
 // The parquet-wasm decoder, in a worker thread (see decode-pool.ts for why).
-//
-// Plain JavaScript on purpose: worker threads do not inherit the tsx loader
-// that `bin/sluice.js` registers at run time, so this file must run as is.
+// The pool (decode-pool.ts, startWorker) starts the built decode-worker.js in
+// dist/, or this source through tsx when the sources run (the tests).
 //
 // Protocol (all messages are plain objects):
 //   worker → main  { type: 'ready' }                              parquet-wasm loaded
@@ -12,9 +11,9 @@
 //   main → worker  { type: 'bytes', readId, ok, buffer? }          the answer (buffer transferred)
 //   worker → main  { type: 'decoded', id, ipc, blooms }            Arrow IPC stream (buffer transferred), and
 //                                                                  the Bloom filter words of each UTF-8 column named
-//                                                                  in `blooms` (bloom-hash.mjs; buffers transferred);
+//                                                                  in `blooms` (bloom-hash.ts; buffers transferred);
 //                                                                  with `dictionaries`, each UTF-8 column's codes
-//                                                                  (string-dictionary.mjs), or null when it has too
+//                                                                  (string-dictionary.ts), or null when it has too
 //                                                                  many distinct values
 //   worker → main  { type: 'failed', id, message }                 an error parquet-wasm reported properly
 //
@@ -22,76 +21,90 @@
 // (ByteRangeReader) whatever the storage is. parquet-wasm aborts the whole
 // WebAssembly instance (an uncatchable trap) when a read fails or a page is
 // corrupt; the worker then dies, and the pool decides what that meant.
-import { DataType, tableFromIPC } from 'apache-arrow';
-import { parentPort } from 'node:worker_threads';
+import { DataType, tableFromIPC, type Data, type RecordBatch, type Utf8 } from 'apache-arrow';
+import { parentPort as parent } from 'node:worker_threads';
 import { ParquetFile } from 'parquet-wasm';
-import { insertColumn, wordsFor } from '../index/bloom-hash.mjs';
-import { dictionaryCodes } from '../columnar/string-dictionary.mjs';
+import { dictionaryCodes } from '../columnar/string-dictionary.js';
+import { insertColumn, wordsFor } from '../index/bloom-hash.js';
+import type { FoundDictionary, PoolMessage, WorkerMessage } from './decode-pool.js';
+
+if (parent === null) throw new Error('decode-worker runs in a worker thread (decode-pool.ts starts it)');
+const parentPort = parent;
+const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort.postMessage(m, transfer);
 
 /** As column.ts MAX_DICTIONARY_ENTRIES. */
 const MAX_DICTIONARY_ENTRIES = 4096;
 
 /** Open handles by file version key; a handle holds the parsed footer. */
-const files = new Map();
+const files = new Map<string, Promise<ParquetFile>>();
 const MAX_FILES = 256;
-const reads = new Map();
+const reads = new Map<number, { resolve: (buffer: ArrayBuffer) => void; reject: (e: Error) => void }>();
 let nextRead = 0;
 
 /** A Blob-shaped view of [start, end) of a file whose bytes the main thread reads. */
-function view(key, start, end) {
+interface BlobView {
+  readonly size: number;
+  readonly type: string;
+  slice(s?: number, e?: number): BlobView;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+function view(key: string, start: number, end: number): BlobView {
   return {
     size: end - start,
     type: '',
     slice(s = 0, e = end - start) {
-      const clamp = (x) => Math.max(0, Math.min(end - start, x < 0 ? end - start + x : x));
+      const clamp = (x: number) => Math.max(0, Math.min(end - start, x < 0 ? end - start + x : x));
       return view(key, start + clamp(s), start + Math.max(clamp(s), clamp(e)));
     },
     arrayBuffer() {
       return new Promise((resolve, reject) => {
         const readId = nextRead++;
         reads.set(readId, { resolve, reject });
-        parentPort.postMessage({ type: 'read', readId, key, start, end });
+        post({ type: 'read', readId, key, start, end });
       });
     },
   };
 }
 
-function open(key, size) {
+function open(key: string, size: number): Promise<ParquetFile> {
   let file = files.get(key);
   if (file === undefined) {
-    file = ParquetFile.fromFile(view(key, 0, size));
+    // parquet-wasm reads a Blob only through size, slice and arrayBuffer.
+    file = ParquetFile.fromFile(view(key, 0, size) as unknown as Blob);
     file.catch(() => files.delete(key));
     files.set(key, file);
-    if (files.size > MAX_FILES) files.delete(files.keys().next().value);
+    if (files.size > MAX_FILES) files.delete(files.keys().next().value!);
   }
   return file;
 }
 
-parentPort.on('message', async (m) => {
+parentPort.on('message', async (m: PoolMessage) => {
   if (m.type === 'bytes') {
-    const read = reads.get(m.readId);
+    const read = reads.get(m.readId)!;
     reads.delete(m.readId);
-    if (m.ok) read.resolve(m.buffer);
+    if (m.ok) read.resolve(m.buffer!);
     else read.reject(new Error('read failed'));
     return;
   }
   try {
     const file = await open(m.key, m.size);
     if (m.type === 'open') {
-      parentPort.postMessage({ type: 'opened', id: m.id });
+      post({ type: 'opened', id: m.id });
       return;
     }
-    const table = await file.read({ columns: m.columns, rowGroups: [m.rowGroup], batchSize: m.batchSize });
+    const table = await file.read({ columns: [...m.columns], rowGroups: [m.rowGroup], batchSize: m.batchSize });
     // intoIPCStream copies out of WebAssembly memory, so the buffer can be transferred.
     const ipc = table.intoIPCStream();
-    const batch = m.blooms?.length > 0 || m.dictionaries ? onlyBatch(ipc) : undefined;
+    const wantBlooms = m.blooms !== undefined && m.blooms.length > 0;
+    const batch = wantBlooms || m.dictionaries ? onlyBatch(ipc) : undefined;
     const dictionaries = batch && m.dictionaries ? dictionariesOf(batch, m.columns) : {};
-    const blooms = batch && m.blooms?.length > 0 ? bloomsOf(batch, m.blooms, dictionaries) : {};
-    const transfer = [ipc.buffer, ...Object.values(blooms).map((w) => w.buffer)];
-    for (const d of Object.values(dictionaries)) if (d !== null) transfer.push(d.codes.buffer, d.offsets.buffer, d.bytes.buffer);
-    parentPort.postMessage({ type: 'decoded', id: m.id, ipc, blooms, dictionaries }, transfer);
+    const blooms = batch && wantBlooms ? bloomsOf(batch, m.blooms!, dictionaries) : {};
+    const transfer = [ipc.buffer as ArrayBuffer, ...Object.values(blooms).map((w) => w.buffer as ArrayBuffer)];
+    for (const d of Object.values(dictionaries))
+      if (d !== null) transfer.push(d.codes.buffer as ArrayBuffer, d.offsets.buffer as ArrayBuffer, d.bytes.buffer as ArrayBuffer);
+    post({ type: 'decoded', id: m.id, ipc, blooms, dictionaries }, transfer);
   } catch (e) {
-    parentPort.postMessage({ type: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
+    post({ type: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
   }
 });
 
@@ -102,16 +115,16 @@ parentPort.on('message', async (m) => {
  * their bytes are what the main thread compares). Anything else is left to
  * the main thread.
  */
-function onlyBatch(ipc) {
+function onlyBatch(ipc: Uint8Array): RecordBatch | undefined {
   const table = tableFromIPC(ipc);
   return table.batches.length === 1 ? table.batches[0] : undefined;
 }
 
 /** The single UTF-8 data chunk of a column, or undefined. */
-function utf8(batch, name) {
+function utf8(batch: RecordBatch, name: string): Data<Utf8> | undefined {
   const data = batch.getChild(name)?.data;
-  if (data?.length !== 1 || data[0].offset !== 0 || !DataType.isUtf8(data[0].type)) return undefined;
-  return data[0];
+  if (data?.length !== 1 || data[0]!.offset !== 0 || !DataType.isUtf8(data[0]!.type)) return undefined;
+  return data[0] as Data<Utf8>;
 }
 
 /**
@@ -120,8 +133,12 @@ function utf8(batch, name) {
  * holds them (a row filter's `region IN (…)` looks up a column of a few
  * values), else of every row. Sized by the row count either way.
  */
-function bloomsOf(batch, columns, dictionaries) {
-  const out = {};
+function bloomsOf(
+  batch: RecordBatch,
+  columns: readonly string[],
+  dictionaries: Readonly<Record<string, FoundDictionary | null>>,
+): Record<string, Uint32Array> {
+  const out: Record<string, Uint32Array> = {};
   for (const name of columns) {
     const d = utf8(batch, name);
     if (d === undefined) continue;
@@ -140,8 +157,8 @@ function bloomsOf(batch, columns, dictionaries) {
  * row: `{ codes, offsets, bytes }` (the distinct values), or null when a
  * column has too many distinct values.
  */
-function dictionariesOf(batch, columns) {
-  const out = {};
+function dictionariesOf(batch: RecordBatch, columns: readonly string[]): Record<string, FoundDictionary | null> {
+  const out: Record<string, FoundDictionary | null> = {};
   for (const name of new Set(columns)) {
     const d = utf8(batch, name);
     if (d === undefined) continue;
@@ -151,12 +168,12 @@ function dictionariesOf(batch, columns) {
       continue;
     }
     const offsets = new Int32Array(found.count + 1);
-    for (let k = 0; k < found.count; k++) offsets[k + 1] = offsets[k] + (found.ends[k] - found.starts[k]);
-    const bytes = new Uint8Array(offsets[found.count]);
+    for (let k = 0; k < found.count; k++) offsets[k + 1] = offsets[k]! + (found.ends[k]! - found.starts[k]!);
+    const bytes = new Uint8Array(offsets[found.count]!);
     for (let k = 0; k < found.count; k++) bytes.set(d.values.subarray(found.starts[k], found.ends[k]), offsets[k]);
     out[name] = { codes: found.codes, offsets, bytes };
   }
   return out;
 }
 
-parentPort.postMessage({ type: 'ready' });
+post({ type: 'ready' });
