@@ -12,6 +12,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds dist/ when it is older than src/: end-to-end tests spawn bin/sluice.js, which runs dist/.
+    globalSetup: ['test/global-setup.ts'],
     // DuckDB, parquet-wasm and real servers: give slow CI machines room.
     testTimeout: 60_000,
     hookTimeout: 60_000,
