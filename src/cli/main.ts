@@ -1,29 +1,18 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, metricsToken, type SluiceConfig } from '../config/config.js';
-import { displayPath } from '../contract/yaml-file.js';
-import { ConfigErrors, SluiceError } from '../errors.js';
-import { apiKeyHash } from '../server/authenticate.js';
-import { discardAuditSink, fileAuditSink, type AuditSink } from '../response/audit.js';
+import type { SluiceConfig } from '../config/config.js';
+import type { Catalog } from '../contract/catalog.js';
 import type { Engine } from '../engine/engine.js';
-import { createEngine } from '../server/create-engine.js';
-import { loadDeployment } from '../server/load-catalog.js';
-import { createGateway } from '../server/create-gateway.js';
-import { createHttpServer } from '../server/http-server.js';
-import { createLogger } from '../server/logger.js';
-import { createMetrics } from '../server/metrics.js';
-import { openLineageSinksOf } from '../server/openlineage-sinks.js';
-import { startTracing } from '../telemetry/tracing-sdk.js';
-import { explainQuery } from './explain.js';
-import { diffContractFiles, formatDiffMarkdown } from './contract-diff.js';
-import { checkPersistedOperations, formatPersistedCheckMarkdown, proposedCatalog } from './persisted-check.js';
-import { usageFromAuditLog } from './usage-report.js';
-import { Catalog } from '../contract/catalog.js';
-import { loadContracts } from '../contract/load-contracts.js';
-import { formatUsageMarkdown } from '../response/deprecation-usage.js';
-import { EMPTY_MANIFEST, loadPersistedManifest } from '../server/persisted-manifest.js';
-import { printSdl } from './print-sdl.js';
+import { ConfigErrors, SluiceError } from '../errors.js';
+import type { AuditSink } from '../response/audit.js';
+
+/**
+ * Each command loads what it needs when it runs (import() below), so that
+ * `sluice --help` or `sluice key hash` does not pay for loading the GraphQL
+ * server, the engine and their libraries (about a second of CPU).
+ */
+const displayPath = (file: string) => import('../contract/yaml-file.js').then((m) => m.displayPath(file));
 
 /**
  * `sluice <command>` (SPEC §9). Every command takes `--config` (default
@@ -92,6 +81,7 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
 
   if (command === 'key' && sub === 'hash' && rest.length === 1) {
     // Needs no config: operators run it to fill one in.
+    const { apiKeyHash } = await import('../server/authenticate.js');
     io.out(apiKeyHash(rest[0]!));
     return 0;
   }
@@ -113,6 +103,7 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
       return 2;
     }
     try {
+      const { diffContractFiles, formatDiffMarkdown } = await import('./contract-diff.js');
       const d = await diffContractFiles(rest[0]!, rest[1]!);
       io.out(json ? JSON.stringify(d, null, 2) : formatDiffMarkdown(d));
       if (d.gate === 'fail')
@@ -126,18 +117,22 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
   // Engines made by a command are closed when it ends: their decoder thread
   // would keep the process alive.
   const engines: Engine[] = [];
-  const engineFor = (config: SluiceConfig) => {
+  const engineFor = async (config: SluiceConfig) => {
+    const { createEngine } = await import('../server/create-engine.js');
     const engine = createEngine(config);
     engines.push(engine);
     return engine;
   };
+  const loadDeployment = async (config: SluiceConfig) =>
+    (await import('../server/load-catalog.js')).loadDeployment(config, await engineFor(config), { secrets: 'optional' });
   try {
+    const { loadConfig } = await import('../config/config.js');
     const config = loadConfig(values.config);
     switch (`${command} ${sub ?? ''}`.trim()) {
       case 'serve':
-        return await serve(config, values.port, io, engineFor(config));
+        return await serve(config, values.port, io, await engineFor(config));
       case 'contract validate': {
-        const { catalog, policies } = await loadDeployment(config, engineFor(config), { secrets: 'optional' });
+        const { catalog, policies } = await loadDeployment(config);
         io.out(
           `ok: ${catalog.contracts.length} contract(s) valid: ${catalog.contracts.map((c) => `${c.product} v${c.major} (${c.version}, ${c.status})`).join(', ')}`,
         );
@@ -147,19 +142,24 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
         return 0;
       }
       case 'schema print': {
-        const { catalog } = await loadDeployment(config, engineFor(config), { secrets: 'optional' });
+        const { catalog } = await loadDeployment(config);
+        const { printSdl } = await import('./print-sdl.js');
         io.out(printSdl(catalog, config).trimEnd());
         return 0;
       }
       case 'schema check':
-        return await schemaCheck(config, values.write, io, engineFor(config));
+        return await schemaCheck(config, values.write, io, await loadDeployment(config));
       case 'persisted check': {
         if (!config.persistedFile)
           throw new SluiceError(
             'BAD_USER_INPUT',
             'user',
-            `${displayPath(config.file)} names no persisted operations manifest (persisted: ./persisted/operations.json)`,
+            `${await displayPath(config.file)} names no persisted operations manifest (persisted: ./persisted/operations.json)`,
           );
+        const { Catalog } = await import('../contract/catalog.js');
+        const { loadContracts } = await import('../contract/load-contracts.js');
+        const { checkPersistedOperations, formatPersistedCheckMarkdown, proposedCatalog } = await import('./persisted-check.js');
+        const { loadPersistedManifest } = await import('../server/persisted-manifest.js');
         const current = new Catalog(loadContracts(config.productsDir));
         const proposed = values.against ? proposedCatalog(current, values.against) : undefined;
         const result = checkPersistedOperations({
@@ -173,21 +173,26 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
       }
       case 'usage': {
         const file = values.audit ?? config.auditFile;
-        if (!file) throw new SluiceError('BAD_USER_INPUT', 'user', `${displayPath(config.file)} names no audit.file; pass --audit <file>`);
+        if (!file)
+          throw new SluiceError('BAD_USER_INPUT', 'user', `${await displayPath(config.file)} names no audit.file; pass --audit <file>`);
+        const { EMPTY_MANIFEST, loadPersistedManifest } = await import('../server/persisted-manifest.js');
+        const { usageFromAuditLog } = await import('./usage-report.js');
+        const { formatUsageMarkdown } = await import('../response/deprecation-usage.js');
         const manifest = config.persistedFile ? loadPersistedManifest(config.persistedFile) : EMPTY_MANIFEST;
         const usage = await usageFromAuditLog(file, manifest);
         io.out(
           json
             ? JSON.stringify(usage, null, 2)
-            : `${formatUsageMarkdown(usage)}\n\n(${usage.records} audit record(s) read from ${displayPath(file)}${usage.skipped > 0 ? `, ${usage.skipped} unreadable line(s) skipped` : ''})`,
+            : `${formatUsageMarkdown(usage)}\n\n(${usage.records} audit record(s) read from ${await displayPath(file)}${usage.skipped > 0 ? `, ${usage.skipped} unreadable line(s) skipped` : ''})`,
         );
         return 0;
       }
       default:
         if (command === 'explain' && sub) {
           if (rest.length > 0) break;
-          const deployment = await loadDeployment(config, engineFor(config), { secrets: 'optional' });
-          const document = readText(sub);
+          const deployment = await loadDeployment(config);
+          const { explainQuery } = await import('./explain.js');
+          const document = await readText(sub);
           const variables = values.variables ? (JSON.parse(values.variables) as Record<string, unknown>) : {};
           io.out(
             await explainQuery({
@@ -240,16 +245,17 @@ function parseAttributes(pairs: readonly string[]): Record<string, unknown> {
   return out;
 }
 
-function readText(file: string): string {
+async function readText(file: string): Promise<string> {
   try {
     return readFileSync(file, 'utf8');
   } catch {
-    throw new SluiceError('BAD_USER_INPUT', 'user', `cannot read ${displayPath(file)}`);
+    throw new SluiceError('BAD_USER_INPUT', 'user', `cannot read ${await displayPath(file)}`);
   }
 }
 
-async function schemaCheck(config: SluiceConfig, write: boolean, io: CliIO, engine: Engine): Promise<number> {
-  const { catalog } = await loadDeployment(config, engine, { secrets: 'optional' });
+async function schemaCheck(config: SluiceConfig, write: boolean, io: CliIO, { catalog }: { readonly catalog: Catalog }): Promise<number> {
+  const { printSdl } = await import('./print-sdl.js');
+  const { displayPath } = await import('../contract/yaml-file.js');
   const file = resolve(dirname(resolve(config.file)), 'schema/schema.graphql');
   const current = printSdl(catalog, config);
   const committed = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
@@ -276,6 +282,15 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new SluiceError('BAD_USER_INPUT', 'user', `--port must be a number from 0 to 65535 (got ${portArg})`);
   }
+  const { metricsToken } = await import('../config/config.js');
+  const { fileAuditSink, discardAuditSink } = await import('../response/audit.js');
+  const { createGateway } = await import('../server/create-gateway.js');
+  const { createHttpServer } = await import('../server/http-server.js');
+  const { loadDeployment } = await import('../server/load-catalog.js');
+  const { createLogger } = await import('../server/logger.js');
+  const { createMetrics } = await import('../server/metrics.js');
+  const { openLineageSinksOf } = await import('../server/openlineage-sinks.js');
+  const { startTracing } = await import('../telemetry/tracing-sdk.js');
   const logger = createLogger();
   // Before anything makes a span: exports over OTLP only when telemetry.otlp is configured.
   const tracing = startTracing(config.raw.telemetry);
@@ -287,6 +302,8 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   await new Promise<void>((ok, fail) => {
     http.server.once('error', fail);
     http.server.listen(port, config.server.host, ok);
+  }).catch((e: unknown) => {
+    throw listenFailure(e, config.server.host, port);
   });
   let stopping: string | undefined;
   const signalled = new Promise<string>((ok) => {
@@ -345,4 +362,17 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   }
   await new Promise<void>((done) => logger.flush(() => done()));
   return drained ? 0 : 1;
+}
+
+/** Why the gateway cannot listen, in one line that says what to change (an unexpected failure stays as it is). */
+function listenFailure(e: unknown, host: string, port: number): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  const fix = 'choose another with --port N (or server.port in the config)';
+  if (code === 'EADDRINUSE')
+    return new SluiceError('BAD_USER_INPUT', 'user', `port ${port} on ${host} is already in use; stop what uses it, or ${fix}`);
+  if (code === 'EACCES')
+    return new SluiceError('BAD_USER_INPUT', 'user', `port ${port} on ${host} needs privileges this process lacks; ${fix}`);
+  if (code === 'EADDRNOTAVAIL')
+    return new SluiceError('BAD_USER_INPUT', 'user', `${host} is not an address of this machine; set server.host in the config`);
+  return e;
 }
