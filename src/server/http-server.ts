@@ -7,6 +7,8 @@ import { Server as NetServer, type Socket } from 'node:net';
  * The HTTP server around the gateway, with what operators and orchestrators
  * need from it:
  *
+ * - `GET /` — a plain page saying where the GraphQL endpoint is (a first
+ *   visit in a browser otherwise meets a 404);
  * - `GET /health` — live: 200 as long as the process answers;
  * - `GET /ready`  — 200 only while serving; 503 while contracts, policies
  *   and sources are still being loaded, and while draining; its body says
@@ -70,6 +72,10 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
       return writeHead(...args);
     }) as ServerResponse['writeHead'];
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      return res.end(req.method === 'HEAD' ? undefined : HOME_PAGE);
+    }
     if (path === '/health') return json(res, 200, { status: 'live' });
     if (path === '/metrics' && options.metrics) {
       const { registry, token } = options.metrics;
@@ -129,6 +135,19 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     },
   };
 }
+
+/** What `GET /` shows: where to send queries, nothing about what is served (that is for callers the gateway lets in). */
+const HOME_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Sluice</title></head>
+<body>
+<h1>Sluice</h1>
+<p>This is a GraphQL gateway. Send queries to <a href="/graphql"><code>/graphql</code></a>
+(POST with a JSON body, or GET with <code>?query=</code>); open it in a browser for GraphiQL when the server enables it.</p>
+<p>Liveness: <a href="/health"><code>/health</code></a>, readiness: <a href="/ready"><code>/ready</code></a>.</p>
+</body>
+</html>
+`;
 
 /**
  * Whether the request carries `Authorization: Bearer <token>`. Both sides

@@ -55,4 +55,22 @@ describe('http server', () => {
     expect(await http.drain(200)).toBe(false);
     expect(await hanging).toBe('cut');
   });
+
+  it('shows a plain page at / pointing to /graphql, while starting and once serving', async () => {
+    const http = createHttpServer();
+    await new Promise<void>((ok) => http.server.listen(0, '127.0.0.1', ok));
+    const base = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
+    const home = async () => {
+      const res = await fetch(`${base}/`, { headers: { connection: 'close' } });
+      return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
+    };
+    const starting = await home();
+    expect(starting).toMatchObject({ status: 200, type: 'text/html; charset=utf-8' });
+    expect(starting.body).toContain('<a href="/graphql">');
+    http.ready((_req, res) => res.writeHead(404).end());
+    expect(await home()).toEqual(starting);
+    // Only the page itself: anything else under / still goes to the gateway.
+    expect((await fetch(`${base}/other`, { headers: { connection: 'close' } })).status).toBe(404);
+    expect(await http.drain(1000)).toBe(true);
+  });
 });
