@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SluiceConfig } from '../config/config.js';
 import type { Catalog } from '../contract/catalog.js';
+import type { Policy } from '../policy/policy.js';
 import type { Engine } from '../engine/engine.js';
 import { ConfigErrors, SluiceError } from '../errors.js';
 import type { AuditSink } from '../response/audit.js';
@@ -133,6 +134,7 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
         return await serve(config, values.port, io, await engineFor(config));
       case 'contract validate': {
         const { catalog, policies } = await loadDeployment(config);
+        for (const line of await unprovidedWarnings(policies, config)) io.err(`sluice: warning: ${line}`);
         io.out(
           `ok: ${catalog.contracts.length} contract(s) valid: ${catalog.contracts.map((c) => `${c.product} v${c.major} (${c.version}, ${c.status})`).join(', ')}`,
         );
@@ -332,6 +334,7 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
     const served = catalog.served().map((c) => `${c.product} v${c.major}`);
     io.out(`sluice: serving ${served.join(', ')} at ${base}/graphql${config.server.graphiql ? ' (GraphiQL: open it in a browser)' : ''}`);
     logger.info({ port: actual, products: served }, 'ready');
+    for (const line of await unprovidedWarnings(policies, config)) logger.warn({}, line);
     if (config.raw.cursors.secretEnv === undefined) {
       logger.warn(
         {},
@@ -375,4 +378,15 @@ function listenFailure(e: unknown, host: string, port: number): unknown {
   if (code === 'EADDRNOTAVAIL')
     return new SluiceError('BAD_USER_INPUT', 'user', `${host} is not an address of this machine; set server.host in the config`);
   return e;
+}
+
+/** A policy whose row filter refers to a `$caller` name no configured credential provides denies everyone it applies to: say so. */
+async function unprovidedWarnings(policies: readonly Policy[], config: SluiceConfig): Promise<string[]> {
+  const { unprovidedCallerReferences } = await import('../policy/caller-references.js');
+  return unprovidedCallerReferences(policies, config.auth).map(
+    (r) =>
+      `policy ${r.policy}: its row filter refers to $caller.${r.name}, which no API key's attributes and no JWT claim ` +
+      `mapping (auth.jwt.claims) provide, so every caller it applies to is denied; add it to auth.apiKeys[].attributes ` +
+      `or auth.jwt.claims.attributes, or correct the name`,
+  );
 }
