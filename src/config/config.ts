@@ -143,7 +143,7 @@ const apiKeySchema = z.strictObject({
   /** The key may register operations through Apollo APQ (a query sent with its sha256Hash); not with persistedOnly. */
   allowPersistRegistration: z.boolean().default(false),
   /** This key's own rate (a token bucket), or `false`: not limited; absent: `server.limits.rate`. */
-  rate: z.union([z.literal(false), rateSchema]).optional(),
+  rate: z.union([z.literal(false), rateSchema], { error: 'must be false (not limited) or { perSecond, burst }, both numbers' }).optional(),
 });
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
