@@ -35,6 +35,8 @@ import { benchQueries } from './queries.js';
 
 export interface ReplicasLoad {
   readonly requestsPerSecond: number;
+  /** The slowest and fastest round's throughput (the machine's noise). */
+  readonly rounds?: readonly [number, number];
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly non2xx: number;
@@ -53,6 +55,8 @@ export interface ReplicasResults {
   readonly proxy?: { readonly one: ReplicasLoad; readonly two: ReplicasLoad };
   /** Redis commands per request, by command. */
   readonly commandsPerRequest?: { readonly rateLimited: Record<string, number>; readonly apqLookup: Record<string, number> };
+  /** One rate decision: Redis's CPU per EVALSHA, and the round trip from a client on this machine. */
+  readonly decision?: { readonly redisUsecPerCall: number; readonly roundTripP50Ms: number; readonly roundTripP99Ms: number };
   readonly memory?: {
     readonly bucketBytes: number;
     readonly bucketMemoryUsage: number;
@@ -96,12 +100,20 @@ async function inTurns<K extends string>(
     progress(`  round ${r + 1}: ${names.map((k) => `${k} ${Math.round(runs[k].at(-1)!.requestsPerSecond)} req/s`).join(', ')}`);
   }
   const median = (xs: ReplicasLoad[]) => [...xs].sort((x, y) => x.requestsPerSecond - y.requestsPerSecond)[Math.floor(xs.length / 2)]!;
-  return Object.fromEntries(names.map((k) => [k, median(runs[k])])) as Record<K, ReplicasLoad>;
+  const spread = (xs: ReplicasLoad[]) =>
+    [Math.min(...xs.map((x) => x.requestsPerSecond)), Math.max(...xs.map((x) => x.requestsPerSecond))] as const;
+  return Object.fromEntries(names.map((k) => [k, { ...median(runs[k]), rounds: spread(runs[k]) }])) as Record<K, ReplicasLoad>;
 }
 
 async function commandStats(redis: Redis): Promise<Map<string, number>> {
   const text = await redis.info('commandstats');
   return new Map([...text.matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+/** Redis's own CPU time per call of a command (INFO commandstats usec_per_call). */
+async function usecPerCall(redis: Redis, command: string): Promise<number> {
+  const m = new RegExp(`^cmdstat_${command}:.*usec_per_call=([\\d.]+)`, 'm').exec(await redis.info('commandstats'));
+  return m ? Number(m[1]) : NaN;
 }
 
 /** Commands per request over `n` requests, leaving out what the test itself and idle connections send. */
@@ -183,6 +195,23 @@ export async function benchReplicas(
     const apq = { persistedQuery: { version: 1, sha256Hash: documentId(q1.graphql) } };
     await post({ query: q1.graphql, extensions: apq });
     const apqLookup = await perRequest(admin, 200, () => post({ extensions: apq }));
+    const evalshaUsec = await usecPerCall(admin, 'evalsha');
+    // What a decision costs the replica: one round trip, timed from a client on the same machine.
+    const timing = connectRedis(
+      { url: redis.url, describe: 'bench' },
+      { keyPrefix: 'lat:', connectTimeoutMs: 2000, commandTimeoutMs: 5000, apqTtlSeconds: 60, readiness: 'report' },
+    );
+    await whenUp(timing, 10_000);
+    const timingStore = redisRateLimitStore(timing);
+    const takes: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const t = performance.now();
+      await timingStore.take('api-key:latency', UNREACHED);
+      takes.push(performance.now() - t);
+    }
+    await timing.close();
+    takes.sort((x, y) => x - y);
+    const decisionMs = { p50: takes[1000]!, p99: takes[1980]! };
 
     progress('replicas: one and two replicas behind the proxy, in turns…');
     await stop(variants.none);
@@ -232,6 +261,7 @@ export async function benchReplicas(
       redisRatio: single.redis.requestsPerSecond / single.none.requestsPerSecond,
       proxy: proxied,
       commandsPerRequest: { rateLimited, apqLookup },
+      decision: { redisUsecPerCall: evalshaUsec, roundTripP50Ms: decisionMs.p50, roundTripP99Ms: decisionMs.p99 },
       memory: {
         bucketBytes: Math.round(bucketBytes),
         bucketMemoryUsage,
@@ -247,17 +277,23 @@ export async function benchReplicas(
 }
 
 const rps = (l: ReplicasLoad) =>
-  `${Math.round(l.requestsPerSecond)} req/s (p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms${l.non2xx + l.errors > 0 ? `, ${l.non2xx} non-2xx, ${l.errors} errors` : ''})`;
+  `${Math.round(l.requestsPerSecond)} req/s (rounds ${l.rounds ? `${Math.round(l.rounds[0])}–${Math.round(l.rounds[1])}` : 'one'}; p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms${l.non2xx + l.errors > 0 ? `, ${l.non2xx} non-2xx, ${l.errors} errors` : ''})`;
 
 export function replicasMarkdown(r: ReplicasResults): string {
   if (r.skipped) return `## Replicas\n\n${r.skipped}.\n`;
   const s = r.single!;
   const p = r.proxy!;
   const m = r.memory!;
-  const fmt = (o: Record<string, number>) =>
-    Object.entries(o)
-      .map(([k, v]) => `${v} ${k.toUpperCase()}`)
-      .join(' + ') || 'none';
+  // Commands a script runs inside Redis are counted by commandstats too; they cost no round trip.
+  const INSIDE = ['time', 'hmget', 'hset', 'pexpire'];
+  const fmt = (o: Record<string, number>) => {
+    const trips = Object.entries(o).filter(([k]) => !INSIDE.includes(k));
+    const inside = Object.entries(o).filter(([k]) => INSIDE.includes(k));
+    const n = trips.reduce((t, [, v]) => t + v, 0);
+    const named = trips.map(([k, v]) => `${v} ${k.toUpperCase()}`).join(' + ');
+    const script = inside.length > 0 ? `; the script runs ${inside.map(([k]) => k.toUpperCase()).join(', ')} inside Redis` : '';
+    return `${n} round trip${n === 1 ? '' : 's'} (${named}${script})`;
+  };
   return [
     '## Replicas',
     '',
@@ -269,7 +305,9 @@ export function replicasMarkdown(r: ReplicasResults): string {
     `| rate limits in the process | ${rps(s.inProcess)} |`,
     `| rate limits in Redis | ${rps(s.redis)} |`,
     '',
-    `Redis-backed rate limits: ${(r.redisRatio! * 100).toFixed(0)}% of the throughput without (target ≥ 90%: ${r.redisRatio! >= 0.9 ? 'met' : 'not met'}).`,
+    `Redis-backed rate limits: ${(r.redisRatio! * 100).toFixed(0)}% of the throughput without (target ≥ 90%: ${r.redisRatio! >= 0.9 ? 'met' : 'not met'} in this run;`,
+    'when the rounds of one variant spread wider than the difference between variants, the machine decides, not the variant:',
+    'the cost of a decision below is the figure that does not depend on it).',
     '',
     '| behind the test proxy (Redis-backed) | throughput |',
     '|---|---|',
@@ -280,6 +318,7 @@ export function replicasMarkdown(r: ReplicasResults): string {
     'shows overhead, not scaling: scaling needs cores or machines per replica.',
     '',
     `Redis per request (INFO commandstats over 200 requests): a rate-limited request ${fmt(r.commandsPerRequest!.rateLimited)}; an APQ lookup by hash by a rate-limited caller ${fmt(r.commandsPerRequest!.apqLookup)}.`,
+    `One rate decision: ${r.decision!.redisUsecPerCall} µs of Redis CPU (usec_per_call of EVALSHA); a round trip of ${r.decision!.roundTripP50Ms.toFixed(2)} ms p50, ${r.decision!.roundTripP99Ms.toFixed(2)} ms p99 from a client on this machine (2,000 in a row).`,
     `Redis memory: ${m.bucketBytes} B per rate-limit bucket (MEMORY USAGE ${m.bucketMemoryUsage} B), ${m.apqEntryBytes} B per APQ entry of a ${m.apqDocumentBytes}-byte document (MEMORY USAGE ${m.apqMemoryUsage} B).`,
     '',
   ].join('\n');

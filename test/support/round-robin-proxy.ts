@@ -33,7 +33,10 @@ export async function startRoundRobinProxy(backends: readonly string[]): Promise
   const down = targets.map(() => false);
   const answered = targets.map(() => 0);
   const failed = targets.map(() => 0);
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  // With a timeout set, Node's agent closes an idle connection a second before
+  // the backend's advertised keep-alive timeout (Keep-Alive: timeout=5), so a
+  // request is never sent on a connection the backend is closing as idle.
+  const agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: 60_000 });
   let next = 0;
 
   const pick = (): number | undefined => {
