@@ -172,7 +172,12 @@ export function createReloader<G>(o: ReloaderOptions<G>): Reloader {
     const run = queue.then(() => attempt(request));
     queue = run.catch(() => undefined);
     return run.then((outcome) => {
-      o.record(outcome);
+      // Recording must not turn a reload into an unhandled rejection (SIGHUP's handler does not wait).
+      try {
+        o.record(outcome);
+      } catch {
+        // the audit sink or logger failed; the outcome is still returned
+      }
       return outcome;
     });
   };
