@@ -30,6 +30,7 @@ import { openDemo, type Demo } from '../test/support/demo.js';
 import { ensureData, REPO, type BenchData } from './generate.js';
 import { benchQueries, parquetSources, type BenchQuery } from './queries.js';
 import { renderChart } from './chart.js';
+import { benchReplicas, replicasMarkdown } from './replicas.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const SMOKE = ROWS <= 100_000;
@@ -255,6 +256,11 @@ async function main() {
   const floor = await startProcess([...TSX, 'bench/floor.ts'], /floor: listening at (\S+)/);
   const floorLoad = await load(floor.url, JSON.stringify({ query: '{ hello }' }), {});
   await stopProcess(floor.child);
+  // Replicas and Redis (bench/replicas.ts): optional, needs redis-server.
+  const replicas =
+    process.env.BENCH_REPLICAS === '1' || (!SMOKE && process.env.BENCH_REPLICAS !== '0')
+      ? await benchReplicas(data, { connections: CONNECTIONS, seconds: HTTP_SECONDS, progress })
+      : undefined;
 
   const results = {
     date: new Date().toISOString(),
@@ -286,11 +292,12 @@ async function main() {
       ratio: gatewayLoad.requestsPerSecond / floorLoad.requestsPerSecond,
     },
     memory: { serverPeakRssBytes: serverPeakRss, benchProcessPeakRssBytes: benchPeakRss, inProcessCache },
+    ...(replicas && { replicas }),
     seconds: (performance.now() - t0) / 1000,
   };
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const md = markdown(results, data);
+  const md = `${markdown(results, data)}${results.replicas ? `\n${replicasMarkdown(results.replicas)}` : ''}`;
   writeFileSync(join(OUT, 'results.md'), md);
   writeFileSync(
     join(OUT, 'results.svg'),

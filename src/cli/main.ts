@@ -7,6 +7,8 @@ import type { Policy } from '../policy/policy.js';
 import type { Engine } from '../engine/engine.js';
 import { ConfigErrors, SluiceError } from '../errors.js';
 import type { AuditSink } from '../response/audit.js';
+import type { Deployment } from '../server/load-catalog.js';
+import type { Reloader, ReloadRequest } from '../server/reload.js';
 
 /**
  * Each command loads what it needs when it runs (import() below), so that
@@ -284,7 +286,9 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new SluiceError('BAD_USER_INPUT', 'user', `--port must be a number from 0 to 65535 (got ${portArg})`);
   }
-  const { metricsToken } = await import('../config/config.js');
+  const { adminToken, metricsToken } = await import('../config/config.js');
+  const { createReloader, reloadAuditEvent } = await import('../server/reload.js');
+  const { openSharedState } = await import('../server/state/shared-state.js');
   const { fileAuditSink, discardAuditSink } = await import('../response/audit.js');
   const { createGateway } = await import('../server/create-gateway.js');
   const { createHttpServer } = await import('../server/http-server.js');
@@ -300,7 +304,20 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   // contracts, policies and sources load (orchestrators probe both).
   const metrics = createMetrics({ engine });
   const token = metricsToken(config);
-  const http = createHttpServer(token === undefined ? {} : { metrics: { registry: metrics.registry, token } });
+  const adminBearer = adminToken(config);
+  // Rate limits, APQ registrations and notices: in Redis with `state.redis`, else here.
+  const state = openSharedState(config, { logger });
+  let reloader: Reloader | undefined;
+  const reload = (request: ReloadRequest) =>
+    reloader?.reload(request) ??
+    Promise.resolve({ outcome: 'refused' as const, ...request, fingerprint: '', problems: ['still starting; nothing to reload yet'] });
+  const onHangup = () => void reload({ trigger: 'SIGHUP', actor: 'signal' });
+  process.on('SIGHUP', onHangup);
+  const http = createHttpServer({
+    ...(token !== undefined && { metrics: { registry: metrics.registry, token } }),
+    state,
+    ...(adminBearer !== undefined && { admin: { token: adminBearer, reload: () => reload({ trigger: 'admin', actor: 'admin token' }) } }),
+  });
   await new Promise<void>((ok, fail) => {
     http.server.once('error', fail);
     http.server.listen(port, config.server.host, ok);
@@ -327,10 +344,27 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
     audit = config.auditFile ? fileAuditSink(config.auditFile) : discardAuditSink;
     const openLineage = openLineageSinksOf(config, logger);
     closeOpenLineage = () => openLineage?.close() ?? Promise.resolve();
-    const gateway = createGateway({ config, catalog, policies, engine, audit, logger, metrics, ...(openLineage && { openLineage }) });
+    const sink = audit;
+    const build = (c: SluiceConfig, d: Deployment) =>
+      createGateway({ config: c, ...d, engine, audit: sink, logger, metrics, state, ...(openLineage && { openLineage }) });
+    const gateway = build(config, { catalog, policies });
     // The decoder threads loaded and the sources' files opened in them: not the first query's cost.
     await engine.ready();
+    await state.connected;
     http.ready(gateway);
+    reloader = createReloader({
+      config,
+      deployment: { catalog, policies },
+      load: (c) => loadDeployment(c, engine),
+      build,
+      apply: (g) => http.ready(g),
+      notices: state.notices,
+      record: (outcome) => {
+        sink.event?.(reloadAuditEvent(outcome, state.notices.replica));
+        if (outcome.outcome === 'applied') logger.info({ ...outcome }, 'reloaded');
+        else logger.warn({ ...outcome }, 'reload refused; still serving what was loaded before');
+      },
+    });
     const served = catalog.served().map((c) => `${c.product} v${c.major}`);
     io.out(`sluice: serving ${served.join(', ')} at ${base}/graphql${config.server.graphiql ? ' (GraphiQL: open it in a browser)' : ''}`);
     logger.info({ port: actual, products: served }, 'ready');
@@ -344,6 +378,8 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
     }
   } catch (e) {
     http.server.close();
+    process.off('SIGHUP', onHangup);
+    await state.close();
     throw e;
   }
 
@@ -354,6 +390,9 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   io.out(`sluice: ${signal}, finishing ${inFlight} open request(s)…`);
   logger.info({ signal, inFlight }, 'draining');
   const drained = await draining;
+  reloader?.stop();
+  process.off('SIGHUP', onHangup);
+  await state.close();
   await audit.close();
   await closeOpenLineage();
   await tracing?.shutdown().catch((e: Error) => logger.error({ error: e.message }, 'span export failed'));

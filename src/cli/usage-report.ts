@@ -35,6 +35,8 @@ export async function usageFromAuditLog(
       skipped++;
       continue;
     }
+    // Deployment events (a reload) are audit lines too, but not requests.
+    if (typeof record === 'object' && record !== null && typeof (record as { event?: unknown }).event === 'string') continue;
     if (typeof record !== 'object' || record === null || !Array.isArray(record.products)) {
       skipped++;
       continue;

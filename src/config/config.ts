@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { displayPath, readYaml } from '../contract/yaml-file.js';
 import { ConfigError } from '../errors.js';
 import { catalogCredentialOf, catalogsSchema } from './catalogs.js';
+import { redisConnectionOf, stateSchema } from './state.js';
 
 /**
  * `sluice.yaml` (SPEC §8). Paths are relative to the config file. Secrets are
@@ -86,6 +87,9 @@ const limitsSchema = z.strictObject({
     .optional(),
 });
 
+/** A token bucket: `perSecond` sustained, `burst` at once. */
+const rateSchema = limitsSchema.shape.rate.unwrap();
+
 const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(4000),
   host: z.string().default('127.0.0.1'),
@@ -105,6 +109,12 @@ const serverSchema = z.strictObject({
    * the environment variable `tokenEnv` (at least 16 characters).
    */
   metrics: z.strictObject({ tokenEnv: z.string().min(1) }).optional(),
+  /**
+   * `POST /admin/reload` (SPEC §12: reload contracts, policies and config,
+   * as SIGHUP does), only for requests bearing the token read from the
+   * environment variable `tokenEnv` (at least 16 characters). Absent: not served.
+   */
+  admin: z.strictObject({ tokenEnv: z.string().min(1) }).optional(),
 });
 
 /**
@@ -132,6 +142,8 @@ const apiKeySchema = z.strictObject({
   persistedOnly: z.boolean().default(false),
   /** The key may register operations through Apollo APQ (a query sent with its sha256Hash); not with persistedOnly. */
   allowPersistRegistration: z.boolean().default(false),
+  /** This key's own rate (a token bucket), or `false`: not limited; absent: `server.limits.rate`. */
+  rate: z.union([z.literal(false), rateSchema], { error: 'must be false (not limited) or { perSecond, burst }, both numbers' }).optional(),
 });
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
@@ -288,6 +300,8 @@ const configSchema = z.strictObject({
     })
     .optional(),
   masking: z.strictObject({ hashKeyEnv: z.string().optional() }).optional(),
+  /** Where state shared by replicas lives (state.ts); absent: in this process. */
+  state: stateSchema.optional(),
 });
 
 export type ServerConfig = z.infer<typeof serverSchema>;
@@ -334,14 +348,24 @@ const MIN_METRICS_TOKEN = 16;
  * by mistake. The token never appears in messages.
  */
 export function metricsToken(config: SluiceConfig): string | undefined {
-  const env = config.server.metrics?.tokenEnv;
+  return bearerToken(config, 'metrics');
+}
+
+/** The token `POST /admin/reload` requires (`server.admin.tokenEnv`), checked as the metrics token is; undefined: not served. */
+export function adminToken(config: SluiceConfig): string | undefined {
+  return bearerToken(config, 'admin');
+}
+
+function bearerToken(config: SluiceConfig, section: 'metrics' | 'admin'): string | undefined {
+  const env = config.server[section]?.tokenEnv;
   if (env === undefined) return undefined;
   const value = process.env[env];
-  if (!value) throw new ConfigError(displayPath(config.file), `server.metrics.tokenEnv names ${env}, which is not set in the environment`);
+  if (!value)
+    throw new ConfigError(displayPath(config.file), `server.${section}.tokenEnv names ${env}, which is not set in the environment`);
   if (value.length < MIN_METRICS_TOKEN) {
     throw new ConfigError(
       displayPath(config.file),
-      `server.metrics.tokenEnv names ${env}, which holds ${value.length} characters; use a random token of at least ${MIN_METRICS_TOKEN}`,
+      `server.${section}.tokenEnv names ${env}, which holds ${value.length} characters; use a random token of at least ${MIN_METRICS_TOKEN}`,
     );
   }
   return value;
@@ -361,6 +385,11 @@ export function loadConfig(file: string): SluiceConfig {
       const line = parsed.lineOf(['catalogs', name, 'credential', key]);
       return line === undefined ? displayPath(file) : `${displayPath(file)}:${line}`;
     });
+  }
+  // Redis's URL and password, too: a replica that cannot share state must not start as if it could.
+  if (raw.state?.redis) {
+    const line = parsed.lineOf(['state', 'redis']);
+    redisConnectionOf(raw.state.redis, line === undefined ? displayPath(file) : `${displayPath(file)}:${line}`);
   }
   return {
     file,

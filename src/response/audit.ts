@@ -88,9 +88,22 @@ const REFUSAL_REASONS: Readonly<Record<string, string>> = {
   BAD_REQUEST: 'not a request the GraphQL endpoint accepts (method, media type or batch)',
 };
 
+/**
+ * Something that happened to the deployment rather than a request — a
+ * reload (server/reload.ts) — written between the request records. It has
+ * `event` and no `products`, so readers of request records can tell it apart.
+ */
+export interface AuditEvent {
+  readonly time: string;
+  readonly event: string;
+  readonly [detail: string]: unknown;
+}
+
 /** Where audit records go. */
 export interface AuditSink {
   write(record: AuditRecord): void;
+  /** Deployment events; sinks that keep only request records leave it out. */
+  event?(record: AuditEvent): void;
   close(): Promise<void>;
 }
 
@@ -100,6 +113,7 @@ export function fileAuditSink(file: string): AuditSink {
   const stream: WriteStream = createWriteStream(file, { flags: 'a', mode: 0o600 });
   return {
     write: (record) => void stream.write(`${JSON.stringify(record)}\n`),
+    event: (record) => void stream.write(`${JSON.stringify(record)}\n`),
     close: () => new Promise((done) => stream.end(done)),
   };
 }

@@ -33,6 +33,7 @@ import { usePersistedOperations } from './use-persisted-operations.js';
 import { useRequestShape } from './use-request-shape.js';
 import { useRetiredVersions } from './use-retired-versions.js';
 import { useWhereLimits } from './use-where-limits.js';
+import { unavailableReporter, type SharedState } from './state/shared-state.js';
 
 export interface GatewayOptions {
   readonly config: SluiceConfig;
@@ -56,6 +57,8 @@ export interface GatewayOptions {
   readonly usage?: DeprecationUsage;
   /** The persisted operations; default: the config's `persisted` manifest, if any. */
   readonly manifest?: PersistedManifest;
+  /** Rate-limit buckets and APQ registrations shared with other replicas and kept across reloads (state/); default: this gateway's own. */
+  readonly state?: Pick<SharedState, 'rateLimits' | 'registered'>;
 }
 
 export type { RequestContext } from './request-context.js';
@@ -114,6 +117,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   const manifest = o.manifest ?? (config.persistedFile ? loadPersistedManifest(config.persistedFile) : EMPTY_MANIFEST);
   const audit = useAudit({ sink: o.usage ? countingAuditSink(sink, o.usage) : sink, log });
   const limits = config.server.limits;
+  const keyRates = new Map(config.auth.apiKeys.flatMap((k) => (k.rate !== undefined ? [[k.id, k.rate] as const] : [])));
   const defaultPageSize = new Map(catalog.contracts.map((c) => [`${typeName(c.product, c.major)}Connection`, c.limits.defaultPageSize]));
   const tracing = useTracing();
   const authenticated = authenticationOf(
@@ -159,11 +163,23 @@ export function createGateway(o: GatewayOptions): Gateway {
       useRequestShape({ refused: (request, reason) => audit.trailOf(request).refuse(reason) }),
       audit,
       useAuthentication({ authenticated }),
-      ...(limits.rate ? [useRateLimit({ ...limits.rate, authenticated })] : []),
+      ...(limits.rate || keyRates.size > 0
+        ? [
+            useRateLimit({
+              ...(limits.rate && { rate: limits.rate }),
+              keyRates,
+              authenticated,
+              ...(o.state && { store: o.state.rateLimits }),
+              onUnavailable: unavailableReporter(o.logger, 'rate-limited requests answered 503'),
+            }),
+          ]
+        : []),
       usePersistedOperations({
         manifest,
         authenticated,
         registrants: new Set(config.auth.apiKeys.filter((k) => k.allowPersistRegistration).map((k) => k.id)),
+        ...(o.state && { registered: o.state.registered }),
+        onUnavailable: unavailableReporter(o.logger, 'APQ ids answered as not found, registrations skipped'),
       }),
       useQueryLimits(limits),
       ...(config.server.introspection ? [] : [useDisableIntrospection()]),

@@ -12,13 +12,20 @@ import { Server as NetServer, type Socket } from 'node:net';
  * - `GET /health` — live: 200 as long as the process answers;
  * - `GET /ready`  — 200 only while serving; 503 while contracts, policies
  *   and sources are still being loaded, and while draining; its body says
- *   which, and how many requests are in flight (a drain's progress);
+ *   which, and how many requests are in flight (a drain's progress). With
+ *   shared state (`state`), the body says whether Redis is reachable, and
+ *   the status is 503 while it is not only when the state says it is
+ *   required (`state.redis.readiness: require`);
+ * - `POST /admin/reload` — reloads the deployment (reload.ts), only when
+ *   given with its token, and only for a request bearing it; answers the
+ *   outcome (200 applied, 409 refused with its problems);
  * - `GET /metrics` — Prometheus metrics (metrics.ts), only when given with
  *   their token, and only to a request bearing it (`Authorization: Bearer
  *   <token>`; else 401): what was read per product depends on rows that
  *   policies hide from callers, so it is for operators alone;
  * - every other request goes to the gateway once it is ready, and gets 503
- *   (SOURCE_UNAVAILABLE, Retry-After) before that;
+ *   (SOURCE_UNAVAILABLE, Retry-After) before that; `ready(gateway)` again
+ *   swaps the gateway: requests in flight finish on the one they started on;
  * - `drain(timeoutMs)` — graceful shutdown: stops accepting connections, and
  *   answers every request on a connection it had already accepted — in
  *   flight, queued behind another (pipelined), or sent later on an idle
@@ -44,6 +51,10 @@ export interface HttpServer {
 export interface HttpServerOptions {
   /** Served at `GET /metrics` in the Prometheus text format, to requests bearing `token`. */
   readonly metrics?: { readonly registry: Registry; readonly token: string };
+  /** Shared state's health, reported by `/ready` (state/shared-state.ts). */
+  readonly state?: { health(): Readonly<Record<string, string>>; readonly requiredForReady: boolean };
+  /** `POST /admin/reload`, for requests bearing `token`. */
+  readonly admin?: { readonly token: string; reload(): Promise<{ readonly outcome: 'applied' | 'refused' }> };
 }
 
 export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
@@ -95,7 +106,29 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
       );
       return;
     }
-    if (path === '/ready') return json(res, readiness === 'ready' ? 200 : 503, { status: readiness, inFlight: active.size });
+    if (path === '/ready') {
+      const state = options.state?.health();
+      const stateDown = state !== undefined && Object.values(state).some((s) => s === 'down');
+      const serving = readiness === 'ready' && !(stateDown && options.state?.requiredForReady);
+      return json(res, serving ? 200 : 503, { status: readiness, inFlight: active.size, ...(state && { state }) });
+    }
+    if (path === '/admin/reload' && options.admin) {
+      const { token, reload } = options.admin;
+      if (!bears(req, token))
+        return json(
+          res,
+          401,
+          { status: 'reload needs Authorization: Bearer <server.admin token>' },
+          { 'www-authenticate': 'Bearer realm="admin"' },
+        );
+      if (req.method !== 'POST') return json(res, 405, { status: 'POST to reload' }, { allow: 'POST' });
+      req.resume();
+      void reload().then(
+        (outcome) => json(res, outcome.outcome === 'applied' ? 200 : 409, outcome),
+        () => json(res, 500, { status: 'reload failed' }),
+      );
+      return;
+    }
     if (readiness === 'starting' || !gateway) {
       const message = 'The gateway is starting; retry shortly.';
       return json(res, 503, { errors: [{ message, extensions: { code: 'SOURCE_UNAVAILABLE' } }] }, { 'retry-after': '1' });
@@ -112,7 +145,8 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     },
     ready(g) {
       gateway = g;
-      readiness = 'ready';
+      // A reload while draining swaps the gateway, and the drain goes on.
+      if (readiness === 'starting') readiness = 'ready';
     },
     inFlight: () => active.size,
     drain(timeoutMs) {

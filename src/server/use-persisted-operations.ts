@@ -4,6 +4,8 @@ import { SluiceError } from '../errors.js';
 import type { Caller } from '../session/session.js';
 import type { Authenticated } from './authenticate.js';
 import { documentId, normalizeDocumentId, type PersistedManifest } from './persisted-manifest.js';
+import { inProcessRegisteredOperations, type RegisteredOperations } from './state/persisted-store.js';
+import { StateUnavailable } from './state/rate-limit-store.js';
 
 /**
  * Persisted operations (SPEC §7), with graphql-yoga's persisted-operations
@@ -33,41 +35,17 @@ export interface PersistedOperationsPluginOptions {
   readonly authenticated: (request: Request) => Promise<Authenticated>;
   /** Ids of the API keys (`auth.apiKeys[].id`) that may register operations through APQ. */
   readonly registrants: ReadonlySet<string>;
-  /** Where APQ registrations live; default: in memory, bounded. */
+  /** Where APQ registrations live (state/persisted-store.ts); default: in this process, bounded. */
   readonly registered?: RegisteredOperations;
+  /**
+   * Told when the store could not answer. The request goes on as if the id
+   * were unknown (a lookup: PERSISTED_QUERY_NOT_FOUND, so an APQ client sends
+   * the query in full) or not registered (a registration: the query runs).
+   */
+  readonly onUnavailable?: (error: unknown) => void;
 }
 
-/** Operations registered through APQ. */
-export interface RegisteredOperations {
-  get(id: string): string | undefined;
-  set(id: string, document: string): void;
-}
-
-/**
- * An in-memory store of at most `maxEntries` documents of at most
- * `maxDocumentBytes` each, dropping the least recently used: registration
- * is a cache for trusted keys, not a database. (Replicas do not share it;
- * an APQ client simply registers again where it is not found.)
- */
-export function inMemoryRegisteredOperations(maxEntries = 1000, maxDocumentBytes = 64 * 1024): RegisteredOperations {
-  const documents = new Map<string, string>();
-  return {
-    get(id) {
-      const document = documents.get(id);
-      if (document !== undefined) {
-        documents.delete(id);
-        documents.set(id, document);
-      }
-      return document;
-    },
-    set(id, document) {
-      if (Buffer.byteLength(document, 'utf8') > maxDocumentBytes) return;
-      documents.delete(id);
-      documents.set(id, document);
-      while (documents.size > maxEntries) documents.delete(documents.keys().next().value!);
-    },
-  };
-}
+export type { RegisteredOperations } from './state/persisted-store.js';
 
 const persistedQueryRequired = () =>
   new SluiceError(
@@ -113,7 +91,13 @@ function apqHash(params: GraphQLParams): unknown {
 
 export function usePersistedOperations(options: PersistedOperationsPluginOptions): Plugin {
   const { manifest, authenticated, registrants } = options;
-  const registered = options.registered ?? inMemoryRegisteredOperations();
+  const registered = options.registered ?? inProcessRegisteredOperations();
+  // Shared state that does not answer costs the caller a resend, never the request.
+  const unavailable = (e: unknown) => {
+    if (!(e instanceof StateUnavailable)) throw e;
+    options.onUnavailable?.(e);
+    return undefined;
+  };
   const callers = new WeakMap<Request, Caller>();
   const mayRegister = (caller: Caller | undefined) =>
     caller !== undefined && !caller.persistedOnly && caller.keyId !== undefined && registrants.has(caller.keyId);
@@ -127,7 +111,7 @@ export function usePersistedOperations(options: PersistedOperationsPluginOptions
       const id = requestedId(params, request);
       if (id === null || caller.persistedOnly) return; // the lookup refuses the query
       if (documentId(params.query) !== id) throw hashMismatch();
-      if (mayRegister(caller) && !manifest.operations.has(id)) registered.set(id, params.query);
+      if (mayRegister(caller) && !manifest.operations.has(id)) await registered.set(id, params.query).catch(unavailable);
     },
   };
 
@@ -138,7 +122,10 @@ export function usePersistedOperations(options: PersistedOperationsPluginOptions
       const { caller } = await authenticated(request);
       const fromManifest = manifest.operations.get(id)?.document;
       if (fromManifest !== undefined) return fromManifest;
-      return caller.persistedOnly ? null : (registered.get(id) ?? null);
+      if (caller.persistedOnly) return null;
+      const document = await registered.get(id).catch(unavailable);
+      // Checked as the registration was: the store is shared, the id is the document's hash.
+      return document !== undefined && documentId(document) === id ? document : null;
     },
     customErrors: {
       notFound: ({ request }) => {

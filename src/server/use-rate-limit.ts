@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Authenticated } from './authenticate.js';
+import { inProcessRateLimitStore, StateUnavailable, type Rate, type RateLimitStore } from './state/rate-limit-store.js';
 
 /**
  * Limits how often each caller may send requests: one token bucket per API
@@ -10,46 +11,29 @@ import type { Authenticated } from './authenticate.js';
  * back). Runs after authentication, which names the caller; refused
  * credentials are not counted (they cost a hash, not a scan).
  *
- * Buckets live in this process: behind N replicas a caller gets up to N times
- * the rate, which is what a per-replica limit is for (protecting the replica).
+ * An API key may have its own rate (`auth.apiKeys[].rate`), or none
+ * (`rate: false`: its requests need no decision at all).
+ *
+ * The buckets live in `store` (state/rate-limit-store.ts): in this process
+ * by default, where behind N replicas a caller gets up to N times the rate;
+ * in Redis with `state.redis`, exact across replicas. A store that cannot
+ * decide fails the request closed: HTTP 503, SOURCE_UNAVAILABLE, Retry-After
+ * 1, within the store's bound (never the request deadline).
  */
 export interface RateLimitPluginOptions {
-  readonly perSecond: number;
-  readonly burst: number;
+  /** The rate of every caller without one of its own; absent: only keys with their own rate are limited. */
+  readonly rate?: Rate;
+  /** Rates of API keys by id (`auth.apiKeys[].id`): their own, or false for none. */
+  readonly keyRates?: ReadonlyMap<string, Rate | false>;
   readonly authenticated: (request: Request) => Promise<Authenticated>;
-  /** For tests; default Date.now. */
-  readonly now?: () => number;
+  /** Default: in this process. */
+  readonly store?: RateLimitStore;
+  /** Told when the store could not decide (the request got 503). */
+  readonly onUnavailable?: (error: unknown) => void;
 }
 
-/** Buckets kept at most; past it, full ones are dropped (they are the same as a new bucket). */
-const MAX_BUCKETS = 10_000;
-
 export function useRateLimit(options: RateLimitPluginOptions): Plugin {
-  const now = options.now ?? Date.now;
-  const buckets = new Map<string, { tokens: number; at: number }>();
-
-  const take = (key: string): number => {
-    const t = now();
-    let b = buckets.get(key);
-    if (!b) {
-      if (buckets.size >= MAX_BUCKETS) prune(t);
-      b = { tokens: options.burst, at: t };
-      buckets.set(key, b);
-    }
-    b.tokens = Math.min(options.burst, b.tokens + ((t - b.at) / 1000) * options.perSecond);
-    b.at = t;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - b.tokens) / options.perSecond));
-  };
-
-  const prune = (t: number) => {
-    for (const [key, b] of buckets) {
-      if (b.tokens + ((t - b.at) / 1000) * options.perSecond >= options.burst) buckets.delete(key);
-    }
-  };
+  const store = options.store ?? inProcessRateLimitStore();
 
   // Anonymous callers are told apart by their address (behind a proxy: the proxy's).
   const addresses = new WeakMap<Request, string>();
@@ -60,13 +44,24 @@ export function useRateLimit(options: RateLimitPluginOptions): Plugin {
     },
     async onParams({ request }) {
       const { caller } = await options.authenticated(request);
+      const rate = caller.keyId !== undefined ? (options.keyRates?.get(caller.keyId) ?? options.rate) : options.rate;
+      if (!rate) return;
       const key =
         caller.keyId !== undefined
           ? `api-key:${caller.keyId}`
           : caller.credential === 'anonymous'
             ? `anonymous:${addresses.get(request) ?? 'unknown'}`
             : `${caller.credential}:${caller.subject}`;
-      const retryAfter = take(key);
+      let retryAfter: number;
+      try {
+        retryAfter = await store.take(key, rate);
+      } catch (e) {
+        if (!(e instanceof StateUnavailable)) throw e;
+        options.onUnavailable?.(e);
+        throw new GraphQLError('The rate-limit store is unreachable, so this request cannot be admitted; retry shortly.', {
+          extensions: { code: 'SOURCE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '1' } } },
+        });
+      }
       if (retryAfter === 0) return;
       throw new GraphQLError(`Too many requests from this caller; retry in ${retryAfter} s.`, {
         extensions: { code: 'RESOURCE_LIMIT', http: { status: 429, headers: { 'Retry-After': String(retryAfter) } } },
