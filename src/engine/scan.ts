@@ -94,6 +94,7 @@ export interface SourceAccess {
 export interface ScanOrder {
   readonly field: string;
   readonly direction: 'asc' | 'desc';
+  readonly nullsLast: boolean;
   readonly keyFields: readonly string[];
   stopBefore(bound: SortBound): boolean;
   narrowing(): boolean;
@@ -209,7 +210,9 @@ export async function openScan(
       const bloomed = lookedUp.length > 0 && e.kind !== 'visible-rows' && isExcludedByBloom(e.predicate, bloomOf);
       if (rg.numRows > 0 && !isProvablyEmpty(e.predicate, e.stats) && !bloomed) {
         const bound: SortBound =
-          ordered && e.kind !== 'row-filter' ? sortBound(e.stats(ordered.field), ordered.direction) : { kind: 'unknown' };
+          ordered && e.kind !== 'row-filter'
+            ? sortBound(e.stats(ordered.field), ordered.direction, ordered.nullsLast)
+            : { kind: 'unknown' };
         const allPass = e.kind === 'every-row' && isProvablyAll(filter, statsOf);
         units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound, allPass, judgedBy: e.kind });
       }
