@@ -6,15 +6,35 @@ import type { GatewayContext, SchemaOptions } from './context.js';
 import { encodeCursor } from './cursor.js';
 import { fieldsToRead } from './compile-relationship.js';
 import { explainRelationships } from './resolve-relationship.js';
-import { selectionOf } from './selection.js';
+import { connectionRows, selectionOf } from './selection.js';
 import { accessTo } from '../session/session.js';
 
 /** What the connection's fields resolve from; parts not selected stay absent. */
 export interface ConnectionResult {
   readonly nodes?: readonly Row[];
-  readonly pageInfo?: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+  readonly pageInfo?: PageInfo;
   readonly totalCount?: number;
+  /** The cursor of one of `nodes` (Relay edges): computed only for the edges whose cursor is selected. */
+  readonly cursorOf?: (row: Row) => string;
 }
+
+/**
+ * Relay's PageInfo (SPEC §11). `hasNextPage` paging forward and
+ * `hasPreviousPage` paging backward come from the one row read past the
+ * page. The other direction, which the Relay specification leaves to the
+ * server, is answered exactly too: paging forward, whether any row precedes
+ * the page (one comes before an `after` cursor or is skipped by an `offset`);
+ * paging backward, whether any row follows it (at or after the `before`
+ * cursor). Without a cursor or offset there is nothing on that side: false.
+ */
+export interface PageInfo {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly startCursor: string | null;
+  readonly endCursor: string | null;
+}
+
+export const EMPTY_PAGE_INFO: PageInfo = Object.freeze({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
 
 /**
  * Resolves a product's root connection field: reads the selection, compiles
@@ -31,10 +51,9 @@ export async function resolveConnection(
   targetOf: (r: Relationship) => Contract | undefined = () => undefined,
 ): Promise<ConnectionResult> {
   const selection = selectionOf(info);
-  const nodeSelection = selection.fields.get('nodes');
-  // Selected fields, and the keys of selected relationships (read even when not selected).
-  const nodeFields = fieldsToRead(contract, nodeSelection, ctx.session);
-  const pageInfo = selection.fields.has('pageInfo');
+  // Selected fields (of nodes and edges), and the keys of selected relationships (read even when not selected).
+  const nodeFields = fieldsToRead(contract, connectionRows(selection), ctx.session);
+  const pageInfo = selection.fields.get('pageInfo');
   // A policy may lower the contract's page limits for this session (SPEC §4).
   const sessionMax = accessTo(ctx.session, contract.product, contract.major)?.maxPageSize;
   const limits = {
@@ -46,37 +65,57 @@ export async function resolveConnection(
   const plan = compileConnection(
     contract,
     args,
-    { nodeFields, nodes: nodeSelection !== undefined, pageInfo, totalCount: selection.fields.has('totalCount') },
+    {
+      nodeFields,
+      nodes: selection.fields.has('nodes') || selection.fields.has('edges'),
+      pageInfo: pageInfo !== undefined,
+      totalCount: selection.fields.has('totalCount'),
+      hasPreviousPage: pageInfo?.fields.has('hasPreviousPage') === true,
+      hasNextPage: pageInfo?.fields.has('hasNextPage') === true,
+    },
     limits,
     options.cursorSecret,
   );
 
   const path = pathOf(info);
-  const [pageRows, countRows] = await Promise.all([
+  const [pageRows, countRows, earlierRows, laterRows] = await Promise.all([
     plan.page ? ctx.run(plan.page, contract, path) : undefined,
     plan.count ? ctx.run(plan.count, contract, path) : undefined,
+    plan.earlier ? ctx.run(plan.earlier, contract, path) : undefined,
+    plan.later ? ctx.run(plan.later, contract, path) : undefined,
   ]);
 
   const result: { -readonly [K in keyof ConnectionResult]: ConnectionResult[K] } = {};
   if (pageRows) {
-    const nodes = pageRows.slice(0, plan.first);
+    const more = pageRows.length > plan.first;
+    // A backward page comes as a top-K of the reversed order: turned back here.
+    const nodes = plan.backward ? pageRows.slice(0, plan.first).reverse() : pageRows.slice(0, plan.first);
     result.nodes = nodes;
     ctx.delivered?.(contract, path, nodes.length);
+    const cursorOf = (row: Row) =>
+      encodeCursor(
+        options.cursorSecret,
+        plan.fingerprint,
+        plan.cursorKeys,
+        plan.cursorKeys.map((k) => row[k.field] ?? null),
+      );
+    result.cursorOf = cursorOf;
+    const first = nodes[0];
     const last = nodes[nodes.length - 1];
+    const before = (earlierRows?.length ?? 0) > 0 || (plan.offset > 0 && nodes.length > 0);
     result.pageInfo = {
-      hasNextPage: pageRows.length > plan.first,
-      endCursor: last
-        ? encodeCursor(
-            options.cursorSecret,
-            plan.fingerprint,
-            plan.cursorKeys,
-            plan.cursorKeys.map((k) => last[k.field] ?? null),
-          )
-        : null,
+      hasNextPage: plan.backward ? (laterRows?.length ?? 0) > 0 : more,
+      hasPreviousPage: plan.backward ? more : before,
+      startCursor: first ? cursorOf(first) : null,
+      endCursor: last ? cursorOf(last) : null,
     };
   }
   if (countRows) result.totalCount = Number(countRows[0]?.['count'] ?? 0);
-  if (ctx.explain) await explainRelationships(contract, nodeSelection, [...path.map(String), 'nodes'], ctx, info, targetOf);
+  if (ctx.explain) {
+    await explainRelationships(contract, selection.fields.get('nodes'), [...path.map(String), 'nodes'], ctx, info, targetOf);
+    const edgeNodes = selection.fields.get('edges')?.fields.get('node');
+    await explainRelationships(contract, edgeNodes, [...path.map(String), 'edges', 'node'], ctx, info, targetOf);
+  }
   return result;
 }
 
