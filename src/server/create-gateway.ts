@@ -8,6 +8,7 @@ import type { Engine } from '../engine/engine.js';
 import { resolveAccess } from '../policy/effective-policy.js';
 import type { Policy } from '../policy/policy.js';
 import { buildSchema } from '../graphql/build-schema.js';
+import { CallerSchemas } from '../graphql/caller-schema.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { discardAuditSink, type AuditSink } from '../response/audit.js';
 import { LineageRecorder } from '../response/lineage.js';
@@ -21,6 +22,7 @@ import { authenticationOf, useAuthentication } from './use-authentication.js';
 import { createLogger, errorLoggerOf, loggingAuditSink, type Logger } from './logger.js';
 import { metricsAuditSink, type GatewayMetrics } from './metrics.js';
 import { useBodyLimit } from './use-body-limit.js';
+import { useCallerSchema } from './use-caller-schema.js';
 import { useTracing } from './use-tracing.js';
 import { useOpenLineage } from './use-openlineage.js';
 import type { OpenLineageSink } from '../response/openlineage.js';
@@ -92,6 +94,11 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
  *  7. persisted operations — after authentication, because the caller decides
  *                    which stores it may read and whether it may send a query;
  *                    before parsing, which needs the document it looks up;
+ * 7b. caller schema — the schema this caller's policies allow (SPEC §11), for
+ *                    parsing, validation, introspection and execution alike:
+ *                    after authentication, which names the caller (a bad
+ *                    credential is 401 before any schema), and after the rate
+ *                    limit and persisted operations, which may refuse first;
  *  8. query limits — tokens while parsing, depth/aliases/directives in
  *                    validation: abuse is refused before anything else reads it;
  *  9. introspection off (when configured) — before validation sees the query;
@@ -110,12 +117,15 @@ export function createGateway(o: GatewayOptions): Gateway {
   // Without a logger, one to stderr is made on the first unexpected error.
   let fallback: Logger | undefined;
   const log: ErrorLogger = o.log ?? ((message, fields) => errorLoggerOf(o.logger ?? (fallback ??= createLogger()))(message, fields));
-  const schema = buildSchema(catalog, {
+  const schemaOptions = {
     cursorSecret: config.cursorSecret,
     maxOffset: config.server.limits.maxOffset,
     ...(o.today !== undefined && { today: o.today }),
-  });
+  };
+  const schema = buildSchema(catalog, schemaOptions);
   const served = catalog.served(o.today);
+  // Built once per distinct combination of grants, not per caller or request.
+  const callerSchemas = new CallerSchemas(catalog, schemaOptions);
   let sink = o.audit ?? discardAuditSink;
   if (o.logger) sink = loggingAuditSink(sink, o.logger);
   if (o.metrics) sink = metricsAuditSink(sink, o.metrics);
@@ -208,6 +218,17 @@ export function createGateway(o: GatewayOptions): Gateway {
         manifest,
         authenticated,
         registrants: new Set(config.auth.apiKeys.filter((k) => k.allowPersistRegistration).map((k) => k.id)),
+      }),
+      useCallerSchema({
+        schemaOf: async (request) => {
+          const { caller, role, purpose } = await authenticated(request);
+          audit.trailOf(request).identify(caller, role, purpose);
+          const who = { subject: caller.subject, tenant: caller.tenant, role, purpose, attributes: caller.attributes };
+          return callerSchemas.schemaFor(resolveAccess(o.policies, served, who).granted);
+        },
+        none: callerSchemas.schemaFor(new Map()),
+        full: schema,
+        hidden: (request, coordinates) => audit.trailOf(request).hide(coordinates),
       }),
       useQueryLimits(limits),
       ...(config.server.introspection ? [] : [useDisableIntrospection()]),
