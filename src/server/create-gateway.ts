@@ -23,6 +23,7 @@ import { createLogger, errorLoggerOf, loggingAuditSink, type Logger } from './lo
 import { metricsAuditSink, type GatewayMetrics } from './metrics.js';
 import { useBodyLimit } from './use-body-limit.js';
 import { useCallerSchema } from './use-caller-schema.js';
+import { corsOptionsOf, useVaryOrigin } from './use-cors.js';
 import { useTracing } from './use-tracing.js';
 import { useOpenLineage } from './use-openlineage.js';
 import type { OpenLineageSink } from '../response/openlineage.js';
@@ -74,8 +75,11 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
 
 /**
  * The GraphQL gateway: the generated schema served by graphql-yoga, one
- * session per request. Plugins, in order:
- *  0. tracing      — first, so the request span covers every other plugin;
+ * session per request. Before any of the plugins below, yoga answers CORS
+ * preflights and grants the origins of `server.cors` (use-cors.ts), so a
+ * preflight needs no credentials. Plugins, in order:
+ *  0. tracing      — first, so the request span covers every other plugin
+ *                    (and Vary: Origin on every response when CORS is on);
  *  1. CSRF         — refuse the POSTs a browser sends cross-site without a
  *                    preflight, before anything reads them;
  *  2. body limit   — refuse oversized bodies before anything parses them, and
@@ -150,6 +154,8 @@ export function createGateway(o: GatewayOptions): Gateway {
     // use-body-limit.ts counts every body against server.maxBodyBytes.
     maxRequestBodySize: false,
     graphiql: config.server.graphiql ? { title: 'Sluice', defaultQuery: DEFAULT_QUERY } : false,
+    // Only the origins of server.cors get a grant (yoga alone would echo any).
+    cors: corsOptionsOf(config.server.cors),
     renderGraphiQL,
     logging: false,
     maskedErrors: {
@@ -207,6 +213,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     },
     plugins: [
       tracing,
+      ...(config.server.cors ? [useVaryOrigin()] : []),
       useCsrfPrevention(),
       useBodyLimit({ maxBytes: config.server.maxBodyBytes }),
       useMediaTypeError(),
