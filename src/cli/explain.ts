@@ -3,6 +3,8 @@ import type { SluiceConfig } from '../config/config.js';
 import type { Catalog } from '../contract/catalog.js';
 import { SluiceError } from '../errors.js';
 import { buildSchema } from '../graphql/build-schema.js';
+import { schemaViewOf } from '../graphql/caller-schema.js';
+import { stripSuggestions } from '../server/use-no-suggestions.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { printPlan } from '../plan/print-plan.js';
 import type { PlanNode } from '../plan/plan.js';
@@ -31,15 +33,12 @@ export interface ExplainOptions {
 }
 
 export async function explainQuery(o: ExplainOptions): Promise<string> {
-  const schema = buildSchema(o.catalog, { cursorSecret: o.config.cursorSecret, maxOffset: o.config.server.limits.maxOffset });
   let document;
   try {
     document = parse(o.document);
   } catch (e) {
     throw new SluiceError('GRAPHQL_PARSE_FAILED', 'user', (e as GraphQLError).message);
   }
-  const problems = validate(schema, document);
-  if (problems.length > 0) throw new SluiceError('GRAPHQL_VALIDATION_FAILED', 'user', problems[0]!.message);
 
   // Without --role: the operator's view, every field, no policy. With it: the
   // policies that role (and purpose, tenant, attributes) would get.
@@ -66,6 +65,11 @@ export async function explainQuery(o: ExplainOptions): Promise<string> {
         : resolveAccess(o.policies, served, { subject: caller.subject, tenant: o.tenant, role, purpose, attributes: caller.attributes }),
     limits: { timeoutMs: o.config.server.timeoutMs },
   });
+  // With --role, the schema that caller gets (SPEC §11): what it may not use fails validation, as on the server.
+  const schemaOptions = { cursorSecret: o.config.cursorSecret, maxOffset: o.config.server.limits.maxOffset };
+  const schema = buildSchema(o.catalog, schemaOptions, o.role === undefined ? undefined : schemaViewOf(session.access));
+  const problems = validate(schema, document);
+  if (problems.length > 0) throw new SluiceError('GRAPHQL_VALIDATION_FAILED', 'user', stripSuggestions(problems[0]!.message));
   const captured: { path: string; plan: PlanNode }[] = [];
   const context: GatewayContext = {
     session,
@@ -118,5 +122,6 @@ function describe(plan: PlanNode, path: string): string {
     return 'relationship batch: one plan for every parent at this level; the key list is bound when the parents are known';
   let n: PlanNode | undefined = plan;
   for (; n; n = n.kind === 'scan' ? undefined : n.input) if (n.kind === 'aggregate') return 'aggregate';
+  if (path.endsWith('ByKey')) return 'lookup by key';
   return plan.kind === 'count' ? 'totalCount' : 'page';
 }

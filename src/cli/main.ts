@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SluiceConfig } from '../config/config.js';
 import type { Catalog } from '../contract/catalog.js';
@@ -30,8 +30,10 @@ commands:
   contract diff <old.yaml> <new.yaml> [--format markdown|json]
                                    classify every change breaking / dangerous / safe (no config needed);
                                    exit 1 when a breaking change keeps the same major
-  schema print                     print the generated SDL
-  schema check                     fail when schema/schema.graphql is stale (--write to update it)
+  schema print [--role R [--purpose P] [--tenant T] [--attr name=v1,v2 …]]
+                                   print the generated SDL, or the schema of one caller
+  schema check                     fail when schema/schema.graphql or a caller's schema under schema/callers/
+                                   is stale (--write to update them)
   explain <query.graphql>          print the plan as compiled, after the analyzer, and optimized
           [--variables JSON] [--role R] [--purpose P] [--tenant T] [--attr name=v1,v2 …]
   persisted check [--against <products dir | contract.yaml> …] [--today YYYY-MM-DD] [--format markdown|json]
@@ -146,9 +148,16 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
         return 0;
       }
       case 'schema print': {
-        const { catalog } = await loadDeployment(config);
-        const { printSdl } = await import('./print-sdl.js');
-        io.out(printSdl(catalog, config).trimEnd());
+        const { catalog, policies } = await loadDeployment(config);
+        const { printSdl, printCallerSdl } = await import('./print-sdl.js');
+        if (values.role === undefined) {
+          if (values.purpose !== undefined || values.tenant !== undefined || values.attr !== undefined)
+            throw new SluiceError('BAD_USER_INPUT', 'user', '--purpose, --tenant and --attr describe a caller: give its --role too');
+          io.out(printSdl(catalog, config).trimEnd());
+          return 0;
+        }
+        const who = { role: values.role, purpose: values.purpose, tenant: values.tenant, attributes: parseAttributes(values.attr ?? []) };
+        io.out(printCallerSdl(catalog, policies, config, who).trimEnd());
         return 0;
       }
       case 'schema check':
@@ -162,15 +171,21 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
           );
         const { Catalog } = await import('../contract/catalog.js');
         const { loadContracts } = await import('../contract/load-contracts.js');
-        const { checkPersistedOperations, formatPersistedCheckMarkdown, proposedCatalog } = await import('./persisted-check.js');
+        const { checkPersistedOperations, formatPersistedCheckMarkdown, persistedRunners, proposedCatalog } =
+          await import('./persisted-check.js');
         const { loadPersistedManifest } = await import('../server/persisted-manifest.js');
+        const { loadPolicies } = await import('../policy/load-policies.js');
         const current = new Catalog(loadContracts(config.productsDir));
         const proposed = values.against ? proposedCatalog(current, values.against) : undefined;
+        // The keys that run persisted operations see their own schemas (SPEC §11). The policies are
+        // checked against today's contracts; over proposed ones a grant of a removed field grants nothing.
+        const keys = persistedRunners(config.auth.apiKeys);
         const result = checkPersistedOperations({
           manifest: loadPersistedManifest(config.persistedFile),
           current,
           ...(proposed !== undefined && { proposed }),
           ...(values.today !== undefined && { today: values.today }),
+          ...(keys.length > 0 && { runners: { policies: loadPolicies(config.policiesDir, current), keys } }),
         });
         io.out(json ? JSON.stringify(result, null, 2) : formatPersistedCheckMarkdown(result, proposed !== undefined));
         return result.problems.length > 0 ? 1 : 0;
@@ -257,27 +272,59 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-async function schemaCheck(config: SluiceConfig, write: boolean, io: CliIO, { catalog }: { readonly catalog: Catalog }): Promise<number> {
-  const { printSdl } = await import('./print-sdl.js');
+/**
+ * `schema check`: schema/schema.graphql (the full schema) and, under
+ * schema/callers/, the schema of each caller the config names (print-sdl.ts,
+ * goldenCallers). Stale, missing or left-over files fail the check; with
+ * `--write` they are written (left-over caller files removed).
+ */
+async function schemaCheck(
+  config: SluiceConfig,
+  write: boolean,
+  io: CliIO,
+  { catalog, policies }: { readonly catalog: Catalog; readonly policies: readonly Policy[] },
+): Promise<number> {
+  const { goldenCallers, goldenText, printCallerSdl, printSdl } = await import('./print-sdl.js');
   const { displayPath } = await import('../contract/yaml-file.js');
-  const file = resolve(dirname(resolve(config.file)), 'schema/schema.graphql');
-  const current = printSdl(catalog, config);
-  const committed = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-  if (committed === current) {
-    io.out(`ok: ${displayPath(file)} is up to date`);
+  const dir = resolve(dirname(resolve(config.file)), 'schema');
+  const callersDir = join(dir, 'callers');
+  const expected = new Map<string, string>([[join(dir, 'schema.graphql'), printSdl(catalog, config)]]);
+  for (const caller of goldenCallers(config)) {
+    expected.set(join(callersDir, caller.file), goldenText(caller, printCallerSdl(catalog, policies, config, caller.who)));
+  }
+  const leftOver = existsSync(callersDir)
+    ? readdirSync(callersDir)
+        .filter((f) => f.endsWith('.graphql'))
+        .map((f) => join(callersDir, f))
+        .filter((f) => !expected.has(f))
+    : [];
+  const stale = [...expected].filter(([file, text]) => !existsSync(file) || readFileSync(file, 'utf8') !== text);
+  if (stale.length === 0 && leftOver.length === 0) {
+    io.out(`ok: ${displayPath(join(dir, 'schema.graphql'))} is up to date`);
+    io.out(`ok: ${expected.size - 1} caller schema(s) under ${displayPath(callersDir)} are up to date`);
     return 0;
   }
   if (write) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, current);
-    io.out(`wrote ${displayPath(file)}`);
+    for (const [file, text] of stale) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+      io.out(`wrote ${displayPath(file)}`);
+    }
+    for (const file of leftOver) {
+      rmSync(file);
+      io.out(`removed ${displayPath(file)} (no such caller in ${displayPath(config.file)})`);
+    }
     return 0;
   }
-  io.err(
-    committed === undefined
-      ? `sluice: ${displayPath(file)} does not exist; run \`sluice schema check --write\` and commit it`
-      : `sluice: ${displayPath(file)} is stale; run \`sluice schema check --write\`, review the diff and commit it`,
-  );
+  for (const [file] of stale) {
+    io.err(
+      existsSync(file)
+        ? `sluice: ${displayPath(file)} is stale; run \`sluice schema check --write\`, review the diff and commit it`
+        : `sluice: ${displayPath(file)} does not exist; run \`sluice schema check --write\` and commit it`,
+    );
+  }
+  for (const file of leftOver)
+    io.err(`sluice: ${displayPath(file)} is no caller of ${displayPath(config.file)}; run \`sluice schema check --write\``);
   return 1;
 }
 

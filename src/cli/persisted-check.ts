@@ -6,7 +6,12 @@ import { loadContracts, loadContract } from '../contract/load-contracts.js';
 import { displayPath } from '../contract/yaml-file.js';
 import { SluiceError } from '../errors.js';
 import { buildSchema } from '../graphql/build-schema.js';
+import type { ApiKeyConfig } from '../config/config.js';
+import { schemaViewOf } from '../graphql/caller-schema.js';
+import { resolveAccess } from '../policy/effective-policy.js';
+import type { Policy } from '../policy/policy.js';
 import type { PersistedManifest, PersistedOperation } from '../server/persisted-manifest.js';
+import type { CallerSpec } from './print-sdl.js';
 import { retiredFieldErrors, retiredVersions } from '../server/use-retired-versions.js';
 import { stripSuggestions } from '../server/use-no-suggestions.js';
 
@@ -20,7 +25,11 @@ import { stripSuggestions } from '../server/use-no-suggestions.js';
  *   changed; the version is retired: then the replacement is named);
  * - it validates but a field it reads changes its output type (Int → BigInt,
  *   non-null → nullable), so the client would decode something else;
- * - it asks for a page (`first:` literal) above the version's maxPageSize.
+ * - it asks for a page (`first:` literal) above the version's maxPageSize;
+ * - no key that runs persisted operations (`persistedOnly`) may run it: it
+ *   does not validate against the schema of any of their callers (each of
+ *   their roles and purposes, SPEC §11), so whoever it was written for can
+ *   no longer run it.
  *
  * Uses of deprecated fields and versions are listed as warnings.
  */
@@ -47,6 +56,36 @@ export interface PersistedCheckOptions {
   /** The contracts after the proposed change; absent: check against `current`. */
   readonly proposed?: Catalog;
   readonly today?: string;
+  /**
+   * The keys that run persisted operations, with the policies (loaded
+   * against the checked contracts) that decide their schemas; absent or no
+   * keys: only the full schema is checked.
+   */
+  readonly runners?: { readonly policies: readonly Policy[]; readonly keys: readonly PersistedRunner[] };
+}
+
+/** A key that runs persisted operations, as every caller it may be (one per role and purpose it may use). */
+export interface PersistedRunner {
+  readonly id: string;
+  readonly callers: readonly CallerSpec[];
+}
+
+/** The persistedOnly keys of the config: every role they hold, every purpose they may name (or `unspecified`). */
+export function persistedRunners(apiKeys: readonly ApiKeyConfig[]): PersistedRunner[] {
+  return apiKeys
+    .filter((k) => k.persistedOnly)
+    .map((k) => ({
+      id: k.id,
+      callers: k.roles.flatMap((role) =>
+        (k.purposes ?? ['unspecified']).map((purpose) => ({
+          role,
+          purpose,
+          ...(k.tenant !== undefined && { tenant: k.tenant }),
+          attributes: k.attributes,
+          subject: k.subject,
+        })),
+      ),
+    }));
 }
 
 const SCHEMA_OPTIONS = { cursorSecret: Buffer.alloc(32) };
@@ -58,6 +97,22 @@ export function checkPersistedOperations(o: PersistedCheckOptions): PersistedChe
   const targetSchema = o.proposed ? schemaOf(o.proposed) : currentSchema;
   const retired = retiredVersions(target, o.today);
   const servedByRoot = new Map(target.served(o.today).map((c) => [rootFieldName(c.product, c.major), c]));
+  const runners = (o.runners?.keys ?? []).map((key) => ({
+    id: key.id,
+    schemas: key.callers.map((who) => {
+      const access = resolveAccess(o.runners!.policies, target.served(o.today), {
+        subject: who.subject ?? key.id,
+        tenant: who.tenant,
+        role: who.role,
+        purpose: who.purpose ?? 'unspecified',
+        attributes: who.attributes ?? {},
+      });
+      return {
+        who,
+        schema: buildSchema(target, { ...SCHEMA_OPTIONS, ...(o.today !== undefined && { today: o.today }) }, schemaViewOf(access.granted)),
+      };
+    }),
+  }));
 
   const problems: OperationProblem[] = [];
   const warnings: OperationProblem[] = [];
@@ -66,7 +121,7 @@ export function checkPersistedOperations(o: PersistedCheckOptions): PersistedChe
       into.push(Object.freeze({ operation: op.name, id: op.id, field, reason }));
     checkOperation(
       op,
-      { currentSchema, targetSchema, retired, servedByRoot, compareTypes: o.proposed !== undefined },
+      { currentSchema, targetSchema, retired, servedByRoot, compareTypes: o.proposed !== undefined, runners },
       report(problems),
       report(warnings),
     );
@@ -81,6 +136,7 @@ interface CheckContext {
   readonly retired: ReturnType<typeof retiredVersions>;
   readonly servedByRoot: ReadonlyMap<string, Contract>;
   readonly compareTypes: boolean;
+  readonly runners: readonly { readonly id: string; readonly schemas: readonly { who: CallerSpec; schema: GraphQLSchema }[] }[];
 }
 
 type Report = (field: string | null, reason: string) => void;
@@ -105,6 +161,22 @@ function checkOperation(op: PersistedOperation, ctx: CheckContext, problem: Repo
       problem(now.coordinate, `output type changes from ${was.type} to ${now.type}`);
     }
     if (now.deprecated !== undefined) warning(now.coordinate, `deprecated: ${now.deprecated}`);
+  }
+
+  // Someone who runs persisted operations must be able to run it: valid in the schema of one of their callers.
+  if (ctx.runners.length > 0) {
+    const refusals: string[] = [];
+    let first: ASTNode | undefined;
+    const runnable = ctx.runners.some((key) =>
+      key.schemas.some(({ who, schema }) => {
+        const [e] = validate(schema, document);
+        if (!e) return true;
+        first ??= e.nodes?.[0];
+        refusals.push(`${key.id} (role ${who.role}, purpose ${who.purpose ?? 'unspecified'}): ${stripSuggestions(e.message)}`);
+        return false;
+      }),
+    );
+    if (!runnable) problem(fieldOf(first), `no key that runs persisted operations may run it: ${refusals.join('; ')}`);
   }
 
   // Page sizes the operation writes down must stay within the version's limit.

@@ -89,6 +89,37 @@ const limitsSchema = z.strictObject({
 
 /** A token bucket: `perSecond` sustained, `burst` at once. */
 const rateSchema = limitsSchema.shape.rate.unwrap();
+/**
+ * Cross-origin access for browser apps on other origins (SPEC §11). Absent:
+ * no origin is granted. Each entry is a serialized origin, exactly as a
+ * browser sends it in `Origin` (scheme, host, and port when not the
+ * scheme's default; no path, no trailing slash); `*` and `null` are refused,
+ * as is anything that is not one origin.
+ */
+const corsSchema = z.strictObject({
+  origins: z
+    .array(
+      z.string().superRefine((o, ctx) => {
+        let origin: string | undefined;
+        try {
+          origin = new URL(o).origin;
+        } catch {
+          origin = undefined;
+        }
+        if (origin !== o || !/^https?:\/\//.test(o)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(o)} is not an origin: write scheme://host[:port] as the browser sends it, e.g. http://localhost:5173 (no path, no trailing slash; "*" and "null" are not accepted)`,
+          });
+        }
+      }),
+    )
+    .min(1),
+  /** Let browsers send credentials (cookies, HTTP authentication) with cross-origin requests: Access-Control-Allow-Credentials. */
+  credentials: z.boolean().default(false),
+  /** How long a browser may reuse a preflight's answer: Access-Control-Max-Age. */
+  maxAgeSeconds: z.number().int().min(0).max(86_400).default(600),
+});
 
 const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(4000),
@@ -115,6 +146,8 @@ const serverSchema = z.strictObject({
    * environment variable `tokenEnv` (at least 16 characters). Absent: not served.
    */
   admin: z.strictObject({ tokenEnv: z.string().min(1) }).optional(),
+  /** Origins whose pages may call the gateway (browser apps); absent: none. */
+  cors: corsSchema.optional(),
 });
 
 /**
@@ -306,6 +339,7 @@ const configSchema = z.strictObject({
 
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type LimitsConfig = z.infer<typeof limitsSchema>;
+export type CorsConfig = z.infer<typeof corsSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
 export type ApiKeyConfig = AuthConfig['apiKeys'][number];
 export type JwtConfig = NonNullable<AuthConfig['jwt']>;

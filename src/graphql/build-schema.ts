@@ -16,8 +16,11 @@ import {
 } from '../contract/contract.js';
 import type { Row } from '../plan/scalar.js';
 import type { AggregateArgs } from './compile-aggregate.js';
-import type { ConnectionArgs, ConnectionResult } from './compile-connection.js';
-import type { GatewayContext, SchemaOptions } from './context.js';
+import type { ConnectionArgs, ConnectionResult, PageInfo } from './compile-connection.js';
+import { EMPTY_PAGE_INFO } from './compile-connection.js';
+import type { ByKeyArgs } from './compile-by-key.js';
+import { resolveByKey } from './resolve-by-key.js';
+import type { GatewayContext, SchemaOptions, SchemaView, VersionView } from './context.js';
 import { resolveAggregate, type AggregateGroup } from './resolve-aggregate.js';
 import { resolveConnection } from './resolve-connection.js';
 import { resolveMany, resolveOne, type ManyArgs } from './resolve-relationship.js';
@@ -32,11 +35,25 @@ import { BigIntScalar, DateScalar, DateTimeScalar, GRAPHQL_SCALAR } from './scal
  *
  *   ordersV2Aggregate(where: OrdersV2Where, groupBy: [OrdersV2GroupField!]): [OrdersV2Group!]!
  *
+ *   ordersV2ByKey(order_id: BigInt!): OrdersV2            -- one argument per primary-key field
+ *
+ * Connections are Relay connections (SPEC §11) that keep `nodes`:
+ * `nodes`, `edges { cursor node }`, `pageInfo { hasNextPage hasPreviousPage
+ * startCursor endCursor }` and `totalCount`, paged forward with first / after
+ * (or offset) or backward with last / before.
+ *
  * `where` inputs hold only the operators each field's contract allows; filter
  * input types are shared between fields with the same scalar and operator
  * groups (`StringFilter`, `BigIntEqInFilter`, …). Relationships add a field
  * to the source's object type: `kind: one` a nullable object, `kind: many` a
- * connection of the target with its own where, orderBy, first and after.
+ * connection of the target with its own where, orderBy, first / after and
+ * last / before.
+ *
+ * With a `view` (caller-schema.ts) the schema is one caller's: only the
+ * versions, fields, operators, sort keys, relationships, lookups and
+ * aggregates that session may use, and its page limits in the descriptions.
+ * A field left out is absent, so asking for it is the validation error of a
+ * field that does not exist (SPEC §11).
  */
 type Types = {
   Context: GatewayContext;
@@ -85,7 +102,18 @@ interface ProductTypes {
   readonly connectionRef: AnyRef;
 }
 
-export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSchema {
+export function buildSchema(catalog: Catalog, options: SchemaOptions, view?: SchemaView): GraphQLSchema {
+  // What of a version the schema shows: everything, or what the view grants.
+  const viewOf = (c: Contract): VersionView | undefined => view?.versions.get(versionKey(c.product, c.major));
+  const fieldsOf = (c: Contract): readonly ContractField[] => {
+    const v = viewOf(c);
+    return v ? c.fields.filter((f) => v.fields.has(f.name)) : c.fields;
+  };
+  const pageLimitsOf = (c: Contract) => {
+    const max = Math.min(c.limits.maxPageSize, viewOf(c)?.maxPageSize ?? Infinity);
+    return { defaultPageSize: Math.min(c.limits.defaultPageSize, max), maxPageSize: max };
+  };
+
   const builder = new SchemaBuilder<Types>({});
   for (const s of [BigIntScalar, DateScalar, DateTimeScalar]) {
     builder.scalarType(s.name as 'BigInt', {
@@ -101,13 +129,25 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
     values: { ASC: { value: 'ASC' }, DESC: { value: 'DESC' } } as const,
   });
 
-  const pageInfo = builder.objectRef<NonNullable<ConnectionResult['pageInfo']>>('PageInfo').implement({
-    description: 'Where a page ends and whether another follows.',
+  const pageInfo = builder.objectRef<PageInfo>('PageInfo').implement({
+    description: 'Where a page starts and ends, and whether rows come before or after it (Relay cursor connections).',
     fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage', { nullable: false, description: 'Whether rows follow this page.' }),
+      hasNextPage: t.exposeBoolean('hasNextPage', {
+        nullable: false,
+        description: 'Whether rows follow this page (paging backward: whether any row sorts at or after `before`).',
+      }),
+      hasPreviousPage: t.exposeBoolean('hasPreviousPage', {
+        nullable: false,
+        description:
+          'Whether rows precede this page (paging forward: whether any row sorts at or before `after`, or `offset` skipped any).',
+      }),
+      startCursor: t.exposeString('startCursor', {
+        nullable: true,
+        description: 'The cursor of the first row: pass as `before` (with `last`) for the page before; null on an empty page.',
+      }),
       endCursor: t.exposeString('endCursor', {
         nullable: true,
-        description: 'Pass as `after` to get the next page of the same query; null on an empty page.',
+        description: 'The cursor of the last row: pass as `after` (with `first`) for the page after; null on an empty page.',
       }),
     }),
   });
@@ -137,7 +177,7 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
     return ref;
   };
 
-  const served = catalog.served(options.today);
+  const served = catalog.served(options.today).filter((c) => !view || viewOf(c) !== undefined);
   // Types by product version, filled as the loop goes; object fields are
   // built lazily (at toSchema), so a relationship may point at any version.
   const types = new Map<string, ProductTypes>();
@@ -150,7 +190,9 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
     const name = typeName(contract.product, contract.major);
     const objectRef = builder.objectRef<Row>(name);
     const whereRef: AnyRef = builder.inputRef<Record<string, unknown>>(`${name}Where`);
-    const filterable = contract.fields.filter((f) => f.filter.length > 0);
+    const fields = fieldsOf(contract);
+    const limits = pageLimitsOf(contract);
+    const filterable = fields.filter((f) => f.filter.length > 0);
     whereRef.implement({
       description: `Conditions on ${name} rows. Fields and operators in one object are ANDed; nulls match no operator but isNull.`,
       fields: (t: AnyRef) => ({
@@ -165,17 +207,39 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
       }),
     });
 
-    const sortable = contract.fields.filter((f) => f.sort);
-    const orderByRef = builder.inputType(`${name}OrderBy`, {
-      description: `One sort key per entry, e.g. { ${sortable[0]?.name ?? 'field'}: DESC }; the primary key (${contract.primaryKey.join(', ')}) is always the final tie-breaker.`,
-      fields: (t) => Object.fromEntries(sortable.map((f) => [f.name, t.field({ type: sortDirection, required: false })])),
+    const sortable = fields.filter((f) => f.sort);
+    // An input type needs a field: without a sort key the session may use, no orderBy.
+    const orderByRef =
+      sortable.length === 0
+        ? undefined
+        : builder.inputType(`${name}OrderBy`, {
+            description: `One sort key per entry, e.g. { ${sortable[0]?.name ?? 'field'}: DESC }; the primary key (${contract.primaryKey.join(', ')}) is always the final tie-breaker.`,
+            fields: (t) => Object.fromEntries(sortable.map((f) => [f.name, t.field({ type: sortDirection, required: false })])),
+          });
+
+    const edgeRef = builder.objectRef<{ readonly node: Row; readonly connection: ConnectionResult }>(`${name}Edge`).implement({
+      description: `One ${name} row and its cursor (Relay cursor connections).`,
+      fields: (t) => ({
+        cursor: t.string({
+          nullable: false,
+          description: 'Pass as `after` (with `first`) for the rows after this one, or as `before` (with `last`) for the rows before it.',
+          resolve: (e) => e.connection.cursorOf!(e.node),
+        }),
+        node: t.field({ type: objectRef, nullable: false, resolve: (e) => e.node }),
+      }),
     });
 
     const connectionRef = builder.objectRef<ConnectionResult>(`${name}Connection`).implement({
       description: `A page of ${name} rows.`,
       fields: (t) => ({
         nodes: t.field({ type: [objectRef], nullable: false, resolve: (c) => c.nodes ?? [] }),
-        pageInfo: t.field({ type: pageInfo, nullable: false, resolve: (c) => c.pageInfo ?? { hasNextPage: false, endCursor: null } }),
+        edges: t.field({
+          type: [edgeRef],
+          nullable: false,
+          description: 'The same rows as `nodes`, each with its cursor.',
+          resolve: (c) => (c.nodes ?? []).map((node) => ({ node, connection: c })),
+        }),
+        pageInfo: t.field({ type: pageInfo, nullable: false, resolve: (c) => c.pageInfo ?? EMPTY_PAGE_INFO }),
         totalCount: t.int({
           nullable: false,
           description: 'Rows matching `where`, across all pages (computed only when selected).',
@@ -189,7 +253,7 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
       description: describeContract(contract),
       fields: (t) => ({
         ...Object.fromEntries(
-          contract.fields.map((f) => [
+          fields.map((f) => [
             f.name,
             t.field({
               type: GRAPHQL_SCALAR[f.type] as any,
@@ -209,22 +273,53 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
         type: connectionRef,
         nullable: false,
         description: contract.description ?? `${contract.product} v${contract.major}`,
-        ...(contract.status === 'deprecated' && { deprecationReason: deprecation(catalog, contract, options.today) }),
+        ...(contract.status === 'deprecated' && { deprecationReason: deprecation(contract) }),
         args: {
           where: t.arg({ type: whereRef, required: false }),
-          orderBy: t.arg({ type: [orderByRef], required: false }),
+          ...(orderByRef && { orderBy: t.arg({ type: [orderByRef], required: false }) }),
           first: t.arg.int({
             required: false,
-            description: `Page size; default ${contract.limits.defaultPageSize}, at most ${contract.limits.maxPageSize}.`,
+            description: `Page size, paging forward; default ${limits.defaultPageSize}, at most ${limits.maxPageSize}.`,
           }),
-          after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
-          offset: t.arg.int({ required: false, description: 'Rows to skip (not with after).' }),
+          after: t.arg.string({ required: false, description: 'A cursor (the endCursor of the previous page): the rows after it.' }),
+          offset: t.arg.int({ required: false, description: 'Rows to skip, paging forward (not with after).' }),
+          last: t.arg.int({
+            required: false,
+            description: `Page size, paging backward: the last rows (before \`before\`); default ${limits.defaultPageSize}, at most ${limits.maxPageSize}. Not with first, after or offset.`,
+          }),
+          before: t.arg.string({
+            required: false,
+            description: 'A cursor (the startCursor of the next page): the rows before it. Not with first, after or offset.',
+          }),
         },
         resolve: (_root, args, ctx, info) => resolveConnection(contract, args as ConnectionArgs, ctx, info, options, targetOf),
       }),
     );
 
-    addAggregate(contract, whereRef);
+    if (viewOf(contract)?.byKey ?? true) addByKey(contract, objectRef, fields);
+    if (viewOf(contract)?.aggregate ?? true) addAggregate(contract, whereRef, fields);
+  }
+
+  /**
+   * `<product>V<major>ByKey(<primary-key fields>)`: the row with that key, or
+   * null when there is none or none this session may see (SPEC §11).
+   */
+  function addByKey(contract: Contract, objectRef: AnyRef, fields: readonly ContractField[]): void {
+    const name = typeName(contract.product, contract.major);
+    const keyFields = contract.primaryKey.map((k) => fields.find((f) => f.name === k));
+    if (keyFields.some((f) => f === undefined)) return;
+    builder.queryField(`${rootFieldName(contract.product, contract.major)}ByKey`, (t) =>
+      t.field({
+        type: objectRef,
+        nullable: true,
+        description: `The ${name} row whose primary key (${contract.primaryKey.join(', ')}) is given; null when there is none, or none this session may see.`,
+        ...(contract.status === 'deprecated' && { deprecationReason: deprecation(contract) }),
+        args: Object.fromEntries(
+          keyFields.map((f) => [f!.name, t.arg({ type: GRAPHQL_SCALAR[f!.type] as any, required: true, description: f!.description })]),
+        ),
+        resolve: (_root, args, ctx, info) => resolveByKey(contract, args as ByKeyArgs, ctx, info, targetOf) as any,
+      }),
+    );
   }
 
   /** The fields a contract's relationships add to its object type (targets not served are left out). */
@@ -233,11 +328,16 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
     for (const r of contract.relationships) {
       const target = targetOf(r);
       if (!target) continue;
+      // A join on a key the session may not read on either side is refused at run time: not in its schema.
+      const sourceFields = new Set(fieldsOf(contract).map((f) => f.name));
+      const targetFields = new Set(fieldsOf(target).map((f) => f.name));
+      if (!Object.entries(r.on).every(([from, to]) => sourceFields.has(from) && targetFields.has(to))) continue;
       const to = types.get(versionKey(target.product, target.major))!;
+      const limits = pageLimitsOf(target);
       const on = Object.entries(r.on)
         .map(([from, field]) => (from === field ? from : `${from} = ${field}`))
         .join(', ');
-      const deprecated = target.status === 'deprecated' ? { deprecationReason: deprecation(catalog, target, options.today) } : {};
+      const deprecated = target.status === 'deprecated' ? { deprecationReason: deprecation(target) } : {};
       if (r.kind === 'one') {
         out[r.name] = t.field({
           type: to.objectRef,
@@ -255,12 +355,20 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
           ...deprecated,
           args: {
             where: t.arg({ type: to.whereRef, required: false }),
-            orderBy: t.arg({ type: [to.orderByRef], required: false }),
+            ...(to.orderByRef && { orderBy: t.arg({ type: [to.orderByRef], required: false }) }),
             first: t.arg.int({
               required: false,
-              description: `Page size per parent; default ${target.limits.defaultPageSize}, at most ${target.limits.maxPageSize}.`,
+              description: `Page size per parent, paging forward; default ${limits.defaultPageSize}, at most ${limits.maxPageSize}.`,
             }),
-            after: t.arg.string({ required: false, description: 'The endCursor of a previous page of this parent.' }),
+            after: t.arg.string({ required: false, description: "A cursor of this parent's rows: the rows after it." }),
+            last: t.arg.int({
+              required: false,
+              description: `Page size per parent, paging backward; default ${limits.defaultPageSize}, at most ${limits.maxPageSize}. Not with first or after.`,
+            }),
+            before: t.arg.string({
+              required: false,
+              description: "A cursor of this parent's rows: the rows before it. Not with first or after.",
+            }),
           },
           resolve: (row: Row, args: ManyArgs, ctx: GatewayContext, info: GraphQLResolveInfo) =>
             resolveMany(contract, r, target, row, args, ctx, info, options),
@@ -278,12 +386,12 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
    * max keep the field's type; every aggregate ignores nulls and is null
    * over no non-null value.
    */
-  function addAggregate(contract: Contract, whereRef: AnyRef): void {
+  function addAggregate(contract: Contract, whereRef: AnyRef, fields: readonly ContractField[]): void {
     const name = typeName(contract.product, contract.major);
     const groupField = builder.enumType(`${name}GroupField`, {
       description: `A field of ${name} to group by.`,
       values: Object.fromEntries(
-        contract.fields.map((f) => [
+        fields.map((f) => [
           f.name,
           {
             value: f.name,
@@ -297,7 +405,7 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
       description: `The values a group of ${name} rows shares; a field not in groupBy is null.`,
       fields: (t) =>
         Object.fromEntries(
-          contract.fields.map((f) => [
+          fields.map((f) => [
             f.name,
             t.field({
               type: GRAPHQL_SCALAR[f.type] as any,
@@ -308,8 +416,8 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
           ]),
         ),
     });
-    const numeric = contract.fields.filter((f) => isNumeric(f.type));
-    const ordered = contract.fields.filter((f) => isOrdered(f.type));
+    const numeric = fields.filter((f) => isNumeric(f.type));
+    const ordered = fields.filter((f) => isOrdered(f.type));
     const aggregateObject = (suffix: string, fields: readonly ContractField[], type: (f: ContractField) => string, description: string) =>
       fields.length === 0
         ? undefined
@@ -375,7 +483,7 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
         type: [groupRef],
         nullable: { list: false, items: false },
         description: `Counts, sums, averages, minima and maxima of ${name} rows matching where, per group of the groupBy fields, groups ordered by their key (nulls last). Needs a policy allowing aggregation; at most ${contract.limits.maxGroups} groups (more is a RESOURCE_LIMIT error).`,
-        ...(contract.status === 'deprecated' && { deprecationReason: deprecation(catalog, contract, options.today) }),
+        ...(contract.status === 'deprecated' && { deprecationReason: deprecation(contract) }),
         args: {
           where: t.arg({ type: whereRef, required: false }),
           groupBy: t.arg({
@@ -389,19 +497,26 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions): GraphQLSc
     );
   }
 
+  /** Deprecated version: its sunset, and its replacement when the schema shows it. */
+  function deprecation(c: Contract): string {
+    const next = catalog.latest(c.product, options.today);
+    const shown = next && next.major !== c.major && (!view || viewOf(next) !== undefined);
+    return `${shown ? `use ${rootFieldName(next.product, next.major)}; ` : ''}sunset ${c.sunset}`;
+  }
+
   builder.queryType({ description: 'Data products, one root field per served major version.' });
   if (served.length === 0) {
-    builder.queryField('_empty', (t) => t.boolean({ nullable: true, description: 'No product is served.', resolve: () => null }));
+    builder.queryField('_empty', (t) =>
+      t.boolean({
+        nullable: true,
+        description: view ? 'No product is available to this session.' : 'No product is served.',
+        resolve: () => null,
+      }),
+    );
   }
   return builder.toSchema({ sortSchema: true });
 }
 
 function describeContract(c: Contract): string {
   return [c.description, `Product ${c.product} ${c.version}, owned by ${c.owner}.`].filter(Boolean).join('\n\n');
-}
-
-function deprecation(catalog: Catalog, c: Contract, today?: string): string {
-  const next = catalog.latest(c.product, today);
-  const replacement = next && next.major !== c.major ? `use ${rootFieldName(next.product, next.major)}; ` : '';
-  return `${replacement}sunset ${c.sunset}`;
 }

@@ -7,16 +7,29 @@ import { decodeCursor, queryFingerprint, type CursorKey } from './cursor.js';
 import { compileWhere, type WhereInput } from '../plan/compile-where.js';
 
 /**
- * Compiles a connection request (SPEC §2: where, orderBy, first, after,
- * offset, and what is selected) into logical plans:
+ * Compiles a connection request (SPEC §2, §11: where, orderBy, first, after,
+ * offset or last, before, and what is selected) into logical plans:
  *
- *   page:   Project(selected + sort keys)
- *             Limit(skip=offset, fetch=first+1)       -- one extra row tells hasNextPage
- *               Sort(orderBy…, primary key ASC)
- *                 Filter(where AND after-cursor)
- *                   Scan(every field)                 -- the optimizer narrows it
+ *   page (forward):  Project(selected + sort keys)
+ *                      Limit(skip=offset, fetch=first+1)     -- one extra row tells hasNextPage
+ *                        Sort(orderBy…, primary key ASC)
+ *                          Filter(where AND after-cursor)
+ *                            Scan(every field)               -- the optimizer narrows it
  *
- *   count:  Count(Filter(where)(Scan))                -- only when totalCount is selected
+ *   page (backward): Project(selected + sort keys)
+ *                      Limit(skip=0, fetch=last+1)           -- one extra row tells hasPreviousPage
+ *                        Sort(the same keys reversed; nulls of nullable keys first)
+ *                          Filter(where AND before-cursor)
+ *                            Scan(every field)
+ *                    -- a top-K of the rows just before the cursor, turned back
+ *                       into the connection's order by the resolver
+ *
+ *   count:           Count(Filter(where)(Scan))           -- only when totalCount is selected
+ *
+ *   earlier / later: Limit(fetch=1)(Filter(where AND at-or-before / at-or-after the cursor)(Scan))
+ *                    -- only when the caller selects the flag of the other direction
+ *                       (hasPreviousPage paging forward from a cursor or offset,
+ *                       hasNextPage paging backward from a cursor)
  *
  * The plans are deliberately naive; the analyzer and optimizer make them
  * valid and cheap. Limits are checked here, so a bad argument never runs.
@@ -27,21 +40,48 @@ export interface ConnectionArgs {
   readonly first?: number | null;
   readonly after?: string | null;
   readonly offset?: number | null;
+  readonly last?: number | null;
+  readonly before?: string | null;
 }
+
+/**
+ * Relay's PageInfo (SPEC §11). `hasNextPage` paging forward and
+ * `hasPreviousPage` paging backward come from the one row read past the
+ * page. The other direction, which the Relay specification leaves to the
+ * server, is answered exactly too: paging forward, whether any row precedes
+ * the page (one comes before an `after` cursor or is skipped by an `offset`);
+ * paging backward, whether any row follows it (at or after the `before`
+ * cursor). Without a cursor or offset there is nothing on that side: false.
+ */
+export interface PageInfo {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly startCursor: string | null;
+  readonly endCursor: string | null;
+}
+
+export const EMPTY_PAGE_INFO: PageInfo = Object.freeze({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
 
 /** What the connection's fields resolve from (resolve-connection.ts, resolve-relationship.ts); parts not selected stay absent. */
 export interface ConnectionResult {
   readonly nodes?: readonly Row[];
-  readonly pageInfo?: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+  readonly pageInfo?: PageInfo;
   readonly totalCount?: number;
+  /** The cursor of one of `nodes` (Relay edges): computed only for the edges whose cursor is selected. */
+  readonly cursorOf?: (row: Row) => string;
 }
 
 export interface ConnectionWants {
-  /** Contract fields selected under `nodes`. */
+  /** Contract fields selected under `nodes` and `edges { node }`. */
   readonly nodeFields: readonly string[];
+  /** Rows are needed: `nodes`, `edges` or `pageInfo` is selected. */
   readonly nodes: boolean;
   readonly pageInfo: boolean;
   readonly totalCount: boolean;
+  /** `pageInfo { hasPreviousPage }` is selected. */
+  readonly hasPreviousPage?: boolean;
+  /** `pageInfo { hasNextPage }` is selected. */
+  readonly hasNextPage?: boolean;
 }
 
 export interface PageLimits {
@@ -54,7 +94,16 @@ export interface PageLimits {
 export interface ConnectionPlan {
   readonly page?: PlanNode;
   readonly count?: PlanNode;
+  /** Whether a row precedes the page, when that needs a plan (see `PageWindow`). */
+  readonly earlier?: PlanNode;
+  /** Whether a row follows the page, when that needs a plan. */
+  readonly later?: PlanNode;
+  /** Rows asked for: `first`, or `last` when `backward`. */
   readonly first: number;
+  /** `last` / `before`: the page plan returns rows in reverse order. */
+  readonly backward: boolean;
+  /** Rows skipped by `offset`: past a non-empty page rows precede it, which needs no plan. */
+  readonly offset: number;
   readonly sortKeys: readonly SortKey[];
   readonly cursorKeys: readonly CursorKey[];
   readonly fingerprint: string;
@@ -67,11 +116,22 @@ export function compileConnection(
   limits: PageLimits,
   cursorSecret: Buffer,
 ): ConnectionPlan {
-  const first = args.first ?? limits.defaultPageSize;
-  if (!Number.isInteger(first) || first < 0) throw userError(`first must be 0 or more (got ${first})`);
+  const given = (v: unknown) => v !== null && v !== undefined;
+  const backward = given(args.last) || given(args.before);
+  if (backward) {
+    const forward = (['first', 'after', 'offset'] as const).filter((a) => given(args[a]));
+    if (forward.length > 0) {
+      throw userError(
+        `${forward.join(', ')} cannot be used with ${given(args.last) ? 'last' : 'before'}: page forward with first / after (or offset), or backward with last / before`,
+      );
+    }
+  }
+  const sizeArg = backward ? 'last' : 'first';
+  const first = (backward ? args.last : args.first) ?? limits.defaultPageSize;
+  if (!Number.isInteger(first) || first < 0) throw userError(`${sizeArg} must be 0 or more (got ${first})`);
   if (first > limits.maxPageSize) {
     throw userError(
-      `first must be at most ${limits.maxPageSize} for ${contract.product} v${contract.major} (got ${first}); page with after: endCursor`,
+      `${sizeArg} must be at most ${limits.maxPageSize} for ${contract.product} v${contract.major} (got ${first}); page with ${backward ? 'before: startCursor' : 'after: endCursor'}`,
     );
   }
   const offset = args.offset ?? 0;
@@ -86,7 +146,7 @@ export function compileConnection(
       },
     );
   }
-  if (args.after !== null && args.after !== undefined && args.offset !== null && args.offset !== undefined) {
+  if (given(args.after) && given(args.offset)) {
     throw userError('use either after or offset, not both');
   }
 
@@ -94,24 +154,58 @@ export function compileConnection(
   const sortKeys = compileOrderBy(contract, args.orderBy);
   const cursorKeys = sortKeys.map((k) => ({ field: k.field, type: fieldOf(contract, k.field)!.type }));
   const fingerprint = queryFingerprint({ p: contract.product, m: contract.major, w: args.where ?? null, o: sortKeys });
+  // Checked before anything runs, whichever plans are made.
+  const after = given(args.after) ? decodeCursor(cursorSecret, args.after!, fingerprint, cursorKeys) : undefined;
+  const before = given(args.before) ? decodeCursor(cursorSecret, args.before!, fingerprint, cursorKeys, 'before') : undefined;
 
   const scan = scanOf(contract);
+  const keep = [...new Set([...wants.nodeFields, ...sortKeys.map((k) => k.field)])];
 
   let page: PlanNode | undefined;
   if (wants.nodes || wants.pageInfo) {
     const conditions = [where];
-    if (args.after !== null && args.after !== undefined) {
-      const values = decodeCursor(cursorSecret, args.after, fingerprint, cursorKeys);
-      conditions.push(afterKeyset(contract, sortKeys, values));
-    }
+    if (after) conditions.push(keyset(contract, sortKeys, after, 'after'));
+    if (before) conditions.push(keyset(contract, sortKeys, before, 'before'));
     const filtered = filterOver(scan, Expr.and(conditions));
-    const sorted = SortNode.create(filtered, sortKeys);
+    const sorted = SortNode.create(filtered, backward ? reversed(contract, sortKeys) : sortKeys);
     const limited = LimitNode.create(sorted, offset, first + 1);
-    const keep = [...new Set([...wants.nodeFields, ...sortKeys.map((k) => k.field)])];
     page = ProjectNode.create(limited, keep);
   }
   const count = wants.totalCount ? CountNode.create(filterOver(scan, where)) : undefined;
-  return { ...(page && { page }), ...(count && { count }), first, sortKeys, cursorKeys, fingerprint };
+
+  // The direction a page was not asked in (Relay leaves it optional): answered
+  // exactly, by one row of the rows the cursor (or offset) puts on the other side.
+  const exists = (side: Predicate) =>
+    ProjectNode.create(LimitNode.create(filterOver(scan, Expr.and([where, side])), 0, 1), [...contract.primaryKey]);
+  let earlier: PlanNode | undefined;
+  let later: PlanNode | undefined;
+  if (wants.hasPreviousPage && !backward) {
+    if (after) earlier = exists(keyset(contract, sortKeys, after, 'before', true));
+    else if (offset > 0) earlier = exists(Expr.const(true));
+  }
+  if (wants.hasNextPage && before) later = exists(keyset(contract, sortKeys, before, 'after', true));
+
+  return {
+    ...(page && { page }),
+    ...(count && { count }),
+    ...(earlier && { earlier }),
+    ...(later && { later }),
+    first,
+    backward,
+    offset,
+    sortKeys,
+    cursorKeys,
+    fingerprint,
+  };
+}
+
+/** The connection's order reversed: each key the other way, and the nulls of a nullable key (last going forward) first. */
+export function reversed(contract: Contract, keys: readonly SortKey[]): SortKey[] {
+  return keys.map((k) => ({
+    field: k.field,
+    direction: k.direction === 'asc' ? 'desc' : 'asc',
+    nullsLast: !(fieldOf(contract, k.field)?.nullable ?? true),
+  }));
 }
 
 /** A scan of every field of a product version: the optimizer narrows it to what a plan reads. */
@@ -150,7 +244,7 @@ export function compileOrderBy(contract: Contract, orderBy: ConnectionArgs['orde
 
 /**
  * Rows strictly after the cursor row in sort order, nulls last in both
- * directions. For keys k1..kn with cursor values v1..vn:
+ * directions (the keyset of `after`). For keys k1..kn with cursor values v1..vn:
  *
  *   after(i) = v_i is null:  k_i IS NULL AND after(i+1)
  *              otherwise:    k_i beyond v_i OR k_i IS NULL OR (k_i = v_i AND after(i+1))
@@ -159,18 +253,44 @@ export function compileOrderBy(contract: Contract, orderBy: ConnectionArgs['orde
  * primary key closes the list, so the order is total.
  */
 export function afterKeyset(contract: Contract, keys: readonly SortKey[], values: readonly Nullable[]): Predicate {
+  return keyset(contract, keys, values, 'after');
+}
+
+/**
+ * Rows on one side of the cursor row in the connection's order (nulls last):
+ * `after` as in `afterKeyset`; `before` its mirror,
+ *
+ *   before(i) = v_i is null:  k_i IS NOT NULL OR (k_i IS NULL AND before(i+1))
+ *               otherwise:    k_i short of v_i OR (k_i = v_i AND before(i+1))
+ *
+ * ("short of" is < for ASC, > for DESC; a null is after every value, never
+ * before one). `inclusive` takes the cursor row itself too: the last step is
+ * true instead of false.
+ */
+export function keyset(
+  contract: Contract,
+  keys: readonly SortKey[],
+  values: readonly Nullable[],
+  side: 'after' | 'before',
+  inclusive = false,
+): Predicate {
   const build = (i: number): Predicate => {
-    if (i >= keys.length) return Expr.const(false);
+    if (i >= keys.length) return Expr.const(inclusive);
     const key = keys[i]!;
     const v = values[i]!;
     const nullable = fieldOf(contract, key.field)?.nullable ?? true;
     const rest = build(i + 1);
-    if (v === null) return Expr.and([Expr.isNull(key.field), rest]);
-    return Expr.or([
-      Expr.compare(key.field, key.direction === 'asc' ? 'gt' : 'lt', v),
-      ...(nullable ? [Expr.isNull(key.field)] : []),
-      Expr.and([Expr.compare(key.field, 'eq', v), rest]),
-    ]);
+    const up = (key.direction === 'asc') === (side === 'after');
+    if (side === 'after') {
+      if (v === null) return Expr.and([Expr.isNull(key.field), rest]);
+      return Expr.or([
+        Expr.compare(key.field, up ? 'gt' : 'lt', v),
+        ...(nullable ? [Expr.isNull(key.field)] : []),
+        Expr.and([Expr.compare(key.field, 'eq', v), rest]),
+      ]);
+    }
+    if (v === null) return Expr.or([Expr.isNull(key.field, true), Expr.and([Expr.isNull(key.field), rest])]);
+    return Expr.or([Expr.compare(key.field, up ? 'gt' : 'lt', v), Expr.and([Expr.compare(key.field, 'eq', v), rest])]);
   };
   return build(0);
 }

@@ -141,29 +141,51 @@ export function bucketByKey(rows: readonly Row[], pairs: readonly KeyPair[]): Ma
   return out;
 }
 
-/** Page size of a kind-many relationship: the target's limits, lowered by the session's policy. */
-export function relationshipFirst(target: Contract, first: number | null | undefined, limits: PageLimits): number {
-  const n = first ?? limits.defaultPageSize;
-  if (!Number.isInteger(n) || n < 0) throw userError(`first must be 0 or more (got ${n})`);
+/** A parent's page of a kind-many relationship: its size, and whether it is counted from the end (`last` / `before`). */
+export interface RelationshipPage {
+  readonly size: number;
+  readonly backward: boolean;
+}
+
+/** Page size and direction of a kind-many relationship: the target's limits, lowered by the session's policy. */
+export function relationshipPage(
+  target: Contract,
+  args: { readonly first?: number | null; readonly after?: string | null; readonly last?: number | null; readonly before?: string | null },
+  limits: PageLimits,
+): RelationshipPage {
+  const given = (v: unknown) => v !== null && v !== undefined;
+  const backward = given(args.last) || given(args.before);
+  if (backward && (given(args.first) || given(args.after))) {
+    const forward = (['first', 'after'] as const).filter((a) => given(args[a]));
+    throw userError(
+      `${forward.join(', ')} cannot be used with ${given(args.last) ? 'last' : 'before'}: page forward with first / after, or backward with last / before`,
+    );
+  }
+  const name = backward ? 'last' : 'first';
+  const n = (backward ? args.last : args.first) ?? limits.defaultPageSize;
+  if (!Number.isInteger(n) || n < 0) throw userError(`${name} must be 0 or more (got ${n})`);
   if (n > limits.maxPageSize)
-    throw userError(`first must be at most ${limits.maxPageSize} for ${target.product} v${target.major} (got ${n})`);
-  return n;
+    throw userError(`${name} must be at most ${limits.maxPageSize} for ${target.product} v${target.major} (got ${n})`);
+  return { size: n, backward };
 }
 
 /**
- * Whether `row` sorts strictly after the cursor's values: the keyset of
- * `afterKeyset` (compile-connection.ts), evaluated in memory on a parent's
- * rows. Nulls sort last in both directions.
+ * Where `row` sorts against the cursor's values: negative before it, 0 at
+ * it, positive after it. The keyset of `keyset` (compile-connection.ts),
+ * evaluated in memory on a parent's rows. Nulls sort last in both directions.
  */
-export function isAfter(row: Row, keys: readonly SortKey[], values: readonly Nullable[]): boolean {
+export function compareToCursor(row: Row, keys: readonly SortKey[], values: readonly Nullable[]): number {
   for (let k = 0; k < keys.length; k++) {
     const a = row[keys[k]!.field] ?? null;
     const c = values[k] ?? null;
     if (a === null && c === null) continue;
-    if (c === null) return false;
-    if (a === null) return true;
+    if (c === null) return -1;
+    if (a === null) return 1;
     const d = compareScalars(a, c);
-    if (d !== 0) return keys[k]!.direction === 'asc' ? d > 0 : d < 0;
+    if (d !== 0) return keys[k]!.direction === 'asc' ? d : -d;
   }
-  return false;
+  return 0;
 }
+
+/** Whether `row` sorts strictly after the cursor's values. */
+export const isAfter = (row: Row, keys: readonly SortKey[], values: readonly Nullable[]): boolean => compareToCursor(row, keys, values) > 0;

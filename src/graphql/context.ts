@@ -30,3 +30,23 @@ export interface SchemaOptions {
   /** Rows a connection's `offset` may skip (server.limits.maxOffset); absent: not limited. */
   readonly maxOffset?: number;
 }
+
+/**
+ * What one caller's schema shows (caller-schema.ts builds it from the
+ * session's combined policies): by `product@vN`, the versions it may read;
+ * a version absent is absent from the schema.
+ */
+export interface SchemaView {
+  readonly versions: ReadonlyMap<string, VersionView>;
+}
+
+export interface VersionView {
+  /** Granted fields: the object type, where, orderBy and aggregates show these only. */
+  readonly fields: ReadonlySet<string>;
+  /** The aggregate root field is shown (every matching policy allows aggregation). */
+  readonly aggregate: boolean;
+  /** The lookup by key is shown (every primary-key field granted and unmasked). */
+  readonly byKey: boolean;
+  /** The policy's page limit, when lower than the contract's (for the arguments' descriptions). */
+  readonly maxPageSize?: number;
+}

@@ -4,9 +4,11 @@ import { userError } from '../errors.js';
 import type { Nullable } from '../plan/scalar.js';
 
 /**
- * Keyset cursors (SPEC §2). A cursor holds the sort-key values of the last row
- * of a page and a fingerprint of the query that made it (product version,
- * `where`, `orderBy`), signed with HMAC-SHA-256.
+ * Keyset cursors (SPEC §2, §11). A cursor holds the sort-key values of one row
+ * of a page (every edge has one; `startCursor` and `endCursor` are those of
+ * the first and last) and a fingerprint of the query that made it (product
+ * version, `where`, `orderBy`), signed with HMAC-SHA-256. The same cursor
+ * serves as `after` (rows following it) and as `before` (rows preceding it).
  *
  * - Deterministic: no time, no randomness, no replica identity inside, so the
  *   same query over the same data yields the same cursor on every replica that
@@ -41,9 +43,16 @@ export function encodeCursor(secret: Buffer, fingerprint: string, keys: readonly
   return `${body}.${sign(secret, body)}`;
 }
 
-export function decodeCursor(secret: Buffer, cursor: string, fingerprint: string, keys: readonly CursorKey[]): Nullable[] {
+/** `argument`: which argument the cursor came in, as messages name it (a page's cursors serve as `after` and `before` alike). */
+export function decodeCursor(
+  secret: Buffer,
+  cursor: string,
+  fingerprint: string,
+  keys: readonly CursorKey[],
+  argument: 'after' | 'before' = 'after',
+): Nullable[] {
   const invalid = () =>
-    userError('after: this cursor is not valid here; use the endCursor of a previous page of the same query (same where and orderBy)');
+    userError(`${argument}: this cursor is not valid here; use a cursor of a previous page of the same query (same where and orderBy)`);
   const dot = cursor.indexOf('.');
   if (dot <= 0 || cursor.length > 4096) throw invalid();
   const body = cursor.slice(0, dot);
@@ -58,7 +67,7 @@ export function decodeCursor(secret: Buffer, cursor: string, fingerprint: string
   }
   if (payload.q !== fingerprint) {
     throw userError(
-      'after: this cursor was issued for a different where or orderBy; start again without after, or send the same where and orderBy',
+      `${argument}: this cursor was issued for a different where or orderBy; start again without ${argument}, or send the same where and orderBy`,
     );
   }
   if (!Array.isArray(payload.k) || payload.k.length !== keys.length) throw invalid();

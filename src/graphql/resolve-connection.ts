@@ -1,11 +1,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Contract, Relationship } from '../contract/contract.js';
+import type { Row } from '../plan/scalar.js';
 import { compileConnection, type ConnectionArgs, type ConnectionResult } from './compile-connection.js';
 import type { GatewayContext, SchemaOptions } from './context.js';
 import { encodeCursor } from './cursor.js';
 import { fieldsToRead } from './compile-relationship.js';
 import { explainRelationships } from './resolve-relationship.js';
-import { selectionOf } from './selection.js';
+import { connectionRows, selectionOf } from './selection.js';
 import { accessTo } from '../session/session.js';
 
 /**
@@ -23,10 +24,9 @@ export async function resolveConnection(
   targetOf: (r: Relationship) => Contract | undefined = () => undefined,
 ): Promise<ConnectionResult> {
   const selection = selectionOf(info);
-  const nodeSelection = selection.fields.get('nodes');
-  // Selected fields, and the keys of selected relationships (read even when not selected).
-  const nodeFields = fieldsToRead(contract, nodeSelection, ctx.session);
-  const pageInfo = selection.fields.has('pageInfo');
+  // Selected fields (of nodes and edges), and the keys of selected relationships (read even when not selected).
+  const nodeFields = fieldsToRead(contract, connectionRows(selection), ctx.session);
+  const pageInfo = selection.fields.get('pageInfo');
   // A policy may lower the contract's page limits for this session (SPEC §4).
   const sessionMax = accessTo(ctx.session, contract.product, contract.major)?.maxPageSize;
   const limits = {
@@ -38,37 +38,57 @@ export async function resolveConnection(
   const plan = compileConnection(
     contract,
     args,
-    { nodeFields, nodes: nodeSelection !== undefined, pageInfo, totalCount: selection.fields.has('totalCount') },
+    {
+      nodeFields,
+      nodes: selection.fields.has('nodes') || selection.fields.has('edges'),
+      pageInfo: pageInfo !== undefined,
+      totalCount: selection.fields.has('totalCount'),
+      hasPreviousPage: pageInfo?.fields.has('hasPreviousPage') === true,
+      hasNextPage: pageInfo?.fields.has('hasNextPage') === true,
+    },
     limits,
     options.cursorSecret,
   );
 
   const path = pathOf(info);
-  const [pageRows, countRows] = await Promise.all([
+  const [pageRows, countRows, earlierRows, laterRows] = await Promise.all([
     plan.page ? ctx.run(plan.page, contract, path) : undefined,
     plan.count ? ctx.run(plan.count, contract, path) : undefined,
+    plan.earlier ? ctx.run(plan.earlier, contract, path) : undefined,
+    plan.later ? ctx.run(plan.later, contract, path) : undefined,
   ]);
 
   const result: { -readonly [K in keyof ConnectionResult]: ConnectionResult[K] } = {};
   if (pageRows) {
-    const nodes = pageRows.slice(0, plan.first);
+    const more = pageRows.length > plan.first;
+    // A backward page comes as a top-K of the reversed order: turned back here.
+    const nodes = plan.backward ? pageRows.slice(0, plan.first).reverse() : pageRows.slice(0, plan.first);
     result.nodes = nodes;
     ctx.delivered?.(contract, path, nodes.length);
+    const cursorOf = (row: Row) =>
+      encodeCursor(
+        options.cursorSecret,
+        plan.fingerprint,
+        plan.cursorKeys,
+        plan.cursorKeys.map((k) => row[k.field] ?? null),
+      );
+    result.cursorOf = cursorOf;
+    const first = nodes[0];
     const last = nodes[nodes.length - 1];
+    const before = (earlierRows?.length ?? 0) > 0 || (plan.offset > 0 && nodes.length > 0);
     result.pageInfo = {
-      hasNextPage: pageRows.length > plan.first,
-      endCursor: last
-        ? encodeCursor(
-            options.cursorSecret,
-            plan.fingerprint,
-            plan.cursorKeys,
-            plan.cursorKeys.map((k) => last[k.field] ?? null),
-          )
-        : null,
+      hasNextPage: plan.backward ? (laterRows?.length ?? 0) > 0 : more,
+      hasPreviousPage: plan.backward ? more : before,
+      startCursor: first ? cursorOf(first) : null,
+      endCursor: last ? cursorOf(last) : null,
     };
   }
   if (countRows) result.totalCount = Number(countRows[0]?.['count'] ?? 0);
-  if (ctx.explain) await explainRelationships(contract, nodeSelection, [...path.map(String), 'nodes'], ctx, info, targetOf);
+  if (ctx.explain) {
+    await explainRelationships(contract, selection.fields.get('nodes'), [...path.map(String), 'nodes'], ctx, info, targetOf);
+    const edgeNodes = selection.fields.get('edges')?.fields.get('node');
+    await explainRelationships(contract, edgeNodes, [...path.map(String), 'edges', 'node'], ctx, info, targetOf);
+  }
   return result;
 }
 

@@ -8,18 +8,18 @@ import {
   bucketByKey,
   compileRelationshipBatch,
   fieldsToRead,
-  isAfter,
+  compareToCursor,
   keyPairs,
   keyString,
   parentKeyOf,
-  relationshipFirst,
+  relationshipPage,
   type ParentKey,
   type RelationshipBatchArgs,
 } from './compile-relationship.js';
 import { compileOrderBy, type ConnectionResult } from './compile-connection.js';
 import type { GatewayContext, SchemaOptions } from './context.js';
 import { decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
-import { selectionOf, type Selection } from './selection.js';
+import { connectionRows, selectionOf, type Selection } from './selection.js';
 
 /**
  * Resolves relationship fields (SPEC §2) without N+1: every parent at one
@@ -162,9 +162,16 @@ export async function resolveOne(
 export interface ManyArgs extends RelationshipBatchArgs {
   readonly first?: number | null;
   readonly after?: string | null;
+  readonly last?: number | null;
+  readonly before?: string | null;
 }
 
-/** A `kind: many` field: this parent's page of the related rows. */
+/**
+ * A `kind: many` field: this parent's page of the related rows, cut from the
+ * parent's rows the batch loaded (all of them, in the connection's order),
+ * forward from `after` or backward to `before`. Both flags of pageInfo are
+ * exact, as the rows on either side are at hand.
+ */
 export async function resolveMany(
   source: Contract,
   relationship: Relationship,
@@ -176,7 +183,7 @@ export async function resolveMany(
   options: SchemaOptions,
 ): Promise<ConnectionResult> {
   const sessionMax = accessTo(ctx.session, target.product, target.major)?.maxPageSize;
-  const first = relationshipFirst(target, args.first, {
+  const page = relationshipPage(target, args, {
     defaultPageSize: Math.min(target.limits.defaultPageSize, sessionMax ?? Infinity),
     maxPageSize: Math.min(target.limits.maxPageSize, sessionMax ?? Infinity),
   });
@@ -186,7 +193,7 @@ export async function resolveMany(
     ctx,
     info,
     stable(batchArgs),
-    (s) => s.fields.get('nodes'),
+    (s) => connectionRows(s),
     target,
     (keys, path, fields) => runBatch(target, relationship, keys, batchArgs, fields, ctx, path),
   );
@@ -205,32 +212,45 @@ export async function resolveMany(
     r: `${source.product}@v${source.major}.${relationship.name}`,
     k: key === null ? null : keyString(key),
   });
-  const after =
-    args.after === null || args.after === undefined ? undefined : decodeCursor(options.cursorSecret, args.after, fingerprint, cursorKeys);
+  const given = (c: string | null | undefined): c is string => c !== null && c !== undefined;
+  const after = given(args.after) ? decodeCursor(options.cursorSecret, args.after, fingerprint, cursorKeys) : undefined;
+  const before = given(args.before) ? decodeCursor(options.cursorSecret, args.before, fingerprint, cursorKeys, 'before') : undefined;
 
   const all = key === null ? [] : await level.loader.load(key);
+  // The page is all[start, end).
   let start = 0;
+  let end = all.length;
   if (after !== undefined) {
-    start = all.findIndex((row) => isAfter(row, sortKeys, after));
+    start = all.findIndex((row) => compareToCursor(row, sortKeys, after) > 0);
     if (start < 0) start = all.length;
   }
-  const nodes = all.slice(start, start + first);
+  if (before !== undefined) {
+    end = all.findIndex((row) => compareToCursor(row, sortKeys, before) >= 0);
+    if (end < 0) end = all.length;
+  }
+  if (page.backward) start = Math.max(0, end - page.size);
+  else end = Math.min(all.length, start + page.size);
+  const nodes = all.slice(start, Math.max(start, end));
   ctx.delivered?.(target, path, nodes.length);
+  const cursorOf = (row: Row) =>
+    encodeCursor(
+      options.cursorSecret,
+      fingerprint,
+      cursorKeys,
+      cursorKeys.map((k) => row[k.field] ?? null),
+    );
+  const first = nodes[0];
   const last = nodes[nodes.length - 1];
   return {
     nodes,
     pageInfo: {
-      hasNextPage: all.length > start + first,
-      endCursor: last
-        ? encodeCursor(
-            options.cursorSecret,
-            fingerprint,
-            cursorKeys,
-            cursorKeys.map((k) => last[k.field] ?? null),
-          )
-        : null,
+      hasNextPage: end < all.length,
+      hasPreviousPage: start > 0,
+      startCursor: first ? cursorOf(first) : null,
+      endCursor: last ? cursorOf(last) : null,
     },
     totalCount: all.length,
+    cursorOf,
   };
 }
 
@@ -260,7 +280,7 @@ export async function explainRelationships(
       const levelAt = [...path, node.alias?.value ?? relationship.name];
       const args = getArgumentValues(fieldDef, node, info.variableValues) as ManyArgs;
       const sub = selection.fields.get(relationship.name);
-      const rows = relationship.kind === 'many' ? sub?.fields.get('nodes') : sub;
+      const rows = relationship.kind === 'many' ? connectionRows(sub) : sub;
       const fields = fieldsToRead(target, rows, ctx.session);
       const batchArgs = { where: args.where ?? null, orderBy: args.orderBy ?? null };
       const placeholder = `$${path.join('.')}`;

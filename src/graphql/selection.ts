@@ -71,3 +71,24 @@ function included(info: GraphQLResolveInfo, node: Parameters<typeof getDirective
   const include = getDirectiveValues(GraphQLIncludeDirective, node, info.variableValues);
   return include?.['if'] !== false;
 }
+
+/** Several selections of one object as one (fields merged by name, recursively); undefined for none. */
+export function mergeSelections(parts: readonly Selection[]): Selection | undefined {
+  if (parts.length <= 1) return parts[0];
+  const subs = new Map<string, Selection[]>();
+  const nodes = new Map<string, FieldNode[]>();
+  for (const p of parts) {
+    for (const [name, sub] of p.fields) subs.set(name, [...(subs.get(name) ?? []), sub]);
+    for (const [name, list] of p.nodes) nodes.set(name, [...(nodes.get(name) ?? []), ...list]);
+  }
+  return { fields: new Map([...subs].map(([name, list]) => [name, mergeSelections(list)!])), nodes };
+}
+
+/**
+ * What a connection selects of its rows: `nodes { … }` and `edges { node { … } }`
+ * together (one page serves both); undefined when neither is selected.
+ */
+export function connectionRows(connection: Selection | undefined): Selection | undefined {
+  const node = connection?.fields.get('edges')?.fields.get('node');
+  return mergeSelections([connection?.fields.get('nodes'), node].filter((s): s is Selection => s !== undefined));
+}

@@ -56,7 +56,10 @@ export interface ProjectNode {
 export interface SortKey {
   readonly field: string;
   readonly direction: 'asc' | 'desc';
-  /** Always true today: SPEC §2 puts nulls last in both directions. */
+  /**
+   * SPEC §2 puts nulls last in both directions; a backward page (`last`,
+   * `before`) sorts the connection's order reversed, where they come first.
+   */
   readonly nullsLast: boolean;
 }
 

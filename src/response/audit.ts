@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { rootFieldName, typeName, type Contract } from '../contract/contract.js';
 import { fieldsReferenced, maskedFieldsOf, type PlanNode } from '../plan/plan.js';
-import { accessTo, type Session } from '../session/session.js';
+import { accessTo, type Caller, type Session } from '../session/session.js';
 
 /**
  * The audit trail (SPEC §5): one JSON line per request, allowed or denied,
@@ -124,6 +124,10 @@ export const discardAuditSink: AuditSink = { write: () => undefined, close: asyn
 export class AuditTrail {
   private readonly started = performance.now();
   session: Session | undefined;
+  /** Who is calling, once authenticated: names the caller of a request refused before its session exists (validation). */
+  private who: { readonly caller: Caller; readonly role: string; readonly purpose: string } | undefined;
+  /** Schema coordinates the request asked for that its caller's schema does not show. */
+  private readonly hidden: string[] = [];
   operationName: string | null = null;
   documentHash: string | null = null;
   /** What the request named (persisted id or hash of its query text), for a refusal. */
@@ -190,21 +194,41 @@ export class AuditTrail {
     this.refusalReason ??= reason;
   }
 
+  /** The authenticated caller, before a session exists. */
+  identify(caller: Caller, role: string, purpose: string): void {
+    this.who = { caller, role, purpose };
+  }
+
+  /**
+   * The request asked for fields or versions its caller's schema does not
+   * show (SPEC §11): refused by validation as if they did not exist, and a
+   * denial here, naming them for operators.
+   */
+  hide(coordinates: readonly string[]): void {
+    for (const c of coordinates) if (!this.hidden.includes(c)) this.hidden.push(c);
+    this.refuse(`asks for what the caller's policies do not grant: ${this.hidden.join(', ')}`);
+  }
+
   finish(status: number): AuditRecord {
     const s = this.session;
+    const who = s ?? this.who;
     const products = [...this.products.values()];
-    const denied = status === 401 || status === 403 || this.errorCodes.some((c) => c === 'UNAUTHENTICATED' || c === 'FORBIDDEN');
+    const denied =
+      status === 401 ||
+      status === 403 ||
+      this.hidden.length > 0 ||
+      this.errorCodes.some((c) => c === 'UNAUTHENTICATED' || c === 'FORBIDDEN');
     const failed = status >= 500 || this.errorCodes.some((c) => c === 'INTERNAL_SERVER_ERROR');
     return {
       time: new Date().toISOString(),
       queryId: s?.queryId ?? null,
       decisionId: s?.decisionId ?? null,
-      subject: s?.caller.subject ?? null,
-      tenant: s?.caller.tenant ?? null,
-      role: s?.role ?? null,
-      purpose: s?.purpose ?? null,
-      credential: s?.caller.credential ?? null,
-      keyId: s?.caller.keyId ?? null,
+      subject: who?.caller.subject ?? null,
+      tenant: who?.caller.tenant ?? null,
+      role: who?.role ?? null,
+      purpose: who?.purpose ?? null,
+      credential: who?.caller.credential ?? null,
+      keyId: who?.caller.keyId ?? null,
       operationName: this.operationName,
       documentHash: this.documentHash,
       decision: denied ? 'deny' : failed ? 'error' : 'allow',

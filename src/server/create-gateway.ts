@@ -5,8 +5,10 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { SluiceConfig } from '../config/config.js';
 import type { Catalog } from '../contract/catalog.js';
 import type { Engine } from '../engine/engine.js';
+import { resolveAccess } from '../policy/effective-policy.js';
 import type { Policy } from '../policy/policy.js';
 import { buildSchema } from '../graphql/build-schema.js';
+import { CallerSchemas } from '../graphql/caller-schema.js';
 import { discardAuditSink, type AuditSink } from '../response/audit.js';
 import { useAudit } from './use-audit.js';
 import { createRequestContext, type RequestContext, type RequestPathOptions } from './request-context.js';
@@ -16,6 +18,8 @@ import { authenticationOf, useAuthentication } from './use-authentication.js';
 import { createLogger, errorLoggerOf, loggingAuditSink, type Logger } from './logger.js';
 import { metricsAuditSink, type GatewayMetrics } from './metrics.js';
 import { useBodyLimit } from './use-body-limit.js';
+import { useCallerSchema } from './use-caller-schema.js';
+import { corsOptionsOf, useVaryOrigin } from './use-cors.js';
 import { useTracing } from './use-tracing.js';
 import { useOpenLineage } from './use-openlineage.js';
 import type { OpenLineageSink } from '../response/openlineage.js';
@@ -67,8 +71,11 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
 
 /**
  * The GraphQL gateway: the generated schema served by graphql-yoga, one
- * session per request. Plugins, in order:
- *  0. tracing      — first, so the request span covers every other plugin;
+ * session per request. Before any of the plugins below, yoga answers CORS
+ * preflights and grants the origins of `server.cors` (use-cors.ts), so a
+ * preflight needs no credentials. Plugins, in order:
+ *  0. tracing      — first, so the request span covers every other plugin
+ *                    (and Vary: Origin on every response when CORS is on);
  *  1. CSRF         — refuse the POSTs a browser sends cross-site without a
  *                    preflight, before anything reads them;
  *  2. body limit   — refuse oversized bodies before anything parses them, and
@@ -87,6 +94,11 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
  *  7. persisted operations — after authentication, because the caller decides
  *                    which stores it may read and whether it may send a query;
  *                    before parsing, which needs the document it looks up;
+ * 7b. caller schema — the schema this caller's policies allow (SPEC §11), for
+ *                    parsing, validation, introspection and execution alike:
+ *                    after authentication, which names the caller (a bad
+ *                    credential is 401 before any schema), and after the rate
+ *                    limit and persisted operations, which may refuse first;
  *  8. query limits — tokens while parsing, depth/aliases/directives in
  *                    validation: abuse is refused before anything else reads it;
  *  9. introspection off (when configured) — before validation sees the query;
@@ -105,12 +117,15 @@ export function createGateway(o: GatewayOptions): Gateway {
   // Without a logger, one to stderr is made on the first unexpected error.
   let fallback: Logger | undefined;
   const log: ErrorLogger = o.log ?? ((message, fields) => errorLoggerOf(o.logger ?? (fallback ??= createLogger()))(message, fields));
-  const schema = buildSchema(catalog, {
+  const schemaOptions = {
     cursorSecret: config.cursorSecret,
     maxOffset: config.server.limits.maxOffset,
     ...(o.today !== undefined && { today: o.today }),
-  });
+  };
+  const schema = buildSchema(catalog, schemaOptions);
   const served = catalog.served(o.today);
+  // Built once per distinct combination of grants, not per caller or request.
+  const callerSchemas = new CallerSchemas(catalog, schemaOptions);
   let sink = o.audit ?? discardAuditSink;
   if (o.logger) sink = loggingAuditSink(sink, o.logger);
   if (o.metrics) sink = metricsAuditSink(sink, o.metrics);
@@ -146,6 +161,8 @@ export function createGateway(o: GatewayOptions): Gateway {
     // use-body-limit.ts counts every body against server.maxBodyBytes.
     maxRequestBodySize: false,
     graphiql: config.server.graphiql ? { title: 'Sluice', defaultQuery: DEFAULT_QUERY } : false,
+    // Only the origins of server.cors get a grant (yoga alone would echo any).
+    cors: corsOptionsOf(config.server.cors),
     renderGraphiQL,
     logging: false,
     maskedErrors: {
@@ -157,6 +174,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     context: async ({ request }): Promise<RequestContext> => createRequestContext(requestPath, request, await authenticated(request)),
     plugins: [
       tracing,
+      ...(config.server.cors ? [useVaryOrigin()] : []),
       useCsrfPrevention(),
       useBodyLimit({ maxBytes: config.server.maxBodyBytes }),
       useMediaTypeError(),
@@ -180,6 +198,17 @@ export function createGateway(o: GatewayOptions): Gateway {
         registrants: new Set(config.auth.apiKeys.filter((k) => k.allowPersistRegistration).map((k) => k.id)),
         ...(o.state && { registered: o.state.registered }),
         onUnavailable: unavailableReporter(o.logger, 'APQ ids answered as not found, registrations skipped'),
+      }),
+      useCallerSchema({
+        schemaOf: async (request) => {
+          const { caller, role, purpose } = await authenticated(request);
+          audit.trailOf(request).identify(caller, role, purpose);
+          const who = { subject: caller.subject, tenant: caller.tenant, role, purpose, attributes: caller.attributes };
+          return callerSchemas.schemaFor(resolveAccess(o.policies, served, who).granted);
+        },
+        none: callerSchemas.schemaFor(new Map()),
+        full: schema,
+        hidden: (request, coordinates) => audit.trailOf(request).hide(coordinates),
       }),
       useQueryLimits(limits),
       ...(config.server.introspection ? [] : [useDisableIntrospection()]),

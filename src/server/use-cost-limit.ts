@@ -21,7 +21,7 @@ import { tooComplex } from './use-query-limits.js';
  * `customersV1(first: 500) { nodes { orders(first: 500) { … } } }` through:
  * 250,000 rows from a document of forty tokens. So a field with a `first`
  * argument (a page, at the root or through a relationship) costs its page
- * size — `first`, from a literal or a variable, or the product's default page
+ * size — `first` (or `last`), from a literal or a variable, or the product's default page
  * size — times (1 + the cost of one of its rows); any other object field
  * costs 1 + the cost of its selection; leaves cost nothing. Nested pages
  * multiply, aliases add up, fragments count where they are spread.
@@ -94,7 +94,9 @@ export function costOf(selectionSet: SelectionSetNode, parent: GraphQLNamedType,
         continue;
       }
       const skipped = def.args.some((a) => a.name === 'offset') ? (intArgument(s, 'offset', w) ?? 0) : 0;
-      cost += (intArgument(s, 'first', w) ?? w.defaults.get(type.name) ?? 1) * inner + skipped;
+      // `last` pages backward: as many rows as `first` (they do not go together).
+      const size = intArgument(s, 'first', w) ?? intArgument(s, 'last', w);
+      cost += (size ?? w.defaults.get(type.name) ?? 1) * inner + skipped;
     } else if (s.kind === Kind.INLINE_FRAGMENT) {
       const type = s.typeCondition ? w.schema.getType(s.typeCondition.name.value) : parent;
       if (type) cost += costOf(s.selectionSet, type, w);

@@ -53,7 +53,7 @@ export function retiredVersions(catalog: Catalog, today?: string): ReadonlyMap<s
       : `no version of ${c.product} is served any more`;
     const retired: RetiredVersion = Object.freeze({
       contract: c,
-      rootFields: [root, `${root}Aggregate`],
+      rootFields: [root, `${root}Aggregate`, `${root}ByKey`],
       ...(replacement !== undefined && { replacement }),
       message: `${c.product} v${c.major} was retired${when}; ${instead}`,
     });
@@ -62,8 +62,16 @@ export function retiredVersions(catalog: Catalog, today?: string): ReadonlyMap<s
   return byField;
 }
 
-/** The errors for the retired root fields a document's operations ask for. */
-export function retiredFieldErrors(document: DocumentNode, retired: ReadonlyMap<string, RetiredVersion>): GraphQLError[] {
+/**
+ * The errors for the retired root fields a document's operations ask for.
+ * `shown`: whether the caller's schema has a root field (SPEC §11: each
+ * caller sees its own schema); a replacement it does not show is not named.
+ */
+export function retiredFieldErrors(
+  document: DocumentNode,
+  retired: ReadonlyMap<string, RetiredVersion>,
+  shown: (rootField: string) => boolean = () => true,
+): GraphQLError[] {
   if (retired.size === 0) return [];
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
@@ -72,7 +80,8 @@ export function retiredFieldErrors(document: DocumentNode, retired: ReadonlyMap<
   const visit = (set: SelectionSetNode) => {
     for (const s of set.selections) {
       if (s.kind === Kind.FIELD) {
-        const r = retired.get(s.name.value);
+        const found = retired.get(s.name.value);
+        const r = found?.replacement && !shown(rootFieldName(found.replacement.product, found.replacement.major)) ? hidden(found) : found;
         if (r) {
           errors.push(
             new GraphQLError(r.message, {
@@ -104,11 +113,19 @@ export function retiredFieldErrors(document: DocumentNode, retired: ReadonlyMap<
   return errors;
 }
 
+/** A retired version as told to a caller whose schema does not show its replacement. */
+function hidden(r: RetiredVersion): RetiredVersion {
+  const { replacement: _replacement, ...rest } = r;
+  const when = r.contract.sunset !== undefined ? ` on ${r.contract.sunset}` : '';
+  return { ...rest, message: `${r.contract.product} v${r.contract.major} was retired${when}` };
+}
+
 export function useRetiredVersions(options: RetiredVersionsPluginOptions): Plugin {
   const retired = retiredVersions(options.catalog, options.today);
   return {
     onValidate({ params, setResult }) {
-      const errors = retiredFieldErrors(params.documentAST, retired);
+      const root = params.schema.getQueryType();
+      const errors = retiredFieldErrors(params.documentAST, retired, (name) => root?.getFields()[name] !== undefined);
       // Set before graphql-js validates: its "Cannot query field" for the
       // same field would only repeat the question without the answer.
       if (errors.length > 0) setResult(errors);

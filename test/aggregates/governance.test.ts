@@ -1,6 +1,7 @@
 /**
  * Aggregates under policy (SPEC §2, §4): served only where every matching
- * policy sets allow.aggregate (else FORBIDDEN, before anything runs); grouped
+ * policy sets allow.aggregate (else the aggregate root field is not in the
+ * caller's schema, SPEC §11; the analyzer refuses such a plan too); grouped
  * and aggregated fields must be granted; row filters apply first; masked
  * fields are aggregated, and grouped, by their masked values; more groups
  * than the product's limits.maxGroups is a RESOURCE_LIMIT error, never a
@@ -64,11 +65,12 @@ const as = (k: TestKey) => ({ 'x-api-key': k.key });
 const error = (res: GraphQLResponse) => ({ code: res.errors?.[0]?.extensions?.['code'], message: res.errors?.[0]?.message });
 
 describe('aggregates under policy', () => {
-  it('are FORBIDDEN where a policy does not allow aggregation, and nothing runs', async () => {
+  it('are not in the schema of a caller whose policy does not allow aggregation, and nothing runs', async () => {
     demo.engine.reset();
     const res = await demo.query('{ ordersV2Aggregate(groupBy: [region]) { key { region } count } }', {}, { 'x-api-key': '' });
-    expect(error(res)).toEqual({ code: 'FORBIDDEN', message: 'aggregates over orders v2 are not allowed to this session' });
-    expect(res.data).toBeNull();
+    // SPEC §2, §11: a validation error, as for a field that does not exist (the analyzer still refuses the plan: analyze-aggregate.test.ts).
+    expect(error(res)).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', message: 'Cannot query field "ordersV2Aggregate" on type "Query".' });
+    expect(res.data).toBeUndefined();
     expect(demo.engine.plans).toHaveLength(0);
     // The same caller may still page and count (totalCount is not an aggregate).
     const count = await demo.query('{ ordersV2 { totalCount } }', {}, { 'x-api-key': '' });
@@ -88,9 +90,12 @@ describe('aggregates under policy', () => {
       '{ ordersV2Aggregate(groupBy: [email]) { count } }',
       '{ ordersV2Aggregate(where: { quantity: { gt: 3 } }) { count } }',
     ]) {
+      // Fields not granted are not in the caller's schema (SPEC §11): not among the group fields, aggregates or where.
       const res = await governed.query(q, {}, as(KEYS.counter));
-      expect(error(res).code, q).toBe('FORBIDDEN');
-      expect(error(res).message, q).toMatch(/^field (total_amount|email|quantity) of orders v2 is not granted to this session$/);
+      expect(error(res).code, q).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(error(res).message, q).toMatch(
+        /^(Cannot query field "total_amount" on type "OrdersV2Sum"|Value "email" does not exist in "OrdersV2GroupField" enum|Field "quantity" is not defined by type "OrdersV2Where")\.$/,
+      );
     }
   });
 

@@ -148,7 +148,7 @@ export function querySql(q: OracleQuery): string {
     : (q.select ?? q.fields.map((f) => f.name)).map((n) => `${valueOf(byName.get(n)!)} AS ${ident(n)}`).join(', ');
   const keys = q.fileOrder
     ? ['filename', 'file_row_number']
-    : (q.orderBy ?? []).map((k) => `${valueOf(byName.get(k.field)!)} ${k.direction.toUpperCase()} NULLS LAST`);
+    : (q.orderBy ?? []).map((k) => `${valueOf(byName.get(k.field)!)} ${k.direction.toUpperCase()} NULLS ${k.nullsLast ? 'LAST' : 'FIRST'}`);
   const order = keys.length > 0 ? ` ORDER BY ${keys.join(', ')}` : '';
   const limit = q.limit !== undefined ? ` LIMIT ${q.limit}` : '';
   const offset = q.offset ? ` OFFSET ${q.offset}` : '';

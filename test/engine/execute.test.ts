@@ -44,10 +44,14 @@ function caseArb(d: Dataset): fc.Arbitrary<Case> {
   return fc.record({
     scanFilters: fc.array(predicateArb(d), { maxLength: 2 }),
     filter: fc.option(predicateArb(d, 1), { nil: undefined }),
+    // Nulls first in one case of four: a backward page sorts the connection's order reversed.
     keys: fc
-      .uniqueArray(fc.tuple(fc.constantFrom(...sortable, d.primaryKey), fc.boolean()), { maxLength: 2, selector: ([f]) => f })
+      .uniqueArray(fc.tuple(fc.constantFrom(...sortable, d.primaryKey), fc.boolean(), fc.constantFrom(true, true, true, false)), {
+        maxLength: 2,
+        selector: ([f]) => f,
+      })
       .map((ks) => {
-        const keys = ks.map(([f, up]) => (up ? asc(f) : desc(f)));
+        const keys = ks.map(([f, up, nullsLast]) => ({ ...(up ? asc(f) : desc(f)), nullsLast }));
         return keys.some((k) => k.field === d.primaryKey) ? keys : [...keys, asc(d.primaryKey)];
       }),
     shape: fc.constantFrom('topK', 'topK', 'limitSort', 'count', 'scanFetch'),
@@ -140,6 +144,11 @@ describe('engine equals DuckDB', () => {
       [events, { keys: [asc('seq'), asc('id')], fetch: 5000 }],
       [events, { keys: [asc('label'), asc('id')], fetch: 300 }],
       [events, { keys: [desc('label'), asc('id')], fetch: 300 }],
+      // Nulls first (a backward page): groups holding nulls are read first, none skipped before them.
+      [events, { keys: [{ ...desc('seq'), nullsLast: false }, asc('id')], fetch: 5000 }],
+      [events, { keys: [{ ...asc('seq'), nullsLast: false }, desc('id')], fetch: 30 }],
+      [events, { keys: [{ ...asc('label'), nullsLast: false }, asc('id')], fetch: 300 }],
+      [events, { keys: [{ ...desc('f32'), nullsLast: false }, asc('id')], scanFilters: [Expr.compare('tiny', 'gt', 3)], fetch: 10 }],
       [events, { keys: [asc('nanos'), asc('id')], scanFilters: [Expr.compare('nanos', 'gt', 1577836800100000007n)], fetch: 10 }],
       [events, { keys: [desc('day'), asc('id')], scanFilters: [Expr.compare('day', 'lt', -1000)], fetch: 10 }],
       [events, { keys: [asc('f32'), asc('tiny'), asc('id')], fetch: 50 }],

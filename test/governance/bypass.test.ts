@@ -374,10 +374,13 @@ describe('sorting and filtering on masked fields use masked values (customers-an
 });
 
 describe('fields a role is not granted (orders-public: no email, notes, customer_id)', () => {
-  const forbidden = (res: GraphQLResponse, field: string) => {
+  // The caller's schema has no such field (SPEC §11): the validation error a
+  // field that does not exist gets, naming only what was asked for. The
+  // analyzer still refuses such a plan (FORBIDDEN, session/inject-policy.test.ts).
+  const forbidden = (res: GraphQLResponse, field: string, message: string) => {
     const e = errorOf(res);
-    expect(e.extensions?.['code']).toBe('FORBIDDEN');
-    expect(e.message).toContain(field);
+    expect(e.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(e.message).toBe(message);
     // Only what was asked for is named: nothing about other fields the caller cannot see.
     for (const other of ['email', 'notes', 'customer_id', 'is_gift', 'name'].filter((f) => f !== field))
       expect(e.message).not.toContain(other);
@@ -385,12 +388,19 @@ describe('fields a role is not granted (orders-public: no email, notes, customer
     return e;
   };
 
-  it('selecting, filtering or sorting on a field not granted is FORBIDDEN, naming only that field', async () => {
-    forbidden(await query(`{ ordersV2(first: 1) { nodes { order_id email } } }`, PUBLIC), 'email');
-    forbidden(await query(`{ ordersV2(first: 1, where: { email: { isNull: true } }) { nodes { order_id } } }`, PUBLIC), 'email');
+  it('selecting, filtering or sorting on a field not granted fails validation as a field that does not exist, naming only that field', async () => {
+    const notSelectable = (field: string, type: string) => `Cannot query field "${field}" on type "${type}".`;
+    const notInput = (field: string, type: string) => `Field "${field}" is not defined by type "${type}".`;
+    forbidden(await query(`{ ordersV2(first: 1) { nodes { order_id email } } }`, PUBLIC), 'email', notSelectable('email', 'OrdersV2'));
+    forbidden(
+      await query(`{ ordersV2(first: 1, where: { email: { isNull: true } }) { nodes { order_id } } }`, PUBLIC),
+      'email',
+      notInput('email', 'OrdersV2Where'),
+    );
     const byValue = forbidden(
       await query(`{ ordersV2(first: 1, where: { email: { eq: "buyer1@example.com" } }) { nodes { order_id } } }`, PUBLIC),
       'email',
+      notInput('email', 'OrdersV2Where'),
     );
     expect(byValue.message).not.toContain('buyer1');
     forbidden(
@@ -399,10 +409,23 @@ describe('fields a role is not granted (orders-public: no email, notes, customer
         PUBLIC,
       ),
       'notes',
+      notInput('notes', 'OrdersV2Where'),
     );
-    forbidden(await query(`{ ordersV2(first: 1, orderBy: [{ customer_id: ASC }]) { nodes { order_id } } }`, PUBLIC), 'customer_id');
-    forbidden(await query(`{ ordersV2(first: 1, where: { NOT: { customer_id: { eq: 1 } } }) { totalCount } }`, PUBLIC), 'customer_id');
-    forbidden(await query(`{ customersV1(first: 1) { nodes { customer_id name } } }`, PUBLIC), 'name');
+    forbidden(
+      await query(`{ ordersV2(first: 1, orderBy: [{ customer_id: ASC }]) { nodes { order_id } } }`, PUBLIC),
+      'customer_id',
+      notInput('customer_id', 'OrdersV2OrderBy'),
+    );
+    forbidden(
+      await query(`{ ordersV2(first: 1, where: { NOT: { customer_id: { eq: 1 } } }) { totalCount } }`, PUBLIC),
+      'customer_id',
+      notInput('customer_id', 'OrdersV2Where'),
+    );
+    forbidden(
+      await query(`{ customersV1(first: 1) { nodes { customer_id name } } }`, PUBLIC),
+      'name',
+      notSelectable('name', 'CustomersV1'),
+    );
   });
 
   it('granted fields still answer, with their masks (total_amount rounded to 100)', async () => {
@@ -438,10 +461,16 @@ describe('fields a role is not granted (orders-public: no email, notes, customer
 describe('product versions a caller cannot see', () => {
   const NOT_AVAILABLE = /^product orders v\d is not available to this session$/;
 
-  it('public on ordersV1 (orders-public covers >=2): FORBIDDEN "not available", the message a nonexistent version gets', async () => {
+  it('public on ordersV1 (orders-public covers >=2): the validation error of a version that does not exist; the analyzer refuses both alike', async () => {
+    // The caller's schema has no ordersV1 (SPEC §11): exactly what ordersV9 gets.
     const hidden = errorOf(await query(`{ ordersV1(first: 1) { nodes { order_id } } }`, PUBLIC));
-    expect(hidden.extensions?.['code']).toBe('FORBIDDEN');
-    expect(hidden.message).toMatch(NOT_AVAILABLE);
+    const none = errorOf(await query(`{ ordersV9(first: 1) { nodes { order_id } } }`, PUBLIC));
+    expect(hidden.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(hidden.message).toBe('Cannot query field "ordersV1" on type "Query".');
+    expect({ ...hidden, message: hidden.message.replace('ordersV1', 'ordersV9') }).toEqual(none);
+
+    // Behind the schema, the analyzer refuses a plan of a hidden version with
+    // the words it uses for one that does not exist (defence in depth).
 
     // A version that does not exist never reaches a resolver (the schema has
     // no field for it), so ask the analyzer directly, as a resolver would.
@@ -477,7 +506,7 @@ describe('product versions a caller cannot see', () => {
     expect(missing).toEqual({ code: 'FORBIDDEN', message: 'product orders v9 is not available to this session' });
     expect(hiddenHere.code).toBe('FORBIDDEN');
     expect(hiddenHere.message.replace('v1', 'v9')).toBe(missing.message);
-    expect(hidden.message.replace('v1', 'v9')).toBe(missing.message);
+    expect(hiddenHere.message).toMatch(NOT_AVAILABLE);
   });
 
   it('a caller lacking the attribute a row filter needs is refused the same way (fail closed)', async () => {
@@ -492,9 +521,10 @@ describe('product versions a caller cannot see', () => {
         {},
         { 'x-api-key': 'no-regions-key', 'x-purpose': 'reporting' },
       );
+      // Denied (fail closed): no ordersV2 in this caller's schema, as if there were none.
       const e = errorOf(res.body);
-      expect(e.extensions?.['code']).toBe('FORBIDDEN');
-      expect(e.message).toMatch(NOT_AVAILABLE);
+      expect(e.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(e.message).toBe('Cannot query field "ordersV2" on type "Query".');
       expect(e.message).not.toMatch(/region/);
       // Customers have no row filter: the same key reads them.
       const customers = await send(

@@ -186,25 +186,34 @@ const QUERIES: Record<string, Query> = {
   },
 };
 
-type Outcome = { kind: 'data' } | { kind: 'forbidden'; message: RegExp };
+/**
+ * What a caller's schema refuses (SPEC §11): a version it may not read is not
+ * in it; fields it may not read are not in its types, so each use of one is a
+ * validation error naming that field (and only it).
+ */
+type Outcome = { kind: 'data' } | { kind: 'hidden'; names: readonly string[] };
 
 function outcomeOf(who: Identity, q: Query): Outcome {
   const granted =
     q.root === 'customersV1' ? who.customers : q.root === 'ordersV1' ? (who.ordersV1 ? [...who.orders, 'amount'] : []) : who.orders;
-  if (granted.length === 0) return { kind: 'forbidden', message: /^product \w+ v\d is not available to this session$/ };
+  if (granted.length === 0) return { kind: 'hidden', names: [q.root] };
   const refused = q.reads.filter((f) => !granted.includes(f));
-  if (refused.length > 0)
-    return { kind: 'forbidden', message: new RegExp(`^fields? ${refused.join(', ')} of \\w+ v\\d (is|are) not granted`) };
+  if (refused.length > 0) return { kind: 'hidden', names: refused };
   return { kind: 'data' };
 }
 
 /** Checks one answer against what its caller may see, whatever else ran at the same time. */
 function checkAnswer(who: Identity, q: Query, body: GraphQLResponse): void {
   const outcome = outcomeOf(who, q);
-  if (outcome.kind === 'forbidden') {
-    expect(body.errors?.map((e) => e.extensions?.['code'])).toEqual(['FORBIDDEN']);
-    expect(body.errors![0]!.message).toMatch(outcome.message);
-    expect(body.data?.[q.root] ?? null).toBeNull();
+  if (outcome.kind === 'hidden') {
+    expect(body.errors?.length).toBeGreaterThan(0);
+    for (const e of body.errors!) {
+      expect(e.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(e.message).toMatch(/^(Cannot query field "\w+" on type "\w+"|Field "\w+" is not defined by type "\w+")\.$/);
+    }
+    const named = new Set(body.errors!.map((e) => /[Ff]ield "(\w+)"/.exec(e.message)![1]));
+    expect(named).toEqual(new Set(outcome.names));
+    expect(body.data).toBeUndefined();
     return;
   }
   expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();

@@ -211,7 +211,9 @@ describe('a masked, row-filtered caller gets what DuckDB computes over the maske
     const tooMany = await ask(`{ ordersV2(first: 61) { nodes { order_id } } }`);
     expect(tooMany.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(tooMany.errors?.[0]?.message).toMatch(/at most 60/);
+    // Not granted by policy b: not in this caller's schema (SPEC §11).
     const currency = await ask(`{ ordersV2(first: 1) { nodes { currency } } }`);
-    expect(currency.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    expect(currency.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(currency.errors?.[0]?.message).toBe('Cannot query field "currency" on type "OrdersV2".');
   });
 });

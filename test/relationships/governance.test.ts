@@ -21,6 +21,7 @@ import {
   type TestKey,
 } from '../support/counting-gateway.js';
 import { CUSTOMERS_KIND, openOracle, rowsOf, shape } from '../support/demo-sql.js';
+import { executeBehindSchema } from '../support/behind-schema.js';
 
 const ROLES = ['ops', 'crm', 'seg', 'rounded', 'noname', 'nokey', 'admin'] as const;
 type Role = (typeof ROLES)[number];
@@ -41,13 +42,16 @@ const policy = (id: string, product: 'orders' | 'customers', roles: readonly Rol
 const MAX_RELATED = 60;
 let gateway: CountedGateway;
 let duck: DuckDBConnection;
+let configFile: string;
+/** The same query run past the caller's schema, against every served field: the resolvers' and analyzer's own refusals. */
+const behindSchema = (query: string, role: Role) => executeBehindSchema(configFile, gateway.engine, query, { role });
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-relationships-'));
   const orders = demoContract('orders', 2);
   writeYaml(join(dir, 'products', 'orders', 'v2.yaml'), { ...orders, limits: { ...orders.limits, maxRelatedRows: MAX_RELATED } });
   writeYaml(join(dir, 'products', 'customers', 'v1.yaml'), demoContract('customers', 1));
-  const config = writeDeployment(dir, {
+  const config = (configFile = writeDeployment(dir, {
     products: join(dir, 'products'),
     keys: Object.values(KEYS),
     policies: {
@@ -60,7 +64,7 @@ beforeAll(async () => {
       }),
       'orders-no-key': policy('orders-no-key', 'orders', ['nokey'], { allow: { fields: ['order_id', 'region', 'status'] } }),
     },
-  });
+  }));
   gateway = await openCounted(config);
   duck = await openOracle();
 });
@@ -73,8 +77,16 @@ const errorsOf = (res: GraphQLResponse) =>
   (res.errors ?? []).map((e) => ({ code: e.extensions?.['code'], message: e.message, path: (e as { path?: unknown[] }).path }));
 
 describe('relationships keep every policy of the products they touch', () => {
-  it('into a product the caller cannot see at all: null with FORBIDDEN on that field, the parents answered', async () => {
-    const res = await gateway.query('{ ordersV2(first: 5) { nodes { order_id customer { name } } } }', {}, as('ops'));
+  it('into a product the caller cannot see at all: not in its schema; behind it, null with FORBIDDEN on that field, the parents answered', async () => {
+    // SPEC §11: the caller's OrdersV2 has no customer field, as if there were none.
+    const served = await gateway.query('{ ordersV2(first: 5) { nodes { order_id customer { name } } } }', {}, as('ops'));
+    expect(errorsOf(served)).toEqual([
+      { code: 'GRAPHQL_VALIDATION_FAILED', message: 'Cannot query field "customer" on type "OrdersV2".', path: undefined },
+    ]);
+    const servedMany = await gateway.query('{ customersV1(first: 3) { nodes { customer_id orders { totalCount } } } }', {}, as('crm'));
+    expect(errorsOf(servedMany).map((e) => e.message)).toEqual(['Cannot query field "orders" on type "CustomersV1".']);
+
+    const res = await behindSchema('{ ordersV2(first: 5) { nodes { order_id customer { name } } } }', 'ops');
     const nodes = (res.data!['ordersV2'] as { nodes: { order_id: string; customer: unknown }[] }).nodes;
     expect(nodes.map((n) => n.order_id)).toEqual(['1', '2', '3', '4', '5']);
     expect(nodes.every((n) => n.customer === null)).toBe(true);
@@ -86,7 +98,7 @@ describe('relationships keep every policy of the products they touch', () => {
       })),
     );
 
-    const many = await gateway.query('{ customersV1(first: 3) { nodes { customer_id orders { totalCount } } } }', {}, as('crm'));
+    const many = await behindSchema('{ customersV1(first: 3) { nodes { customer_id orders { totalCount } } } }', 'crm');
     expect((many.data!['customersV1'] as { nodes: { orders: unknown }[] }).nodes.map((n) => n.orders)).toEqual([null, null, null]);
     expect(new Set(errorsOf(many).map((e) => `${e.code}: ${e.message}`))).toEqual(
       new Set(['FORBIDDEN: product orders v2 is not available to this session']),
@@ -183,17 +195,25 @@ describe('relationships keep every policy of the products they touch', () => {
     ]);
   });
 
-  it('a target field the caller may not read is FORBIDDEN; granted ones are answered', async () => {
+  it('a target field the caller may not read is not in its schema (FORBIDDEN behind it); granted ones are answered', async () => {
     const ok = await gateway.query('{ ordersV2(first: 3) { nodes { customer { country } } } }', {}, as('noname'));
     expect(ok.errors).toBeUndefined();
-    const res = await gateway.query('{ ordersV2(first: 3) { nodes { order_id customer { name } } } }', {}, as('noname'));
+    const served = await gateway.query('{ ordersV2(first: 3) { nodes { order_id customer { name } } } }', {}, as('noname'));
+    expect(errorsOf(served).map((e) => `${e.code}: ${e.message}`)).toEqual([
+      'GRAPHQL_VALIDATION_FAILED: Cannot query field "name" on type "CustomersV1".',
+    ]);
+    const res = await behindSchema('{ ordersV2(first: 3) { nodes { order_id customer { name } } } }', 'noname');
     expect(new Set(errorsOf(res).map((e) => `${e.code}: ${e.message}`))).toEqual(
       new Set(['FORBIDDEN: field name of customers v1 is not granted to this session']),
     );
   });
 
-  it('a parent key the caller may not read: that field is FORBIDDEN, the rest of the page is answered', async () => {
-    const res = await gateway.query('{ ordersV2(first: 3) { nodes { order_id customer { country } } } }', {}, as('nokey'));
+  it('a parent key the caller may not read: no such relationship in its schema; behind it, that field is FORBIDDEN, the rest of the page answered', async () => {
+    const served = await gateway.query('{ ordersV2(first: 3) { nodes { order_id customer { country } } } }', {}, as('nokey'));
+    expect(errorsOf(served).map((e) => e.message)).toEqual(['Cannot query field "customer" on type "OrdersV2".']);
+    expect(lineagePaths(served)).toEqual([]);
+    gateway.engine.reset();
+    const res = await behindSchema('{ ordersV2(first: 3) { nodes { order_id customer { country } } } }', 'nokey');
     expect((res.data!['ordersV2'] as { nodes: unknown[] }).nodes).toEqual([
       { order_id: '1', customer: null },
       { order_id: '2', customer: null },
@@ -204,7 +224,8 @@ describe('relationships keep every policy of the products they touch', () => {
       message: 'relationship customer joins on customer_id of orders v2, which this session may not read',
     });
     // Nothing was read for the relationship.
-    expect(lineagePaths(res)).toEqual(['ordersV2']);
+    expect(gateway.engine.scansOf('customers')).toEqual([]);
+    expect(gateway.engine.scansOf('orders')).toHaveLength(1);
   });
 
   it('a batch past the target’s maxRelatedRows is a RESOURCE_LIMIT error, not a short answer', async () => {

@@ -110,13 +110,27 @@ describe('audit trail', () => {
   });
 
   it('records a field the policy does not grant as denied', async () => {
-    const { record } = await ask('{ ordersV2(first: 1) { nodes { order_id email } } }', {});
-    expect(record).toMatchObject({ subject: 'anonymous', role: 'public', decision: 'deny', errors: ['FORBIDDEN'], rowsReturned: 0 });
-    expect(record.products[0]).toMatchObject({
-      product: 'orders',
-      fieldsDenied: ['email'],
-      policies: [{ id: 'orders-public', version: 1 }],
+    // Not in the caller's schema (SPEC §11): the caller gets the validation
+    // error of a field that does not exist; the audit names what it reached for.
+    const { record } = await ask('{ ordersV2(first: 1, where: { notes: { isNull: true } }) { nodes { order_id email } } }', {});
+    expect(record).toMatchObject({
+      subject: 'anonymous',
+      role: 'public',
+      purpose: 'unspecified',
+      credential: 'anonymous',
+      decision: 'deny',
+      errors: ['GRAPHQL_VALIDATION_FAILED'],
+      rowsReturned: 0,
+      products: [],
     });
+    expect(record.refusal).toMatchObject({
+      code: 'GRAPHQL_VALIDATION_FAILED',
+      reason: "asks for what the caller's policies do not grant: OrdersV2Where.notes, OrdersV2.email",
+    });
+    // A field that exists for nobody is an ordinary validation failure.
+    const { record: typo } = await ask('{ ordersV2(first: 1) { nodes { order_id emial } } }', {});
+    expect(typo).toMatchObject({ subject: 'anonymous', decision: 'allow', errors: ['GRAPHQL_VALIDATION_FAILED'] });
+    expect(typo.refusal!.reason).toBe("the document is not valid against the caller's schema");
   });
 
   it('records refused credentials, with no session and without the key', async () => {

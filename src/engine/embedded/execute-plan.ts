@@ -124,6 +124,7 @@ async function sort(n: SortNode, fetch: number | undefined, needed: readonly str
   const order: ScanOrder | undefined = first && {
     field: first.field,
     direction: first.direction,
+    nullsLast: first.nullsLast,
     keyFields,
     stopBefore: (bound) => topK.cannotBeat(bound),
     narrowing: () => topK.full,

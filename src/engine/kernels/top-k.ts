@@ -6,9 +6,10 @@ import { ascendingRun as runOf, bitSet, valueAt, type Column } from '../columnar
 import type { SortBound } from '../scan/prune-row-groups.js';
 
 /**
- * Sorting: keys in order, each ascending or descending, NULLS LAST in both
- * directions (SPEC §2), ties broken by input ordinal so the sort is stable
- * whatever order the scan visited row groups in.
+ * Sorting: keys in order, each ascending or descending, nulls last (SPEC §2)
+ * unless a key says `nullsLast: false` (a backward page sorts the connection's
+ * order reversed, so its nulls come first), ties broken by input ordinal so the
+ * sort is stable whatever order the scan visited row groups in.
  *
  * `TopK` keeps the best `k` rows in a bounded heap whose root is the worst
  * kept row. A candidate is compared against that root straight from the
@@ -49,17 +50,17 @@ function entryLayout(fields: readonly string[], keys: readonly SortKey[]): Entry
 function compareEntries(keys: readonly SortKey[], keyAt: readonly number[]): (a: Entry, b: Entry) => number {
   return (a, b) => {
     for (let k = 0; k < keys.length; k++) {
-      const c = compareKeyValues(a.row[keyAt[k]!]!, b.row[keyAt[k]!]!, keys[k]!.direction);
+      const c = compareKeyValues(a.row[keyAt[k]!]!, b.row[keyAt[k]!]!, keys[k]!);
       if (c !== 0) return c;
     }
     return a.ordinal - b.ordinal;
   };
 }
 
-function compareKeyValues(x: Nullable, y: Nullable, direction: 'asc' | 'desc'): number {
-  if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+function compareKeyValues(x: Nullable, y: Nullable, key: Pick<SortKey, 'direction' | 'nullsLast'>): number {
+  if (x === null || y === null) return x === y ? 0 : (x === null) === key.nullsLast ? 1 : -1;
   const c = compareScalars(x, y);
-  return direction === 'asc' ? c : -c;
+  return key.direction === 'asc' ? c : -c;
 }
 
 /** Materialises row `i` of a batch; `withBytes` when it will be compared with undecoded rows. */
@@ -289,13 +290,14 @@ export class TopK {
     const keyAt = this.layout.keyAt;
     const readers = this.keys.map((key, k) => rowVsEntry(columnOf(b, key.field), keyAt[k]!, k));
     const dirs = this.keys.map((key) => (key.direction === 'asc' ? 1 : -1));
+    const nullsLast = this.keys.map((key) => key.nullsLast);
     return (i, e) => {
       for (let k = 0; k < readers.length; k++) {
         const r = readers[k]!;
         const rowNull = r.isNull(i);
         const keptNull = e.row[keyAt[k]!] === null;
         if (rowNull || keptNull) {
-          if (rowNull !== keptNull) return keptNull;
+          if (rowNull !== keptNull) return nullsLast[k] ? keptNull : rowNull;
           continue;
         }
         const c = r.compare(i, e) * dirs[k]!;
@@ -310,7 +312,9 @@ export class TopK {
    * enter the heap: it is full and the bound sorts strictly after the worst
    * kept row's first key. Rows tying on the first key could still win on a
    * later key, hence strictly. A worst row whose first key is null can be
-   * beaten by any non-null row, so then nothing is skipped.
+   * beaten by any non-null row (nulls last) or by another null (nulls first,
+   * ties), so then nothing is skipped. With nulls first a group that may hold
+   * a null has an `unknown` bound (sortBound), so a value bound is all values.
    */
   cannotBeat(bound: SortBound): boolean {
     if (this.k === 0) return true;
@@ -323,7 +327,7 @@ export class TopK {
       case 'nulls':
         return true;
       case 'value':
-        return compareKeyValues(bound.value, worst, this.keys[0]!.direction) > 0;
+        return compareKeyValues(bound.value, worst, this.keys[0]!) > 0;
       default:
         return assertNever(bound, 'sort bound');
     }

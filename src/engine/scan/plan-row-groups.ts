@@ -52,7 +52,7 @@ export interface RowGroupPlanning {
   /** String fields the filters look values up in (their Bloom filters are consulted). */
   readonly lookedUp: readonly ScanField[];
   /** The first sort key of a top-K visiting groups best-first; undefined: file order. */
-  readonly sortBy: { readonly field: string; readonly direction: 'asc' | 'desc' } | undefined;
+  readonly sortBy: { readonly field: string; readonly direction: 'asc' | 'desc'; readonly nullsLast: boolean } | undefined;
   /** Where Bloom filters are kept; undefined: none. */
   readonly columns: ColumnCache | undefined;
   /** Statistics of row-filtered groups' visible rows, and this scan's row filter's key in them; undefined: none kept. */
@@ -91,7 +91,9 @@ export function planRowGroups(p: RowGroupPlanning): Unit[] {
       const bloomed = lookedUp.length > 0 && e.kind !== 'visible-rows' && isExcludedByBloom(e.predicate, bloomOf);
       if (rg.numRows > 0 && !isProvablyEmpty(e.predicate, e.stats) && !bloomed) {
         const bound: SortBound =
-          ordered && e.kind !== 'row-filter' ? sortBound(e.stats(ordered.field), ordered.direction) : { kind: 'unknown' };
+          ordered && e.kind !== 'row-filter'
+            ? sortBound(e.stats(ordered.field), ordered.direction, ordered.nullsLast)
+            : { kind: 'unknown' };
         const allPass = e.kind === 'every-row' && isProvablyAll(filter, statsOf);
         units.push({ file: fi, rowGroup: ri, numRows: rg.numRows, ordinalBase: ordinal, bound, allPass, judgedBy: e.kind });
       }

@@ -212,12 +212,15 @@ export function visibleEvidence(
 /**
  * Where a row group can start in a sort on one field, for top-K visiting
  * order: the best value it may hold (min ascending, max descending), `nulls`
- * when it holds only nulls (they sort last), or `unknown`.
+ * when it holds only nulls (they sort last), or `unknown`. When nulls sort
+ * first (a backward page), a group that may hold a null may start with it:
+ * `unknown`, read early and never skipped.
  */
 export type SortBound = { readonly kind: 'value'; readonly value: Scalar } | { readonly kind: 'nulls' } | { readonly kind: 'unknown' };
 
-export function sortBound(s: FieldStats | undefined, direction: 'asc' | 'desc'): SortBound {
+export function sortBound(s: FieldStats | undefined, direction: 'asc' | 'desc', nullsLast = true): SortBound {
   if (s === undefined) return { kind: 'unknown' };
+  if (!nullsLast && s.nullCount !== 0) return { kind: 'unknown' };
   if (s.nullCount === s.numRows) return { kind: 'nulls' };
   const value = direction === 'asc' ? s.min : s.max;
   return value === undefined ? { kind: 'unknown' } : { kind: 'value', value };

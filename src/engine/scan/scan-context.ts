@@ -59,6 +59,7 @@ export interface SourceAccess {
 export interface ScanOrder {
   readonly field: string;
   readonly direction: 'asc' | 'desc';
+  readonly nullsLast: boolean;
   readonly keyFields: readonly string[];
   stopBefore(bound: SortBound): boolean;
   narrowing(): boolean;

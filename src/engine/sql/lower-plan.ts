@@ -329,7 +329,7 @@ class Lowering {
   }
 
   private sortKey(k: SortKey, r: Relation): string {
-    return `${this.exprOf(k.field, r)} ${k.direction === 'asc' ? 'ASC' : 'DESC'} NULLS LAST`;
+    return `${this.exprOf(k.field, r)} ${k.direction === 'asc' ? 'ASC' : 'DESC'} NULLS ${k.nullsLast ? 'LAST' : 'FIRST'}`;
   }
 
   private known(field: string, r: Relation): string {
