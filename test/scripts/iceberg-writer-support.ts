@@ -44,7 +44,7 @@ SELECT
   i::BIGINT AS id,
   (['EU','US','APAC'])[1 + i % 3] AS region,
   TIMESTAMPTZ '2025-03-01 00:00:00+00' + to_days((i % 4 + ${dayShift})::INTEGER) + to_minutes(i::BIGINT) AS event_time,
-  CASE WHEN i % 11 = 0 THEN NULL ELSE (i * 37 % 1000) / 8.0 END::DOUBLE AS amount,
+  CASE WHEN i % 11 = 0 THEN NULL WHEN i % 23 = 0 THEN 'NaN'::DOUBLE ELSE (i * 37 % 1000) / 8.0 END::DOUBLE AS amount,
   CASE WHEN i % 5 = 0 THEN NULL
        ELSE (['short', 'a note longer than sixteen characters', 'Ünïcode ✓ notes that run past the limit', '😀 emoji first, then a long tail'])[1 + i % 4] || ' #' || i END AS note,
   CASE WHEN i % 13 = 0 THEN NULL ELSE i % 2 = 0 END AS flag,

@@ -232,7 +232,7 @@ export class IcebergTableWriter {
       const target = join(this.definition.dir, 'data', `00000-${write}-${uuid}-00001.parquet`);
       mkdirSync(dirname(target), { recursive: true });
       await this.db.run(`COPY (${rows}) TO ${quote(target)} (${options_})`);
-      return [await this.addParquetFile(target)];
+      return [await this.addParquetFile(target, { nanValueCounts: await this.countNaN(target) })];
     }
     const sources = this.spec.map((p) => this.definition.schema.fields.find((f) => f.id === p.sourceId)!);
     const keys = this.spec.map((p, i) => `${partitionSql(p, sources[i]!)} AS __p${i}`);
@@ -251,7 +251,7 @@ export class IcebergTableWriter {
       const where = values.map((v, i) => `__p${i} IS NOT DISTINCT FROM ${literal(v)}`).join(' AND ');
       const columns = this.definition.schema.fields.map((f) => ident(f.name)).join(', ');
       await this.db.run(`COPY (SELECT ${columns} FROM __batch WHERE ${where}) TO ${quote(target)} (${options_})`);
-      const file = await this.addParquetFile(target);
+      const file = await this.addParquetFile(target, { nanValueCounts: await this.countNaN(target) });
       const differs = (v: WriterValue | null, i: number) =>
         v === null || values[i] === null
           ? v !== values[i]
@@ -281,6 +281,16 @@ export class IcebergTableWriter {
     };
     this.pending.add(file);
     return file;
+  }
+
+  /** NaN counts of a file's float and double columns (footers do not give them; the writer that wrote the rows can). */
+  private async countNaN(path: string): Promise<ReadonlyMap<number, bigint> | undefined> {
+    const floats = this.definition.schema.fields.filter((f) => f.type === 'float' || f.type === 'double');
+    if (floats.length === 0) return undefined;
+    const [row] = await this.query(
+      `SELECT ${floats.map((f, i) => `count(*) FILTER (WHERE isnan(${ident(f.name)})) AS n${i}`).join(', ')} FROM read_parquet(${quote(path)})`,
+    );
+    return new Map(floats.map((f, i) => [f.id, BigInt(row![`n${i}`] as bigint)]));
   }
 
   /** Commits one snapshot; returns it. */
