@@ -38,23 +38,9 @@ afterAll(() => {
   rmSync(cache, { recursive: true, force: true });
 });
 
-const COLUMNS = [
-  'order_id',
-  'customer_id',
-  'region',
-  'status',
-  'amount',
-  'currency',
-  'quantity',
-  'email',
-  'notes',
-  'order_date',
-  'created_at',
-  'is_gift',
-];
-
 async function duckRows(sql: string): Promise<string[][]> {
-  const reader = await duck.runAndReadAll(`SELECT ${COLUMNS.map((c) => `CAST(${c} AS VARCHAR)`).join(', ')} FROM (${sql})`);
+  const columns = table.schema.fields.map((f) => `CAST(${f.name} AS VARCHAR)`);
+  const reader = await duck.runAndReadAll(`SELECT ${columns.join(', ')} FROM (${sql})`);
   return sortRows(reader.getRows().map((r) => r.map((v) => (v === null ? 'NULL' : String(v)))));
 }
 

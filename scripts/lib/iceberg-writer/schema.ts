@@ -82,7 +82,11 @@ const MICROS_PER_DAY = 86_400_000_000n;
 const MICROS_PER_HOUR = 3_600_000_000n;
 const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
 
-/** A transform applied to a non-null source value (dates as days, timestamps as µs). */
+/**
+ * A transform applied to a non-null source value (dates as days, timestamps
+ * as µs). Like the date arithmetic below, written apart from the reader's
+ * (src/…/spec/partition.ts), so that reading a written table checks both.
+ */
 export function applyTransform(transform: TransformName, sourceType: PrimitiveTypeName, v: WriterValue): WriterValue {
   if (transform === 'identity') return v;
   const micros = sourceType === 'date' ? BigInt(v as number) * MICROS_PER_DAY : (v as bigint);

@@ -23,7 +23,7 @@
  * derive from the table uuid and a counter, timestamps are the caller's.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { stringify } from 'lossless-json';
@@ -171,7 +171,12 @@ export class IcebergTableWriter {
     checkSchema(definition.schema, definition.partitionSpec ?? []);
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(definition.tableUuid))
       throw new Error('tableUuid must be a lower-case UUID');
-    rmSync(definition.dir, { recursive: true, force: true });
+    // A table is rewritten whole; a folder holding anything but a table's data/ and metadata/ is not removed.
+    if (existsSync(definition.dir)) {
+      const other = readdirSync(definition.dir).filter((n) => n !== 'data' && n !== 'metadata');
+      if (other.length > 0) throw new Error(`${definition.dir} holds ${other[0]}: not a table folder, not replaced`);
+      rmSync(definition.dir, { recursive: true, force: true });
+    }
     mkdirSync(join(definition.dir, 'metadata'), { recursive: true });
     const writer = new IcebergTableWriter(definition, await openDuckDB());
     writer.writeMetadata(definition.createdMs);
