@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -402,6 +402,14 @@ describe('refusals', () => {
       createdMs: T0,
       ...(partitioned && { partitionSpec: [{ name: 'region', sourceId: 2, transform: 'identity' as const }] }),
     });
+
+  it('does not replace a folder that is not a table', async () => {
+    const dir = join(root, 'not-a-table');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'notes.txt'), 'keep me');
+    await expect(create(dir)).rejects.toThrow(/not a table folder/);
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
 
   it('refuses files readers would bind wrongly, rows outside a file, and unscoped equality deletes of a partitioned table', async () => {
     const dir = join(root, 'refusals');
