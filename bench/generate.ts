@@ -8,11 +8,24 @@
  * Next to the data: a deployment that reuses the demo's contracts and
  * policies with `source.location` pointing at the generated files
  * (`sluice.yaml`, `products/`, `policies/`).
+ *
+ * And the same orders as an Apache Iceberg table, `iceberg/orders/`
+ * (written once by scripts/lib/iceberg-writer, unpartitioned, recorded at
+ * `s3://sluice-bench/warehouse/orders`):
+ *   1. append: the Parquet files above, rewritten with Iceberg field ids
+ *      (same rows, same row groups): tag `parquet-equivalent`, the rows of
+ *      the plain Parquet exactly
+ *   2. append: rows/200 new orders (ids after the last), one file
+ *   3. delete: position deletes of every order with order_id % 1000 = 7
+ *      (one delete file, about rows/1000 positions)
+ *   4. delete: an equality delete on customer_id erasing 20 customers'
+ *      orders (customer ids 1000, 2000, …, 20000 scaled to the customers)
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { IcebergTableWriter, type SchemaField, type TableFile } from '../scripts/lib/iceberg-writer/index.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,12 +40,16 @@ export interface BenchData {
   readonly files: number;
   readonly rowGroupSize: number;
   readonly bytes: number;
+  /** The Iceberg table of the same orders (its root folder). */
+  readonly icebergOrders: string;
 }
 
 const ROWS_PER_FILE = 1_000_000;
 const ROW_GROUP_SIZE = 125_000;
 /** Bump when the generator's output changes, so old caches are not reused. */
 const FORMAT = 1;
+/** The same for the Iceberg table (its own marker: the Parquet is not regenerated when only the table changes). */
+const ICEBERG_FORMAT = 1;
 
 const mix = (x: string, salt: number) => `((((${x}) * 2654435761 + ${salt}) % 4294967296) // 7)`;
 
@@ -52,6 +69,7 @@ export async function ensureData(rows: number, progress: (s: string) => void = (
     files,
     rowGroupSize: ROW_GROUP_SIZE,
     bytes: 0,
+    icebergOrders: join(dir, 'iceberg/orders'),
   };
   if (!existsSync(done)) {
     rmSync(dir, { recursive: true, force: true });
@@ -60,6 +78,7 @@ export async function ensureData(rows: number, progress: (s: string) => void = (
   } else {
     progress(`data: reusing ${dir}`);
   }
+  await ensureIcebergOrders(data, progress);
   writeDeployment(data);
   const size = (d: string) => readdirSync(d).reduce((n, f) => n + readFileSync(join(d, f)).byteLength, 0);
   return { ...data, bytes: size(join(dir, 'data/orders')) + size(join(dir, 'data/customers')) };
@@ -94,11 +113,92 @@ COPY (
     progress(
       `data: orders file ${f + 1}/${d.files} (rows ${lo.toLocaleString('en')}–${(hi - 1).toLocaleString('en')}), ${((Date.now() - t0) / 1000).toFixed(0)} s so far`,
     );
-    // Emails: about rows/5 distinct values spread over every row group (a
-    // point lookup cannot prune); notes: low cardinality with a free-text tail.
-    await c.run(`
-COPY (
-  SELECT
+    await c.run(
+      `COPY (${ordersSelect(d, lo, hi)}) TO '${join(d.dir, `data/orders/part-${String(f).padStart(3, '0')}.parquet`)}' (FORMAT parquet, ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+    );
+  }
+  c.closeSync();
+  progress(`data: ${d.rows.toLocaleString('en')} orders written in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+/** The orders as Iceberg fields: ids in column order; required where orders v2 declares the field non-null. */
+const ORDER_FIELDS: SchemaField[] = [
+  { id: 1, name: 'order_id', type: 'long', required: true },
+  { id: 2, name: 'customer_id', type: 'long', required: true },
+  { id: 3, name: 'region', type: 'string', required: true },
+  { id: 4, name: 'status', type: 'string', required: true },
+  { id: 5, name: 'amount', type: 'double', required: true },
+  { id: 6, name: 'currency', type: 'string', required: true },
+  { id: 7, name: 'quantity', type: 'int', required: true },
+  { id: 8, name: 'email', type: 'string', required: false },
+  { id: 9, name: 'notes', type: 'string', required: false },
+  { id: 10, name: 'order_date', type: 'date', required: true },
+  { id: 11, name: 'created_at', type: 'timestamptz', required: true },
+  { id: 12, name: 'is_gift', type: 'boolean', required: false },
+];
+
+/** The orders as an Iceberg table (the story is in this file's first comment); written once, like the Parquet. */
+async function ensureIcebergOrders(d: BenchData, progress: (s: string) => void): Promise<void> {
+  const done = join(d.dir, `iceberg/done-v${ICEBERG_FORMAT}`);
+  if (existsSync(done)) {
+    progress(`data: reusing the Iceberg orders in ${d.icebergOrders}`);
+    return;
+  }
+  rmSync(join(d.dir, 'iceberg'), { recursive: true, force: true });
+  const t0 = Date.now();
+  const at = (hours: number) => Date.UTC(2026, 0, 1) + hours * 3_600_000;
+  const table = await IcebergTableWriter.create({
+    dir: d.icebergOrders,
+    location: 's3://sluice-bench/warehouse/orders',
+    tableUuid: '9d4c2b7a-1e3f-4a5b-8c6d-7e8f9a0b1c2d',
+    schema: { fields: ORDER_FIELDS, identifierFieldIds: [1] },
+    createdMs: at(0),
+  });
+  try {
+    const parts = readdirSync(join(d.dir, 'data/orders'))
+      .filter((f) => f.endsWith('.parquet'))
+      .sort();
+    const first: TableFile[] = [];
+    for (const [i, part] of parts.entries()) {
+      progress(`data: Iceberg orders, file ${i + 1}/${parts.length} rewritten with field ids`);
+      const source = join(d.dir, 'data/orders', part);
+      first.push(...(await table.writeDataFiles(`SELECT * FROM read_parquet('${source}')`, { rowGroupSize: ROW_GROUP_SIZE })));
+    }
+    const s1 = await table.commit({ timestampMs: at(1), add: first });
+    await table.tag('parquet-equivalent', s1.snapshotId, at(1));
+
+    const appended = Math.max(1000, Math.round(d.rows / 200));
+    const more = await table.writeDataFiles(ordersSelect(d, d.rows + 1, d.rows + appended + 1), { rowGroupSize: ROW_GROUP_SIZE });
+    await table.commit({ timestampMs: at(2), add: more });
+
+    progress('data: Iceberg orders, position deletes');
+    const positions = await Promise.all(
+      table.dataFiles().map(async (file) => ({ file, positions: await table.positionsWhere(file, 'order_id % 1000 = 7') })),
+    );
+    await table.commit({ timestampMs: at(3), positionDeletes: positions });
+
+    const step = Math.floor(d.customers / 20);
+    const erased = Array.from({ length: 20 }, (_, k) => [BigInt((k + 1) * step)]);
+    await table.commit({ timestampMs: at(4), equalityDeletes: [{ columns: ['customer_id'], rows: erased }] });
+    const history = table.history();
+    writeFileSync(
+      done,
+      `${JSON.stringify({ written: new Date().toISOString(), seconds: (Date.now() - t0) / 1000, snapshots: history.map((s) => ({ id: String(s.snapshotId), operation: s.operation, summary: s.summary })) }, null, 2)}\n`,
+    );
+    progress(`data: Iceberg orders (${history.length} snapshots) written in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    await table.close();
+  }
+}
+
+/**
+ * Orders [lo, hi) of a dataset of `d.rows` orders. Emails: about rows/5
+ * distinct values spread over every row group (a point lookup cannot
+ * prune); notes: low cardinality with a free-text tail.
+ */
+function ordersSelect(d: Pick<BenchData, 'rows' | 'customers'>, lo: number, hi: number): string {
+  return `
+SELECT
     i::BIGINT AS order_id,
     (1 + ${mix('i', 101)} % ${d.customers + Math.round(d.customers / 40)})::BIGINT AS customer_id,
     (['EU','US','APAC','LATAM'])[1 + ${mix('i', 103)} % 4] AS region,
@@ -114,11 +214,7 @@ COPY (
     (TIMESTAMPTZ '2022-01-01 00:00:00+00' + to_seconds((i * 126230400 // ${d.rows + 1}) + ${mix('i', 163)} % 3600)) AS created_at,
     CASE WHEN ${mix('i', 167)} % 13 = 0 THEN NULL ELSE (${mix('i', 173)} % 10 = 0) END AS is_gift
   FROM range(${lo}, ${hi}) t(i)
-  ORDER BY order_id
-) TO '${join(d.dir, `data/orders/part-${String(f).padStart(3, '0')}.parquet`)}' (FORMAT parquet, ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`);
-  }
-  c.closeSync();
-  progress(`data: ${d.rows.toLocaleString('en')} orders written in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  ORDER BY order_id`;
 }
 
 /** The demo deployment with its sources moved to the generated files. */
