@@ -52,7 +52,7 @@ const boundary = (layer, i) => {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'bench/.cache/', 'partners/generated/', '.scratch/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'bench/.cache/', 'partners/generated/', 'examples/*/src/gql/', '.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -61,5 +61,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
+  // The browser examples run in a page, not in Node.
+  { files: ['examples/*/src/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
   ...LAYERS.flatMap(boundary),
 );

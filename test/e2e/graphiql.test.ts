@@ -3,15 +3,14 @@
  * browser is ever downloaded). The IDE must work with no network beyond the
  * gateway: every asset is served by Sluice itself, no CDN.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAVE_CHROMIUM, launchChromium, requireChromium } from '../support/chromium.js';
 import { startServer, type RunningServer } from './start-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 /** For a person looking into a failure; in a fresh temporary folder, never a fixed path. */
 const SCREENSHOT = join(mkdtempSync(join(tmpdir(), 'sluice-graphiql-')), 'graphiql.png');
 
@@ -21,22 +20,7 @@ describe('GraphiQL', () => {
 
   beforeAll(async () => {
     if (!HAVE_CHROMIUM) return;
-    [server, browser] = await Promise.all([
-      startServer(),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      }),
-    ]);
+    [server, browser] = await Promise.all([startServer(), launchChromium()]);
   });
 
   afterAll(async () => {
@@ -45,12 +29,7 @@ describe('GraphiQL', () => {
   });
 
   it('renders from local assets only and runs the default query', async (ctx) => {
-    if (!HAVE_CHROMIUM) {
-      // CI installs chromium (.ci/run); there, its absence is a failure.
-      if (process.env['CI']) throw new Error(`CI is set but ${CHROMIUM} does not exist; .ci/run should have installed Debian's chromium`);
-      ctx.skip(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the GraphiQL test`);
-      return;
-    }
+    if (!requireChromium(ctx, 'the GraphiQL test')) return;
     const context = await browser!.newContext({ viewport: { width: 1400, height: 900 } });
     try {
       const requests: string[] = [];
