@@ -5,7 +5,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { SluiceConfig } from '../config/config.js';
 import type { Catalog } from '../contract/catalog.js';
 import type { Engine } from '../engine/engine.js';
-import { resolveAccess } from '../policy/effective-policy.js';
+import { resolveAccess, type Access } from '../policy/effective-policy.js';
 import type { Policy } from '../policy/policy.js';
 import { buildSchema } from '../graphql/build-schema.js';
 import { CallerSchemas } from '../graphql/caller-schema.js';
@@ -138,6 +138,25 @@ export function createGateway(o: GatewayOptions): Gateway {
   const authenticated = authenticationOf(
     createAuthenticator(config.auth, { configDir: dirname(resolve(config.file)), configFile: config.file }),
   );
+  // What the caller's policies grant, resolved once per request (about 0.1 ms
+  // on the demo): the caller's schema (onParams) and its session (the
+  // context) are both made from it.
+  const granted = new WeakMap<Request, Access>();
+  const accessOf = async (request: Request): Promise<Access> => {
+    let access = granted.get(request);
+    if (!access) {
+      const { caller, role, purpose } = await authenticated(request);
+      access = resolveAccess(o.policies, served, {
+        subject: caller.subject,
+        tenant: caller.tenant,
+        role,
+        purpose,
+        attributes: caller.attributes,
+      });
+      granted.set(request, access);
+    }
+    return access;
+  };
   const requestPath: RequestPathOptions = {
     config,
     engine,
@@ -171,7 +190,8 @@ export function createGateway(o: GatewayOptions): Gateway {
         return maskError(error, log);
       },
     },
-    context: async ({ request }): Promise<RequestContext> => createRequestContext(requestPath, request, await authenticated(request)),
+    context: async ({ request }): Promise<RequestContext> =>
+      createRequestContext(requestPath, request, await authenticated(request), await accessOf(request)),
     plugins: [
       tracing,
       ...(config.server.cors ? [useVaryOrigin()] : []),
@@ -203,8 +223,7 @@ export function createGateway(o: GatewayOptions): Gateway {
         schemaOf: async (request) => {
           const { caller, role, purpose } = await authenticated(request);
           audit.trailOf(request).identify(caller, role, purpose);
-          const who = { subject: caller.subject, tenant: caller.tenant, role, purpose, attributes: caller.attributes };
-          return callerSchemas.schemaFor(resolveAccess(o.policies, served, who).granted);
+          return callerSchemas.schemaFor((await accessOf(request)).granted);
         },
         none: callerSchemas.schemaFor(new Map()),
         full: schema,

@@ -6,7 +6,7 @@ import { SluiceError } from '../errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import type { PlanNode } from '../plan/plan.js';
 import type { Row } from '../plan/scalar.js';
-import { resolveAccess } from '../policy/effective-policy.js';
+import type { Access } from '../policy/effective-policy.js';
 import type { Policy } from '../policy/policy.js';
 import type { AuditTrail } from '../response/audit.js';
 import { LineageRecorder } from '../response/lineage.js';
@@ -43,16 +43,24 @@ export interface RequestPathOptions {
   readonly log: ErrorLogger;
 }
 
-/** The context of one request, from its authenticated caller. */
-export function createRequestContext(o: RequestPathOptions, request: Request, authenticated: Authenticated): RequestContext {
+/**
+ * The context of one request, from its authenticated caller and what the
+ * caller's policies grant (resolveAccess, resolved once per request: the
+ * caller's schema is chosen from the same grants).
+ */
+export function createRequestContext(
+  o: RequestPathOptions,
+  request: Request,
+  authenticated: Authenticated,
+  access: Access,
+): RequestContext {
   const { caller, role, purpose } = authenticated;
   const limits = o.config.server.limits;
-  const who = { subject: caller.subject, tenant: caller.tenant, role, purpose, attributes: caller.attributes };
   const session = createSession({
     caller,
     role,
     purpose,
-    access: resolveAccess(o.policies, o.served, who),
+    access,
     limits: {
       timeoutMs: o.config.server.timeoutMs,
       maxRowsScanned: limits.maxRowsScanned,
