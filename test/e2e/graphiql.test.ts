@@ -87,6 +87,52 @@ describe('GraphiQL', () => {
       await context.close();
     }
   });
+
+  it("shows the caller's schema once the caller's key is in the Headers tab and the schema is fetched again", async (ctx) => {
+    if (!requireChromium(ctx, 'the GraphiQL test')) return;
+    const context = await browser!.newContext({ viewport: { width: 1400, height: 900 } });
+    try {
+      const page = await context.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      // Every introspection the IDE sends, with the API key it carried and what came back.
+      const introspections: { key: string | undefined; body: string }[] = [];
+      page.on('response', async (r) => {
+        const req = r.request();
+        if (req.method() !== 'POST' || !(req.postData() ?? '').includes('__schema')) return;
+        introspections.push({ key: (await req.allHeaders())['x-api-key'], body: await r.text() });
+      });
+      await page.goto(server!.url, { waitUntil: 'load', timeout: 30_000 });
+      await expect.poll(() => introspections.length, { timeout: 30_000 }).toBeGreaterThan(0);
+      // Without a key: the anonymous caller's schema (orders-public: no e-mail, no v1).
+      expect(introspections[0]!.key).toBeUndefined();
+      expect(introspections[0]!.body).not.toMatch(/"name":"ordersV1"|"name":"email"/);
+      expect(introspections[0]!.body).toMatch(/"name":"ordersV2"/);
+
+      // The documentation explorer shows it: no aggregates for anonymous callers.
+      const docs = page.locator('.graphiql-doc-explorer');
+      const queryFields = async () => {
+        if ((await docs.count()) === 0) await page.locator('[aria-label="Show Documentation Explorer"]').click();
+        await docs.getByText('Query', { exact: true }).first().click();
+        return docs.innerText();
+      };
+      await expect.poll(queryFields, { timeout: 30_000 }).toContain('ordersV2(');
+      expect(await queryFields()).not.toContain('ordersV2Aggregate');
+
+      await page.getByRole('button', { name: 'Headers' }).click();
+      await page.locator('.graphiql-editor-tool .graphiql-editor').last().click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.insertText('{"X-Api-Key": "demo-admin-key"}');
+      await page.locator('[aria-label^="Re-fetch GraphQL schema"]').click();
+      await expect.poll(() => introspections.at(-1)?.key, { timeout: 30_000 }).toBe('demo-admin-key');
+      expect(introspections.at(-1)!.body).toMatch(/"name":"ordersV1"/);
+      expect(introspections.at(-1)!.body).toMatch(/"name":"email"/);
+      await expect.poll(queryFields, { timeout: 30_000 }).toContain('ordersV2Aggregate');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 function isLocal(url: string): boolean {
