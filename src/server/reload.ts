@@ -112,6 +112,7 @@ const RELOADABLE = [
   'cursors',
   'server.graphiql',
   'server.introspection',
+  'server.cors',
   'server.maxBodyBytes',
   'server.timeoutMs',
   'server.limits',
