@@ -2,11 +2,11 @@
  * The `sluice` command as users run it (SPEC §9): `node bin/sluice.js …` in
  * a child process, checking exit codes and what it prints.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, runCli, startServer } from './start-server.js';
+import { isolatedConfig, REPO, runCli, startServer } from './start-server.js';
 
 /**
  * A copy of the demo deployment in a temporary directory: every contract,
@@ -95,6 +95,62 @@ describe('sluice CLI', { timeout: 240_000 }, () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ok: schema\/schema\.graphql is up to date/);
+  });
+
+  it("schema print --role prints one caller's schema: the committed golden of that caller, header aside", async () => {
+    const body = (file: string) =>
+      readFileSync(join(REPO, 'schema/callers', file), 'utf8')
+        .split('\n')
+        .slice(3)
+        .join('\n');
+    const anonymous = await runCli(['schema', 'print', '--role', 'public']);
+    expect(anonymous.stderr).toBe('');
+    expect(anonymous.code).toBe(0);
+    expect(anonymous.stdout).toBe(body('anonymous.graphql'));
+    const analyst = await runCli([
+      'schema',
+      'print',
+      '--role',
+      'analyst',
+      '--purpose',
+      'reporting',
+      '--tenant',
+      'acme',
+      '--attr',
+      'regions=EU,US',
+    ]);
+    expect(analyst.code).toBe(0);
+    expect(analyst.stdout).toBe(body('analyst-demo.graphql'));
+    // Not the same schema: the analyst reads e-mails and aggregates, anonymous callers do not.
+    expect(analyst.stdout).toMatch(/^\s+email: String$/m);
+    expect(anonymous.stdout).not.toMatch(/^\s+email: String$/m);
+    expect(anonymous.stdout).not.toContain('ordersV2Aggregate');
+  });
+
+  it('schema check fails on a stale, a missing or a left-over caller schema, and --write puts them right', async () => {
+    const { dir } = isolatedConfig('sluice.yaml');
+    cpSync(join(REPO, 'schema'), join(dir, 'schema'), { recursive: true });
+    const callers = join(dir, 'schema/callers');
+    writeFileSync(join(callers, 'anonymous.graphql'), `${readFileSync(join(callers, 'anonymous.graphql'), 'utf8')}\nscalar Hidden\n`);
+    rmSync(join(callers, 'partner-acme.graphql'));
+    writeFileSync(join(callers, 'ghost.graphql'), 'type Query { x: Int }\n');
+    try {
+      const failed = await runCli(['schema', 'check', '--config', join(dir, 'sluice.yaml')]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/anonymous\.graphql is stale; run `sluice schema check --write`/);
+      expect(failed.stderr).toMatch(/partner-acme\.graphql does not exist; run `sluice schema check --write`/);
+      expect(failed.stderr).toMatch(/ghost\.graphql is no caller of /);
+      expect(failed.stderr).not.toMatch(/schema\.graphql is stale/);
+      const written = await runCli(['schema', 'check', '--write', '--config', join(dir, 'sluice.yaml')]);
+      expect(written.code).toBe(0);
+      const again = await runCli(['schema', 'check', '--config', join(dir, 'sluice.yaml')]);
+      expect([again.code, again.stderr]).toEqual([0, '']);
+      expect(readdirSync(callers).sort()).toEqual(readdirSync(join(REPO, 'schema/callers')).sort());
+      for (const f of readdirSync(callers))
+        expect(readFileSync(join(callers, f), 'utf8')).toBe(readFileSync(join(REPO, 'schema/callers', f), 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('explain prints the plan as compiled, after the analyzer, and optimized', async () => {
