@@ -11,23 +11,64 @@ interface Row {
   readonly duckdbMemory: { readonly p50Ms: number };
 }
 
-const SERIES = [
+interface Labelled {
+  readonly id: string;
+  readonly what: string;
+}
+
+interface Series<R> {
+  readonly name: string;
+  readonly color: string;
+  of(r: R): number;
+}
+
+/** One size of the scale curve: warm p50 of each query and cold Q1, Sluice and DuckDB over Parquet. */
+export interface ScalePoint {
+  readonly rows: number;
+  readonly queries: readonly { readonly id: string; readonly sluiceP50Ms: number; readonly duckdbP50Ms: number }[];
+  readonly coldQ1: { readonly sluiceMs: number; readonly duckdbMs: number } | null;
+}
+
+const SERIES: readonly Series<Row>[] = [
   { name: 'Sluice (GraphQL, in-process)', color: '#2b6cb0', of: (r: Row) => r.sluice.p50Ms },
   { name: 'DuckDB over Parquet', color: '#dd6b20', of: (r: Row) => r.duckdb.p50Ms },
   { name: 'DuckDB in memory', color: '#a0aec0', of: (r: Row) => r.duckdbMemory.p50Ms },
-] as const;
+];
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function renderChart(rows: readonly Row[], title: string): string {
+  return renderBars(rows, title, SERIES);
+}
+
+/** The scale curve: per query (and cold Q1), one pair of bars per data size, Sluice and DuckDB over Parquet. */
+export function renderScaleChart(scale: readonly ScalePoint[]): string {
+  const label = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n.toLocaleString('en'));
+  type Bar = Labelled & { readonly sluice: number; readonly duckdb: number };
+  const bars: Bar[] = [];
+  for (const q of scale[0]!.queries) {
+    for (const p of scale) {
+      const m = p.queries.find((x) => x.id === q.id)!;
+      bars.push({ id: `${q.id} @ ${label(p.rows)}`, what: 'warm p50', sluice: m.sluiceP50Ms, duckdb: m.duckdbP50Ms });
+    }
+  }
+  for (const p of scale)
+    if (p.coldQ1) bars.push({ id: `Q1 @ ${label(p.rows)}`, what: 'cold', sluice: p.coldQ1.sluiceMs, duckdb: p.coldQ1.duckdbMs });
+  return renderBars(bars, `Scale: ${scale.map((p) => label(p.rows)).join(' / ')} orders (ms, log scale)`, [
+    { name: 'Sluice (GraphQL, in-process)', color: '#2b6cb0', of: (b: Bar) => b.sluice },
+    { name: 'DuckDB over Parquet', color: '#dd6b20', of: (b: Bar) => b.duckdb },
+  ]);
+}
+
+function renderBars<R extends Labelled>(rows: readonly R[], title: string, series: readonly Series<R>[]): string {
   const left = 300;
   const width = 900;
   const plot = width - left - 80;
   const bar = 12;
-  const group = SERIES.length * bar + 14;
+  const group = series.length * bar + 14;
   const top = 60;
   const height = top + rows.length * group + 40;
-  const all = rows.flatMap((r) => SERIES.map((s) => s.of(r))).filter((v) => v > 0);
+  const all = rows.flatMap((r) => series.map((s) => s.of(r))).filter((v) => v > 0);
   const lo = 10 ** Math.floor(Math.log10(Math.min(...all, 1)));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...all, 10)));
   const xOf = (v: number) => left + (plot * (Math.log10(Math.max(v, lo)) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo));
@@ -36,7 +77,7 @@ export function renderChart(rows: readonly Row[], title: string): string {
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="10" y="20" font-size="15" font-weight="bold">${escape(title)}</text>`,
   ];
-  SERIES.forEach((s, i) => {
+  series.forEach((s, i) => {
     out.push(
       `<rect x="${left + i * 200}" y="32" width="12" height="12" fill="${s.color}"/>`,
       `<text x="${left + i * 200 + 18}" y="42">${escape(s.name)}</text>`,
@@ -52,7 +93,7 @@ export function renderChart(rows: readonly Row[], title: string): string {
   rows.forEach((r, k) => {
     const y0 = top + k * group;
     out.push(`<text x="10" y="${y0 + bar * 2}">${escape(`${r.id} ${r.what}`.slice(0, 46))}</text>`);
-    SERIES.forEach((s, i) => {
+    series.forEach((s, i) => {
       const v = s.of(r);
       const y = y0 + i * bar;
       out.push(

@@ -22,15 +22,18 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { DEFAULT_COLUMN_CACHE_BYTES } from '../src/engine/engine.js';
 import { performance } from 'node:perf_hooks';
 import { openDemo, type Demo } from '../test/support/demo.js';
 import { ensureData, REPO, type BenchData } from './generate.js';
 import { benchQueries, parquetSources, type BenchQuery } from './queries.js';
-import { renderChart } from './chart.js';
+import { renderChart, renderScaleChart, type ScalePoint } from './chart.js';
 import { benchReplicas, replicasMarkdown } from './replicas.js';
+import { measure as measureRuns, median, type Timing } from './measure.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const SMOKE = ROWS <= 100_000;
@@ -39,40 +42,22 @@ const WARM_RUNS = Number(process.env.BENCH_RUNS ?? (SMOKE ? 5 : 30));
 /** A slow query stops repeating after this long (but runs at least 5 times). */
 const BUDGET_MS = SMOKE ? 1_000 : 15_000;
 const COLD_REPEATS = SMOKE ? 1 : 3;
+/** Cold processes cost seconds each (a fresh Node, tsx, the gateway): the smoke mode measures Q1's only, which exercises the same path. */
+const COLD_QUERIES = SMOKE ? new Set(['Q1']) : undefined;
+/** Other data sizes measured by bench/scale.ts for the scale curve (BENCH_SCALE=1000000,…; default 1M beside 10M; none in smoke mode). */
+const SCALE = (process.env.BENCH_SCALE ?? (SMOKE ? '' : '1000000'))
+  .split(',')
+  .filter((x) => x.trim() !== '')
+  .map(Number)
+  .filter((n) => n !== ROWS);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? (SMOKE ? 1 : 10));
 const CONNECTIONS = 10;
 const HASH_KEY = (process.env.SLUICE_HASH_KEY ??= 'demo-only-hash-key');
 // The demo config serves /metrics behind a token (server.metrics.tokenEnv); the server process needs one.
 process.env.SLUICE_METRICS_TOKEN ??= 'demo-only-metrics-token';
 
-export interface Timing {
-  readonly firstMs: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly runs: number;
-}
-
 const progress = (s: string) => process.stderr.write(`${s}\n`);
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
-const median = (xs: number[]) => quantile(xs, 0.5);
-
-async function measure(f: () => Promise<unknown>): Promise<Timing> {
-  let t = performance.now();
-  await f();
-  const firstMs = performance.now() - t;
-  for (let i = 0; i < 2; i++) await f();
-  const warm: number[] = [];
-  const start = performance.now();
-  while (warm.length < WARM_RUNS && (warm.length < 5 || performance.now() - start < BUDGET_MS)) {
-    t = performance.now();
-    await f();
-    warm.push(performance.now() - t);
-  }
-  return { firstMs, p50Ms: quantile(warm, 0.5), p99Ms: quantile(warm, 0.99), runs: warm.length };
-}
+const measure = (f: () => Promise<unknown>) => measureRuns(f, WARM_RUNS, BUDGET_MS);
 
 async function sluiceQuery(demo: Demo, q: BenchQuery): Promise<void> {
   const r = await demo.query(q.graphql, undefined, q.headers);
@@ -169,6 +154,36 @@ export interface Load {
   readonly total: number;
 }
 
+/**
+ * The bench deployment's config with `server` settings changed (compiled
+ * execution, the result cache), in a temporary folder of its own (its audit
+ * log too); products and policies stay where they are.
+ */
+function variantConfig(config: string, server: Record<string, unknown>): string {
+  const raw = parseYaml(readFileSync(config, 'utf8')) as Record<string, unknown> & { server?: Record<string, unknown> };
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-variant-'));
+  const base = dirname(config);
+  raw['products'] = resolve(base, String(raw['products'] ?? './products'));
+  raw['policies'] = resolve(base, String(raw['policies'] ?? './policies'));
+  raw['audit'] = { file: join(dir, 'audit.log') };
+  raw.server = { ...raw.server, ...server };
+  const file = join(dir, 'sluice.yaml');
+  writeFileSync(file, stringifyYaml(raw));
+  return file;
+}
+
+/** `sluice serve` over `config`: autocannon on each body, then its peak RSS; stopped after. */
+async function loadServer(config: string, bodies: readonly string[]): Promise<{ loads: Load[]; peakRssBytes: number | null }> {
+  const server = await startProcess(['bin/sluice.js', 'serve', '--config', config, '--port', '0'], SERVING);
+  const loads: Load[] = [];
+  for (const body of bodies) loads.push(await load(server.url, body, { 'x-api-key': 'demo-admin-key' }));
+  const peak = peakRssBytes(server.child.pid!);
+  await stopProcess(server.child);
+  return { loads, peakRssBytes: peak };
+}
+
+const SERVING = /sluice: serving .* at (http:\/\/\S+\/graphql)/;
+
 async function load(url: string, body: string, headers: Record<string, string>): Promise<Load> {
   const opts = {
     url,
@@ -177,10 +192,13 @@ async function load(url: string, body: string, headers: Record<string, string>):
     headers: { 'content-type': 'application/json', ...headers },
     body,
   };
-  await autocannon({ ...opts, duration: 1 }); // warm-up
+  // Warm-up: one request (the first compiles and reads), then, outside the smoke mode, a second of load.
+  await fetch(url, { method: 'POST', headers: opts.headers, body });
+  if (!SMOKE) await autocannon({ ...opts, duration: 1 });
   const r = await autocannon({ ...opts, duration: HTTP_SECONDS });
   return {
-    requestsPerSecond: r.requests.average,
+    // Completed requests over the run's length: a one-second run has a single per-second sample, which may be partial.
+    requestsPerSecond: r.requests.total / r.duration,
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     errors: r.errors + r.timeouts,
@@ -231,17 +249,16 @@ async function main() {
   closeDb(parquetDb);
   closeDb(memoryDb);
 
-  const coldTimes: Record<string, { sluiceMs: number; duckdbMs: number }> = {};
+  const coldTimes: Record<string, { sluiceMs: number; duckdbMs: number } | null> = {};
   for (const q of queries) {
+    coldTimes[q.id] = null;
+    if (COLD_QUERIES && !COLD_QUERIES.has(q.id)) continue;
     progress(`cold (fresh process × ${COLD_REPEATS}): ${q.id}…`);
     coldTimes[q.id] = { sluiceMs: await cold('sluice', q.id), duckdbMs: await cold('duckdb', q.id) };
   }
 
   progress('HTTP: starting `sluice serve`…');
-  const server = await startProcess(
-    ['bin/sluice.js', 'serve', '--config', data.config, '--port', '0'],
-    /sluice: serving .* at (http:\/\/\S+\/graphql)/,
-  );
+  const server = await startProcess(['bin/sluice.js', 'serve', '--config', data.config, '--port', '0'], SERVING);
   const httpLatency: Record<string, Timing> = {};
   for (const q of queries) {
     progress(`  HTTP ${q.id}…`);
@@ -249,13 +266,32 @@ async function main() {
   }
   const q1 = queries[0]!;
   progress(`  autocannon -c ${CONNECTIONS} -d ${HTTP_SECONDS}: gateway Q1…`);
-  const gatewayLoad = await load(server.url, JSON.stringify({ query: q1.graphql }), { 'x-api-key': 'demo-admin-key' });
+  const q1Body = JSON.stringify({ query: q1.graphql });
+  const gatewayLoad = await load(server.url, q1Body, { 'x-api-key': 'demo-admin-key' });
+  progress(`  autocannon: gateway { __typename } (the gateway's own cost per request, no plan)…`);
+  const typenameLoad = await load(server.url, JSON.stringify({ query: '{ __typename }' }), { 'x-api-key': 'demo-admin-key' });
   const serverPeakRss = peakRssBytes(server.child.pid!);
   await stopProcess(server.child);
+  progress('  autocannon: gateway Q1 with server.compiledExecution (graphql-jit)…');
+  const compiled = await loadServer(variantConfig(data.config, { compiledExecution: true }), [q1Body]);
+  progress('  autocannon: gateway Q1 with server.resultCache (reported apart: answers from the cache, not the engine)…');
+  const cached = await loadServer(variantConfig(data.config, { resultCache: { maxBytes: 64 * 1024 * 1024 } }), [q1Body]);
   progress('  autocannon: trivial yoga (the floor)…');
   const floor = await startProcess([...TSX, 'bench/floor.ts'], /floor: listening at (\S+)/);
   const floorLoad = await load(floor.url, JSON.stringify({ query: '{ hello }' }), {});
   await stopProcess(floor.child);
+  // The scale curve: the same queries at other sizes, each size in a process of its own (bench/scale.ts).
+  const scale: ScalePoint[] = [];
+  for (const rows of SCALE) {
+    progress(`scale: ${rows.toLocaleString('en')} orders (bench/scale.ts)…`);
+    scale.push(JSON.parse((await runChild([...TSX, 'bench/scale.ts', String(rows)])).trim().split('\n').pop()!) as ScalePoint);
+  }
+  scale.push({
+    rows: ROWS,
+    queries: warm.map((w) => ({ id: w.id, sluiceP50Ms: w.sluice.p50Ms, duckdbP50Ms: w.duckdb.p50Ms })),
+    coldQ1: coldTimes['Q1'] ?? null,
+  });
+  scale.sort((a, b) => a.rows - b.rows);
   // Replicas and Redis (bench/replicas.ts): optional, needs redis-server.
   const replicas =
     process.env.BENCH_REPLICAS === '1' || (!SMOKE && process.env.BENCH_REPLICAS !== '0')
@@ -273,16 +309,19 @@ async function main() {
       parquetBytes: data.bytes,
     },
     warmRuns: WARM_RUNS,
-    queries: warm.map((w) => ({
-      ...w,
-      cold: coldTimes[w.id]!,
-      http: httpLatency[w.id]!,
-      ratio: {
-        duckdb: w.sluice.p50Ms / w.duckdb.p50Ms,
-        duckdbMemory: w.sluice.p50Ms / w.duckdbMemory.p50Ms,
-        cold: coldTimes[w.id]!.sluiceMs / coldTimes[w.id]!.duckdbMs,
-      },
-    })),
+    queries: warm.map((w) => {
+      const c = coldTimes[w.id] ?? null;
+      return {
+        ...w,
+        cold: c,
+        http: httpLatency[w.id]!,
+        ratio: {
+          duckdb: w.sluice.p50Ms / w.duckdb.p50Ms,
+          duckdbMemory: w.sluice.p50Ms / w.duckdbMemory.p50Ms,
+          cold: c === null ? null : c.sluiceMs / c.duckdbMs,
+        },
+      };
+    }),
     throughput: {
       connections: CONNECTIONS,
       seconds: HTTP_SECONDS,
@@ -290,8 +329,17 @@ async function main() {
       gateway: gatewayLoad,
       floor: floorLoad,
       ratio: gatewayLoad.requestsPerSecond / floorLoad.requestsPerSecond,
+      typename: typenameLoad,
+      compiled: compiled.loads[0]!,
+      resultCache: cached.loads[0]!,
     },
-    memory: { serverPeakRssBytes: serverPeakRss, benchProcessPeakRssBytes: benchPeakRss, inProcessCache },
+    memory: {
+      serverPeakRssBytes: serverPeakRss,
+      columnCacheBudgetBytes: columnCacheBudget(),
+      benchProcessPeakRssBytes: benchPeakRss,
+      inProcessCache,
+    },
+    scale,
     ...(replicas && { replicas }),
     seconds: (performance.now() - t0) / 1000,
   };
@@ -303,12 +351,19 @@ async function main() {
     join(OUT, 'results.svg'),
     renderChart(results.queries, `Sluice vs DuckDB, ${data.rows.toLocaleString('en')} orders, warm p50 (ms, log scale)`),
   );
+  if (scale.length > 1) writeFileSync(join(OUT, 'scale.svg'), renderScaleChart(scale));
   process.stdout.write(md);
   progress(`bench: done in ${results.seconds.toFixed(0)} s`);
 }
 
 function closeDb(c: DuckDBConnection) {
   c.closeSync();
+}
+
+/** The decoded-column cache's budget of the server processes (SLUICE_COLUMN_CACHE_BYTES, or the engine's default). */
+function columnCacheBudget(): number {
+  const raw = process.env.SLUICE_COLUMN_CACHE_BYTES;
+  return raw === undefined || raw === '' ? DEFAULT_COLUMN_CACHE_BYTES : Number(raw);
 }
 
 /** The engine's cache figures, when it keeps any. */
@@ -328,15 +383,25 @@ type Results = {
     sluice: Timing;
     duckdb: Timing;
     duckdbMemory: Timing;
-    cold: { sluiceMs: number; duckdbMs: number };
+    cold: { sluiceMs: number; duckdbMs: number } | null;
     http: Timing;
-    ratio: { duckdb: number; duckdbMemory: number; cold: number };
+    ratio: { duckdb: number; duckdbMemory: number; cold: number | null };
   }[];
-  throughput: { connections: number; seconds: number; gateway: Load; floor: Load; ratio: number };
-  memory: { serverPeakRssBytes: number | null; benchProcessPeakRssBytes: number; inProcessCache: unknown };
+  throughput: {
+    connections: number;
+    seconds: number;
+    gateway: Load;
+    floor: Load;
+    ratio: number;
+    typename: Load;
+    compiled: Load;
+    resultCache: Load;
+  };
+  memory: { serverPeakRssBytes: number | null; columnCacheBudgetBytes: number; benchProcessPeakRssBytes: number; inProcessCache: unknown };
+  scale: ScalePoint[];
 };
 
-/** Issue 8's targets (ratios, same run, warm unless said), each with the figure that decides it. */
+/** Issues 8 and 18's targets (ratios, same run, warm unless said), each with the figure that decides it. */
 function targets(r: Results): string[] {
   const q = (id: string) => r.queries.find((x) => x.id === id)!;
   const x = (v: number) => `${v.toFixed(2)}×`;
@@ -356,8 +421,9 @@ function targets(r: Results): string[] {
     ['Q5 ≤ 2× DuckDB over Parquet', x(q('Q5').ratio.duckdb), q('Q5').ratio.duckdb <= 2],
     [
       'cold ≤ 3× DuckDB over Parquet (every query)',
-      r.queries.map((c) => `${c.id} ${x(c.ratio.cold)}`).join(', '),
-      r.queries.every((c) => c.ratio.cold <= 3),
+      r.queries.flatMap((c) => (c.ratio.cold === null ? [] : [`${c.id} ${x(c.ratio.cold)}`])).join(', ') +
+        (r.queries.some((c) => c.ratio.cold === null) ? ' (smoke mode: Q1 only)' : ''),
+      r.queries.every((c) => c.ratio.cold === null || c.ratio.cold <= 3),
     ],
     ['Q8 ≤ 1.3× Q2', x(q('Q8').sluice.p50Ms / q('Q2').sluice.p50Ms), q('Q8').sluice.p50Ms <= 1.3 * q('Q2').sluice.p50Ms],
     [
@@ -366,13 +432,19 @@ function targets(r: Results): string[] {
       t.ratio >= 0.5 && t.gateway.p99Ms < 20 && t.gateway.errors + t.gateway.non2xx === 0,
     ],
     [
+      `server ≤ 600 MiB RSS at the default column cache budget (${mib(r.memory.columnCacheBudgetBytes)})`,
+      mib(r.memory.serverPeakRssBytes),
+      r.memory.serverPeakRssBytes !== null && r.memory.serverPeakRssBytes <= 600 * 2 ** 20,
+    ],
+    ...scaleTarget(r.scale),
+    [
       'cache never above its budget',
       cache?.peakBytes === undefined ? 'no cache' : `peak ${cache.peakBytes} of ${cache.budgetBytes} bytes`,
       cache?.peakBytes === undefined || cache.peakBytes <= cache.budgetBytes!,
     ],
   ];
   return [
-    'Targets (issue 8):',
+    'Targets (issues 8 and 18):',
     '',
     '| target | figure | met |',
     '|---|---|---|',
@@ -381,10 +453,48 @@ function targets(r: Results): string[] {
   ];
 }
 
+const mib = (b: number | null) => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
+const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+
+/** Issue 18: warm page queries (Q1, Q3, Q6) at the largest size within 2× of 10M, when both were measured. */
+function scaleTarget(scale: readonly ScalePoint[]): [string, string, boolean][] {
+  const big = scale.at(-1);
+  const tenM = scale.find((p) => p.rows === 10_000_000);
+  if (big === undefined || tenM === undefined || big === tenM) return [];
+  const growth = ['Q1', 'Q3', 'Q6'].map((id) => {
+    const a = tenM.queries.find((q) => q.id === id)!.sluiceP50Ms;
+    return [id, big.queries.find((q) => q.id === id)!.sluiceP50Ms / a] as const;
+  });
+  return [
+    [
+      `warm page queries at ${big.rows.toLocaleString('en')} rows within 2× of 10M`,
+      growth.map(([id, g]) => `${id} ${g.toFixed(2)}×`).join(', '),
+      growth.every(([, g]) => g <= 2),
+    ],
+  ];
+}
+
+function scaleMarkdown(scale: readonly ScalePoint[]): string[] {
+  if (scale.length < 2) return [];
+  const ids = scale[0]!.queries.map((q) => q.id);
+  const label = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n.toLocaleString('en'));
+  return [
+    `Scale curve: warm p50 (ms) of each query and cold Q1, Sluice / DuckDB over Parquet, at ${scale.map((p) => label(p.rows)).join(', ')} orders (each size in the same run; sizes other than the main one measured by bench/scale.ts with up to 10 warm runs):`,
+    '',
+    `| orders | ${ids.join(' | ')} | cold Q1 |`,
+    `|---:|${ids.map(() => '---:|').join('')}---:|`,
+    ...scale.map(
+      (p) =>
+        `| ${label(p.rows)} | ${p.queries.map((q) => `${f(q.sluiceP50Ms)} / ${f(q.duckdbP50Ms)}`).join(' | ')} | ${p.coldQ1 === null ? '—' : `${f(p.coldQ1.sluiceMs)} / ${f(p.coldQ1.duckdbMs)}`} |`,
+    ),
+    '',
+    '![scale](scale.svg)',
+    '',
+  ];
+}
+
 function markdown(r: Results, d: BenchData): string {
-  const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
   const x = (v: number) => `${v.toFixed(2)}×`;
-  const mib = (b: number | null) => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
   const t = r.throughput;
   return [
     `# Bench — ${d.rows.toLocaleString('en')} orders (${d.files} files, row groups of ${d.rowGroupSize.toLocaleString('en')}), ${d.customers.toLocaleString('en')} customers, ${(d.bytes / 2 ** 20).toFixed(0)} MiB of Parquet`,
@@ -397,7 +507,7 @@ function markdown(r: Results, d: BenchData): string {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.queries.map(
       (q) =>
-        `| ${q.id} | ${q.what} | ${q.plans} | ${f(q.sluice.p50Ms)} | ${f(q.sluice.p99Ms)} | ${f(q.duckdb.p50Ms)} | ${f(q.duckdb.p99Ms)} | ${f(q.duckdbMemory.p50Ms)} | ${x(q.ratio.duckdb)} | ${x(q.ratio.duckdbMemory)} | ${f(q.cold.sluiceMs)} | ${f(q.cold.duckdbMs)} | ${x(q.ratio.cold)} | ${f(q.http.p50Ms)} | ${f(q.http.p99Ms)} |`,
+        `| ${q.id} | ${q.what} | ${q.plans} | ${f(q.sluice.p50Ms)} | ${f(q.sluice.p99Ms)} | ${f(q.duckdb.p50Ms)} | ${f(q.duckdb.p99Ms)} | ${f(q.duckdbMemory.p50Ms)} | ${x(q.ratio.duckdb)} | ${x(q.ratio.duckdbMemory)} | ${q.cold ? f(q.cold.sluiceMs) : '—'} | ${q.cold ? f(q.cold.duckdbMs) : '—'} | ${q.ratio.cold === null ? '—' : x(q.ratio.cold)} | ${f(q.http.p50Ms)} | ${f(q.http.p99Ms)} |`,
     ),
     '',
     `HTTP load, Q1, autocannon -c ${t.connections} for ${t.seconds} s each, same run:`,
@@ -406,9 +516,15 @@ function markdown(r: Results, d: BenchData): string {
     '|---|---:|---:|---:|---:|---:|---:|',
     `| Sluice gateway (Q1) | ${t.gateway.requestsPerSecond.toFixed(0)} | ${t.gateway.p50Ms} | ${t.gateway.p99Ms} | ${t.gateway.errors} | ${t.gateway.non2xx} | ${t.gateway.total} |`,
     `| trivial graphql-yoga (floor) | ${t.floor.requestsPerSecond.toFixed(0)} | ${t.floor.p50Ms} | ${t.floor.p99Ms} | ${t.floor.errors} | ${t.floor.non2xx} | ${t.floor.total} |`,
+    `| Sluice gateway, \`{ __typename }\` (no plan) | ${t.typename.requestsPerSecond.toFixed(0)} | ${t.typename.p50Ms} | ${t.typename.p99Ms} | ${t.typename.errors} | ${t.typename.non2xx} | ${t.typename.total} |`,
+    `| Sluice gateway (Q1), server.compiledExecution | ${t.compiled.requestsPerSecond.toFixed(0)} | ${t.compiled.p50Ms} | ${t.compiled.p99Ms} | ${t.compiled.errors} | ${t.compiled.non2xx} | ${t.compiled.total} |`,
+    `| Sluice gateway (Q1), server.resultCache (not the engine: answers from the cache) | ${t.resultCache.requestsPerSecond.toFixed(0)} | ${t.resultCache.p50Ms} | ${t.resultCache.p99Ms} | ${t.resultCache.errors} | ${t.resultCache.non2xx} | ${t.resultCache.total} |`,
+    '',
+    `Ratios to the floor: gateway Q1 ${(t.ratio * 100).toFixed(0)}%, \`{ __typename }\` ${((t.typename.requestsPerSecond / t.floor.requestsPerSecond) * 100).toFixed(0)}%, Q1 compiled ${((t.compiled.requestsPerSecond / t.floor.requestsPerSecond) * 100).toFixed(0)}%, Q1 from the result cache ${((t.resultCache.requestsPerSecond / t.floor.requestsPerSecond) * 100).toFixed(0)}%.`,
     '',
     ...targets(r),
-    `Gateway throughput = ${(t.ratio * 100).toFixed(0)}% of the floor. Peak RSS of the server process: ${mib(r.memory.serverPeakRssBytes)}; of the bench process (gateway in-process plus two DuckDB instances): ${mib(r.memory.benchProcessPeakRssBytes)}. Engine cache: ${JSON.stringify(r.memory.inProcessCache)}.`,
+    ...scaleMarkdown(r.scale),
+    `Gateway throughput = ${(t.ratio * 100).toFixed(0)}% of the floor. Peak RSS of the server process (column cache budget ${mib(r.memory.columnCacheBudgetBytes)}): ${mib(r.memory.serverPeakRssBytes)}; of the bench process (gateway in-process plus two DuckDB instances): ${mib(r.memory.benchProcessPeakRssBytes)}. Engine cache: ${JSON.stringify(r.memory.inProcessCache)}.`,
     '',
     '![chart](results.svg)',
     '',

@@ -148,6 +148,28 @@ const serverSchema = z.strictObject({
   admin: z.strictObject({ tokenEnv: z.string().min(1) }).optional(),
   /** Origins whose pages may call the gateway (browser apps); absent: none. */
   cors: corsSchema.optional(),
+  /**
+   * Execute validated documents with graphql-jit, compiled once per caller
+   * schema and document (use-compiled-execution.ts): less CPU per request.
+   * Off by default: graphql-jit's coercion messages for bad variable values
+   * are worded differently from graphql-js's.
+   */
+  compiledExecution: z.boolean().default(false),
+  /**
+   * Keep answers of plans for identical questions (session/result-cache.ts):
+   * keyed by the optimized, policy-pinned plan, the caller's effective access
+   * and every source file's version, so never shared between callers whose
+   * policies differ and never stale. Absent: off.
+   */
+  resultCache: z
+    .strictObject({
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * 1024 * 1024),
+    })
+    .optional(),
 });
 
 /**

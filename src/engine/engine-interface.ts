@@ -48,6 +48,13 @@ export interface Engine {
    * be read, SOURCE_CORRUPT when a file is not Parquet.
    */
   describeSource(source: string): Promise<SourceDescription>;
+  /**
+   * The current version of a source (as in `ScanNode.source`): one line
+   * `uri etag` per file, as a scan would list them now. What the result
+   * cache keys answers by; an engine without it is never cached for.
+   * Throws as `execute` would when the source cannot be listed.
+   */
+  sourceVersion?(source: string): Promise<string>;
   /** Resolves once the first query will not pay for start-up work (`serve` waits for it before it says it is ready). Never rejects. */
   ready(): Promise<void>;
   /** Releases threads and connections. Optional: an idle engine does not keep the process alive. */

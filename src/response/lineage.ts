@@ -31,6 +31,12 @@ export interface ProductLineage {
   readonly policies: readonly { readonly id: string; readonly version: number }[];
   readonly maskedFields: string[];
   readonly rowFilter: boolean;
+  /**
+   * Present (true) when a plan of this field was answered from the result
+   * cache (server.resultCache): its sources are the files that answer was
+   * computed from, at the versions listed now; nothing was fetched for it.
+   */
+  readonly fromCache?: true;
 }
 
 /**
@@ -79,7 +85,7 @@ export class LineageRecorder {
   record(
     path: readonly (string | number)[],
     contract: Contract,
-    result: { readonly scans: readonly ScanReport[]; readonly optimized: PlanNode },
+    result: { readonly scans: readonly ScanReport[]; readonly optimized: PlanNode; readonly fromCache?: boolean },
   ): void {
     const { scans } = result;
     const key = keyOf(path, contract);
@@ -98,6 +104,7 @@ export class LineageRecorder {
       };
       this.entries.set(key, entry);
     }
+    if (result.fromCache) entry.fromCache = true;
     const access = accessTo(this.session, contract.product, contract.major);
     if (access) {
       entry.policies = access.policies.map((p) => ({ ...p }));

@@ -17,7 +17,8 @@ import type { Notice, Notices } from './state/notices.js';
  *
  * What a reload applies: `products`, `policies`, `persisted`, `auth`,
  * `cursors`, and `server`'s `graphiql`, `introspection`, `maxBodyBytes`,
- * `timeoutMs` and `limits`. What only a restart applies — the listening
+ * `timeoutMs`, `limits`, `compiledExecution` and `resultCache` (the new
+ * gateway starts with an empty result cache). What only a restart applies — the listening
  * address, the shutdown bound, the metrics and admin tokens, storage,
  * catalogs, audit, OpenLineage, telemetry, the masking key and `state` — is
  * compared, and a reload that would change any of it is refused, naming
@@ -116,6 +117,8 @@ const RELOADABLE = [
   'server.maxBodyBytes',
   'server.timeoutMs',
   'server.limits',
+  'server.compiledExecution',
+  'server.resultCache',
 ] as const;
 
 const at = (raw: unknown, path: string): unknown =>

@@ -6,10 +6,11 @@ import { SluiceError } from '../errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import type { PlanNode } from '../plan/plan.js';
 import type { Row } from '../plan/scalar.js';
-import type { Access } from '../policy/effective-policy.js';
+import { resolveAccess, type Access } from '../policy/effective-policy.js';
 import type { Policy } from '../policy/policy.js';
 import type { AuditTrail } from '../response/audit.js';
 import { LineageRecorder } from '../response/lineage.js';
+import type { ResultCache } from '../session/result-cache.js';
 import { runPlan } from '../session/run-plan.js';
 import { createSession, type Session } from '../session/session.js';
 import { inSpan } from '../telemetry/spans.js';
@@ -32,35 +33,53 @@ export interface RequestContext extends GatewayContext {
 export interface RequestPathOptions {
   readonly config: SluiceConfig;
   readonly engine: Engine;
-  readonly policies: readonly Policy[];
-  /** The product versions served (the catalog's, on the gateway's today). */
-  readonly served: readonly Contract[];
+  /** The caller's access (accessResolver). */
+  readonly accessOf: (a: Authenticated) => Access;
   /** The request's audit trail (use-audit.ts). */
   readonly trailOf: (request: Request) => AuditTrail;
   /** The request's span, to parent its plans' spans (use-tracing.ts). */
   readonly spanOf: (request: Request) => Span | undefined;
   readonly metrics?: GatewayMetrics | undefined;
   readonly log: ErrorLogger;
+  /** The result cache (server.resultCache); undefined: off. */
+  readonly results?: ResultCache | undefined;
 }
 
 /**
- * The context of one request, from its authenticated caller and what the
- * caller's policies grant (resolveAccess, resolved once per request: the
- * caller's schema is chosen from the same grants).
+ * The caller's access under one gateway's policies, resolved once per caller,
+ * role and purpose: the caller schema and the session both need it, and an
+ * API key's caller is the same object on every request, so its access is
+ * resolved once for the gateway's life (a reload builds a new gateway). A
+ * token's caller is made per request and goes with it (weak keys).
  */
-export function createRequestContext(
-  o: RequestPathOptions,
-  request: Request,
-  authenticated: Authenticated,
-  access: Access,
-): RequestContext {
+export function accessResolver(policies: readonly Policy[], served: readonly Contract[]): (a: Authenticated) => Access {
+  const resolved = new WeakMap<Authenticated['caller'], Map<string, Access>>();
+  return ({ caller, role, purpose }) => {
+    let byView = resolved.get(caller);
+    if (byView === undefined) resolved.set(caller, (byView = new Map()));
+    const key = `${role}\u0000${purpose}`;
+    let access = byView.get(key);
+    if (access === undefined) {
+      const who = { subject: caller.subject, tenant: caller.tenant, role, purpose, attributes: caller.attributes };
+      byView.set(key, (access = resolveAccess(policies, served, who)));
+    }
+    return access;
+  };
+}
+
+/**
+ * The context of one request, from its authenticated caller; what the
+ * caller's policies grant comes from o.accessOf, the same memo the caller's
+ * schema is chosen from.
+ */
+export function createRequestContext(o: RequestPathOptions, request: Request, authenticated: Authenticated): RequestContext {
   const { caller, role, purpose } = authenticated;
   const limits = o.config.server.limits;
   const session = createSession({
     caller,
     role,
     purpose,
-    access,
+    access: o.accessOf(authenticated),
     limits: {
       timeoutMs: o.config.server.timeoutMs,
       maxRowsScanned: limits.maxRowsScanned,
@@ -72,7 +91,7 @@ export function createRequestContext(
   const lineage = new LineageRecorder(session);
   const trail = o.trailOf(request);
   trail.session = session;
-  const run = { engine: o.engine, session, lineage, trail, metrics: o.metrics, log: o.log };
+  const run = { engine: o.engine, session, lineage, trail, metrics: o.metrics, log: o.log, results: o.results };
   return {
     session,
     lineage,
@@ -91,6 +110,7 @@ export interface RequestPlanRun {
   readonly span: Span | undefined;
   readonly metrics?: GatewayMetrics | undefined;
   readonly log: ErrorLogger;
+  readonly results?: ResultCache | undefined;
 }
 
 /**
@@ -113,7 +133,12 @@ export async function runRequestPlan(
       'plan',
       r.span,
       { 'sluice.product': contract.product, 'sluice.product.version': contract.version, 'sluice.path': path.join('.') },
-      (span) => runPlan({ engine: r.engine, span, scanned: (scans) => r.metrics?.scanned(scans) }, session, plan),
+      (span) =>
+        runPlan(
+          { engine: r.engine, span, scanned: (scans) => r.metrics?.scanned(scans), ...(r.results && { results: r.results }) },
+          session,
+          plan,
+        ),
     );
     lineage.record(path, contract, result);
     trail.recordPlan(path, contract, plan, result.optimized);

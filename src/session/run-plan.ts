@@ -4,6 +4,7 @@ import { inSpan, startSpan } from '../telemetry/spans.js';
 import type { PlanNode } from '../plan/plan.js';
 import type { Row } from '../plan/scalar.js';
 import { preparePlan } from './prepare-plan.js';
+import type { ResultCache } from './result-cache.js';
 import type { Session } from './session.js';
 
 /**
@@ -18,17 +19,27 @@ export interface PlanRunnerOptions {
   readonly span?: Span;
   /** Told what the execution read once it ends, also when it failed (metrics count the work either way). */
   readonly scanned?: (scans: readonly ScanReport[]) => void;
+  /** Answers kept for identical plans of callers with the same access over the same source versions (result-cache.ts); default none. */
+  readonly results?: ResultCache;
 }
 
 export interface PlanResult {
   readonly rows: Row[];
   readonly scans: ScanReport[];
   readonly optimized: PlanNode;
+  /** Answered from the result cache: nothing was read, `scans` are those of the run that computed it. */
+  readonly fromCache?: boolean;
 }
 
 export async function runPlan(options: PlanRunnerOptions, session: Session, plan: PlanNode): Promise<PlanResult> {
   const parent = options.span;
   const { optimized } = await preparePlan(plan, session, { disabledRules: options.disabledRules ?? [], span: parent });
+  const results = options.results;
+  const key = results && (await results.keyOf(options.engine, session.access, optimized));
+  if (key !== undefined) {
+    const hit = results!.get(key);
+    if (hit !== undefined) return { ...hit, optimized, fromCache: true };
+  }
   const { rows, scans } = await inSpan('execute', parent, {}, async (span) => {
     const started = performance.now();
     const reports: ScanReport[] = [];
@@ -42,6 +53,7 @@ export async function runPlan(options: PlanRunnerOptions, session: Session, plan
       options.scanned?.(reports);
     }
   });
+  if (key !== undefined) results!.set(key, rows, scans);
   return { rows, scans, optimized };
 }
 

@@ -111,6 +111,12 @@ export class EmbeddedEngine implements Engine {
     }
   }
 
+  /** Each file's `uri etag`, from the listing a scan would use now (cached listings are dropped on any change: source-files.ts). */
+  async sourceVersion(source: string): Promise<string> {
+    const objects = await this.store.list(source, '');
+    return objects.map((o) => `${o.uri} ${o.etag}`).join('\n');
+  }
+
   /** The decoded-column cache's figures (for metrics and the benchmark); null when it is off. */
   cacheStats(): ColumnCacheStats | null {
     return this.columns?.stats() ?? null;
