@@ -13,3 +13,7 @@ export type { ColumnCacheStats } from './cache/column-cache.js';
 export { ScanBudget, type ScanLimits, type ScanUsage } from './limits/scan-budget.js';
 export { SourceChanged, type ByteRangeReader, type ReadMeter, type SourceObject, type SourceStore } from './storage/source-files.js';
 export { S3SourceStore, type DelegatedS3Access, type S3Credentials, type S3StoreOptions, type S3StoreStats } from './storage/s3-store.js';
+export { EngineByProduct } from './engine-by-product.js';
+export { SqlEngine } from './sql/sql-engine.js';
+export { createDuckDbEngine, type DuckDbEngineOptions } from './duckdb/duckdb-engine.js';
+export { createTrinoEngine, type TrinoEngineOptions } from './trino/trino-engine.js';

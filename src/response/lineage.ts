@@ -31,6 +31,14 @@ export interface ProductLineage {
   readonly policies: readonly { readonly id: string; readonly version: number }[];
   readonly maskedFields: string[];
   readonly rowFilter: boolean;
+  /** The engine that ran the product's plans (SPEC §12). */
+  readonly engine: 'embedded' | 'duckdb' | 'trino';
+  /**
+   * External engines only: `sha256:<hex>` of the statement text sent (never
+   * the text); when the field ran several statements (a page and its
+   * totalCount), their hashes sorted and separated by a space.
+   */
+  readonly statementHash?: string;
 }
 
 /**
@@ -95,6 +103,7 @@ export class LineageRecorder {
         policies: [],
         maskedFields: [],
         rowFilter: false,
+        engine: 'embedded',
       };
       this.entries.set(key, entry);
     }
@@ -114,6 +123,12 @@ export class LineageRecorder {
     for (const scan of scans) {
       if (scan.product !== contract.product || scan.major !== contract.major) continue;
       for (const s of scan.sources) mergeSource(entry.sources, s);
+      if (scan.engine !== undefined) entry.engine = scan.engine;
+      if (scan.statementHash !== undefined) {
+        const hashes = new Set(entry.statementHash?.split(' '));
+        hashes.add(scan.statementHash);
+        entry.statementHash = [...hashes].sort().join(' ');
+      }
     }
   }
 
@@ -131,6 +146,7 @@ export class LineageRecorder {
         policies: [],
         maskedFields: [],
         rowFilter: false,
+        engine: 'embedded',
       });
     }
   }

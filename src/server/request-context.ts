@@ -105,7 +105,19 @@ export async function runRequestPlan(
       'plan',
       r.span,
       { 'sluice.product': contract.product, 'sluice.product.version': contract.version, 'sluice.path': path.join('.') },
-      (span) => runPlan({ engine: r.engine, span, scanned: (scans) => r.metrics?.scanned(scans) }, session, plan),
+      (span) =>
+        runPlan(
+          {
+            engine: r.engine,
+            span,
+            scanned: (scans) => {
+              r.metrics?.scanned(scans);
+              trail.recordScans(path, contract, scans);
+            },
+          },
+          session,
+          plan,
+        ),
     );
     lineage.record(path, contract, result);
     trail.recordPlan(path, contract, plan, result.optimized);
