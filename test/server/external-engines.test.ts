@@ -93,34 +93,16 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Fields of type float64: their sums and averages depend on the order of additions (see below). */
-const FLOAT_FIELDS = new Set(['total_amount', 'lifetime_value']);
-
 /**
  * What must be identical: data byte for byte, errors by message and code
- * (ids and lineage aside) — but for sums and averages of doubles, which are
- * taken out of the text and returned apart (`floats`). Each engine adds
- * doubles in its own order (DuckDB and Trino in parallel partial sums), so
- * their last bits differ: 999.4317813333333 vs 999.4317813333338 over the
- * demo orders. Making them byte-identical needs a correctly rounded sum in
- * every engine (docs/external-engines.md says how); until then they are
- * compared to 1e-12, relatively.
+ * (ids and lineage aside). Sums and averages of doubles included: every
+ * engine computes the exact sum rounded once (src/engine/kernels/exact-float-sum.ts);
+ * with each engine's own rounded sum they differed in the last bits
+ * (999.4317813333333 vs 999.4317813333338 over the demo orders).
  */
-function comparable(res: GraphQLResponse, floats: number[] = []): string {
+function comparable(res: GraphQLResponse): string {
   const errors = res.errors?.map((e) => ({ message: e.message, code: e.extensions?.['code'] }));
-  const data = JSON.parse(JSON.stringify(res.data ?? null), function (this: Record<string, unknown>, key, value: unknown) {
-    if (typeof value === 'object' && value !== null && (key === 'sum' || key === 'avg')) {
-      for (const f of FLOAT_FIELDS) {
-        const v = (value as Record<string, unknown>)[f];
-        if (typeof v === 'number') {
-          floats.push(v);
-          (value as Record<string, unknown>)[f] = 'float';
-        }
-      }
-    }
-    return value;
-  }) as unknown;
-  return JSON.stringify({ data, ...(errors && { errors }) });
+  return JSON.stringify({ data: res.data, ...(errors && { errors }) });
 }
 
 async function askAll(query: string, caller: Caller): Promise<Record<Deployment, GraphQLResponse>> {
@@ -130,16 +112,8 @@ async function askAll(query: string, caller: Caller): Promise<Record<Deployment,
 }
 
 function expectSame(answers: Record<Deployment, GraphQLResponse>, query: string): void {
-  const wantFloats: number[] = [];
-  const want = comparable(answers.embedded, wantFloats);
-  for (const d of DEPLOYMENTS) {
-    const floats: number[] = [];
-    expect(comparable(answers[d], floats), `${d} differs for ${query}`).toBe(want);
-    floats.forEach((v, i) => {
-      const w = wantFloats[i]!;
-      expect(Math.abs(v - w), `${d}: ${v} vs ${w} for ${query}`).toBeLessThanOrEqual(1e-12 * Math.max(Math.abs(v), Math.abs(w)));
-    });
-  }
+  const want = comparable(answers.embedded);
+  for (const d of DEPLOYMENTS) expect(comparable(answers[d]), `${d} differs for ${query}`).toBe(want);
 }
 
 // --- requests ---------------------------------------------------------------------------
