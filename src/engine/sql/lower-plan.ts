@@ -328,9 +328,7 @@ class Lowering {
    * aggregate reads by name. In steps, so that no expression is written twice.
    */
   private splitForExactSums(aggregates: readonly Aggregate[], input: Relation): Relation {
-    const fields = [
-      ...new Set(aggregates.flatMap((a) => ((a.fn === 'sum' || a.fn === 'avg') && a.type === 'float64' ? [a.field] : []))),
-    ];
+    const fields = [...new Set(aggregates.flatMap((a) => ((a.fn === 'sum' || a.fn === 'avg') && a.type === 'float64' ? [a.field] : [])))];
     if (fields.length === 0) return input;
     const d = this.d;
     const lit = (v: number) => d.float(v);

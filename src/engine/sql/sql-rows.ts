@@ -27,7 +27,8 @@ export function planRows(
     for (let k = 0; k < columns.length; k++) {
       const v = values[k];
       const column = columns[k]!;
-      row[column.name] = v === null || v === undefined ? null : column.exactSum !== undefined ? finishExactSum(v, column) : decode(v, column);
+      row[column.name] =
+        v === null || v === undefined ? null : column.exactSum !== undefined ? finishExactSum(v, column) : decode(v, column);
     }
     out[i] = row;
   }
@@ -54,6 +55,7 @@ function finishExactSum(v: unknown, column: SqlColumn): number {
 function engineDouble(text: string, column: SqlColumn): number {
   const special: Record<string, number> = { nan: NaN, inf: Infinity, '-inf': -Infinity, infinity: Infinity, '-infinity': -Infinity };
   const value = special[text.toLowerCase()] ?? Number(text);
-  if (Number.isNaN(value) && !text.toLowerCase().includes('nan')) throw internalError(`the engine returned a sum ${column.name} that is not a number`);
+  if (Number.isNaN(value) && !text.toLowerCase().includes('nan'))
+    throw internalError(`the engine returned a sum ${column.name} that is not a number`);
   return value;
 }
