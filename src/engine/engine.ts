@@ -1,8 +1,9 @@
 /**
  * The engine folder's one public entry: other layers import only from here
  * (tests may reach inside). The interface every engine implements is in
- * engine-interface.ts; the embedded engine (embedded/embedded-engine.ts) is
- * the one that serves today.
+ * engine-interface.ts; the embedded engine (embedded/embedded-engine.ts)
+ * serves by default, DuckDB and Trino (sql-engine.ts) when `execution:`
+ * routes products to them (engine-by-product.ts).
  */
 export type { Engine, ExecutionOptions, ExecutionResult, SourceDescription, SourceFileDescription } from './engine-interface.js';
 export { EmbeddedEngine, DEFAULT_COLUMN_CACHE_BYTES, type EngineOptions } from './embedded/embedded-engine.js';

@@ -18,7 +18,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
 import { maskFunction } from '../../src/policy/mask-value.js';
+import type { AuditRecord } from '../../src/response/audit.js';
+import { createEngine } from '../../src/server/create-engine.js';
+import { createGateway } from '../../src/server/create-gateway.js';
+import { loadDeployment } from '../../src/server/load-catalog.js';
 import { openDemo, type Demo, type GraphQLResponse } from '../support/demo.js';
 import { customersWhere, gqlOrderBy, gqlWhere, orderByOf, ordersWhere, type OrderBy, type Where } from '../support/demo-sql.js';
 import { TrinoStandin } from '../support/trino-standin.js';
@@ -289,6 +294,35 @@ describe('lineage and audit name the engine', () => {
     const e = (embedded.extensions!['lineage'] as { products: { engine: string; statementHash?: string }[] }).products[0]!;
     expect(e.engine).toBe('embedded');
     expect(e.statementHash).toBeUndefined();
+  });
+
+  it('the audit record names the engine of each product, also of a plan that failed', async () => {
+    const config = loadConfig(writeConfig('audited', `${TRINO_ENGINE(standin.url)}execution: { products: { orders: trino } }\n`));
+    const engine = createEngine(config);
+    const records: AuditRecord[] = [];
+    const audit = { write: (r: AuditRecord) => void records.push(r), close: async () => undefined };
+    const gateway = createGateway({ config, ...(await loadDeployment(config, engine)), engine, audit, today: '2026-11-21' });
+    const ask = (query: string) =>
+      gateway.fetch('http://sluice.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'demo-admin-key' },
+        body: JSON.stringify({ query }),
+      });
+    try {
+      await ask('{ ordersV2(first: 2) { nodes { order_id } } customersV1(first: 2) { nodes { customer_id } } }');
+      standin.fault({ on: 'post', kind: 'http', status: 500 });
+      await ask('{ ordersV2(first: 2) { nodes { order_id } } }');
+      await expect.poll(() => records.length).toBe(2);
+      const [ok, failed] = records;
+      expect(ok!.products.map((p) => [p.product, p.engine])).toEqual([
+        ['orders', 'trino'],
+        ['customers', 'embedded'],
+      ]);
+      expect(failed!.errors).toEqual(['SOURCE_UNAVAILABLE']);
+      expect(failed!.products.map((p) => [p.product, p.engine])).toEqual([['orders', 'trino']]);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('sends the row filter and the mask below the caller’s predicate, and never the hash key or the password', async () => {
