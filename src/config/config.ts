@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { displayPath, readYaml } from '../contract/yaml-file.js';
 import { ConfigError } from '../errors.js';
 import { catalogCredentialOf, catalogsSchema } from './catalogs.js';
+import { checkExecution, enginesSchema, executionSchema } from './engines.js';
 import { redisConnectionOf, stateSchema } from './state.js';
 
 /**
@@ -357,6 +358,10 @@ const configSchema = z.strictObject({
   masking: z.strictObject({ hashKeyEnv: z.string().optional() }).optional(),
   /** Where state shared by replicas lives (state.ts); absent: in this process. */
   state: stateSchema.optional(),
+  /** External engines (engines.ts): Trino over its client protocol, DuckDB in this process. */
+  engines: enginesSchema.default({}),
+  /** Which engine runs each product's plans (engines.ts); default the embedded one. */
+  execution: executionSchema.default(executionSchema.parse({})),
 });
 
 export type ServerConfig = z.infer<typeof serverSchema>;
@@ -367,6 +372,7 @@ export type ApiKeyConfig = AuthConfig['apiKeys'][number];
 export type JwtConfig = NonNullable<AuthConfig['jwt']>;
 export type S3Config = z.infer<typeof s3Schema>;
 export type { CatalogConfig, CatalogCredential } from './catalogs.js';
+export type { EngineName, EnginesConfig, ExecutionConfig, TrinoEngineConfig, DuckDbEngineConfig } from './engines.js';
 export type OpenLineageConfig = NonNullable<z.infer<typeof configSchema>['openlineage']>;
 
 export interface SluiceConfig {
@@ -447,6 +453,11 @@ export function loadConfig(file: string): SluiceConfig {
     const line = parsed.lineOf(['state', 'redis']);
     redisConnectionOf(raw.state.redis, line === undefined ? displayPath(file) : `${displayPath(file)}:${line}`);
   }
+  // An engine that cannot be reached as configured must fail the start, not the first query routed to it.
+  checkExecution(raw.engines, raw.execution, (path) => {
+    const line = parsed.lineOf(path);
+    return line === undefined ? displayPath(file) : `${displayPath(file)}:${line}`;
+  });
   return {
     file,
     server: raw.server,

@@ -9,9 +9,10 @@ import type { ScanReport } from './scan/scan-context.js';
 /**
  * An engine runs logical plans (src/plan) over a product's sources and
  * describes sources for `contract validate`. Other layers reach it through
- * engine.ts. The embedded engine (embedded/embedded-engine.ts) is the one
- * that serves today; engines elsewhere (a SQL engine reached over its
- * protocol, to which sql/ lowers plans) implement the same interface.
+ * engine.ts. The embedded engine (embedded/embedded-engine.ts) serves by
+ * default; engines elsewhere (sql/sql-engine.ts: DuckDB in-process, Trino
+ * over its protocol, the plan lowered to their SQL) implement the same
+ * interface, and engine-by-product.ts routes each product's plans.
  *
  * Contract for callers:
  * - One engine per process, shared by concurrent requests; everything

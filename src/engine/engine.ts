@@ -1,8 +1,9 @@
 /**
  * The engine folder's one public entry: other layers import only from here
  * (tests may reach inside). The interface every engine implements is in
- * engine-interface.ts; the embedded engine (embedded/embedded-engine.ts) is
- * the one that serves today.
+ * engine-interface.ts; the embedded engine (embedded/embedded-engine.ts)
+ * serves by default, DuckDB and Trino (sql-engine.ts) when `execution:`
+ * routes products to them (engine-by-product.ts).
  */
 export type { Engine, ExecutionOptions, ExecutionResult, SourceDescription, SourceFileDescription } from './engine-interface.js';
 export { EmbeddedEngine, DEFAULT_COLUMN_CACHE_BYTES, type EngineOptions } from './embedded/embedded-engine.js';
@@ -13,3 +14,7 @@ export type { ColumnCacheStats } from './cache/column-cache.js';
 export { ScanBudget, type ScanLimits, type ScanUsage } from './limits/scan-budget.js';
 export { SourceChanged, type ByteRangeReader, type ReadMeter, type SourceObject, type SourceStore } from './storage/source-files.js';
 export { S3SourceStore, type DelegatedS3Access, type S3Credentials, type S3StoreOptions, type S3StoreStats } from './storage/s3-store.js';
+export { EngineByProduct } from './engine-by-product.js';
+export { SqlEngine } from './sql/sql-engine.js';
+export { createDuckDbEngine, type DuckDbEngineOptions } from './duckdb/duckdb-engine.js';
+export { createTrinoEngine, type TrinoEngineOptions } from './trino/trino-engine.js';

@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { rootFieldName, typeName, type Contract } from '../contract/contract.js';
+import type { ScanReport } from '../engine/engine.js';
 import { fieldsReferenced, maskedFieldsOf, type PlanNode } from '../plan/plan.js';
 import { accessTo, type Caller, type Session } from '../session/session.js';
 
@@ -24,6 +25,8 @@ export interface ProductAudit {
   policies: { id: string; version: number }[];
   rowFilter: boolean;
   rows: number;
+  /** The engine that ran the field's plans (SPEC §12): embedded, duckdb or trino. */
+  engine: 'embedded' | 'duckdb' | 'trino';
   /**
    * Deprecated things the request used, as schema coordinates: the root
    * field of a deprecated version (`Query.ordersV1`) and deprecated fields
@@ -155,6 +158,12 @@ export class AuditTrail {
     }
   }
 
+  /** What a plan of the field at `path` read, also when it failed: which engine ran it. */
+  recordScans(path: readonly (string | number)[], contract: Contract, scans: readonly ScanReport[]): void {
+    const engine = scans.find((s) => s.product === contract.product && s.major === contract.major)?.engine;
+    if (engine !== undefined) this.entry(path, contract).engine = engine;
+  }
+
   /** The field at `path` handed `rows` rows to the caller. */
   recordDelivered(path: readonly (string | number)[], contract: Contract, rows: number): void {
     this.entry(path, contract).rows += rows;
@@ -174,6 +183,7 @@ export class AuditTrail {
       policies: access ? access.policies.map((p) => ({ ...p })) : [],
       rowFilter: access?.rowFilter !== undefined,
       rows: 0,
+      engine: 'embedded' as const,
       deprecated: contract.status === 'deprecated' ? [`Query.${rootFieldName(contract.product, contract.major)}`] : [],
     };
     this.products.set(key, entry);

@@ -37,6 +37,14 @@ export interface ProductLineage {
    * computed from, at the versions listed now; nothing was fetched for it.
    */
   readonly fromCache?: true;
+  /** The engine that ran the product's plans (SPEC §12). */
+  readonly engine: 'embedded' | 'duckdb' | 'trino';
+  /**
+   * External engines only: `sha256:<hex>` of the statement text sent (never
+   * the text); when the field ran several statements (a page and its
+   * totalCount), their hashes sorted and separated by a space.
+   */
+  readonly statementHash?: string;
 }
 
 /**
@@ -101,6 +109,7 @@ export class LineageRecorder {
         policies: [],
         maskedFields: [],
         rowFilter: false,
+        engine: 'embedded',
       };
       this.entries.set(key, entry);
     }
@@ -121,6 +130,12 @@ export class LineageRecorder {
     for (const scan of scans) {
       if (scan.product !== contract.product || scan.major !== contract.major) continue;
       for (const s of scan.sources) mergeSource(entry.sources, s);
+      if (scan.engine !== undefined) entry.engine = scan.engine;
+      if (scan.statementHash !== undefined) {
+        const hashes = new Set(entry.statementHash?.split(' '));
+        hashes.add(scan.statementHash);
+        entry.statementHash = [...hashes].sort().join(' ');
+      }
     }
   }
 
@@ -138,6 +153,7 @@ export class LineageRecorder {
         policies: [],
         maskedFields: [],
         rowFilter: false,
+        engine: 'embedded',
       });
     }
   }

@@ -1,6 +1,16 @@
 import { maskingKey, type SluiceConfig } from '../config/config.js';
-import { EmbeddedEngine, S3SourceStore, type Engine, type EngineOptions } from '../engine/engine.js';
-import { maskValuesWith } from '../policy/mask-value.js';
+import { enginesUsed, trinoPasswordOf } from '../config/engines.js';
+import { displayPath } from '../contract/yaml-file.js';
+import {
+  createDuckDbEngine,
+  createTrinoEngine,
+  EmbeddedEngine,
+  EngineByProduct,
+  S3SourceStore,
+  type Engine,
+  type EngineOptions,
+} from '../engine/engine.js';
+import { maskFunction, maskValuesWith } from '../policy/mask-value.js';
 
 /**
  * The engine a deployment runs on: Mask nodes masked with the configured
@@ -16,7 +26,53 @@ export function createEngine(
   /** Engine options beyond the config's (say, `columnCacheBytes: 0` where every query must reach storage). */
   options: Pick<EngineOptions, 'columnCacheBytes'> = {},
 ): Engine {
-  return new EmbeddedEngine({ maskValues: maskValuesWith(maskingKey(config)), objectStore, ...columnCacheFromEnv(), ...options });
+  const key = maskingKey(config);
+  const embedded = new EmbeddedEngine({ maskValues: maskValuesWith(key), objectStore, ...columnCacheFromEnv(), ...options });
+  return withExternalEngines(config, embedded, key);
+}
+
+/**
+ * `embedded`, or when `execution:` routes products elsewhere (SPEC §12) an
+ * engine sending each product's plans to its engine: DuckDB in this process
+ * (the hash mask registered with the key), Trino over its protocol (the hash
+ * mask the routine the operator installed).
+ */
+export function withExternalEngines(config: SluiceConfig, embedded: Engine, key: Buffer | undefined): Engine {
+  const { engines, execution } = config.raw;
+  const used = enginesUsed(execution);
+  if (used.size === 1 && used.has('embedded')) return embedded;
+  const describe = (source: string) => embedded.describeSource(source);
+  const external = new Map<string, Engine>();
+  if (used.has('duckdb')) {
+    const hash = key !== undefined ? maskFunction({ field: 'x', type: 'string', kind: 'hash' }, key) : undefined;
+    external.set(
+      'duckdb',
+      createDuckDbEngine({
+        ...(engines.duckdb?.threads !== undefined && { threads: engines.duckdb.threads }),
+        ...(hash !== undefined && { hash: (v: string) => hash(v) as string }),
+        describe,
+      }),
+    );
+  }
+  if (used.has('trino') && engines.trino !== undefined) {
+    const t = engines.trino;
+    const password = trinoPasswordOf(t, displayPath(config.file));
+    external.set(
+      'trino',
+      createTrinoEngine({
+        url: t.url,
+        user: t.user,
+        catalog: t.catalog,
+        schema: t.schema,
+        maxRows: t.maxRows,
+        maxResponseBytes: t.maxResponseBytes,
+        ...(password !== undefined && { password }),
+        ...(t.hashFunction !== undefined && { hashFunction: t.hashFunction }),
+        describe,
+      }),
+    );
+  }
+  return new EngineByProduct(embedded, external, execution.products, execution.default);
 }
 
 /**

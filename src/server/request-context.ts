@@ -135,7 +135,15 @@ export async function runRequestPlan(
       { 'sluice.product': contract.product, 'sluice.product.version': contract.version, 'sluice.path': path.join('.') },
       (span) =>
         runPlan(
-          { engine: r.engine, span, scanned: (scans) => r.metrics?.scanned(scans), ...(r.results && { results: r.results }) },
+          {
+            engine: r.engine,
+            span,
+            scanned: (scans) => {
+              r.metrics?.scanned(scans);
+              trail.recordScans(path, contract, scans);
+            },
+            ...(r.results && { results: r.results }),
+          },
           session,
           plan,
         ),

@@ -32,7 +32,7 @@ import { registerStringFunction } from '../../src/engine/duckdb/in-process-duckd
  *
  * Tables: `<catalog>.<schema>.<product>` are DuckDB views over
  * `read_parquet(<files>)`. The few Trino functions DuckDB lacks are macros
- * (nan(), infinity()); the operator's hash routine (`hashFunction`, a
+ * (nan(), infinity(), truncate()); the operator's hash routine (`hashFunction`, a
  * catalog.schema.name) is a macro over a scalar function computing it in
  * this process. One rewrite of the text is made, and only this one: the
  * type name `timestamp(p) with time zone`, which DuckDB does not parse, is
@@ -155,6 +155,8 @@ export class TrinoStandin {
     }
     await setup.run(`CREATE MACRO nan() AS CAST('NaN' AS DOUBLE)`);
     await setup.run(`CREATE MACRO infinity() AS CAST('Infinity' AS DOUBLE)`);
+    // Trino's truncate(double) is DuckDB's trunc.
+    await setup.run(`CREATE MACRO truncate(x) AS trunc(x)`);
     if (options.hashFunction) {
       registerStringFunction(duckdbApi, setup, 'standin_operator_hash', options.hashFunction.compute);
       const parts = options.hashFunction.name.split('.');

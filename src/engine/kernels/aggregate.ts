@@ -3,6 +3,7 @@ import { aggregateName, type Aggregate, type AggregateNode } from '../../plan/pl
 import { compareScalars, type Nullable } from '../../plan/scalar.js';
 import { columnOf, liveCount, type Batch } from '../columnar/batch.js';
 import { bitSet, valueAt, type Column, type NumberArray } from '../columnar/column.js';
+import { exactSum, SPLIT } from './exact-float-sum.js';
 
 /**
  * The hash aggregate: groups the live rows of each batch by the group fields
@@ -20,7 +21,7 @@ import { bitSet, valueAt, type Column, type NumberArray } from '../columnar/colu
  *
  * Semantics are SQL's (see `Aggregate` in src/plan/plan.ts): nulls are
  * ignored, no non-null value gives null, count(*) counts rows. Integer sums
- * are exact (bigint); float sums are compensated (Neumaier), so they do not
+ * are exact (bigint); float sums are exact, rounded once (exact-float-sum.ts), so they do not
  * drift with the number of rows.
  */
 export class HashAggregate {
@@ -370,11 +371,29 @@ class CountRows implements Accumulator {
   }
 }
 
-/** sum / avg of float64: Neumaier's compensated sum per group. */
+/**
+ * sum / avg of float64: the exact sum rounded once (exact-float-sum.ts), the
+ * answer every engine gives, so that engines agree to the bit. A group that
+ * holds a value the exact sum does not cover (NaN, infinities, magnitudes
+ * past 2^73, bits below 2^-86) gets Neumaier's compensated sum instead.
+ *
+ * Each value's three split integers (below 2^53) are split again into a
+ * high and a low half (below 2^27 and 2^26), summed per group in doubles,
+ * exact for 2^26 values; a group's halves move to BigInt totals before then
+ * and at the end.
+ */
 class FloatSum implements Accumulator {
   private sums: Float64Array<ArrayBuffer> = new Float64Array(0);
   private compensation: Float64Array<ArrayBuffer> = new Float64Array(0);
   private seen: Float64Array<ArrayBuffer> = new Float64Array(0);
+  /** Per group, six half sums: c1 high, c1 low, c2 high, c2 low, c3 high, c3 low. */
+  private halves: Float64Array<ArrayBuffer> = new Float64Array(0);
+  /** Values added to a group's halves since they last moved to `totals`. */
+  private pending: Float64Array<ArrayBuffer> = new Float64Array(0);
+  /** Per group, S1, S2, S3 so far. */
+  private totals: bigint[] = [];
+  /** Groups holding a value outside the exact sum's range. */
+  private outside: Float64Array<ArrayBuffer> = new Float64Array(0);
 
   constructor(private readonly field: string) {}
 
@@ -382,43 +401,88 @@ class FloatSum implements Accumulator {
     const sums = (this.sums = grow(this.sums, groups));
     const comp = (this.compensation = grow(this.compensation, groups));
     const seen = (this.seen = grow(this.seen, groups));
+    const halves = (this.halves = grow(this.halves, groups * 6));
+    const pending = (this.pending = grow(this.pending, groups));
+    const outside = (this.outside = grow(this.outside, groups));
     const { values, present } = numbersAt(columnOf(b, this.field), rows, n);
-    if (present === null) {
-      for (let r = 0; r < n; r++) {
-        const v = values[r]!;
-        const g = ids[r]!;
-        const s = sums[g]!;
-        const t = s + v;
-        // Infinities make the correction NaN; the plain sum is then the answer.
-        if (Number.isFinite(t)) comp[g]! += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-        sums[g] = t;
-        seen[g]!++;
-      }
-      return;
-    }
     for (let r = 0; r < n; r++) {
-      if (present[r] === 0) continue;
+      if (present !== null && present[r] === 0) continue;
       const v = values[r]!;
       const g = ids[r]!;
       const s = sums[g]!;
       const t = s + v;
+      // Infinities make the correction NaN; the plain sum is then the answer.
       if (Number.isFinite(t)) comp[g]! += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
       sums[g] = t;
       seen[g]!++;
+      if (outside[g] !== 0) continue;
+      // splitExactly, inlined: this loop runs per value.
+      if (!(Math.abs(v) < SPLIT.limit)) {
+        outside[g] = 1;
+        continue;
+      }
+      const c1 = Math.trunc(v * SPLIT.down1);
+      const r1 = v - c1 * SPLIT.up1;
+      const c2 = Math.trunc(r1 * SPLIT.down2);
+      const c3 = (r1 - c2 * SPLIT.up2) * SPLIT.down3;
+      if (!Number.isInteger(c3)) {
+        outside[g] = 1;
+        continue;
+      }
+      const h1 = Math.trunc(c1 * HALF_DOWN);
+      const h2 = Math.trunc(c2 * HALF_DOWN);
+      const h3 = Math.trunc(c3 * HALF_DOWN);
+      const at = g * 6;
+      halves[at]! += h1;
+      halves[at + 1]! += c1 - h1 * HALF_UP;
+      halves[at + 2]! += h2;
+      halves[at + 3]! += c2 - h2 * HALF_UP;
+      halves[at + 4]! += h3;
+      halves[at + 5]! += c3 - h3 * HALF_UP;
+      if (++pending[g]! === HALVES_EXACT_FOR) this.settle(g);
     }
+  }
+
+  /** Moves group g's half sums into its BigInt totals. */
+  private settle(g: number): void {
+    const h = this.halves;
+    const at = g * 6;
+    const half = (i: number) => (BigInt(h[at + i]!) << 26n) + BigInt(h[at + i + 1]!);
+    const t = this.totals;
+    t[g * 3] = (t[g * 3] ?? 0n) + half(0);
+    t[g * 3 + 1] = (t[g * 3 + 1] ?? 0n) + half(2);
+    t[g * 3 + 2] = (t[g * 3 + 2] ?? 0n) + half(4);
+    h.fill(0, at, at + 6);
+    this.pending[g] = 0;
   }
 
   finish(groups: number, a: Aggregate): Nullable[] {
     const sums = grow(this.sums, groups);
     const comp = grow(this.compensation, groups);
     const seen = grow(this.seen, groups);
+    this.halves = grow(this.halves, groups * 6);
+    this.pending = grow(this.pending, groups);
+    const outside = grow(this.outside, groups);
     return Array.from({ length: groups }, (_, g) => {
       if (seen[g] === 0) return null;
-      const total = Number.isFinite(sums[g]!) ? sums[g]! + comp[g]! : sums[g]!;
+      let total: number;
+      if (outside[g] !== 0) {
+        total = Number.isFinite(sums[g]!) ? sums[g]! + comp[g]! : sums[g]!;
+      } else {
+        this.settle(g);
+        const t = this.totals;
+        total = exactSum(t[g * 3] ?? 0n, t[g * 3 + 1] ?? 0n, t[g * 3 + 2] ?? 0n);
+      }
       return a.fn === 'avg' ? total / seen[g]! : total;
     });
   }
 }
+
+/** 2^-26 and 2^26: the halves of a split integer. */
+const HALF_DOWN = 2 ** -26;
+const HALF_UP = 2 ** 26;
+/** Sums of 2^26 - 1 halves (each below 2^27) stay below 2^53: exact in a double. */
+const HALVES_EXACT_FOR = 2 ** 26 - 1;
 
 /**
  * sum / avg of int32 and int64, exact. int32 values are summed per batch in

@@ -38,7 +38,14 @@ export interface ScanReport {
   readonly product: string;
   readonly major: number;
   readonly version: string;
+  /** Files read by the embedded engine; empty when an external engine ran the scan (it reads through its own catalog). */
   readonly sources: SourceFileReport[];
+  /** The external engine that ran the statement holding this scan; absent: the embedded engine. */
+  readonly engine?: 'duckdb' | 'trino';
+  /** `sha256:<hex>` of the statement text sent to that engine: which statement ran, never what it said. */
+  readonly statementHash?: string;
+  /** Rows the external engine sent back for the statement (what crossed the wire), for metrics and the benchmark. */
+  readonly rowsReturned?: number;
 }
 
 /** What a scan needs from the engine: listing and cached opened files. */

@@ -38,8 +38,8 @@ export interface SqlDialect {
   afterLastAt(x: string): string;
   /** Exact sum of int32/int64 values, of a type that cannot overflow for any realistic row count. */
   sumIntegers(x: string): string;
-  /** Sum of float64 values. */
-  sumFloats(x: string): string;
+  /** A double with its fraction dropped (toward zero), still a double. */
+  truncate(x: string): string;
   /** `OFFSET … LIMIT …` in the order the dialect wants; '' when neither applies. */
   offsetLimit(offset: number, limit: number | undefined): string;
 }

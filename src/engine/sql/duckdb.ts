@@ -56,7 +56,7 @@ export const duckdbDialect: SqlDialect = {
   afterLastAt: (x) => `split_part(${x}, '@', -1)`,
   // BIGINT sums are HUGEINT (128-bit): exact.
   sumIntegers: (x) => `sum(${x})`,
-  sumFloats: (x) => `fsum(${x})`,
+  truncate: (x) => `trunc(${x})`,
   offsetLimit(offset, limit) {
     const parts = [...(limit !== undefined ? [`LIMIT ${limit}`] : []), ...(offset > 0 ? [`OFFSET ${offset}`] : [])];
     return parts.join(' ');

@@ -3,6 +3,7 @@ import { assertNever, internalError } from '../../errors.js';
 import type { Expr } from '../../plan/expr.js';
 import { aggregateName, LimitNode, type Aggregate, type FieldMask, type PlanNode, type ScanNode, type SortKey } from '../../plan/plan.js';
 import type { Scalar } from '../../plan/scalar.js';
+import { SPLIT } from '../kernels/exact-float-sum.js';
 import { integerLiteral, quoteIdent, quoteString, type SqlDialect } from './dialect.js';
 
 /**
@@ -58,6 +59,12 @@ export interface SqlColumn {
   /** The plan's field name (`order_id`, `sum(total_amount)`, `count`). */
   readonly name: string;
   readonly value: SqlValue;
+  /**
+   * A sum or average of doubles, sent as the text of its exact parts
+   * (`exactFloatSum` below) and finished by sql-rows.ts as the embedded
+   * engine finishes it.
+   */
+  readonly exactSum?: 'sum' | 'avg';
 }
 
 export interface LoweredPlan {
@@ -86,7 +93,10 @@ const NO_FIELDS_COLUMN = '$row';
 export function lowerPlan(plan: PlanNode, options: LowerOptions): LoweredPlan {
   const ctx = new Lowering(options);
   const top = ctx.finish(ctx.lower(plan));
-  const columns = top.fields.map((name) => ({ name, value: valueOf(top.types.get(name)!) }));
+  const columns = top.fields.map((name) => {
+    const exactSum = ctx.exactSums.get(name);
+    return { name, value: valueOf(top.types.get(name)!), ...(exactSum !== undefined && { exactSum }) };
+  });
   return {
     sql: render(top.layer, options.dialect, 0),
     columns,
@@ -127,6 +137,8 @@ interface Relation {
 class Lowering {
   private aliases = 0;
   private readonly d: SqlDialect;
+  /** Output columns holding the exact parts of a float sum or average. */
+  readonly exactSums = new Map<string, 'sum' | 'avg'>();
 
   constructor(private readonly options: LowerOptions) {
     this.d = options.dialect;
@@ -281,13 +293,14 @@ class Lowering {
     maxGroups: number | undefined,
     input: Relation,
   ): Relation {
-    const r = this.open(input, 'aggregate');
+    const r = this.open(this.splitForExactSums(aggregates, input), 'aggregate');
     const l = r.layer;
     const exprOf = (f: string) => this.known(f, r) && l.select.get(f)!;
     const select = new Map(groupBy.map((g) => [g, exprOf(g)]));
     const types = new Map(groupBy.map((g) => [g, r.types.get(g)!]));
     for (const a of aggregates) {
-      select.set(aggregateName(a), this.aggregateSql(a, a.fn === 'count' ? '' : exprOf(a.field)));
+      if ((a.fn === 'sum' || a.fn === 'avg') && a.type === 'float64') this.exactSums.set(aggregateName(a), a.fn);
+      select.set(aggregateName(a), this.aggregateSql(a, a.fn === 'count' ? '' : exprOf(a.field), l.select));
       types.set(aggregateName(a), aggregateType(a));
     }
     // One group and nothing computed: an aggregate still, so that it gives one row.
@@ -308,18 +321,50 @@ class Lowering {
     };
   }
 
-  private aggregateSql(a: Aggregate, x: string): string {
+  /**
+   * `input`, under two SELECTs that split each value of a double summed or
+   * averaged into the exact sum's integers (exactFloatSum): `f$c1` and
+   * `f$r1` (what is left below 2^20), then `f$c2` and `f$c3`, which the
+   * aggregate reads by name. In steps, so that no expression is written twice.
+   */
+  private splitForExactSums(aggregates: readonly Aggregate[], input: Relation): Relation {
+    const fields = [...new Set(aggregates.flatMap((a) => ((a.fn === 'sum' || a.fn === 'avg') && a.type === 'float64' ? [a.field] : [])))];
+    if (fields.length === 0) return input;
+    const d = this.d;
+    const lit = (v: number) => d.float(v);
+    const first = this.wrap(input);
+    for (const f of fields) {
+      const x = this.known(f, first) && first.layer.select.get(f)!;
+      const c1 = d.truncate(`${x} * ${lit(SPLIT.down1)}`);
+      first.layer.select.set(`${f}$c1`, c1);
+      first.layer.select.set(`${f}$r1`, `${x} - ${c1} * ${lit(SPLIT.up1)}`);
+    }
+    const second = this.wrap(first);
+    for (const f of fields) {
+      const r1 = second.layer.select.get(`${f}$r1`)!;
+      const c2 = d.truncate(`${r1} * ${lit(SPLIT.down2)}`);
+      second.layer.select.set(`${f}$c2`, c2);
+      second.layer.select.set(`${f}$c3`, `(${r1} - ${c2} * ${lit(SPLIT.up2)}) * ${lit(SPLIT.down3)}`);
+      second.layer.select.delete(`${f}$r1`);
+    }
+    // The aggregate reads the integers by name.
+    return this.wrap(second);
+  }
+
+  private aggregateSql(a: Aggregate, x: string, select?: ReadonlyMap<string, string>): string {
     const d = this.d;
     switch (a.fn) {
       case 'count':
         return 'count(*)';
       case 'sum':
-        return a.type === 'float64' ? d.sumFloats(x) : d.sumIntegers(x);
-      case 'avg':
+      case 'avg': {
+        if (a.type === 'float64') {
+          const part = (p: string) => select!.get(`${a.field}$${p}`)!;
+          return exactFloatSum(d, x, [part('c1'), part('c2'), part('c3')]);
+        }
         // count(x) is 0 exactly when the sum is NULL, and NULL / 0 is NULL: no division by zero.
-        return a.type === 'float64'
-          ? `${d.sumFloats(x)} / count(${x})`
-          : `CAST(${d.sumIntegers(x)} AS ${d.sqlType('float64')}) / count(${x})`;
+        return a.fn === 'sum' ? d.sumIntegers(x) : `CAST(${d.sumIntegers(x)} AS ${d.sqlType('float64')}) / count(${x})`;
+      }
       case 'min':
       case 'max':
         return `${a.fn}(${x})`;
@@ -471,6 +516,25 @@ class Lowering {
 }
 
 const COMPARE = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
+
+/**
+ * The parts of the exact sum of a double column (src/engine/kernels/exact-float-sum.ts),
+ * as one text: `S1 S2 S3 outside count sum`. Each value was split below
+ * (splitForExactSums: `c1`, `c2`, `c3`) with the same IEEE operations as
+ * there (truncations, subtractions, scalings by powers of two: exact in
+ * every engine) into three integers below 2^53, summed here exactly. `outside` counts values the split does not
+ * cover (NaN, infinities, magnitudes past 2^73, bits below 2^-86), whose
+ * group then takes the engine's own `sum`. NULL when no value is present.
+ * sql-rows.ts rounds S1·2^20 + S2·2^-33 + S3·2^-86 once, as the embedded
+ * engine does, so both give the same bits.
+ */
+function exactFloatSum(d: SqlDialect, x: string, [c1, c2, c3]: readonly [string, string, string]): string {
+  const covered = `(abs(${x}) < ${d.float(SPLIT.limit)} AND ${c3} = ${d.truncate(c3)})`;
+  const part = (c: string) => d.sumIntegers(`CASE WHEN ${covered} THEN CAST(${c} AS bigint) ELSE 0 END`);
+  return [part(c1), part(c2), part(c3), `count(CASE WHEN NOT ${covered} THEN 1 END)`, `count(${x})`, `sum(${x})`]
+    .map((v) => `CAST(${v} AS varchar)`)
+    .join(` || ' ' || `);
+}
 
 const conjuncts = (e: Expr): readonly Expr[] => (e.kind === 'and' ? e.args : e.kind === 'const' && e.value ? [] : [e]);
 

@@ -65,7 +65,7 @@ export const trinoDialect: SqlDialect = {
   afterLastAt: (x) => `reverse(split_part(reverse(${x}), '@', 1))`,
   // sum(bigint) is a bigint that fails on overflow; the embedded engine's sum is exact.
   sumIntegers: (x) => `sum(CAST(${x} AS decimal(38, 0)))`,
-  sumFloats: (x) => `sum(${x})`,
+  truncate: (x) => `truncate(${x})`,
   offsetLimit(offset, limit) {
     const parts = [...(offset > 0 ? [`OFFSET ${offset}`] : []), ...(limit !== undefined ? [`LIMIT ${limit}`] : [])];
     return parts.join(' ');

@@ -187,11 +187,14 @@ export class ThreeEngines {
 /**
  * Where two answers differ, or undefined: the same error code, or the same
  * rows in the same order with values equal as the GraphQL response would
- * carry them (bigints by digits, -0 as 0, since JSON has no -0). Fields in
- * `floats` (sums and averages of doubles, whose last bits depend on the
- * order of additions: see the report) may differ by 1e-12 relatively.
+ * carry them (bigints by digits, -0 as 0, since JSON has no -0). Sums and
+ * averages of doubles too: every engine computes the exact sum rounded once
+ * (src/engine/kernels/exact-float-sum.ts), so they agree to the bit. Only
+ * fields named in `outsideExactRange` (sums over values the exact sum does
+ * not cover, such as subnormals, where each engine adds in its own order)
+ * may differ by 1e-12 relatively.
  */
-export function difference(got: Answer, want: Answer, floats: ReadonlySet<string> = new Set()): string | undefined {
+export function difference(got: Answer, want: Answer, outsideExactRange: ReadonlySet<string> = new Set()): string | undefined {
   const show = (a: Answer) => ('code' in a ? `error ${a.code}` : `${a.rows.length} rows`);
   if ('code' in got || 'code' in want) return show(got) === show(want) ? undefined : `${show(got)} vs ${show(want)}`;
   if (got.rows.length !== want.rows.length) return `${show(got)} vs ${show(want)}`;
@@ -203,7 +206,12 @@ export function difference(got: Answer, want: Answer, floats: ReadonlySet<string
     if (Object.keys(g).join() !== keys.join()) return `row ${i}: fields ${Object.keys(g).join()} vs ${keys.join()}`;
     for (const k of keys) {
       const [a, b] = [g[k], w[k]];
-      if (floats.has(k) && typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b)))
+      if (
+        outsideExactRange.has(k) &&
+        typeof a === 'number' &&
+        typeof b === 'number' &&
+        Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b))
+      )
         continue;
       if (text(a) !== text(b)) return `row ${i}, ${k}: ${text(a)} vs ${text(b)}`;
     }

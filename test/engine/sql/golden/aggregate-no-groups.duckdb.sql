@@ -1,5 +1,14 @@
 -- Aggregate: groupBy=[] aggregates=[count(*), sum(order_id), sum(quantity), sum(total_amount), avg(quantity), min(created_at), max(order_date)] maxGroups=1000
 --   Scan: orders v2 (2.1.0) fields=[order_id, region, total_amount←amount, quantity, order_date, created_at] filters=[region IN ("EU", "US")]
-SELECT count(*) AS "count(*)", sum(CAST(s."order_id" AS BIGINT)) AS "sum(order_id)", sum(CAST(s."quantity" AS INTEGER)) AS "sum(quantity)", fsum(CAST(s."amount" AS DOUBLE)) AS "sum(total_amount)", CAST(sum(CAST(s."quantity" AS INTEGER)) AS DOUBLE) / count(CAST(s."quantity" AS INTEGER)) AS "avg(quantity)", min(CAST(s."created_at" AS TIMESTAMPTZ)) AS "min(created_at)", max(s."order_date") AS "max(order_date)"
-FROM read_parquet(['orders/part-000.parquet', 'orders/part-001.parquet']) AS s
-WHERE s."region" IN ('EU', 'US')
+SELECT count(*) AS "count(*)", sum(t3."order_id") AS "sum(order_id)", sum(t3."quantity") AS "sum(quantity)", CAST(sum(CASE WHEN (abs(t3."total_amount") < 9.44473296573929E21 AND t3."total_amount$c3" = trunc(t3."total_amount$c3")) THEN CAST(t3."total_amount$c1" AS bigint) ELSE 0 END) AS varchar) || ' ' || CAST(sum(CASE WHEN (abs(t3."total_amount") < 9.44473296573929E21 AND t3."total_amount$c3" = trunc(t3."total_amount$c3")) THEN CAST(t3."total_amount$c2" AS bigint) ELSE 0 END) AS varchar) || ' ' || CAST(sum(CASE WHEN (abs(t3."total_amount") < 9.44473296573929E21 AND t3."total_amount$c3" = trunc(t3."total_amount$c3")) THEN CAST(t3."total_amount$c3" AS bigint) ELSE 0 END) AS varchar) || ' ' || CAST(count(CASE WHEN NOT (abs(t3."total_amount") < 9.44473296573929E21 AND t3."total_amount$c3" = trunc(t3."total_amount$c3")) THEN 1 END) AS varchar) || ' ' || CAST(count(t3."total_amount") AS varchar) || ' ' || CAST(sum(t3."total_amount") AS varchar) AS "sum(total_amount)", CAST(sum(t3."quantity") AS DOUBLE) / count(t3."quantity") AS "avg(quantity)", min(t3."created_at") AS "min(created_at)", max(t3."order_date") AS "max(order_date)"
+FROM (
+  SELECT t2."order_id", t2."region", t2."total_amount", t2."quantity", t2."order_date", t2."created_at", t2."total_amount$c1", trunc(t2."total_amount$r1" * 8.589934592E9) AS "total_amount$c2", (t2."total_amount$r1" - trunc(t2."total_amount$r1" * 8.589934592E9) * 1.1641532182693481E-10) * 7.737125245533627E25 AS "total_amount$c3"
+  FROM (
+    SELECT t1."order_id", t1."region", t1."total_amount", t1."quantity", t1."order_date", t1."created_at", trunc(t1."total_amount" * 9.5367431640625E-7) AS "total_amount$c1", t1."total_amount" - trunc(t1."total_amount" * 9.5367431640625E-7) * 1.048576E6 AS "total_amount$r1"
+    FROM (
+      SELECT CAST(s."order_id" AS BIGINT) AS "order_id", s."region", CAST(s."amount" AS DOUBLE) AS "total_amount", CAST(s."quantity" AS INTEGER) AS "quantity", s."order_date", CAST(s."created_at" AS TIMESTAMPTZ) AS "created_at"
+      FROM read_parquet(['orders/part-000.parquet', 'orders/part-001.parquet']) AS s
+      WHERE s."region" IN ('EU', 'US')
+    ) AS t1
+  ) AS t2
+) AS t3
