@@ -42,7 +42,11 @@ export function runEventOf(input: RunEventInput): Record<string, unknown> {
   const inputs = new Map<string, Record<string, unknown>>();
   const outputs: Record<string, unknown>[] = [];
   for (const { lineage, contract, delivered } of input.products) {
-    const files = lineage.sources.map((s) => ({ ...datasetOf(s.uri), etag: s.etag }));
+    // An Iceberg table is one dataset, versioned by the snapshot read (its files are the table's business).
+    const files =
+      lineage.snapshot !== undefined
+        ? [{ ...tableDatasetOf(contract), etag: lineage.snapshot.id }]
+        : lineage.sources.map((s) => ({ ...datasetOf(s.uri), etag: s.etag }));
     for (const f of files) {
       inputs.set(`${f.namespace}|${f.name}`, {
         namespace: f.namespace,
@@ -110,6 +114,13 @@ export function runEventOf(input: RunEventInput): Record<string, unknown> {
     inputs: [...inputs.values()],
     outputs,
   };
+}
+
+/** An Iceberg table's dataset: its location, or for a catalog's table the catalog and the table's name. */
+function tableDatasetOf(contract: Contract): { namespace: string; name: string } {
+  const { catalog, table, resolved } = contract.source;
+  if (catalog !== undefined && table !== undefined) return { namespace: `iceberg://${catalog}`, name: table };
+  return datasetOf(resolved);
 }
 
 /** OpenLineage's dataset naming: s3://bucket/key → (s3://bucket, key); a local file → (file, its path as shown). */
