@@ -1,5 +1,5 @@
 import { maskingKey, type SluiceConfig } from '../config/config.js';
-import { EmbeddedEngine, S3SourceStore, type Engine, type EngineOptions } from '../engine/engine.js';
+import { catalogsFromConfig, EmbeddedEngine, S3SourceStore, type Engine, type EngineOptions } from '../engine/engine.js';
 import { maskValuesWith } from '../policy/mask-value.js';
 
 /**
@@ -9,6 +9,9 @@ import { maskValuesWith } from '../policy/mask-value.js';
  *
  * `objectStore` may be passed in to keep a handle on it (its `stats()` are
  * the storage metrics: requests, retries, bytes fetched, cache hits).
+ * Iceberg tables are read again every `storage.iceberg.refreshSeconds`, and
+ * found through the catalogs of `catalogs:` (their secrets read from the
+ * environment now).
  */
 export function createEngine(
   config: SluiceConfig,
@@ -16,7 +19,14 @@ export function createEngine(
   /** Engine options beyond the config's (say, `columnCacheBytes: 0` where every query must reach storage). */
   options: Pick<EngineOptions, 'columnCacheBytes'> = {},
 ): Engine {
-  return new EmbeddedEngine({ maskValues: maskValuesWith(maskingKey(config)), objectStore, ...columnCacheFromEnv(), ...options });
+  return new EmbeddedEngine({
+    maskValues: maskValuesWith(maskingKey(config)),
+    objectStore,
+    tableRefreshMs: config.raw.storage.iceberg.refreshSeconds * 1000,
+    catalogs: catalogsFromConfig(config.raw.catalogs),
+    ...columnCacheFromEnv(),
+    ...options,
+  });
 }
 
 /**

@@ -23,9 +23,16 @@ beforeAll(() => {
     mkdirSync(join(dir, 'products', product), { recursive: true });
     for (const file of readdirSync(join(REPO, 'products', product)).filter((f) => f.endsWith('.yaml'))) {
       let text = readFileSync(join(REPO, 'products', product, file), 'utf8');
+      // The demo's one Iceberg product reads a table folder; the others a glob of Parquet files.
+      const iceberg = /^(\s*location:\s*)\.\/table\s*$/m;
       const location = /^(\s*location:\s*)\.\/data\/\*\.parquet\s*$/m;
-      expect(text).toMatch(location);
-      text = text.replace(location, `$1${join(REPO, 'products', product, 'data')}/*.parquet`);
+      if (product === 'order_events') {
+        expect(text).toMatch(iceberg);
+        text = text.replace(iceberg, `$1${join(REPO, 'products', product, 'table')}`);
+      } else {
+        expect(text).toMatch(location);
+        text = text.replace(location, `$1${join(REPO, 'products', product, 'data')}/*.parquet`);
+      }
       if (product === 'orders' && file === 'v2.yaml') {
         const renamed = /^(\s*column:\s*)amount\s*$/m;
         expect(text).toMatch(renamed);
