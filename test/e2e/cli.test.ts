@@ -62,8 +62,13 @@ describe('sluice CLI', { timeout: 240_000 }, () => {
     const r = await runCli(['contract', 'validate']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok: 3 contract\(s\) valid: /);
-    for (const c of ['customers v1 (1.0.0, active)', 'orders v1 (1.4.0, deprecated)', 'orders v2 (2.1.0, active)']) {
+    expect(r.stdout).toMatch(/^ok: 4 contract\(s\) valid: /);
+    for (const c of [
+      'customers v1 (1.0.0, active)',
+      'order_events v1 (1.0.0, active)',
+      'orders v1 (1.4.0, deprecated)',
+      'orders v2 (2.1.0, active)',
+    ]) {
       expect(r.stdout).toContain(c);
     }
   });

@@ -34,6 +34,11 @@ afterAll(async () => {
 
 type Node = Record<string, string | number | boolean | null>;
 
+/** The snapshot lineage reports for the response's first product. */
+function snapshotOf(res: GraphQLResponse): { id: string; timestamp: string } {
+  return (res.extensions!['lineage'] as { products: { snapshot: { id: string; timestamp: string } }[] }).products[0]!.snapshot;
+}
+
 /** A GraphQL node as DuckDB prints the row (columns in schema order; timestamptz with +00, NULL for null). */
 function printed(n: Node): string[] {
   return FIELDS.split(' ').map((f) => {
@@ -54,7 +59,10 @@ async function oracleRows(snapshotId: string): Promise<string[][]> {
   return oracle.rows(table, plan);
 }
 
-function ok(res: GraphQLResponse): Record<string, any> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response data is checked field by field below
+type Data = Record<string, any>;
+
+function ok(res: GraphQLResponse): Data {
   expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
   return res.data!;
 }
@@ -71,8 +79,7 @@ async function walk(d: Demo, asOf: string, pageSize: number, extra = ''): Promis
     );
     const page = ok(res)['orderEventsV1'];
     nodes.push(...page.nodes);
-    const lineage = res.extensions!['lineage'] as { products: { snapshot: { id: string } }[] };
-    snapshots.add(lineage.products[0]!.snapshot.id);
+    snapshots.add(snapshotOf(res).id);
     if (!page.pageInfo.hasNextPage) return { nodes, snapshots };
     after = page.pageInfo.endCursor;
   }
@@ -93,9 +100,11 @@ describe('order_events through GraphQL', () => {
       expect(res['orderEventsV1'].totalCount).toBe(expected.length);
       const byStatus = new Map<string, number>();
       for (const r of expected) byStatus.set(r[3]!, (byStatus.get(r[3]!) ?? 0) + 1);
-      expect(Object.fromEntries(res['orderEventsV1Aggregate'].map((g: any) => [g.key.status, g.count]))).toEqual(
-        Object.fromEntries(byStatus),
-      );
+      expect(
+        Object.fromEntries(
+          (res['orderEventsV1Aggregate'] as { key: { status: string }; count: number }[]).map((g) => [g.key.status, g.count]),
+        ),
+      ).toEqual(Object.fromEntries(byStatus));
     }
   });
 
@@ -103,10 +112,10 @@ describe('order_events through GraphQL', () => {
     for (const [ref, s] of table.metadata.refs) {
       const res = await demo.query(`{ orderEventsV1(first: 1, asOf: { ref: "${ref}" }) { totalCount } }`);
       expect(ok(res)['orderEventsV1'].totalCount).toBe((await oracleRows(s.snapshotId)).length);
-      expect((res.extensions!['lineage'] as any).products[0].snapshot.id).toBe(s.snapshotId);
+      expect(snapshotOf(res).id).toBe(s.snapshotId);
     }
     const current = await demo.query('{ orderEventsV1(first: 1) { totalCount } }');
-    expect((current.extensions!['lineage'] as any).products[0].snapshot).toEqual({
+    expect(snapshotOf(current)).toEqual({
       id: table.snapshot()!.id,
       timestamp: new Date(table.snapshot()!.timestampMs).toISOString(),
     });
@@ -117,7 +126,7 @@ describe('order_events through GraphQL', () => {
     for (let i = 0; i < log.length; i++) {
       for (const t of [log[i]!.timestampMs, log[i]!.timestampMs + 1000, (log[i + 1]?.timestampMs ?? log[i]!.timestampMs + 2000) - 1]) {
         const res = await demo.query(`{ orderEventsV1(first: 1, asOf: { timestamp: "${new Date(t).toISOString()}" }) { totalCount } }`);
-        expect((res.extensions!['lineage'] as any).products[0].snapshot.id, new Date(t).toISOString()).toBe(log[i]!.id);
+        expect(snapshotOf(res).id, new Date(t).toISOString()).toBe(log[i]!.id);
       }
     }
     const refused = async (asOf: string, words: RegExp) => {
@@ -163,7 +172,7 @@ describe('a table that moves on', () => {
     cpSync('products', join(dir, 'products'), { recursive: true });
     cpSync('policies', join(dir, 'policies'), { recursive: true });
     for (const f of readdirSync(metadata(dir))) if (/^v([6-9]|\d\d)\.metadata\.json$/.test(f)) rmSync(join(metadata(dir), f));
-    const config = parse(readFileSync('sluice.yaml', 'utf8')) as Record<string, any>;
+    const config = parse(readFileSync('sluice.yaml', 'utf8')) as Record<string, unknown> & { storage?: object };
     config['products'] = './products';
     config['policies'] = './policies';
     config['storage'] = { ...config['storage'], iceberg: { refreshSeconds: 0 } };
@@ -180,25 +189,29 @@ describe('a table that moves on', () => {
   it('a cursor reads the snapshot it was minted on after a commit; a new request reads the new one; an expired snapshot is BAD_USER_INPUT naming it', async () => {
     const q = 'query($after: String) { orderEventsV1(first: 100, after: $after) { nodes { event_id } pageInfo { endCursor } } }';
     const first = await moving.query(q, { after: null });
-    const old = (first.extensions!['lineage'] as any).products[0].snapshot.id as string;
+    const old = snapshotOf(first).id;
     const cursor = ok(first)['orderEventsV1'].pageInfo.endCursor as string;
 
     // The table moves on: two more commits (snapshot 5 is current after v8).
     for (const v of [6, 7, 8]) cpSync(join(metadata('.'), `v${v}.metadata.json`), join(metadata(dir), `v${v}.metadata.json`));
     const next = await moving.query(q, { after: cursor });
-    expect((next.extensions!['lineage'] as any).products[0].snapshot.id).toBe(old);
+    expect(snapshotOf(next).id).toBe(old);
     const pinnedIds = ok(next)['orderEventsV1'].nodes.map((n: Node) => n['event_id']);
     const unpaged = await walk(moving, `, asOf: { snapshotId: "${old}" }`, 500);
     expect(pinnedIds).toEqual(unpaged.nodes.slice(100, 200).map((n) => n['event_id']));
     const fresh = await moving.query('{ orderEventsV1(first: 1) { totalCount } }');
-    expect((fresh.extensions!['lineage'] as any).products[0].snapshot.id).toBe(table.snapshot()!.id);
+    expect(snapshotOf(fresh).id).toBe(table.snapshot()!.id);
 
     // The snapshot expires: a metadata v9 without it.
-    const v8 = parseLossless(readFileSync(join(metadata(dir), 'v8.metadata.json'), 'utf8')) as Record<string, any>;
-    v8['snapshots'] = v8['snapshots'].filter((s: any) => String(s['snapshot-id']) !== old);
-    v8['snapshot-log'] = v8['snapshot-log'].filter((s: any) => String(s['snapshot-id']) !== old);
-    for (const [name, r] of Object.entries(v8['refs'] as Record<string, any>))
-      if (String(r['snapshot-id']) === old) delete v8['refs'][name];
+    type Entry = { 'snapshot-id': unknown };
+    const v8 = parseLossless(readFileSync(join(metadata(dir), 'v8.metadata.json'), 'utf8')) as {
+      snapshots: Entry[];
+      'snapshot-log': Entry[];
+      refs: Record<string, Entry>;
+    };
+    v8.snapshots = v8.snapshots.filter((s) => String(s['snapshot-id']) !== old);
+    v8['snapshot-log'] = v8['snapshot-log'].filter((s) => String(s['snapshot-id']) !== old);
+    for (const [name, r] of Object.entries(v8.refs)) if (String(r['snapshot-id']) === old) delete v8.refs[name];
     writeFileSync(join(metadata(dir), 'v9.metadata.json'), stringifyLossless(v8)!);
     writeFileSync(join(metadata(dir), 'version-hint.text'), '9');
     const expired = await moving.query(q, { after: cursor });
