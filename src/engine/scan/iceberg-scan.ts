@@ -11,7 +11,7 @@ import { throwIfAborted } from '../limits/cancellation.js';
 import { checkColumnType } from '../parquet/column-types.js';
 import { readRowGroup, type OpenSourceFile } from '../parquet/read-row-groups.js';
 import { sourceFailure } from '../storage/source-files.js';
-import { toScalar, type DataFileTask, type FieldRead, type IcebergValue } from '../table/iceberg/index.js';
+import { toScalar, type DataFileTask, type DeleteFileTask, type FieldRead, type IcebergValue } from '../table/iceberg/index.js';
 import { unsupported } from '../table/iceberg/spec/refusal.js';
 import type { PrimitiveType } from '../table/iceberg/spec/types.js';
 import type { TableSources } from '../table/table-sources.js';
@@ -35,8 +35,9 @@ import type { ScanContext, ScanReport, SourceFileReport } from './scan-context.j
  * group is charged whole before it is decoded).
  *
  * Every data file of the manifests read is reported (pruned ones with no
- * row group scanned and, never opened, no row group total), and every
- * delete file of the snapshot with `role: "delete"`.
+ * row group scanned and, never opened, no row group total) but those the
+ * row filter alone pruned, and every delete file applied to a data file
+ * read, with `role: "delete"`.
  */
 export async function openIcebergScan(
   node: ScanNode,
@@ -76,6 +77,8 @@ export async function openIcebergScan(
     manifests: plan.manifests,
   };
   for (const t of plan.files) {
+    // A file the row filter alone proves holds no visible row is not the session's business (nor, so, its count).
+    if (t.pruned === 'row-filter') continue;
     const opened = t.pruned === undefined ? files[read.indexOf(t)] : undefined;
     const source: SourceFileReport = {
       uri: t.uri,
@@ -88,20 +91,28 @@ export async function openIcebergScan(
     dataReports.set(t, source);
     report.sources.push(source);
   }
+  // The delete files applied: those of the data files read (deletes of other partitions change nothing read).
+  const applied = new Set<DeleteFileTask>();
+  for (const t of read) {
+    for (const d of t.positionDeletes) applied.add(d);
+    for (const e of t.equalityDeletes) applied.add(e.file);
+  }
   const deleteReports = new Map(
-    plan.deleteFiles.map((d) => {
-      const source: SourceFileReport = {
-        uri: d.uri,
-        etag: d.object.etag,
-        role: 'delete',
-        rowGroupsScanned: 0,
-        rowGroupsTotal: 0,
-        rowsScanned: 0,
-        bytesRead: 0,
-      };
-      report.sources.push(source);
-      return [d, source] as const;
-    }),
+    plan.deleteFiles
+      .filter((d) => applied.has(d))
+      .map((d) => {
+        const source: SourceFileReport = {
+          uri: d.uri,
+          etag: d.object.etag,
+          role: 'delete',
+          rowGroupsScanned: 0,
+          rowGroupsTotal: 0,
+          rowsScanned: 0,
+          bytesRead: 0,
+        };
+        report.sources.push(source);
+        return [d, source] as const;
+      }),
   );
   ctx.reports.push(report);
 
