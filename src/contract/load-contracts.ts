@@ -58,7 +58,10 @@ const contractSchema = z.strictObject({
         /** The table root, a *.metadata.json file, or s3://bucket/prefix. */
         location: z.string().min(1).optional(),
         /** A catalog of sluice.yaml and the table's namespace.table there. */
-        catalog: z.string().regex(PRODUCT_NAME, 'must be the name of a catalog in sluice.yaml').optional(),
+        catalog: z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be the name of a catalog in sluice.yaml')
+          .optional(),
         table: z.string().min(1).optional(),
       })
       .superRefine((s, ctx) => {
