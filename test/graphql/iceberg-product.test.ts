@@ -115,6 +115,12 @@ describe('order_events through GraphQL', () => {
       expect(snapshotOf(res).id).toBe(s.snapshotId);
     }
     const current = await demo.query('{ orderEventsV1(first: 1) { totalCount } }');
+    // The current snapshot has position and equality deletes: lineage lists the data files and the deletes applied, no absolute path.
+    const sources = (current.extensions!['lineage'] as { products: { sources: { uri: string; role?: string }[] }[] }).products[0]!.sources;
+    const plan = await table.planScan({ snapshot: table.snapshot(), fields: allColumns(table) });
+    expect(sources.filter((s) => s.role === undefined)).toHaveLength(plan.files.length);
+    expect(sources.filter((s) => s.role === 'delete').length).toBeGreaterThanOrEqual(2);
+    expect(sources.every((s) => !s.uri.startsWith('/') && s.uri.startsWith('products/order_events/table/data/'))).toBe(true);
     expect(snapshotOf(current)).toEqual({
       id: table.snapshot()!.id,
       timestamp: new Date(table.snapshot()!.timestampMs).toISOString(),

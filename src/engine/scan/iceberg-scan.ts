@@ -10,7 +10,8 @@ import { selectRows } from '../kernels/evaluate-predicate.js';
 import { throwIfAborted } from '../limits/cancellation.js';
 import { checkColumnType } from '../parquet/column-types.js';
 import { readRowGroup, type OpenSourceFile } from '../parquet/read-row-groups.js';
-import { sourceFailure } from '../storage/source-files.js';
+import { isS3Uri } from '../storage/s3-location.js';
+import { shownPath, sourceFailure } from '../storage/source-files.js';
 import { toScalar, type DataFileTask, type DeleteFileTask, type FieldRead, type IcebergValue } from '../table/iceberg/index.js';
 import { unsupported } from '../table/iceberg/spec/refusal.js';
 import type { PrimitiveType } from '../table/iceberg/spec/types.js';
@@ -81,7 +82,8 @@ export async function openIcebergScan(
     if (t.pruned === 'row-filter') continue;
     const opened = t.pruned === undefined ? files[read.indexOf(t)] : undefined;
     const source: SourceFileReport = {
-      uri: t.uri,
+      // As the store names it to users: never an absolute local path.
+      uri: t.object?.uri ?? (isS3Uri(t.uri) ? t.uri : shownPath(t.uri)),
       etag: t.object?.etag ?? '',
       rowGroupsScanned: 0,
       rowGroupsTotal: opened?.footer.rowGroups.length ?? 0,
@@ -102,7 +104,7 @@ export async function openIcebergScan(
       .filter((d) => applied.has(d))
       .map((d) => {
         const source: SourceFileReport = {
-          uri: d.uri,
+          uri: d.object.uri,
           etag: d.object.etag,
           role: 'delete',
           rowGroupsScanned: 0,
