@@ -1,5 +1,5 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, isAbsolute, relative } from 'node:path';
 import type { Contract } from '../contract/contract.js';
 import type { ProductLineage } from './lineage.js';
 
@@ -120,7 +120,10 @@ export function runEventOf(input: RunEventInput): Record<string, unknown> {
 function tableDatasetOf(contract: Contract): { namespace: string; name: string } {
   const { catalog, table, resolved } = contract.source;
   if (catalog !== undefined && table !== undefined) return { namespace: `iceberg://${catalog}`, name: table };
-  return datasetOf(resolved);
+  if (resolved.startsWith('s3://')) return datasetOf(resolved);
+  // Named as lineage names local files: relative to the working directory, never the server's absolute layout.
+  const rel = relative(process.cwd(), resolved);
+  return datasetOf(rel === '' || rel.startsWith('..') || isAbsolute(rel) ? basename(resolved) : rel);
 }
 
 /** OpenLineage's dataset naming: s3://bucket/key → (s3://bucket, key); a local file → (file, its path as shown). */
