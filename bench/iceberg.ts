@@ -31,8 +31,14 @@ function icebergDeployment(): string {
   const config = parse(readFileSync(data.config, 'utf8')) as Record<string, unknown>;
   const contract = parse(readFileSync(join(data.dir, 'products/orders/v2.yaml'), 'utf8')) as Record<string, unknown>;
   mkdirSync(join(dir, 'products/orders'), { recursive: true });
-  writeFileSync(join(dir, 'products/orders/v2.yaml'), stringify({ ...contract, source: { format: 'iceberg', location: data.icebergOrders }, relationships: [] }));
-  writeFileSync(join(dir, 'sluice.yaml'), stringify({ ...config, products: './products', policies: join(data.dir, 'policies'), audit: undefined }));
+  writeFileSync(
+    join(dir, 'products/orders/v2.yaml'),
+    stringify({ ...contract, source: { format: 'iceberg', location: data.icebergOrders }, relationships: [] }),
+  );
+  writeFileSync(
+    join(dir, 'sluice.yaml'),
+    stringify({ ...config, products: './products', policies: join(data.dir, 'policies'), audit: undefined }),
+  );
   return join(dir, 'sluice.yaml');
 }
 
@@ -54,7 +60,8 @@ async function gateway(file: string) {
 
 const mid = Math.floor(rows / 2);
 const QUERIES: Record<string, (asOf: string) => string> = {
-  'page by key': (asOf) => `{ ordersV2(first: 50, where: { order_id: { gte: "${mid}" } }${asOf}) { nodes { order_id status total_amount } } }`,
+  'page by key': (asOf) =>
+    `{ ordersV2(first: 50, where: { order_id: { gte: "${mid}" } }${asOf}) { nodes { order_id status total_amount } } }`,
   'filter + top 20': (asOf) =>
     `{ ordersV2(where: { region: { eq: "EU" }, total_amount: { gt: 1990 } }, orderBy: [{ total_amount: DESC }], first: 20${asOf}) { nodes { order_id total_amount } } }`,
   'filtered count': (asOf) => `{ ordersV2(first: 1, where: { status: { eq: "shipped" } }${asOf}) { totalCount } }`,
@@ -76,7 +83,9 @@ async function median(run: () => Promise<void>): Promise<number> {
 
 const parquet = await gateway(data.config);
 const iceberg = await gateway(icebergDeployment());
-console.log(`| query (${rows.toLocaleString('en')} orders, warm, median of ${ROUNDS}) | Parquet ms | Iceberg, same rows (tag) ms | ratio | Iceberg, current snapshot (deletes) ms | ratio |`);
+console.log(
+  `| query (${rows.toLocaleString('en')} orders, warm, median of ${ROUNDS}) | Parquet ms | Iceberg, same rows (tag) ms | ratio | Iceberg, current snapshot (deletes) ms | ratio |`,
+);
 console.log('|---|---|---|---|---|---|');
 for (const [name, q] of Object.entries(QUERIES)) {
   const p = await median(() => parquet(q('')));
