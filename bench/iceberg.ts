@@ -8,7 +8,7 @@
  * pruning of a selective query. Prints a table; speed is measured here,
  * never asserted in tests.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { writeFileSync } from 'node:fs';
@@ -31,9 +31,10 @@ function icebergDeployment(): string {
   const config = parse(readFileSync(data.config, 'utf8')) as Record<string, unknown>;
   const contract = parse(readFileSync(join(data.dir, 'products/orders/v2.yaml'), 'utf8')) as Record<string, unknown>;
   mkdirSync(join(dir, 'products/orders'), { recursive: true });
+  cpSync(join(data.dir, 'products/customers'), join(dir, 'products/customers'), { recursive: true });
   writeFileSync(
     join(dir, 'products/orders/v2.yaml'),
-    stringify({ ...contract, source: { format: 'iceberg', location: data.icebergOrders }, relationships: [] }),
+    stringify({ ...contract, source: { format: 'iceberg', location: data.icebergOrders } }),
   );
   writeFileSync(
     join(dir, 'sluice.yaml'),
