@@ -183,10 +183,21 @@ export async function openIcebergScan(
           let batch: Batch = { length: d.length, columns, selection: null, ordinalBase: ordinal + offset };
           offset += d.length;
           if (deleted.size > 0 || equality.length > 0) {
+            // Equality deletes on one column: each distinct value is looked up once (keys repeat across rows).
+            const memos = equality.map((e) => (e.keys.length === 1 ? new Map<IcebergValue | null, boolean>() : undefined));
             batch = narrow(batch, (i) => {
               if (deleted.has(first + i)) return false;
               for (let e = 0; e < equality.length; e++) {
                 const { set, keys } = equality[e]!;
+                const memo = memos[e];
+                if (memo !== undefined) {
+                  const key = keys[0]!;
+                  const value = key.field === undefined ? key.value! : icebergOf(valueAt(keyColumns[e]![0]!, i));
+                  let hit = memo.get(value);
+                  if (hit === undefined) memo.set(value, (hit = set.has([value])));
+                  if (hit) return false;
+                  continue;
+                }
                 const values = keys.map((key, j) => (key.field === undefined ? key.value! : icebergOf(valueAt(keyColumns[e]![j]!, i))));
                 if (set.has(values)) return false;
               }
