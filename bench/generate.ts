@@ -231,7 +231,8 @@ function writeDeployment(d: BenchData): void {
     writeFileSync(at(`products/${product}/v${major}.yaml`), moved);
   }
   mkdirSync(at('policies'), { recursive: true });
-  for (const f of readdirSync(join(REPO, 'policies')).filter((f) => f.endsWith('.yaml')))
+  // The policies of the products served here (the demo's order_events is not).
+  for (const f of readdirSync(join(REPO, 'policies')).filter((f) => /^(orders|customers)-.*\.yaml$/.test(f)))
     copyFileSync(join(REPO, 'policies', f), at(`policies/${f}`));
   // The demo's config minus its persisted manifest (it names orders v1, not served here); audit next to the data.
   const config = readFileSync(join(REPO, 'sluice.yaml'), 'utf8')

@@ -293,7 +293,16 @@ const s3Schema = z.strictObject({
     .default([]),
 });
 
-const storageSchema = z.strictObject({ s3: s3Schema.default(s3Schema.parse({})) });
+const storageSchema = z.strictObject({
+  s3: s3Schema.default(s3Schema.parse({})),
+  /** Apache Iceberg tables (SPEC §10). */
+  iceberg: z
+    .strictObject({
+      /** How long a table's metadata is used before it is looked at again: a new commit is visible within it. At most 60 s. */
+      refreshSeconds: z.number().min(0).max(60).default(60),
+    })
+    .default({ refreshSeconds: 60 }),
+});
 
 const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),

@@ -51,12 +51,23 @@ export interface ContractLimits {
 }
 
 export interface ContractSource {
-  readonly format: 'parquet';
-  /** As written in the contract. */
+  /** `parquet`: a glob of Parquet files; `iceberg`: an Apache Iceberg table (SPEC §10). */
+  readonly format: 'parquet' | 'iceberg';
+  /** As written in the contract; for a table found through a catalog, `<catalog>:<namespace.table>`. */
   readonly location: string;
-  /** Absolute glob for local files, or an `s3://` URI. */
+  /**
+   * Parquet: an absolute glob for local files, or an `s3://` URI. Iceberg: the
+   * absolute table root or metadata file, an `s3://` location, or
+   * `catalog:<catalog>/<namespace.table>` for a table a catalog names.
+   */
   readonly resolved: string;
+  /** Iceberg through a catalog: the catalog's name in sluice.yaml and the table's identifier. */
+  readonly catalog?: string;
+  readonly table?: string;
 }
+
+/** How `ContractSource.resolved` names a table that a catalog of sluice.yaml finds. */
+export const catalogSource = (catalog: string, table: string) => `catalog:${catalog}/${table}`;
 
 export interface Contract {
   readonly product: string;

@@ -13,6 +13,8 @@ import {
   versionKey,
   type Contract,
   type ContractField,
+  type ContractSource,
+  catalogSource,
 } from './contract.js';
 import { checkRelationships } from './check-relationships.js';
 import { displayPath, parseYaml, readYaml, type ParsedYaml } from './yaml-file.js';
@@ -48,10 +50,38 @@ const contractSchema = z.strictObject({
   sunset: isoDate.optional(),
   owner: z.string().min(1),
   description: z.string().optional(),
-  source: z.strictObject({
-    format: z.literal('parquet'),
-    location: z.string().min(1),
-  }),
+  source: z.discriminatedUnion('format', [
+    z.strictObject({ format: z.literal('parquet'), location: z.string().min(1) }),
+    z
+      .strictObject({
+        format: z.literal('iceberg'),
+        /** The table root, a *.metadata.json file, or s3://bucket/prefix. */
+        location: z.string().min(1).optional(),
+        /** A catalog of sluice.yaml and the table's namespace.table there. */
+        catalog: z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be the name of a catalog in sluice.yaml')
+          .optional(),
+        table: z.string().min(1).optional(),
+      })
+      .superRefine((s, ctx) => {
+        const direct = s.location !== undefined;
+        const viaCatalog = s.catalog !== undefined || s.table !== undefined;
+        if (direct === viaCatalog)
+          ctx.addIssue({
+            code: 'custom',
+            message: 'give either location (the table in storage) or catalog and table (the table a catalog names)',
+          });
+        else if (viaCatalog && (s.catalog === undefined || s.table === undefined))
+          ctx.addIssue({
+            code: 'custom',
+            path: [s.catalog === undefined ? 'catalog' : 'table'],
+            message: 'a catalog table needs both catalog and table',
+          });
+        else if (s.table !== undefined && !/^[^.\s]+(\.[^.\s]+)+$/.test(s.table))
+          ctx.addIssue({ code: 'custom', path: ['table'], message: 'name the table as namespace.table (for example sales.orders)' });
+      }),
+  ]),
   primaryKey: z.array(z.string()).min(1, 'needs at least one field'),
   limits: z
     .strictObject({
@@ -150,8 +180,7 @@ function checkContract(parsed: ParsedYaml<RawContract>, file: string, shown: str
     }
   });
 
-  const location = raw.source.location;
-  const resolved = location.startsWith('s3://') || isAbsolute(location) ? location : resolve(dirname(file), location);
+  const source = sourceOf(raw.source, file);
 
   return Object.freeze({
     product: raw.product,
@@ -161,7 +190,7 @@ function checkContract(parsed: ParsedYaml<RawContract>, file: string, shown: str
     ...(raw.sunset !== undefined && { sunset: raw.sunset }),
     owner: raw.owner,
     ...(raw.description !== undefined && { description: raw.description }),
-    source: Object.freeze({ format: raw.source.format, location, resolved }),
+    source,
     primaryKey: Object.freeze([...raw.primaryKey]),
     limits: Object.freeze({ ...raw.limits }),
     fields: Object.freeze(fields),
@@ -169,6 +198,16 @@ function checkContract(parsed: ParsedYaml<RawContract>, file: string, shown: str
     hash: `sha256:${createHash('sha256').update(parsed.text).digest('hex')}`,
     file: shown,
   });
+}
+
+function sourceOf(raw: RawContract['source'], file: string): ContractSource {
+  if (raw.format === 'iceberg' && raw.location === undefined) {
+    const [catalog, table] = [raw.catalog!, raw.table!];
+    return Object.freeze({ format: 'iceberg', location: `${catalog}:${table}`, resolved: catalogSource(catalog, table), catalog, table });
+  }
+  const location = raw.location!;
+  const resolved = location.startsWith('s3://') || isAbsolute(location) ? location : resolve(dirname(file), location);
+  return Object.freeze({ format: raw.format, location, resolved });
 }
 
 /**

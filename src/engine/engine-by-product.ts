@@ -1,7 +1,16 @@
-import { internalError } from '../errors.js';
+import { internalError, SluiceError } from '../errors.js';
 import { scansOf, type PlanNode } from '../plan/plan.js';
 import type { ColumnCacheStats } from './cache/column-cache.js';
-import type { Engine, ExecutionOptions, ExecutionResult, SourceDescription } from './engine-interface.js';
+import type {
+  Engine,
+  ExecutionOptions,
+  ExecutionResult,
+  SourceDescription,
+  TableDescription,
+  TableFieldRequest,
+} from './engine-interface.js';
+import type { SnapshotSelector } from './table/iceberg/scan/select-snapshot.js';
+import type { ResolvedSnapshot } from './table/table-sources.js';
 
 /**
  * The engine a deployment serves with when `execution:` routes products to
@@ -29,11 +38,30 @@ export class EngineByProduct implements Engine {
     const names = new Set(scansOf(plan).map((s) => this.engineOf(s.product)));
     if (names.size > 1) throw internalError(`a plan reads products routed to different engines (${[...names].join(', ')})`);
     const name = names.values().next().value ?? this.defaultEngine;
+    const table = scansOf(plan).find((s) => s.table !== undefined);
+    if (name !== 'embedded' && table !== undefined)
+      throw new SluiceError(
+        'SOURCE_UNSUPPORTED',
+        'source',
+        `${table.product}: an Apache Iceberg table is read by the embedded engine only; route the product to embedded in execution:`,
+      );
     return this.engine(name).execute(plan, options);
   }
 
   describeSource(source: string): Promise<SourceDescription> {
     return this.embedded.describeSource(source);
+  }
+
+  /** Iceberg tables are the embedded engine's: their snapshots are resolved there. */
+  resolveSnapshot(source: string, label: string, selector?: SnapshotSelector): Promise<ResolvedSnapshot | null> {
+    if (this.embedded.resolveSnapshot === undefined) return Promise.resolve(null);
+    return this.embedded.resolveSnapshot(source, label, selector);
+  }
+
+  describeTable(source: string, label: string, fields: readonly TableFieldRequest[]): Promise<TableDescription> {
+    if (this.embedded.describeTable === undefined)
+      return Promise.reject(new SluiceError('SOURCE_UNSUPPORTED', 'source', `${label}: this engine does not read Iceberg tables`));
+    return this.embedded.describeTable(source, label, fields);
   }
 
   async ready(): Promise<void> {

@@ -5,6 +5,9 @@ import type { MaskValues } from './embedded/execute-plan.js';
 import type { ScanBudget } from './limits/scan-budget.js';
 import type { ColumnDescription } from './parquet/column-types.js';
 import type { ScanReport } from './scan/scan-context.js';
+import type { SnapshotSelector } from './table/iceberg/scan/select-snapshot.js';
+import type { ResolvedSnapshot } from './table/table-sources.js';
+import type { FieldType } from '../contract/contract.js';
 
 /**
  * An engine runs logical plans (src/plan) over a product's sources and
@@ -56,6 +59,21 @@ export interface Engine {
    * Throws as `execute` would when the source cannot be listed.
    */
   sourceVersion?(source: string): Promise<string>;
+  /**
+   * Iceberg sources (`Contract.source.resolved` of a `format: iceberg`
+   * contract): the snapshot `selector` names, or the current one (null when
+   * the table has none yet). BAD_USER_INPUT for an unknown id or ref, a time
+   * before the first commit or an expired snapshot; SOURCE_* when the table
+   * cannot be read. An engine without it does not serve Iceberg tables.
+   */
+  resolveSnapshot?(source: string, label: string, selector?: SnapshotSelector): Promise<ResolvedSnapshot | null>;
+  /**
+   * Iceberg sources, for `contract validate` and start-up: how each field
+   * binds to the table's current schema, and the current snapshot planned
+   * whole so that a feature Sluice does not read is refused now
+   * (SOURCE_UNSUPPORTED, thrown).
+   */
+  describeTable?(source: string, label: string, fields: readonly TableFieldRequest[]): Promise<TableDescription>;
   /** Resolves once the first query will not pay for start-up work (`serve` waits for it before it says it is ready). Never rejects. */
   ready(): Promise<void>;
   /** Releases threads and connections. Optional: an idle engine does not keep the process alive. */
@@ -92,6 +110,20 @@ export interface SourceFileDescription {
   readonly rowGroups: number;
   /** Top-level columns in schema order. */
   readonly columns: readonly ColumnDescription[];
+}
+
+/** A contract field to bind to an Iceberg table's current schema. */
+export interface TableFieldRequest {
+  readonly name: string;
+  readonly column: string;
+  readonly type: FieldType;
+  readonly nullable: boolean;
+}
+
+export interface TableDescription {
+  readonly snapshot: ResolvedSnapshot | null;
+  /** By field name, what keeps the field from being read (a missing column, a type that does not fit, nulls in a non-nullable field); absent when it binds. */
+  readonly problems: ReadonlyMap<string, string>;
 }
 
 export interface SourceDescription {

@@ -5,7 +5,19 @@
  * serves by default, DuckDB and Trino (sql-engine.ts) when `execution:`
  * routes products to them (engine-by-product.ts).
  */
-export type { Engine, ExecutionOptions, ExecutionResult, SourceDescription, SourceFileDescription } from './engine-interface.js';
+export type {
+  Engine,
+  ExecutionOptions,
+  ExecutionResult,
+  SourceDescription,
+  SourceFileDescription,
+  TableDescription,
+  TableFieldRequest,
+} from './engine-interface.js';
+export type { ResolvedSnapshot } from './table/table-sources.js';
+export type { SnapshotSelector } from './table/iceberg/scan/select-snapshot.js';
+export { catalogsFromConfig } from './table/catalog/catalogs-from-config.js';
+export type { TableCatalog } from './table/catalog/table-catalog.js';
 export { EmbeddedEngine, DEFAULT_COLUMN_CACHE_BYTES, type EngineOptions } from './embedded/embedded-engine.js';
 export { checkColumnType, type ColumnDescription } from './parquet/column-types.js';
 export type { ScanReport, SourceFileReport } from './scan/scan-context.js';

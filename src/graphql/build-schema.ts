@@ -181,6 +181,8 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions, view?: Sch
   // Types by product version, filled as the loop goes; object fields are
   // built lazily (at toSchema), so a relationship may point at any version.
   const types = new Map<string, ProductTypes>();
+  /** The asOf input type, made with the first Iceberg-backed version. */
+  let snapshotSelector: AnyRef;
   const targetOf = (r: Relationship) => {
     const target = catalog.get(r.product, r.major);
     return target && types.has(versionKey(target.product, target.major)) ? target : undefined;
@@ -291,6 +293,7 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions, view?: Sch
             required: false,
             description: 'A cursor (the startCursor of the next page): the rows before it. Not with first, after or offset.',
           }),
+          ...asOfArg(t, contract),
         },
         resolve: (_root, args, ctx, info) => resolveConnection(contract, args as ConnectionArgs, ctx, info, options, targetOf),
       }),
@@ -314,9 +317,12 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions, view?: Sch
         nullable: true,
         description: `The ${name} row whose primary key (${contract.primaryKey.join(', ')}) is given; null when there is none, or none this session may see.`,
         ...(contract.status === 'deprecated' && { deprecationReason: deprecation(contract) }),
-        args: Object.fromEntries(
-          keyFields.map((f) => [f!.name, t.arg({ type: GRAPHQL_SCALAR[f!.type] as any, required: true, description: f!.description })]),
-        ),
+        args: {
+          ...Object.fromEntries(
+            keyFields.map((f) => [f!.name, t.arg({ type: GRAPHQL_SCALAR[f!.type] as any, required: true, description: f!.description })]),
+          ),
+          ...asOfArg(t, contract),
+        },
         resolve: (_root, args, ctx, info) => resolveByKey(contract, args as ByKeyArgs, ctx, info, targetOf) as any,
       }),
     );
@@ -491,10 +497,39 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions, view?: Sch
             required: { list: false, items: true },
             description: 'Fields to group by; without it, one group of every row.',
           }),
+          ...asOfArg(t, contract),
         },
         resolve: (_root, args, ctx, info) => resolveAggregate(contract, args as AggregateArgs, ctx, info),
       }),
     );
+  }
+
+  /**
+   * `asOf: SnapshotSelector` on the root fields of an Iceberg-backed version
+   * (SPEC §10); the input type exists only in schemas that use it.
+   */
+  function asOfArg(t: AnyRef, contract: Contract): Record<string, AnyRef> {
+    if (contract.source.format !== 'iceberg') return {};
+    snapshotSelector ??= builder.inputType('SnapshotSelector', {
+      description:
+        'Which snapshot of an Apache Iceberg table to read: exactly one of snapshotId, timestamp (the snapshot current at that time) or ref (a branch or tag).',
+      fields: (f) => ({
+        snapshotId: f.field({ type: 'BigInt', required: false, description: 'A snapshot id, as lineage reports it.' }),
+        timestamp: f.field({
+          type: 'DateTime',
+          required: false,
+          description: 'The last snapshot committed at or before this time.',
+        }),
+        ref: f.string({ required: false, description: 'A branch or tag of the table.' }),
+      }),
+    });
+    return {
+      asOf: t.arg({
+        type: snapshotSelector,
+        required: false,
+        description: 'Read this snapshot of the table instead of the current one. A cursor reads the snapshot of the page it came from.',
+      }),
+    };
   }
 
   /** Deprecated version: its sunset, and its replacement when the schema shows it. */

@@ -217,6 +217,7 @@ export function scanOf(contract: Contract): ScanNode {
     source: contract.source.resolved,
     fields: contract.fields.map((f) => ({ name: f.name, column: f.column, type: f.type })),
     filters: [],
+    ...(contract.source.format === 'iceberg' && { table: { format: 'iceberg' } }),
   });
 }
 

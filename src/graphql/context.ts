@@ -2,6 +2,7 @@ import type { Contract } from '../contract/contract.js';
 import type { PlanNode } from '../plan/plan.js';
 import type { Row } from '../plan/scalar.js';
 import type { Session } from '../session/session.js';
+import type { ResolvedSnapshot, SnapshotSelector } from '../engine/engine.js';
 
 /**
  * What resolvers get for a request: the session, and one way to run a plan in
@@ -19,6 +20,13 @@ export interface GatewayContext {
    * exist (relationship batches, with their parent keys as a placeholder).
    */
   readonly explain?: boolean;
+  /**
+   * The snapshot of an Iceberg source that `selector` names (the current one
+   * without), resolved once per request and selector: every plan of the
+   * request reads the snapshot this returns. Absent where no engine reads
+   * tables (explain).
+   */
+  snapshotOf?(source: string, label: string, selector?: SnapshotSelector): Promise<ResolvedSnapshot | null>;
 }
 
 /** Options fixed when the schema is built (the same for every request). */

@@ -28,6 +28,8 @@ interface Payload {
   readonly q: string;
   /** Sort-key values, encoded per type. */
   readonly k: readonly (string | number | boolean | null)[];
+  /** An Iceberg source: the snapshot the page was read from (SPEC §10), which the next page reads too. */
+  readonly s?: string;
 }
 
 const SIG_BYTES = 16;
@@ -37,8 +39,18 @@ export function queryFingerprint(parts: unknown): string {
   return createHash('sha256').update(json).digest('base64url').slice(0, 22);
 }
 
-export function encodeCursor(secret: Buffer, fingerprint: string, keys: readonly CursorKey[], values: readonly Nullable[]): string {
-  const payload: Payload = { q: fingerprint, k: values.map((v) => (typeof v === 'bigint' ? v.toString() : v)) };
+export function encodeCursor(
+  secret: Buffer,
+  fingerprint: string,
+  keys: readonly CursorKey[],
+  values: readonly Nullable[],
+  snapshotId?: string,
+): string {
+  const payload: Payload = {
+    q: fingerprint,
+    k: values.map((v) => (typeof v === 'bigint' ? v.toString() : v)),
+    ...(snapshotId !== undefined && { s: snapshotId }),
+  };
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return `${body}.${sign(secret, body)}`;
 }
@@ -93,6 +105,25 @@ export function decodeCursor(
     }
     throw invalid();
   });
+}
+
+/**
+ * The snapshot a validly signed cursor pins (undefined: none, or a cursor
+ * that is not valid, which `decodeCursor` then refuses with its reason).
+ */
+export function cursorSnapshot(secret: Buffer, cursor: string): string | undefined {
+  const dot = cursor.indexOf('.');
+  if (dot <= 0 || cursor.length > 4096) return undefined;
+  const body = cursor.slice(0, dot);
+  const given = Buffer.from(cursor.slice(dot + 1), 'base64url');
+  const expected = Buffer.from(sign(secret, body), 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  try {
+    const s = (JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload).s;
+    return typeof s === 'string' && /^-?\d{1,20}$/.test(s) ? s : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The secret as a key object, imported once per secret rather than once per cursor. */

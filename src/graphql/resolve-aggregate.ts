@@ -6,6 +6,8 @@ import { compileAggregate, type AggregateArgs, type AggregateWants } from './com
 import type { GatewayContext } from './context.js';
 import { levelPath } from './resolve-relationship.js';
 import { selectionOf } from './selection.js';
+import { pinSnapshot } from '../plan/plan.js';
+import { snapshotIdFor, type AsOfArg } from './snapshot-selector.js';
 
 /** One group as the `<Type>Group` object resolves it; aggregate objects are keyed by field name. */
 export interface AggregateGroup {
@@ -27,7 +29,7 @@ const INT64_MAX = 2n ** 63n - 1n;
  */
 export async function resolveAggregate(
   contract: Contract,
-  args: AggregateArgs,
+  args: AggregateArgs & { readonly asOf?: AsOfArg | null },
   ctx: GatewayContext,
   info: GraphQLResolveInfo,
 ): Promise<AggregateGroup[]> {
@@ -45,7 +47,8 @@ export async function resolveAggregate(
   };
   const { plan, groupBy } = compileAggregate(contract, args, wants);
   const path = levelPath(info);
-  const rows = await ctx.run(plan, contract, path);
+  const snapshotId = await snapshotIdFor(contract, ctx, args.asOf);
+  const rows = await ctx.run(snapshotId === undefined ? plan : pinSnapshot(plan, snapshotId), contract, path);
   ctx.delivered?.(contract, path, rows.length);
   return rows.map((row) => ({
     key: groupBy.length > 0 ? Object.fromEntries(groupBy.map((f) => [f, row[f] ?? null])) : null,

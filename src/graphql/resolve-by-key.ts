@@ -6,6 +6,8 @@ import { fieldsToRead } from './compile-relationship.js';
 import type { GatewayContext } from './context.js';
 import { explainRelationships, levelPath } from './resolve-relationship.js';
 import { selectionOf } from './selection.js';
+import { pinSnapshot } from '../plan/plan.js';
+import { snapshotIdFor, type AsOfArg } from './snapshot-selector.js';
 
 /**
  * Resolves `<product>V<major>ByKey`: one plan in the request's session, run
@@ -16,7 +18,7 @@ import { selectionOf } from './selection.js';
  */
 export async function resolveByKey(
   contract: Contract,
-  args: ByKeyArgs,
+  args: ByKeyArgs & { readonly asOf?: AsOfArg | null },
   ctx: GatewayContext,
   info: GraphQLResolveInfo,
   targetOf: (r: Relationship) => Contract | undefined,
@@ -24,7 +26,8 @@ export async function resolveByKey(
   const selection = selectionOf(info);
   const plan = compileByKey(contract, args, fieldsToRead(contract, selection, ctx.session));
   const path = levelPath(info);
-  const rows = await ctx.run(plan, contract, path);
+  const snapshotId = await snapshotIdFor(contract, ctx, args.asOf);
+  const rows = await ctx.run(snapshotId === undefined ? plan : pinSnapshot(plan, snapshotId), contract, path);
   const row = rows[0] ?? null;
   ctx.delivered?.(contract, path, row ? 1 : 0);
   if (ctx.explain) await explainRelationships(contract, selection, path, ctx, info, targetOf);

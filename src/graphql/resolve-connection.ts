@@ -8,6 +8,8 @@ import { fieldsToRead } from './compile-relationship.js';
 import { explainRelationships } from './resolve-relationship.js';
 import { connectionRows, selectionOf } from './selection.js';
 import { accessTo } from '../session/session.js';
+import { pinSnapshot, type PlanNode } from '../plan/plan.js';
+import { snapshotIdFor, type AsOfArg } from './snapshot-selector.js';
 
 /**
  * Resolves a product's root connection field: reads the selection, compiles
@@ -16,7 +18,7 @@ import { accessTo } from '../session/session.js';
  */
 export async function resolveConnection(
   contract: Contract,
-  args: ConnectionArgs,
+  args: ConnectionArgs & { readonly asOf?: AsOfArg | null },
   ctx: GatewayContext,
   info: GraphQLResolveInfo,
   options: SchemaOptions,
@@ -51,11 +53,21 @@ export async function resolveConnection(
   );
 
   const path = pathOf(info);
+  const cursor = args.after ?? args.before;
+  const snapshotId = await snapshotIdFor(
+    contract,
+    ctx,
+    args.asOf,
+    cursor === null || cursor === undefined
+      ? undefined
+      : { value: cursor, argument: args.after ? 'after' : 'before', secret: options.cursorSecret },
+  );
+  const run = (p: PlanNode) => ctx.run(snapshotId === undefined ? p : pinSnapshot(p, snapshotId), contract, path);
   const [pageRows, countRows, earlierRows, laterRows] = await Promise.all([
-    plan.page ? ctx.run(plan.page, contract, path) : undefined,
-    plan.count ? ctx.run(plan.count, contract, path) : undefined,
-    plan.earlier ? ctx.run(plan.earlier, contract, path) : undefined,
-    plan.later ? ctx.run(plan.later, contract, path) : undefined,
+    plan.page ? run(plan.page) : undefined,
+    plan.count ? run(plan.count) : undefined,
+    plan.earlier ? run(plan.earlier) : undefined,
+    plan.later ? run(plan.later) : undefined,
   ]);
 
   const result: { -readonly [K in keyof ConnectionResult]: ConnectionResult[K] } = {};
@@ -71,6 +83,7 @@ export async function resolveConnection(
         plan.fingerprint,
         plan.cursorKeys,
         plan.cursorKeys.map((k) => row[k.field] ?? null),
+        snapshotId,
       );
     result.cursorOf = cursorOf;
     const first = nodes[0];

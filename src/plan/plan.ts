@@ -39,6 +39,20 @@ export interface ScanNode {
   readonly rowFilter?: Expr;
   /** Stop after this many rows that pass `filters` (limit pushed into the scan). */
   readonly fetch?: number;
+  /** Set when the source is a table with snapshots (Apache Iceberg, SPEC §10) rather than a set of Parquet files. */
+  readonly table?: TableScan;
+}
+
+/**
+ * A scan of an Apache Iceberg table: which snapshot it reads. A request
+ * reads one snapshot per table (request-context.ts pins scans without one to
+ * the snapshot current when the request first needed it); `asOf` and
+ * cursors pin an older one.
+ */
+export interface TableScan {
+  readonly format: 'iceberg';
+  /** The snapshot's id in decimal, exactly as the table metadata records it; absent: not pinned yet. */
+  readonly snapshotId?: string;
 }
 
 export interface FilterNode {
@@ -282,6 +296,15 @@ export function fieldsReferenced(plan: PlanNode): Set<string> {
     }
   }
   return out;
+}
+
+/** The plan with every scan of a table that is not pinned to a snapshot yet pinned to `snapshotId`. */
+export function pinSnapshot(n: PlanNode, snapshotId: string): PlanNode {
+  if (n.kind === 'scan') {
+    if (n.table === undefined || n.table.snapshotId !== undefined) return n;
+    return ScanNode.create({ ...n, table: freeze({ ...n.table, snapshotId }) });
+  }
+  return withInput(n, pinSnapshot(n.input, snapshotId));
 }
 
 /** Finds every scan under a plan, left to right. */

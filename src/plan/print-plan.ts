@@ -65,6 +65,7 @@ function printScan(n: ScanNode, types: Map<string, FieldType>): string {
   if (n.rowFilter) parts.push(`rowFilter=[${printExpr(n.rowFilter, types)}]`);
   if (n.filters.length > 0) parts.push(`filters=[${n.filters.map((f) => printExpr(f, types)).join(', ')}]`);
   if (n.fetch !== undefined) parts.push(`fetch=${n.fetch}`);
+  if (n.table !== undefined) parts.push(`${n.table.format}${n.table.snapshotId === undefined ? '' : ` snapshot=${n.table.snapshotId}`}`);
   return parts.join(' ');
 }
 

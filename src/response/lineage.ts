@@ -19,6 +19,8 @@ export interface SourceLineage {
   readonly bytesFetched?: number;
   /** Object storage only: requests sent for this file, retries included. */
   readonly requests?: number;
+  /** Iceberg: a delete file applied to the data files read. */
+  readonly role?: 'delete';
 }
 
 export interface ProductLineage {
@@ -45,6 +47,8 @@ export interface ProductLineage {
    * totalCount), their hashes sorted and separated by a space.
    */
   readonly statementHash?: string;
+  /** Iceberg: the snapshot read (SPEC §10), its id exactly as the metadata records it. */
+  readonly snapshot?: { readonly id: string; readonly timestamp: string };
 }
 
 /**
@@ -56,7 +60,7 @@ export interface ProductLineage {
  * files this answer may derive from". Operators still get the figures, in
  * traces, metrics and OpenLineage.
  */
-export type ShownSource = SourceLineage | Pick<SourceLineage, 'uri' | 'etag'>;
+export type ShownSource = SourceLineage | Pick<SourceLineage, 'uri' | 'etag' | 'role'>;
 
 export interface LineageExtension {
   readonly queryId: string;
@@ -129,6 +133,8 @@ export class LineageRecorder {
     entry.maskedFields.sort((a, b) => order(a) - order(b));
     for (const scan of scans) {
       if (scan.product !== contract.product || scan.major !== contract.major) continue;
+      if (scan.snapshot !== undefined)
+        entry.snapshot = { id: scan.snapshot.id, timestamp: new Date(scan.snapshot.timestampMs).toISOString() };
       for (const s of scan.sources) mergeSource(entry.sources, s);
       if (scan.engine !== undefined) entry.engine = scan.engine;
       if (scan.statementHash !== undefined) {
@@ -184,7 +190,7 @@ export class LineageRecorder {
       decisionId: this.session.decisionId,
       // `major` is internal bookkeeping; SPEC §5 names the version instead.
       products: this.recorded().map(({ major: _, ...shown }) =>
-        shown.rowFilter ? { ...shown, sources: shown.sources.map(({ uri, etag }) => ({ uri, etag })) } : shown,
+        shown.rowFilter ? { ...shown, sources: shown.sources.map(({ uri, etag, role }) => ({ uri, etag, ...(role && { role }) })) } : shown,
       ),
     };
   }
@@ -209,7 +215,14 @@ function mergeSource(into: SourceLineage[], s: SourceFileReport): void {
   const bytesFetched = sum(prev?.bytesFetched, s.bytesFetched);
   const requests = sum(prev?.requests, s.requests);
   const cost = { ...(bytesFetched !== undefined && { bytesFetched }), ...(requests !== undefined && { requests }) };
-  const next: SourceLineage = { uri: s.uri, etag: s.etag, rowGroupsScanned: s.rowGroupsScanned, rowGroupsTotal: s.rowGroupsTotal, ...cost };
+  const next: SourceLineage = {
+    uri: s.uri,
+    etag: s.etag,
+    ...(s.role !== undefined && { role: s.role }),
+    rowGroupsScanned: s.rowGroupsScanned,
+    rowGroupsTotal: s.rowGroupsTotal,
+    ...cost,
+  };
   if (prev === undefined) into.push(next);
   else if (prev.rowGroupsScanned < s.rowGroupsScanned) into[i] = next;
   else into[i] = { ...prev, ...cost };

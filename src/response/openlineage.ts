@@ -1,5 +1,5 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, isAbsolute, relative } from 'node:path';
 import type { Contract } from '../contract/contract.js';
 import type { ProductLineage } from './lineage.js';
 
@@ -42,7 +42,11 @@ export function runEventOf(input: RunEventInput): Record<string, unknown> {
   const inputs = new Map<string, Record<string, unknown>>();
   const outputs: Record<string, unknown>[] = [];
   for (const { lineage, contract, delivered } of input.products) {
-    const files = lineage.sources.map((s) => ({ ...datasetOf(s.uri), etag: s.etag }));
+    // An Iceberg table is one dataset, versioned by the snapshot read (its files are the table's business).
+    const files =
+      lineage.snapshot !== undefined
+        ? [{ ...tableDatasetOf(contract), etag: lineage.snapshot.id }]
+        : lineage.sources.map((s) => ({ ...datasetOf(s.uri), etag: s.etag }));
     for (const f of files) {
       inputs.set(`${f.namespace}|${f.name}`, {
         namespace: f.namespace,
@@ -110,6 +114,16 @@ export function runEventOf(input: RunEventInput): Record<string, unknown> {
     inputs: [...inputs.values()],
     outputs,
   };
+}
+
+/** An Iceberg table's dataset: its location, or for a catalog's table the catalog and the table's name. */
+function tableDatasetOf(contract: Contract): { namespace: string; name: string } {
+  const { catalog, table, resolved } = contract.source;
+  if (catalog !== undefined && table !== undefined) return { namespace: `iceberg://${catalog}`, name: table };
+  if (resolved.startsWith('s3://')) return datasetOf(resolved);
+  // Named as lineage names local files: relative to the working directory, never the server's absolute layout.
+  const rel = relative(process.cwd(), resolved);
+  return datasetOf(rel === '' || rel.startsWith('..') || isAbsolute(rel) ? basename(resolved) : rel);
 }
 
 /** OpenLineage's dataset naming: s3://bucket/key → (s3://bucket, key); a local file → (file, its path as shown). */

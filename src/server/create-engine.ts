@@ -2,6 +2,7 @@ import { maskingKey, type SluiceConfig } from '../config/config.js';
 import { enginesUsed, trinoPasswordOf } from '../config/engines.js';
 import { displayPath } from '../contract/yaml-file.js';
 import {
+  catalogsFromConfig,
   createDuckDbEngine,
   createTrinoEngine,
   EmbeddedEngine,
@@ -19,6 +20,9 @@ import { maskFunction, maskValuesWith } from '../policy/mask-value.js';
  *
  * `objectStore` may be passed in to keep a handle on it (its `stats()` are
  * the storage metrics: requests, retries, bytes fetched, cache hits).
+ * Iceberg tables are read again every `storage.iceberg.refreshSeconds`, and
+ * found through the catalogs of `catalogs:` (their secrets read from the
+ * environment now).
  */
 export function createEngine(
   config: SluiceConfig,
@@ -27,7 +31,14 @@ export function createEngine(
   options: Pick<EngineOptions, 'columnCacheBytes'> = {},
 ): Engine {
   const key = maskingKey(config);
-  const embedded = new EmbeddedEngine({ maskValues: maskValuesWith(key), objectStore, ...columnCacheFromEnv(), ...options });
+  const embedded = new EmbeddedEngine({
+    maskValues: maskValuesWith(key),
+    objectStore,
+    tableRefreshMs: config.raw.storage.iceberg.refreshSeconds * 1000,
+    catalogs: catalogsFromConfig(config.raw.catalogs),
+    ...columnCacheFromEnv(),
+    ...options,
+  });
   return withExternalEngines(config, embedded, key);
 }
 

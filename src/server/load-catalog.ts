@@ -27,6 +27,7 @@ export async function loadCatalog(productsDir: string, engine: Engine): Promise<
 }
 
 async function checkSource(c: Contract, engine: Engine): Promise<ConfigError[]> {
+  if (c.source.format === 'iceberg') return checkTable(c, engine);
   let description;
   try {
     description = await engine.describeSource(c.source.resolved);
@@ -51,6 +52,24 @@ async function checkSource(c: Contract, engine: Engine): Promise<ConfigError[]> 
     }
   }
   return errors;
+}
+
+/**
+ * An Iceberg source (SPEC §10): each field against the table's current
+ * schema (bound by field id when read), and the current snapshot planned
+ * whole so that a feature Sluice does not read is refused here.
+ */
+async function checkTable(c: Contract, engine: Engine): Promise<ConfigError[]> {
+  if (engine.describeTable === undefined)
+    return [new ConfigError(c.file, `source ${c.source.location}: this engine does not read Iceberg tables`)];
+  let description;
+  try {
+    description = await engine.describeTable(c.source.resolved, '', c.fields);
+  } catch (e) {
+    if (e instanceof SluiceError) return [new ConfigError(c.file, `source ${c.source.location}: ${e.message}`)];
+    throw e;
+  }
+  return [...description.problems].map(([field, problem]) => new ConfigError(`${c.file}: field ${field}`, problem));
 }
 
 /** Everything a gateway serves from: the checked catalog and the policies checked against it. */

@@ -1,10 +1,10 @@
 import type { Span } from '@opentelemetry/api';
 import type { SluiceConfig } from '../config/config.js';
 import type { Contract } from '../contract/contract.js';
-import type { Engine } from '../engine/engine.js';
+import type { Engine, ResolvedSnapshot } from '../engine/engine.js';
 import { SluiceError } from '../errors.js';
 import type { GatewayContext } from '../graphql/context.js';
-import type { PlanNode } from '../plan/plan.js';
+import { pinSnapshot, scansOf, type PlanNode } from '../plan/plan.js';
 import type { Row } from '../plan/scalar.js';
 import { resolveAccess, type Access } from '../policy/effective-policy.js';
 import type { Policy } from '../policy/policy.js';
@@ -91,13 +91,43 @@ export function createRequestContext(o: RequestPathOptions, request: Request, au
   const lineage = new LineageRecorder(session);
   const trail = o.trailOf(request);
   trail.session = session;
-  const run = { engine: o.engine, session, lineage, trail, metrics: o.metrics, log: o.log, results: o.results };
+  const snapshotOf = requestSnapshots(o.engine);
+  const run = { engine: o.engine, session, lineage, trail, metrics: o.metrics, log: o.log, snapshotOf, results: o.results };
   return {
     session,
     lineage,
     delivered: (contract, path, rows) => trail.recordDelivered(path, contract, rows),
     run: (plan, contract, path) => runRequestPlan({ ...run, span: o.spanOf(request) }, plan, contract, path),
+    snapshotOf,
   };
+}
+
+/**
+ * One request's snapshots of Iceberg sources (SPEC §10: within one request,
+ * one snapshot): each source and selector resolved once, the first time a
+ * resolver or a plan needs it, and that answer kept for the request.
+ */
+function requestSnapshots(engine: Engine): NonNullable<GatewayContext['snapshotOf']> {
+  const resolved = new Map<string, Promise<ResolvedSnapshot | null>>();
+  return (source, label, selector) => {
+    const key = `${source}\u0000${JSON.stringify(selector ?? null, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`;
+    let found = resolved.get(key);
+    if (found === undefined) {
+      if (engine.resolveSnapshot === undefined)
+        return Promise.reject(new SluiceError('SOURCE_UNSUPPORTED', 'source', `${label}: this engine does not read Iceberg tables`));
+      found = engine.resolveSnapshot(source, label, selector);
+      resolved.set(key, found);
+    }
+    return found;
+  };
+}
+
+/** The plan with its table scans pinned to the request's snapshot (the current one unless a resolver pinned another). */
+async function pinned(plan: PlanNode, snapshotOf: NonNullable<GatewayContext['snapshotOf']>): Promise<PlanNode> {
+  const scan = scansOf(plan).find((s) => s.table !== undefined && s.table.snapshotId === undefined);
+  if (scan === undefined) return plan;
+  const snapshot = await snapshotOf(scan.source, scan.product);
+  return snapshot === null ? plan : pinSnapshot(plan, snapshot.id);
 }
 
 /** What one request's plans run with. */
@@ -111,6 +141,8 @@ export interface RequestPlanRun {
   readonly metrics?: GatewayMetrics | undefined;
   readonly log: ErrorLogger;
   readonly results?: ResultCache | undefined;
+  /** The request's snapshots of Iceberg sources; absent: scans read each table's current snapshot. */
+  readonly snapshotOf?: NonNullable<GatewayContext['snapshotOf']>;
 }
 
 /**
@@ -129,6 +161,7 @@ export async function runRequestPlan(
   // Lineage lists fields in the order their plans start, not finish.
   lineage.reserve(path, contract);
   try {
+    if (r.snapshotOf !== undefined) plan = await pinned(plan, r.snapshotOf);
     const result = await inSpan(
       'plan',
       r.span,

@@ -24,6 +24,7 @@ describe('contracts', () => {
     const all = loadContracts(products);
     expect(all.map((c) => `${c.product} v${c.major} ${c.status}`)).toEqual([
       'customers v1 active',
+      'order_events v1 active',
       'orders v1 deprecated',
       'orders v2 active',
     ]);

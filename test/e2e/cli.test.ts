@@ -23,9 +23,16 @@ beforeAll(() => {
     mkdirSync(join(dir, 'products', product), { recursive: true });
     for (const file of readdirSync(join(REPO, 'products', product)).filter((f) => f.endsWith('.yaml'))) {
       let text = readFileSync(join(REPO, 'products', product, file), 'utf8');
+      // The demo's one Iceberg product reads a table folder; the others a glob of Parquet files.
+      const iceberg = /^(\s*location:\s*)\.\/table\s*$/m;
       const location = /^(\s*location:\s*)\.\/data\/\*\.parquet\s*$/m;
-      expect(text).toMatch(location);
-      text = text.replace(location, `$1${join(REPO, 'products', product, 'data')}/*.parquet`);
+      if (product === 'order_events') {
+        expect(text).toMatch(iceberg);
+        text = text.replace(iceberg, `$1${join(REPO, 'products', product, 'table')}`);
+      } else {
+        expect(text).toMatch(location);
+        text = text.replace(location, `$1${join(REPO, 'products', product, 'data')}/*.parquet`);
+      }
       if (product === 'orders' && file === 'v2.yaml') {
         const renamed = /^(\s*column:\s*)amount\s*$/m;
         expect(text).toMatch(renamed);
@@ -55,8 +62,13 @@ describe('sluice CLI', { timeout: 240_000 }, () => {
     const r = await runCli(['contract', 'validate']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok: 3 contract\(s\) valid: /);
-    for (const c of ['customers v1 (1.0.0, active)', 'orders v1 (1.4.0, deprecated)', 'orders v2 (2.1.0, active)']) {
+    expect(r.stdout).toMatch(/^ok: 4 contract\(s\) valid: /);
+    for (const c of [
+      'customers v1 (1.0.0, active)',
+      'order_events v1 (1.0.0, active)',
+      'orders v1 (1.4.0, deprecated)',
+      'orders v2 (2.1.0, active)',
+    ]) {
       expect(r.stdout).toContain(c);
     }
   });

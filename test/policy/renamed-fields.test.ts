@@ -33,7 +33,8 @@ function deployment(policy: string, ordersV2?: (text: string) => string): string
   let products = resolve('products');
   if (ordersV2) {
     products = join(dir, 'products');
-    cpSync('products', products, { recursive: true, filter: (f) => !f.includes('/data/') });
+    // Parquet data stays where it is (the contracts are pointed at it below); the Iceberg table is copied whole.
+    cpSync('products', products, { recursive: true, filter: (f) => !f.includes('/data/') || f.includes('/table/') });
     for (const [product, file] of [
       ['orders', 'v1.yaml'],
       ['orders', 'v2.yaml'],

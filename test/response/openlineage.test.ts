@@ -145,4 +145,20 @@ describe('OpenLineage RunEvents', () => {
       }),
     ).toBe(false);
   });
+
+  it('an Iceberg product is one input dataset, the table, whose version is the snapshot read; valid against the schema', async () => {
+    events.length = 0;
+    const body = await ask(
+      '{ orderEventsV1(first: 2, asOf: { ref: "initial-load" }) { nodes { event_id status } } }',
+      {},
+      { 'x-api-key': DEMO_KEYS.admin },
+    );
+    expect(body.errors).toBeUndefined();
+    const snapshot = (body.extensions!.lineage as unknown as { products: { snapshot: { id: string } }[] }).products[0]!.snapshot;
+    const event = events.at(-1)!;
+    expect(validate(event), JSON.stringify(validate.errors)).toBe(true);
+    expect(event.inputs).toHaveLength(1);
+    expect(event.inputs[0]!.name).toMatch(/products\/order_events\/table$/);
+    expect(event.inputs[0]!.facets.version.datasetVersion).toBe(snapshot.id);
+  });
 });

@@ -2,7 +2,18 @@ import { SluiceError } from '../../errors.js';
 import type { PlanNode } from '../../plan/plan.js';
 import { ColumnCache, type ColumnCacheStats } from '../cache/column-cache.js';
 import { OpenFileCache } from '../cache/open-file-cache.js';
-import type { Engine, ExecutionOptions, ExecutionResult, SourceDescription } from '../engine-interface.js';
+import type {
+  Engine,
+  ExecutionOptions,
+  ExecutionResult,
+  SourceDescription,
+  TableDescription,
+  TableFieldRequest,
+} from '../engine-interface.js';
+import type { TableCatalog } from '../table/catalog/table-catalog.js';
+import { bindFields } from '../table/iceberg/scan/bind-fields.js';
+import type { SnapshotSelector } from '../table/iceberg/scan/select-snapshot.js';
+import { TableSources, type ResolvedSnapshot } from '../table/table-sources.js';
 import { VisibleStatistics } from '../index/visible-stats.js';
 import { queryTimeout } from '../limits/cancellation.js';
 import { DecodePool } from '../parquet/decode-pool.js';
@@ -51,6 +62,10 @@ export interface EngineOptions {
    * default 512 MiB, 0 turns the cache off. The cache never holds more.
    */
   readonly columnCacheBytes?: number;
+  /** How long an Iceberg table's metadata is used before it is looked at again (table-sources.ts); default 60 s. */
+  readonly tableRefreshMs?: number;
+  /** Iceberg REST catalogs by the name contracts use (`source: { catalog, table }`). */
+  readonly catalogs?: ReadonlyMap<string, TableCatalog>;
 }
 
 export const DEFAULT_COLUMN_CACHE_BYTES = 512 * 2 ** 20;
@@ -66,6 +81,8 @@ export class EmbeddedEngine implements Engine {
   /** Statistics of row-filtered row groups' visible rows (visible-stats.ts). */
   private readonly visible = new VisibleStatistics();
   private readonly maskValues: MaskValues | undefined;
+  /** Iceberg tables, each one version at a time (table-sources.ts). */
+  private readonly tables: TableSources;
   /** Described files being opened in the decoder threads (see `ready`). */
   private readonly opening: Promise<void>[] = [];
 
@@ -82,6 +99,50 @@ export class EmbeddedEngine implements Engine {
       list: (pattern, label) => this.store.list(pattern, label),
       open: (object, label) => this.openFiles.open(object, label),
     };
+    this.tables = new TableSources({
+      store: local,
+      ...(objects !== undefined && { objectStore: objects }),
+      ...(options.tableRefreshMs !== undefined && { refreshMs: options.tableRefreshMs }),
+      ...(options.catalogs !== undefined && { catalogs: options.catalogs }),
+    });
+  }
+
+  resolveSnapshot(source: string, label: string, selector?: SnapshotSelector): Promise<ResolvedSnapshot | null> {
+    return this.tables.resolve(source, label, selector);
+  }
+
+  async describeTable(source: string, label: string, fields: readonly TableFieldRequest[]): Promise<TableDescription> {
+    const table = await this.tables.table(source, label);
+    const problems = new Map<string, string>();
+    const bound: TableFieldRequest[] = [];
+    for (const f of fields) {
+      try {
+        bindFields(table.schema, [f]);
+        bound.push(f);
+      } catch (e) {
+        if (!(e instanceof SluiceError)) throw e;
+        problems.set(f.name, e.message);
+      }
+    }
+    const current = table.snapshot();
+    // The current snapshot planned whole: every manifest and data file footer read, so refusals show now.
+    const plan = await table.planScan({ snapshot: current, fields: bound });
+    for (const f of bound) {
+      const schemaField = table.schema.fields.find((c) => c.name === f.column)!;
+      if (f.nullable || schemaField.required) continue;
+      const unproven = plan.files.some((t) => {
+        const read = t.fields.get(f.name);
+        if (read?.kind === 'constant') return read.value === null && t.recordCount > 0;
+        const nulls = t.nullValueCounts?.get(schemaField.id);
+        return nulls === undefined || nulls > 0;
+      });
+      if (unproven)
+        problems.set(
+          f.name,
+          `is nullable: false but column "${f.column}" is optional in the Iceberg table and its manifests do not show it free of nulls`,
+        );
+    }
+    return { snapshot: current === null ? null : { id: current.id, timestampMs: current.timestampMs }, problems };
   }
 
   async execute(plan: PlanNode, options: ExecutionOptions = {}): Promise<ExecutionResult> {
@@ -95,6 +156,7 @@ export class EmbeddedEngine implements Engine {
           decoder: this.decoder,
           columns: this.columns,
           visible: this.visible,
+          tables: this.tables,
           signal: options.signal,
           reports: scans,
           maskValues: options.maskValues ?? this.maskValues,

@@ -1,4 +1,5 @@
-import { assertNever, internalError } from '../../errors.js';
+import { assertNever, internalError, SluiceError } from '../../errors.js';
+import { openIcebergScan } from '../scan/iceberg-scan.js';
 import { exprFields } from '../../plan/expr.js';
 import {
   aggregateInputFields,
@@ -75,7 +76,10 @@ export async function executePlan(plan: PlanNode, ctx: ExecutionContext): Promis
 async function build(n: PlanNode, needed: readonly string[], ctx: Run, order: ScanOrder | undefined): Promise<Stream> {
   switch (n.kind) {
     case 'scan':
-      return openScan(n, needed, ctx, order);
+      if (n.table === undefined) return openScan(n, needed, ctx, order);
+      if (ctx.tables === undefined)
+        throw new SluiceError('SOURCE_UNSUPPORTED', 'source', `${n.product}: this engine does not read Iceberg tables`);
+      return openIcebergScan(n, needed, ctx, ctx.tables);
     case 'filter':
       // Rows the filter drops must not count towards the first rows the top-K needs.
       return filter(

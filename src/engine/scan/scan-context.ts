@@ -5,6 +5,7 @@ import type { ScanBudget } from '../limits/scan-budget.js';
 import type { DecodePool } from '../parquet/decode-pool.js';
 import type { OpenSourceFile } from '../parquet/read-row-groups.js';
 import type { SourceObject } from '../storage/source-files.js';
+import type { TableSources } from '../table/table-sources.js';
 import type { SortBound } from './prune-row-groups.js';
 
 /** What a scan is given (its context, and the order a top-K above asks for) and what it reports (lineage, metrics, spans). */
@@ -32,6 +33,8 @@ export interface SourceFileReport {
   bytesFetched?: number;
   /** Object storage only: requests sent for this file by this execution, retries included. */
   requests?: number;
+  /** Iceberg: set on the delete files a scan applied (SPEC §10); data files have none. */
+  readonly role?: 'delete';
 }
 
 export interface ScanReport {
@@ -46,6 +49,10 @@ export interface ScanReport {
   readonly statementHash?: string;
   /** Rows the external engine sent back for the statement (what crossed the wire), for metrics and the benchmark. */
   readonly rowsReturned?: number;
+  /** Iceberg: the snapshot read (its id exactly as the metadata records it). */
+  readonly snapshot?: { readonly id: string; readonly timestampMs: number };
+  /** Iceberg: manifests read of the snapshot's (the others pruned unread, their files not listed). */
+  readonly manifests?: { readonly read: number; readonly total: number };
 }
 
 /** What a scan needs from the engine: listing and cached opened files. */
@@ -88,4 +95,6 @@ export interface ScanContext {
   readonly budget?: ScanBudget;
   /** Statistics of row-filtered row groups' visible rows, shared by executions (visible-stats.ts); undefined: none kept. */
   readonly visible?: VisibleStatistics;
+  /** Iceberg tables by source (table-sources.ts); undefined: scans of tables are refused. */
+  readonly tables?: TableSources;
 }

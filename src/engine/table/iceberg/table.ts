@@ -60,6 +60,23 @@ export class IcebergTable {
     );
   }
 
+  /**
+   * A table whose metadata a catalog answered with (`metadataJson`, the text
+   * as the catalog sent it); `metadataLocation` places the table root.
+   */
+  static fromMetadata(metadataLocation: string, metadataJson: string, options: IcebergTableOptions): IcebergTable {
+    const where = resolveTableLocation(metadataLocation, options.baseDir);
+    const files = new TableFiles(where.root, options.store, options.label ?? '');
+    return new IcebergTable(
+      parseTableMetadata(metadataJson),
+      where.metadataFile ?? metadataLocation,
+      files,
+      options,
+      options.columns ?? parquetColumnReader(),
+      options.manifestCache ?? new Map(),
+    );
+  }
+
   /** The configured table root (absolute path or s3:// prefix). */
   get root(): string {
     return this.files.root;

@@ -78,6 +78,8 @@ export interface DataFileTask {
   /** The partition tuple by partition field name. */
   readonly partition: Readonly<Record<string, IcebergValue | null>>;
   readonly dataSequenceNumber: bigint;
+  /** Nulls per field id, as the manifest entry records them (absent: not recorded). */
+  readonly nullValueCounts?: ReadonlyMap<number, number>;
   /** How each requested field is read, by contract field name. Empty for pruned files. */
   readonly fields: ReadonlyMap<string, FieldRead>;
   readonly positionDeletes: readonly DeleteFileTask[];
@@ -184,6 +186,7 @@ export async function planScan(ctx: ScanContext, req: ScanRequest): Promise<Scan
       specId: f.specId,
       partition: partitionByName(spec, f),
       dataSequenceNumber: entry.sequenceNumber,
+      ...(f.nullValueCounts !== undefined && { nullValueCounts: f.nullValueCounts }),
     };
     const pruned = pruneVerdict(req.rowFilter, req.filter, fileFacts(fields, spec, f));
     if (pruned !== undefined) {
