@@ -175,8 +175,7 @@ export function createGateway(o: GatewayOptions): Gateway {
         return maskError(error, log);
       },
     },
-    context: async ({ request }): Promise<RequestContext> =>
-      createRequestContext(requestPath, request, await authenticated(request)),
+    context: async ({ request }): Promise<RequestContext> => createRequestContext(requestPath, request, await authenticated(request)),
     plugins: [
       tracing,
       ...(config.server.cors ? [useVaryOrigin()] : []),

@@ -1,6 +1,6 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { S3SourceStore } from '../../src/engine/engine.js';
 import { createEngine, createObjectStore } from '../../src/server/create-engine.js';
@@ -43,7 +43,15 @@ export async function uploadDemoData(s3: TestS3, bucket: string): Promise<void> 
   await s3.createBucket(bucket);
   for (const product of readdirSync(join(REPO, 'products'))) {
     const data = join(REPO, 'products', product, 'data');
-    for (const f of readdirSync(data).filter((n) => n.endsWith('.parquet'))) await s3.putFile(bucket, `${product}/${f}`, join(data, f));
+    if (existsSync(data))
+      for (const f of readdirSync(data).filter((n) => n.endsWith('.parquet'))) await s3.putFile(bucket, `${product}/${f}`, join(data, f));
+    // An Apache Iceberg table (order_events): its metadata, manifests and files under `<product>/table/`.
+    const table = join(REPO, 'products', product, 'table');
+    if (existsSync(table))
+      for (const f of readdirSync(table, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())) {
+        const path = join(f.parentPath, f.name);
+        await s3.putFile(bucket, `${product}/table/${relative(table, path).split(sep).join('/')}`, path);
+      }
   }
 }
 
@@ -54,7 +62,9 @@ export async function openS3Deployment(s3: TestS3, o: S3DeploymentOptions): Prom
     mkdirSync(join(dir, 'products', product), { recursive: true });
     for (const f of readdirSync(join(REPO, 'products', product)).filter((n) => /^v\d+\.yaml$/.test(n))) {
       const text = readFileSync(join(REPO, 'products', product, f), 'utf8');
-      writeFileSync(join(dir, 'products', product, f), text.replace(/^(\s*location:\s*).*$/m, `$1s3://${o.bucket}/${product}/*.parquet`));
+      const iceberg = /^\s*format:\s*iceberg\s*$/m.test(text);
+      const location = iceberg ? `s3://${o.bucket}/${product}/table` : `s3://${o.bucket}/${product}/*.parquet`;
+      writeFileSync(join(dir, 'products', product, f), text.replace(/^(\s*location:\s*).*$/m, `$1${location}`));
     }
   }
   for (const [product, contract] of Object.entries(o.contracts ?? {})) {
