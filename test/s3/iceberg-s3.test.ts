@@ -47,7 +47,10 @@ describe('an Apache Iceberg table served from S3', () => {
     ['the tag before-erasure', { ref: 'before-erasure' }],
   ] as const) {
     it(`${name}: the same rows and count as the local copy, for admin and analyst`, async () => {
-      for (const headers of [{ 'x-api-key': DEMO_KEYS.admin }, { 'x-api-key': DEMO_KEYS.analyst, 'x-purpose': 'reporting' }]) {
+      for (const headers of [{ 'x-api-key': DEMO_KEYS.admin }, { 'x-api-key': DEMO_KEYS.analyst, 'x-purpose': 'reporting' }] as Record<
+        string,
+        string
+      >[]) {
         const variables = asOf === undefined ? {} : { asOf };
         const there = await deployment!.demo.query(QUERY, variables, headers);
         const here = await local.query(QUERY, variables, headers);
