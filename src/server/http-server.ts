@@ -110,7 +110,11 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
       const state = options.state?.health();
       const stateDown = state !== undefined && Object.values(state).some((s) => s === 'down');
       const serving = readiness === 'ready' && !(stateDown && options.state?.requiredForReady);
-      return json(res, serving ? 200 : 503, { status: readiness, inFlight: active.size, ...(state !== undefined && Object.keys(state).length > 0 && { state }) });
+      return json(res, serving ? 200 : 503, {
+        status: readiness,
+        inFlight: active.size,
+        ...(state !== undefined && Object.keys(state).length > 0 && { state }),
+      });
     }
     if (path === '/admin/reload' && options.admin) {
       const { token, reload } = options.admin;
