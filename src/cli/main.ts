@@ -437,7 +437,7 @@ async function serve(config: SluiceConfig, portArg: string | undefined, io: CliI
   io.out(`sluice: ${signal}, finishing ${inFlight} open request(s)…`);
   logger.info({ signal, inFlight }, 'draining');
   const drained = await draining;
-  reloader?.stop();
+  await reloader?.stop();
   process.off('SIGHUP', onHangup);
   await state.close();
   await audit.close();

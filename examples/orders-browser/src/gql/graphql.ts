@@ -298,6 +298,18 @@ export type DateTimeEqInRangeFilter = {
   notIn?: InputMaybe<Array<Scalars['DateTime']['input']>>;
 };
 
+/** Conditions on a DateTime field (range); several are ANDed. */
+export type DateTimeRangeFilter = {
+  /** Greater than. */
+  gt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Greater than or equal to. */
+  gte?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Less than. */
+  lt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Less than or equal to. */
+  lte?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 /** Conditions on a Float field (eq, range); several are ANDed. */
 export type FloatEqRangeFilter = {
   /** Equal to. */
@@ -354,6 +366,202 @@ export type IntEqInRangeFilter = {
   ne?: InputMaybe<Scalars['Int']['input']>;
   /** None of the values (rows where the field is null do not match). */
   notIn?: InputMaybe<Array<Scalars['Int']['input']>>;
+};
+
+/** Conditions on a Int field (eq, in, range, null); several are ANDed. */
+export type IntFilter = {
+  /** Equal to. */
+  eq?: InputMaybe<Scalars['Int']['input']>;
+  /** Greater than. */
+  gt?: InputMaybe<Scalars['Int']['input']>;
+  /** Greater than or equal to. */
+  gte?: InputMaybe<Scalars['Int']['input']>;
+  /** One of the values. */
+  in?: InputMaybe<Array<Scalars['Int']['input']>>;
+  /** true: the field is null; false: it is not. */
+  isNull?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Less than. */
+  lt?: InputMaybe<Scalars['Int']['input']>;
+  /** Less than or equal to. */
+  lte?: InputMaybe<Scalars['Int']['input']>;
+  /** Not equal to (rows where the field is null do not match). */
+  ne?: InputMaybe<Scalars['Int']['input']>;
+  /** None of the values (rows where the field is null do not match). */
+  notIn?: InputMaybe<Array<Scalars['Int']['input']>>;
+};
+
+/**
+ * Order status changes, one row per change (placed, paid, packed, shipped, delivered, returned, cancelled), from an Apache Iceberg table with five snapshots.
+ *
+ * Product order_events 1.0.0, owned by fulfilment-data@example.com.
+ */
+export type OrderEventsV1 = {
+  __typename?: 'OrderEventsV1';
+  /** Carrier that took the order; null before it was shipped. */
+  carrier?: Maybe<Scalars['String']['output']>;
+  /** Event number, unique; order_id * 10 + the step of the order's life. */
+  event_id: Scalars['BigInt']['output'];
+  /** Moment of the change (UTC). */
+  event_time: Scalars['DateTime']['output'];
+  /** For deliveries, whether the parcel took more than three days; null for other events. */
+  is_late?: Maybe<Scalars['Boolean']['output']>;
+  /** The OrdersV2 row with the same order_id; null when there is none, or none this session may see. */
+  order?: Maybe<OrdersV2>;
+  /** The order whose status changed. */
+  order_id: Scalars['BigInt']['output'];
+  /** Number of parcels; null before the order was packed. */
+  parcels?: Maybe<Scalars['Int']['output']>;
+  /** Sales region of the order (EU, US, APAC, LATAM); the table is partitioned by it. */
+  region: Scalars['String']['output'];
+  /** The status the order entered. */
+  status: Scalars['String']['output'];
+  /** Warehouse that packed the order; null before it was packed. */
+  warehouse?: Maybe<Scalars['String']['output']>;
+};
+
+/** Averages per field over a group's non-null values; null when there is none. */
+export type OrderEventsV1Avg = {
+  __typename?: 'OrderEventsV1Avg';
+  event_id?: Maybe<Scalars['Float']['output']>;
+  order_id?: Maybe<Scalars['Float']['output']>;
+  parcels?: Maybe<Scalars['Float']['output']>;
+};
+
+/** A page of OrderEventsV1 rows. */
+export type OrderEventsV1Connection = {
+  __typename?: 'OrderEventsV1Connection';
+  /** The same rows as `nodes`, each with its cursor. */
+  edges: Array<OrderEventsV1Edge>;
+  nodes: Array<OrderEventsV1>;
+  pageInfo: PageInfo;
+  /** Rows matching `where`, across all pages (computed only when selected). */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One OrderEventsV1 row and its cursor (Relay cursor connections). */
+export type OrderEventsV1Edge = {
+  __typename?: 'OrderEventsV1Edge';
+  /** Pass as `after` (with `first`) for the rows after this one, or as `before` (with `last`) for the rows before it. */
+  cursor: Scalars['String']['output'];
+  node: OrderEventsV1;
+};
+
+/** One group of OrderEventsV1 rows, as this session may see them (row filters applied, masked fields by their masked values). */
+export type OrderEventsV1Group = {
+  __typename?: 'OrderEventsV1Group';
+  /** Averages of the numeric fields. */
+  avg: OrderEventsV1Avg;
+  /** Rows in the group. */
+  count: Scalars['Int']['output'];
+  /** The grouped fields; null without groupBy (one group of every row). */
+  key?: Maybe<OrderEventsV1GroupKey>;
+  /** Maxima of the ordered fields. */
+  max: OrderEventsV1Max;
+  /** Minima of the ordered fields. */
+  min: OrderEventsV1Min;
+  /** Sums of the numeric fields. */
+  sum: OrderEventsV1Sum;
+};
+
+/** A field of OrderEventsV1 to group by. */
+export type OrderEventsV1GroupField =
+  /** Carrier that took the order; null before it was shipped. */
+  | 'carrier'
+  /** Event number, unique; order_id * 10 + the step of the order's life. */
+  | 'event_id'
+  /** Moment of the change (UTC). */
+  | 'event_time'
+  /** For deliveries, whether the parcel took more than three days; null for other events. */
+  | 'is_late'
+  /** The order whose status changed. */
+  | 'order_id'
+  /** Number of parcels; null before the order was packed. */
+  | 'parcels'
+  /** Sales region of the order (EU, US, APAC, LATAM); the table is partitioned by it. */
+  | 'region'
+  /** The status the order entered. */
+  | 'status'
+  /** Warehouse that packed the order; null before it was packed. */
+  | 'warehouse';
+
+/** The values a group of OrderEventsV1 rows shares; a field not in groupBy is null. */
+export type OrderEventsV1GroupKey = {
+  __typename?: 'OrderEventsV1GroupKey';
+  carrier?: Maybe<Scalars['String']['output']>;
+  event_id?: Maybe<Scalars['BigInt']['output']>;
+  event_time?: Maybe<Scalars['DateTime']['output']>;
+  is_late?: Maybe<Scalars['Boolean']['output']>;
+  order_id?: Maybe<Scalars['BigInt']['output']>;
+  parcels?: Maybe<Scalars['Int']['output']>;
+  region?: Maybe<Scalars['String']['output']>;
+  status?: Maybe<Scalars['String']['output']>;
+  warehouse?: Maybe<Scalars['String']['output']>;
+};
+
+/** Largest non-null value per field in a group (strings by code point); null when there is none. */
+export type OrderEventsV1Max = {
+  __typename?: 'OrderEventsV1Max';
+  carrier?: Maybe<Scalars['String']['output']>;
+  event_id?: Maybe<Scalars['BigInt']['output']>;
+  event_time?: Maybe<Scalars['DateTime']['output']>;
+  order_id?: Maybe<Scalars['BigInt']['output']>;
+  parcels?: Maybe<Scalars['Int']['output']>;
+  region?: Maybe<Scalars['String']['output']>;
+  status?: Maybe<Scalars['String']['output']>;
+  warehouse?: Maybe<Scalars['String']['output']>;
+};
+
+/** Smallest non-null value per field in a group (strings by code point); null when there is none. */
+export type OrderEventsV1Min = {
+  __typename?: 'OrderEventsV1Min';
+  carrier?: Maybe<Scalars['String']['output']>;
+  event_id?: Maybe<Scalars['BigInt']['output']>;
+  event_time?: Maybe<Scalars['DateTime']['output']>;
+  order_id?: Maybe<Scalars['BigInt']['output']>;
+  parcels?: Maybe<Scalars['Int']['output']>;
+  region?: Maybe<Scalars['String']['output']>;
+  status?: Maybe<Scalars['String']['output']>;
+  warehouse?: Maybe<Scalars['String']['output']>;
+};
+
+/** One sort key per entry, e.g. { event_id: DESC }; the primary key (event_id) is always the final tie-breaker. */
+export type OrderEventsV1OrderBy = {
+  carrier?: InputMaybe<SortDirection>;
+  event_id?: InputMaybe<SortDirection>;
+  event_time?: InputMaybe<SortDirection>;
+  is_late?: InputMaybe<SortDirection>;
+  order_id?: InputMaybe<SortDirection>;
+  parcels?: InputMaybe<SortDirection>;
+  region?: InputMaybe<SortDirection>;
+  status?: InputMaybe<SortDirection>;
+  warehouse?: InputMaybe<SortDirection>;
+};
+
+/** Sums per field over a group's non-null values (integers: exact, as BigInt); null when there is none. */
+export type OrderEventsV1Sum = {
+  __typename?: 'OrderEventsV1Sum';
+  event_id?: Maybe<Scalars['BigInt']['output']>;
+  order_id?: Maybe<Scalars['BigInt']['output']>;
+  parcels?: Maybe<Scalars['BigInt']['output']>;
+};
+
+/** Conditions on OrderEventsV1 rows. Fields and operators in one object are ANDed; nulls match no operator but isNull. */
+export type OrderEventsV1Where = {
+  /** All of these hold. */
+  AND?: InputMaybe<Array<OrderEventsV1Where>>;
+  /** This does not hold (SQL: rows whose compared field is null never match). */
+  NOT?: InputMaybe<OrderEventsV1Where>;
+  /** At least one of these holds. */
+  OR?: InputMaybe<Array<OrderEventsV1Where>>;
+  carrier?: InputMaybe<StringEqInNullFilter>;
+  event_id?: InputMaybe<BigIntEqInRangeFilter>;
+  event_time?: InputMaybe<DateTimeRangeFilter>;
+  is_late?: InputMaybe<BooleanFilter>;
+  order_id?: InputMaybe<BigIntEqInFilter>;
+  parcels?: InputMaybe<IntFilter>;
+  region?: InputMaybe<StringEqInFilter>;
+  status?: InputMaybe<StringEqInFilter>;
+  warehouse?: InputMaybe<StringEqInNullFilter>;
 };
 
 /**
@@ -765,6 +973,12 @@ export type Query = {
   customersV1Aggregate: Array<CustomersV1Group>;
   /** The CustomersV1 row whose primary key (customer_id) is given; null when there is none, or none this session may see. */
   customersV1ByKey?: Maybe<CustomersV1>;
+  /** Order status changes, one row per change (placed, paid, packed, shipped, delivered, returned, cancelled), from an Apache Iceberg table with five snapshots. */
+  orderEventsV1: OrderEventsV1Connection;
+  /** Counts, sums, averages, minima and maxima of OrderEventsV1 rows matching where, per group of the groupBy fields, groups ordered by their key (nulls last). Needs a policy allowing aggregation; at most 1000 groups (more is a RESOURCE_LIMIT error). */
+  orderEventsV1Aggregate: Array<OrderEventsV1Group>;
+  /** The OrderEventsV1 row whose primary key (event_id) is given; null when there is none, or none this session may see. */
+  orderEventsV1ByKey?: Maybe<OrderEventsV1>;
   /**
    * Customer orders, one row per order. Superseded by v2 (amount renamed to total_amount; currency and notes added).
    * @deprecated use ordersV2; sunset 2027-06-30
@@ -811,6 +1025,34 @@ export type QueryCustomersV1AggregateArgs = {
 /** Data products, one root field per served major version. */
 export type QueryCustomersV1ByKeyArgs = {
   customer_id: Scalars['BigInt']['input'];
+};
+
+
+/** Data products, one root field per served major version. */
+export type QueryOrderEventsV1Args = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  asOf?: InputMaybe<SnapshotSelector>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  offset?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<Array<OrderEventsV1OrderBy>>;
+  where?: InputMaybe<OrderEventsV1Where>;
+};
+
+
+/** Data products, one root field per served major version. */
+export type QueryOrderEventsV1AggregateArgs = {
+  asOf?: InputMaybe<SnapshotSelector>;
+  groupBy?: InputMaybe<Array<OrderEventsV1GroupField>>;
+  where?: InputMaybe<OrderEventsV1Where>;
+};
+
+
+/** Data products, one root field per served major version. */
+export type QueryOrderEventsV1ByKeyArgs = {
+  asOf?: InputMaybe<SnapshotSelector>;
+  event_id: Scalars['BigInt']['input'];
 };
 
 
@@ -863,6 +1105,16 @@ export type QueryOrdersV2ByKeyArgs = {
   order_id: Scalars['BigInt']['input'];
 };
 
+/** Which snapshot of an Apache Iceberg table to read: exactly one of snapshotId, timestamp (the snapshot current at that time) or ref (a branch or tag). */
+export type SnapshotSelector = {
+  /** A branch or tag of the table. */
+  ref?: InputMaybe<Scalars['String']['input']>;
+  /** A snapshot id, as lineage reports it. */
+  snapshotId?: InputMaybe<Scalars['BigInt']['input']>;
+  /** The last snapshot committed at or before this time. */
+  timestamp?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 /** Sort order; nulls sort last in both directions. */
 export type SortDirection =
   | 'ASC'
@@ -874,6 +1126,20 @@ export type StringEqInFilter = {
   eq?: InputMaybe<Scalars['String']['input']>;
   /** One of the values. */
   in?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Not equal to (rows where the field is null do not match). */
+  ne?: InputMaybe<Scalars['String']['input']>;
+  /** None of the values (rows where the field is null do not match). */
+  notIn?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** Conditions on a String field (eq, in, null); several are ANDed. */
+export type StringEqInNullFilter = {
+  /** Equal to. */
+  eq?: InputMaybe<Scalars['String']['input']>;
+  /** One of the values. */
+  in?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** true: the field is null; false: it is not. */
+  isNull?: InputMaybe<Scalars['Boolean']['input']>;
   /** Not equal to (rows where the field is null do not match). */
   ne?: InputMaybe<Scalars['String']['input']>;
   /** None of the values (rows where the field is null do not match). */
