@@ -47,7 +47,7 @@ describe('sluice from dist/', { timeout: 120_000 }, () => {
     const r = await sluice(['contract', 'validate']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok: 3 contract\(s\) valid: /);
+    expect(r.stdout).toMatch(/^ok: 4 contract\(s\) valid: .*order_events v1/);
   });
 
   it('refuses a port in use with one line naming --port', async () => {

@@ -55,8 +55,9 @@ describe('describeSource', () => {
     expect(byName.get('is_gift')).toMatchObject({ physicalType: 'BOOLEAN', hasNulls: true });
   });
 
-  it('accepts every field of every demo contract', async () => {
-    for (const contract of loadContracts('products')) {
+  it('accepts every field of every demo Parquet contract', async () => {
+    // Iceberg contracts bind by field id to the table's schema (test/graphql/iceberg-product.test.ts).
+    for (const contract of loadContracts('products').filter((c) => c.source.format === 'parquet')) {
       const d = await engine.describeSource(contract.source.resolved);
       for (const file of d.files) {
         for (const f of contract.fields) {
