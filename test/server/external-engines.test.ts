@@ -416,3 +416,26 @@ describe('engine faults end in a stable code and the gateway stays up', () => {
     }
   });
 });
+
+describe('Apache Iceberg products stay on the embedded engine', () => {
+  const EVENTS = '{ orderEventsV1(first: 5, orderBy: [{ event_id: ASC }]) { nodes { event_id status } totalCount } }';
+
+  it('routed to DuckDB or Trino: SOURCE_UNSUPPORTED saying to route them to embedded, and other products keep answering', async () => {
+    for (const d of ['duckdb', 'trino'] as const) {
+      const res = await demos[d].query(EVENTS, {}, HEADERS.admin);
+      expect(res.errors?.[0]?.extensions?.['code'], d).toBe('SOURCE_UNSUPPORTED');
+      expect(res.errors?.[0]?.message, d).toMatch(/order_events: .*embedded engine only.*route the product to embedded/);
+      const orders = await demos[d].query('{ ordersV2(first: 1) { nodes { order_id } } }', {}, HEADERS.admin);
+      expect(orders.errors, d).toBeUndefined();
+    }
+  });
+
+  it('left on the default embedded engine beside products on other engines: the same answer as the embedded deployment', async () => {
+    const answers = {
+      embedded: await demos.embedded.query(EVENTS, {}, HEADERS.admin),
+      mixed: await demos.mixed.query(EVENTS, {}, HEADERS.admin),
+    };
+    expect(answers.embedded.errors).toBeUndefined();
+    expect(comparable(answers.mixed)).toBe(comparable(answers.embedded));
+  });
+});
