@@ -175,8 +175,8 @@ function markdown(
       'Trino stand-in (DuckDB behind the client protocol on loopback; not a Trino cluster); DuckDB own = the hand-written SQL of bench/queries.ts. ' +
       'Transfer: rows the engine sent back (external engines), or rows and compressed MiB of the row groups the embedded engine decoded itself. Times in ms.',
     '',
-    '| query | what | embedded p50 | cold | duckdb p50 | cold | trino (stand-in) p50 | cold | DuckDB own p50 | cold | duckdb ÷ own | embedded read | duckdb sent | trino sent |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| query | what | embedded p50 | cold | duckdb p50 | cold | trino (stand-in) p50 | cold | DuckDB own p50 | cold | duckdb ÷ own | ≤ 1.2× (#17)? | embedded read | duckdb sent | trino sent |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
   ];
   for (const q of queries) {
     const r = results[q.id]!;
@@ -185,9 +185,16 @@ function markdown(
     const t = r['trino']!;
     const own = r['duckdb-own']!;
     lines.push(
-      `| ${q.id} | ${q.what} | ${f(e.p50Ms)} | ${f(e.coldMs)} | ${f(d.p50Ms)} | ${f(d.coldMs)} | ${f(t.p50Ms)} | ${f(t.coldMs)} | ${f(own.p50Ms)} | ${f(own.coldMs)} | ${(d.p50Ms / own.p50Ms).toFixed(2)}× | ${e.rowsScanned?.toLocaleString('en')} rows, ${f((e.bytesRead ?? 0) / 2 ** 20)} MiB | ${d.rowsReturned} rows | ${t.rowsReturned} rows |`,
+      `| ${q.id} | ${q.what} | ${f(e.p50Ms)} | ${f(e.coldMs)} | ${f(d.p50Ms)} | ${f(d.coldMs)} | ${f(t.p50Ms)} | ${f(t.coldMs)} | ${f(own.p50Ms)} | ${f(own.coldMs)} | ${(d.p50Ms / own.p50Ms).toFixed(2)}× | ${d.p50Ms / own.p50Ms <= 1.2 ? 'met' : 'not met'} | ${e.rowsScanned?.toLocaleString('en')} rows, ${f((e.bytesRead ?? 0) / 2 ** 20)} MiB | ${d.rowsReturned} rows | ${t.rowsReturned} rows |`,
     );
   }
+  lines.push(
+    '',
+    'Target: DuckDB pushdown (the gateway building, lowering and sending the plan, and decoding the answer) within 1.2× of the ' +
+      'hand-written SQL on the same DuckDB. Where it is not met, the gap is the exact float sums every engine computes so that ' +
+      'answers are byte-identical (a sum of doubles rounded once, instead of DuckDB’s own rounding at each step), the row filter ' +
+      'and masks evaluated below the caller’s predicate, and the GraphQL request around the statement.',
+  );
   return `${lines.join('\n')}\n`;
 }
 
