@@ -226,3 +226,30 @@ describe('a table that moves on', () => {
     expect(expired.errors?.[0]?.message).not.toContain('/');
   });
 });
+
+describe('deleted rows and the request budget', () => {
+  it('rows deletes drop still count toward maxRowsScanned: their row groups are read to apply them', async () => {
+    const current = table.snapshot()!;
+    const plan = await table.planScan({ snapshot: current, fields: allColumns(table) });
+    const stored = plan.files.reduce((n, f) => n + f.recordCount, 0);
+    const live = ok(await demo.query('{ orderEventsV1(first: 1) { totalCount } }'))['orderEventsV1'].totalCount as number;
+    // The table deletes rows in its current snapshot: the comparison below is not vacuous.
+    expect(plan.deleteFiles.length).toBeGreaterThan(0);
+    expect(stored).toBeGreaterThan(live);
+    const limited = async (maxRowsScanned: number) => {
+      const d = await openDemo('sluice.yaml', undefined, { maxRowsScanned });
+      try {
+        return await d.query('{ orderEventsV1(first: 1) { totalCount } }');
+      } finally {
+        await d.engine.close();
+      }
+    };
+    // Enough for the rows the caller can count, not for the rows read: refused.
+    const short = await limited(stored - 1);
+    expect(short.errors?.[0]?.extensions?.['code']).toBe('RESOURCE_LIMIT');
+    expect(short.errors?.[0]?.message).toMatch(/maxRowsScanned/);
+    expect(live).toBeLessThan(stored - 1);
+    // Every stored row of the snapshot's data files: answered, with the live count.
+    expect(ok(await limited(stored))['orderEventsV1'].totalCount).toBe(live);
+  });
+});
