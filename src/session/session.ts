@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { versionKey, type Contract } from '../contract/contract.js';
 import { ScanBudget, type ScanLimits } from '../engine/engine.js';
 import type { Access, Denial, EffectivePolicy } from '../policy/effective-policy.js';
@@ -73,6 +74,10 @@ export interface SessionOptions {
 export function createSession(o: SessionOptions): Session {
   const queryId = o.queryId ?? randomUUID();
   const deadline = AbortSignal.timeout(o.limits.timeoutMs);
+  const signal = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
+  // Every read in flight listens to the request's signal and stops listening when it ends: a scan of
+  // many files has many at once, which is not the leak Node's default warning (past 10) looks for.
+  setMaxListeners(0, signal);
   return Object.freeze({
     queryId,
     decisionId: `d-${randomUUID()}`,
@@ -85,7 +90,7 @@ export function createSession(o: SessionOptions): Session {
     limits: Object.freeze({ ...o.limits }),
     budget: new ScanBudget(o.limits),
     startedAt: Date.now(),
-    signal: o.signal ? AbortSignal.any([o.signal, deadline]) : deadline,
+    signal,
   });
 }
 
