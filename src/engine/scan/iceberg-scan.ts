@@ -78,7 +78,7 @@ export async function openIcebergScan(
     if (!byName.has(f)) throw internalError(`scan of ${label} does not read field ${f}`);
   }
   const decode = node.fields.filter((f) => filterFields.has(f.name) || needed.includes(f.name) || keyFields.includes(f.name));
-  const plan = await table.planScan({
+  const plan = await tables.planScan(node.source, table, {
     snapshot,
     fields: decode.map((f) => ({ name: f.name, column: f.column, type: f.type })),
     ...(node.rowFilter !== undefined && { rowFilter: node.rowFilter }),
