@@ -170,6 +170,8 @@ export async function openIcebergScan(
   );
 }
 
+const NONE = new Int32Array(0);
+
 /** A data file read, as the reading needs it: its fields bound, its equality keys, where its row groups start, its deletes. */
 interface BoundFile {
   readonly task: DataFileTask;
@@ -259,14 +261,14 @@ function tableReads(bound: readonly BoundFile[], deletes: DeleteFiles): TableFil
         }
       }
       const batch: Batch = { length: d.length, columns, selection: null, ordinalBase: u.ordinalBase + first };
-      if (!f.hasDeletes) return batch;
+      if (!f.hasDeletes) return { batch, deleted: NONE };
       const key = foundKey(f, u.rowGroup, first, d.length);
       let deleted = deletes.foundDeleted(key);
       if (deleted === undefined) {
         deleted = deletedRows(await deletesOf(f), f.rowGroupStarts[u.rowGroup]! + first, d);
         deletes.keepFoundDeleted(key, deleted);
       }
-      return deleted.length === 0 ? batch : { ...batch, selection: liveRows(d.length, deleted) };
+      return { batch, deleted };
     },
   };
 }
@@ -321,18 +323,6 @@ function deletedRows(del: FileDeletes, start: number, d: DecodedBatch): Int32Arr
     }
   }
   return Int32Array.from(out);
-}
-
-/** The rows of `length` but the ascending `deleted`. */
-function liveRows(length: number, deleted: Int32Array): Int32Array {
-  const live = new Int32Array(length - deleted.length);
-  let n = 0;
-  let k = 0;
-  for (let i = 0; i < length; i++) {
-    if (k < deleted.length && deleted[k] === i) k++;
-    else live[n++] = i;
-  }
-  return live;
 }
 
 function lowerBound(a: readonly number[], v: number): number {

@@ -62,8 +62,13 @@ export interface TableFileReads {
    * decoding when this is known and the filters are settled.
    */
   knownDeleted(u: Unit): number | undefined;
-  /** A decoded batch of a unit (its rows from `first` in the row group) as filters see it: lacking fields as constants, deleted rows out of the selection. */
-  complete(u: Unit, d: DecodedBatch, first: number): Promise<Batch>;
+  /**
+   * A decoded batch of a unit (its rows from `first` in the row group) as
+   * filters see it, lacking fields as constant columns; and its deleted
+   * rows (ascending), which the reading leaves out before any filter's
+   * answer, limit or count is taken.
+   */
+  complete(u: Unit, d: DecodedBatch, first: number): Promise<{ readonly batch: Batch; readonly deleted: Int32Array }>;
 }
 
 /** The first (or only) read of a row group, started ahead of use. */
@@ -195,12 +200,12 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
     if (p.lookedUp.length > 0 && batches.length === 1 && batches[0]!.length === u.numRows)
       keepBlooms(files[u.file]!, u.rowGroup, batches[0]!, stored(u.file, p.lookedUp), blooms, ctx);
     // As the filters see them: a table's fields bound, its deleted rows out.
-    const completed: Batch[] = [];
+    const completed: { readonly batch: Batch; readonly deleted: Int32Array }[] = [];
     let first = 0;
     for (const d of batches) {
       completed.push(
         p.table === undefined
-          ? { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + first }
+          ? { batch: { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + first }, deleted: NONE }
           : await p.table.complete(u, d, first),
       );
       first += d.length;
@@ -212,17 +217,18 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
         files[u.file]!,
         u.rowGroup,
         // Every row, deleted ones too: statistics of rows the row filter lets through, whether or not deleted, still bound the live ones.
-        { length: completed[0]!.length, columns: completed[0]!.columns as Map<string, Column> },
+        { length: completed[0]!.batch.length, columns: completed[0]!.batch.columns as Map<string, Column> },
         stored(u.file, p.decode),
         (f) => p.filterFields.has(f.name) || (order?.keyFields.includes(f.name) ?? false),
         visible,
         ctx,
       );
-    for (let batch of completed) {
+    for (const { batch: whole, deleted } of completed) {
+      let batch = whole;
       // A scan with a fetch (never visited in sort order), or a top-K over rows already in its order, stops testing rows once it has enough.
       const enough = Math.min(p.fetch === undefined ? Infinity : remaining, order?.firstRowsEnough(batch) ?? Infinity);
-      if (filter.kind !== 'const' && !u.allPass) batch = filterRows(filter, batch, enough, countOnly);
-      else batch = sliceLive(batch, 0, enough);
+      if (filter.kind !== 'const' && !u.allPass) batch = filterLiveRows(filter, batch, deleted, enough, countOnly);
+      else batch = sliceLive(withoutRows(batch, deleted), 0, enough);
       if (late.length > 0 && order !== undefined) batch = order.candidates(batch);
       batch = sliceLive(batch, 0, remaining);
       if (liveCount(batch) === 0) continue;
@@ -237,6 +243,46 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
   }
 }
 
+const NONE = new Int32Array(0);
+
+/**
+ * `filterRows` over the rows of a batch but `deleted` (a table's deleted
+ * rows, ascending; few). Deletes are sparse, so rather than test every
+ * live row through a selection (which loses the indexes and binary
+ * searches of whole columns), the whole batch is filtered and the deleted
+ * rows taken out of the answer: a count less the deleted rows that pass;
+ * at most `enough` rows found among the first `enough` + deleted ones.
+ */
+function filterLiveRows(filter: Expr, batch: Batch, deleted: Int32Array, enough: number, countOnly: boolean): Batch {
+  if (deleted.length === 0) return filterRows(filter, batch, enough, countOnly);
+  if (countOnly) {
+    const counted = filterRows(filter, batch, enough, true);
+    const passes = compilePredicate(filter, batch.columns);
+    let n = 0;
+    for (const i of deleted) if (passes(i)) n++;
+    return { ...counted, length: counted.length - n };
+  }
+  const passed = filterRows(filter, batch, enough === Infinity ? Infinity : enough + deleted.length, false);
+  return sliceLive(withoutRows(passed, deleted), 0, enough);
+}
+
+/** The batch without the rows `deleted` (ascending). */
+function withoutRows(batch: Batch, deleted: Int32Array): Batch {
+  if (deleted.length === 0) return batch;
+  const live = batch.selection;
+  const out = new Int32Array(live === null ? batch.length : live.length);
+  let n = 0;
+  let k = 0;
+  const count = live === null ? batch.length : live.length;
+  for (let j = 0; j < count; j++) {
+    const i = live === null ? j : live[j]!;
+    while (k < deleted.length && deleted[k]! < i) k++;
+    if (k < deleted.length && deleted[k] === i) continue;
+    out[n++] = i;
+  }
+  return { ...batch, selection: out.subarray(0, n) };
+}
+
 /**
  * The rows of a decoded batch that pass the scan's filter, at most
  * `enough`; for a count, just how many. Rows an ascending column's range or
@@ -245,46 +291,13 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
  */
 function filterRows(filter: Expr, batch: Batch, enough: number, countOnly: boolean): Batch {
   const found = sortedRows(filter, batch.columns, batch.length);
-  const live = batch.selection;
-  if (found !== undefined && !(found instanceof Int32Array) && enough !== Infinity && live === null) {
+  if (found !== undefined && !(found instanceof Int32Array) && enough !== Infinity) {
     return narrowRange(batch, found.from, found.to, compilePredicate(filter, batch.columns), enough);
   }
-  // Rows already out of the selection (deleted rows of a table) stay out.
-  let rows: Int32Array | null = live;
-  if (found instanceof Int32Array) rows = live === null ? found : intersectSorted(found, live);
-  else if (found !== undefined)
-    rows = live === null ? rangeRows(found.from, found.to) : live.subarray(lowerBound(live, found.from), lowerBound(live, found.to));
-  const within = rows === live ? batch : { ...batch, selection: rows };
+  const within =
+    found === undefined ? batch : { ...batch, selection: found instanceof Int32Array ? found : rangeRows(found.from, found.to) };
   if (countOnly) return { length: countRows(filter, within), columns: new Map(), selection: null, ordinalBase: batch.ordinalBase };
   return selectRows(filter, within, enough);
-}
-
-/** The first index of an ascending array whose value is at least `v`. */
-function lowerBound(a: Int32Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The values two ascending arrays share. */
-function intersectSorted(a: Int32Array, b: Int32Array): Int32Array {
-  const out = new Int32Array(Math.min(a.length, b.length));
-  let n = 0;
-  for (let i = 0, j = 0; i < a.length && j < b.length;) {
-    if (a[i]! < b[j]!) i++;
-    else if (a[i]! > b[j]!) j++;
-    else {
-      out[n++] = a[i]!;
-      i++;
-      j++;
-    }
-  }
-  return out.subarray(0, n);
 }
 
 function uniqueFields(fields: readonly ScanField[]): ScanField[] {
