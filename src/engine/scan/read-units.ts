@@ -228,7 +228,7 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
       // A scan with a fetch (never visited in sort order), or a top-K over rows already in its order, stops testing rows once it has enough.
       const enough = Math.min(p.fetch === undefined ? Infinity : remaining, order?.firstRowsEnough(batch) ?? Infinity);
       if (filter.kind !== 'const' && !u.allPass) batch = filterLiveRows(filter, batch, deleted, enough, countOnly);
-      else batch = sliceLive(withoutRows(batch, deleted), 0, enough);
+      else batch = sliceLive(withoutRows(sliceLive(batch, 0, enough + deleted.length), deleted), 0, enough);
       if (late.length > 0 && order !== undefined) batch = order.candidates(batch);
       batch = sliceLive(batch, 0, remaining);
       if (liveCount(batch) === 0) continue;
