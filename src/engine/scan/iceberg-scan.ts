@@ -244,7 +244,10 @@ function tableReads(bound: readonly BoundFile[], deletes: DeleteFiles): TableFil
         const f = bound[file]!.fields.get(field.name);
         return f === undefined || 'constant' in f ? [] : [f];
       }),
-    deleteKeys: (file) => bound[file]!.keyFields,
+    deleteKeys: (u) => {
+      const f = bound[u.file]!;
+      return f.keyFields.length === 0 || deletes.foundDeleted(foundKey(f, u.rowGroup, 0, u.numRows)) !== undefined ? [] : f.keyFields;
+    },
     knownDeleted: (u) => {
       const f = bound[u.file]!;
       if (!f.hasDeletes) return 0;
@@ -263,7 +266,8 @@ function tableReads(bound: readonly BoundFile[], deletes: DeleteFiles): TableFil
       const batch: Batch = { length: d.length, columns, selection: null, ordinalBase: u.ordinalBase + first };
       if (!f.hasDeletes) return { batch, deleted: NONE };
       const key = foundKey(f, u.rowGroup, first, d.length);
-      let deleted = deletes.foundDeleted(key);
+      // Known for the whole row group (its key columns then left unread), or for this stretch of it.
+      let deleted = deletes.foundDeleted(key) ?? within(deletes.foundDeleted(foundKey(f, u.rowGroup, 0, u.numRows)), first, d.length);
       if (deleted === undefined) {
         deleted = deletedRows(await deletesOf(f), f.rowGroupStarts[u.rowGroup]! + first, d);
         deletes.keepFoundDeleted(key, deleted);
@@ -288,6 +292,14 @@ async function loadDeletes(f: BoundFile, deletes: DeleteFiles): Promise<FileDele
     })),
   );
   return { positions, equality };
+}
+
+/** The rows of `rows` (ascending, of a whole row group) in [first, first + length), counted from `first`. */
+function within(rows: Int32Array | undefined, first: number, length: number): Int32Array | undefined {
+  if (rows === undefined) return undefined;
+  const out: number[] = [];
+  for (const r of rows) if (r >= first && r < first + length) out.push(r - first);
+  return Int32Array.from(out);
 }
 
 /** Rows of a decoded batch (the file's rows from `start`) that the file's deletes delete, ascending. */

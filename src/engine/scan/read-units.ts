@@ -54,8 +54,8 @@ export interface ReadPlan {
 export interface TableFileReads {
   /** `fields` as file `file` stores them (columns renamed); fields it lacks are left out. */
   stored(file: number, fields: readonly ScanField[]): readonly ScanField[];
-  /** Columns file `file` needs decoded to find its deleted rows (with every first read). */
-  deleteKeys(file: number): readonly ScanField[];
+  /** Columns a unit needs decoded to find its deleted rows (with its first read); none once they are known. */
+  deleteKeys(u: Unit): readonly ScanField[];
   /**
    * Rows of a unit deleted, when known without decoding (0 when none can
    * be); undefined: to be found from its decoded columns. A count needs no
@@ -83,7 +83,7 @@ interface FirstRead {
 export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> {
   const { units, files, filter, order, sources, label } = p;
   const stored = (file: number, fields: readonly ScanField[]) => (p.table === undefined ? fields : p.table.stored(file, fields));
-  const deleteKeys = (file: number) => p.table?.deleteKeys(file) ?? [];
+  const deleteKeys = (u: Unit) => p.table?.deleteKeys(u) ?? [];
   // Fields a row group needs when the statistics already settle its filter.
   const unfiltered = p.decode.filter((f) => p.needed.has(f.name) || (order?.keyFields.includes(f.name) ?? false));
   let remaining = p.fetch ?? Infinity;
@@ -107,8 +107,9 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
       (filtering || order?.narrowing() === true) &&
       (split.tried < 4 || split.completed * 4 < split.tried * 3);
     const file = files[u.file]!;
-    const first = uniqueFields([...stored(u.file, twoPhase ? early : decode), ...deleteKeys(u.file)]);
-    const all = uniqueFields([...stored(u.file, decode), ...deleteKeys(u.file)]);
+    const keys = deleteKeys(u);
+    const first = uniqueFields([...stored(u.file, twoPhase ? early : decode), ...keys]);
+    const all = uniqueFields([...stored(u.file, decode), ...keys]);
     const bytes = chunkBytes(file, u.rowGroup, first);
     ctx.budget?.chargeRowGroup(u.numRows, bytes);
     source.rowGroupsScanned++;
@@ -117,6 +118,9 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
     source.readStartedAt ??= now();
     const read = (async (): Promise<FirstRead> => {
       const blooms = new Map<string, BloomFilter>();
+      // Nothing stored to read (a table's file holding the filtered fields as constants, its deletes known): the rows alone.
+      if (first.length === 0)
+        return { batches: [{ length: u.numRows, columns: new Map() }], late: twoPhase ? stored(u.file, late) : [], blooms };
       const batches = await timed(
         source,
         readRowGroup(ctx.decoder, {
