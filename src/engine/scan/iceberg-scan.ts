@@ -134,7 +134,8 @@ export async function openIcebergScan(
   }
   ctx.reports.push(report);
 
-  const tableFiles = read.map((task, k) => boundFile(task, files[k]!, decode, label));
+  const decodeKey = decode.map((f) => `${f.name}\u0000${f.column}\u0000${f.type}`).join('\u0001');
+  const tableFiles = read.map((task, k) => boundFileOf(task, files[k]!, decode, decodeKey, label));
   // A scan with a fetch must return the first rows in file order, so only an unlimited scan may be visited in sort order.
   const ordered = order !== undefined && node.fetch === undefined ? order : undefined;
   const lookedUp = ctx.columns === undefined ? [] : decode.filter((f) => f.type === 'string' && lookedUpFields(filter).has(f.name));
@@ -175,7 +176,6 @@ const NONE = new Int32Array(0);
 /** A data file read, as the reading needs it: its fields bound, its equality keys, where its row groups start, its deletes. */
 interface BoundFile {
   readonly task: DataFileTask;
-  readonly file: OpenSourceFile;
   /** Every decodable field, by contract name: the file's column, or one value for every row. */
   readonly fields: ReadonlyMap<string, FileField>;
   /** The equality deletes' key fields the file stores, under private names. */
@@ -183,8 +183,30 @@ interface BoundFile {
   /** The file's row of each row group's first row. */
   readonly rowGroupStarts: readonly number[];
   readonly hasDeletes: boolean;
-  /** Names the delete files applied, for keys of found deleted rows. */
+  /** The file version bound and checked. */
+  readonly fileKey: string;
+  /** Names the file version and the delete files applied, for keys of found deleted rows. */
   readonly deletesKey: string;
+  /** The key of each whole row group's found deleted rows (made once: lookups then hash a known string). */
+  readonly groupKeys: readonly string[];
+}
+
+/**
+ * Bound files by plan task (kept with the plan, for the table version) and
+ * the fields decoded: binding and checking a file once, not per query.
+ */
+const boundFiles = new WeakMap<DataFileTask, Map<string, BoundFile>>();
+function boundFileOf(task: DataFileTask, file: OpenSourceFile, decode: readonly ScanField[], key: string, label: string): BoundFile {
+  let byDecode = boundFiles.get(task);
+  if (byDecode === undefined) boundFiles.set(task, (byDecode = new Map()));
+  let bound = byDecode.get(key);
+  // Checked against this very file version (a file changed since is checked again).
+  if (bound === undefined || bound.fileKey !== file.object.cacheKey) {
+    bound = boundFile(task, file, decode, label);
+    if (byDecode.size >= 64) byDecode.clear();
+    byDecode.set(key, bound);
+  }
+  return bound;
 }
 
 function boundFile(task: DataFileTask, file: OpenSourceFile, decode: readonly ScanField[], label: string): BoundFile {
@@ -217,21 +239,25 @@ function boundFile(task: DataFileTask, file: OpenSourceFile, decode: readonly Sc
     row += rg.numRows;
   }
   const applied = [...task.positionDeletes, ...task.equalityDeletes.map((e) => e.file)];
+  const deletesKey = [file.object.cacheKey, ...applied.map((d) => d.uri)].join('\u0001');
   return {
     task,
-    file,
     fields,
     keyFields,
     rowGroupStarts,
     hasDeletes: applied.length > 0,
-    deletesKey: applied.map((d) => d.uri).join('\u0001'),
+    fileKey: file.object.cacheKey,
+    deletesKey,
+    groupKeys: file.footer.rowGroups.map((rg, i) => foundKey(deletesKey, i, 0, rg.numRows)),
   };
 }
 
+/** Names a stretch of a data file's row group and the deletes applied, for DeleteFiles.foundDeleted. */
+const foundKey = (deletesKey: string, rowGroup: number, first: number, length: number) =>
+  `${rowGroup}\u0000${first}\u0000${length}\u0000${deletesKey}`;
+
 /** The reading's view of the table's files (read-units.ts): fields bound per file, deleted rows dropped before any filter. */
 function tableReads(bound: readonly BoundFile[], deletes: DeleteFiles): TableFileReads {
-  const foundKey = (f: BoundFile, rowGroup: number, first: number, length: number) =>
-    `${f.file.object.cacheKey}\u0000${rowGroup}\u0000${first}\u0000${length}\u0000${f.deletesKey}`;
   const loaded = new Map<BoundFile, Promise<FileDeletes>>();
   const deletesOf = (f: BoundFile) => {
     let found = loaded.get(f);
@@ -246,12 +272,12 @@ function tableReads(bound: readonly BoundFile[], deletes: DeleteFiles): TableFil
       }),
     deleteKeys: (u) => {
       const f = bound[u.file]!;
-      return f.keyFields.length === 0 || deletes.foundDeleted(foundKey(f, u.rowGroup, 0, u.numRows)) !== undefined ? [] : f.keyFields;
+      return f.keyFields.length === 0 || deletes.foundDeleted(f.groupKeys[u.rowGroup]!) !== undefined ? [] : f.keyFields;
     },
     knownDeleted: (u) => {
       const f = bound[u.file]!;
       if (!f.hasDeletes) return 0;
-      return deletes.foundDeleted(foundKey(f, u.rowGroup, 0, u.numRows))?.length;
+      return deletes.foundDeleted(f.groupKeys[u.rowGroup]!)?.length;
     },
     complete: async (u, d, first) => {
       const f = bound[u.file]!;
@@ -265,9 +291,10 @@ function tableReads(bound: readonly BoundFile[], deletes: DeleteFiles): TableFil
       }
       const batch: Batch = { length: d.length, columns, selection: null, ordinalBase: u.ordinalBase + first };
       if (!f.hasDeletes) return { batch, deleted: NONE };
-      const key = foundKey(f, u.rowGroup, first, d.length);
+      const whole = first === 0 && d.length === u.numRows;
+      const key = whole ? f.groupKeys[u.rowGroup]! : foundKey(f.deletesKey, u.rowGroup, first, d.length);
       // Known for the whole row group (its key columns then left unread), or for this stretch of it.
-      let deleted = deletes.foundDeleted(key) ?? within(deletes.foundDeleted(foundKey(f, u.rowGroup, 0, u.numRows)), first, d.length);
+      let deleted = deletes.foundDeleted(key) ?? within(deletes.foundDeleted(f.groupKeys[u.rowGroup]!), first, d.length);
       if (deleted === undefined) {
         deleted = deletedRows(await deletesOf(f), f.rowGroupStarts[u.rowGroup]! + first, d);
         deletes.keepFoundDeleted(key, deleted);
