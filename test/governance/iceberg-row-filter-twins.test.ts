@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IcebergTableWriter } from '../../scripts/lib/iceberg-writer/index.js';
 import { comparableText, openDemo, type Demo } from '../support/demo.js';
-import { writeYaml } from '../support/counting-gateway.js';
+import { CountingEngine, writeYaml } from '../support/counting-gateway.js';
 
 /**
  * Row-filter twins over Iceberg (SPEC §4, §10): two tables with the same
@@ -16,8 +16,19 @@ import { writeYaml } from '../support/counting-gateway.js';
  * responses from both, lineage included (ids, file names and etags aside,
  * which differ by design): any difference is a hidden row showing through
  * the answer, a count, the pruning, or the files and delete files listed.
+ *
+ * A second product, `ledger`, is one unpartitioned data file whose row
+ * groups hold visible rows only, visible and hidden rows mixed, or hidden
+ * rows only, cut alike in both twins, the hidden rows' values far apart
+ * (amounts and kinds): inside the file the scan prunes row groups by
+ * statistics and Bloom filters, visits them best-first for a top-K and
+ * counts from the footer, as for Parquet. Lineage withholds row-group
+ * figures under a row filter, so here the operator's view is compared too
+ * (the engine's scan reports: row groups and rows read per file): what is
+ * read must not depend on hidden values either.
  */
 const ANALYST_KEY = 'iceberg-twins-analyst-key';
+const ADMIN_KEY = 'iceberg-twins-admin-key';
 const CURSOR_ENV = 'SLUICE_ICEBERG_TWINS_CURSOR_SECRET';
 
 async function writeTwin(dir: string, hiddenFactor: number, hiddenSalt: number): Promise<void> {
@@ -62,7 +73,70 @@ async function writeTwin(dir: string, hiddenFactor: number, hiddenSalt: number):
   await table.close();
 }
 
-function writeDeployment(dir: string, tableDir: string): string {
+/** Rows per row group of the ledger (DuckDB writes no smaller groups than one vector). */
+const GROUP = 2048;
+
+/**
+ * The ledger: 6 row groups of event ids in order; groups 0–1 visible only
+ * (EU, US), 2–3 mixed (even ids APAC), 4–5 APAC only. Visible amounts stay
+ * below 900; hidden ones are below 100 in a and above 4000 in b; hidden
+ * kinds are x in a and y in b. An equality delete removes two visible
+ * rows (both twins) and hidden rows (others in each twin).
+ */
+async function writeLedger(dir: string, hiddenAmount: string, hiddenKind: string, hiddenDeleted: readonly bigint[]): Promise<void> {
+  const table = await IcebergTableWriter.create({
+    dir,
+    location: 's3://twins/warehouse/ledger',
+    tableUuid: '1f1e1d1c-1b1a-4918-8716-151413121110',
+    schema: {
+      fields: [
+        { id: 1, name: 'event_id', type: 'long', required: true },
+        { id: 2, name: 'region', type: 'string', required: true },
+        { id: 3, name: 'amount', type: 'double', required: false },
+        { id: 4, name: 'kind', type: 'string', required: false },
+      ],
+      identifierFieldIds: [1],
+    },
+    createdMs: Date.parse('2026-01-01T00:00:00Z'),
+  });
+  const hidden = `(i > ${4 * GROUP} OR (i > ${2 * GROUP} AND i % 2 = 0))`;
+  const rows = `SELECT i::BIGINT AS event_id,
+      CASE WHEN ${hidden} THEN 'APAC' ELSE (['EU', 'US'])[1 + i % 2] END AS region,
+      CASE WHEN ${hidden} THEN (${hiddenAmount})::DOUBLE ELSE (i * 7 % 900)::DOUBLE END AS amount,
+      CASE WHEN ${hidden} THEN '${hiddenKind}' ELSE (['a', 'b', 'c'])[1 + i % 3] END AS kind
+    FROM range(1, ${6 * GROUP + 1}) t(i) ORDER BY event_id`;
+  const files = await table.writeDataFiles(rows, { rowGroupSize: GROUP });
+  await table.commit({ timestampMs: Date.parse('2026-01-02T00:00:00Z'), add: files });
+  await table.commit({
+    timestampMs: Date.parse('2026-01-03T00:00:00Z'),
+    equalityDeletes: [{ columns: ['event_id'], rows: [[3n], [BigInt(GROUP + 5)], ...hiddenDeleted.map((id) => [id])] }],
+  });
+  await table.close();
+}
+
+function writeDeployment(dir: string, tableDir: string, ledgerDir: string): string {
+  writeYaml(join(dir, 'products/ledger/v1.yaml'), {
+    product: 'ledger',
+    version: '1.0.0',
+    status: 'active',
+    owner: 'twins@example.com',
+    source: { format: 'iceberg', location: ledgerDir },
+    primaryKey: ['event_id'],
+    fields: [
+      { name: 'event_id', type: 'int64', nullable: false, classification: 'public' },
+      { name: 'region', type: 'string', nullable: false, classification: 'public' },
+      { name: 'amount', type: 'float64', nullable: true, classification: 'public' },
+      { name: 'kind', type: 'string', nullable: true, classification: 'public' },
+    ],
+  });
+  writeYaml(join(dir, 'policies/ledger-analyst.yaml'), {
+    id: 'ledger-analyst',
+    version: 1,
+    product: 'ledger',
+    when: { roles: ['analyst'] },
+    allow: { fields: ['*'], aggregate: true },
+    rowFilter: { region: { in: '$caller.regions' } },
+  });
   writeYaml(join(dir, 'products/events/v1.yaml'), {
     product: 'events',
     version: '1.0.0',
@@ -85,6 +159,13 @@ function writeDeployment(dir: string, tableDir: string): string {
     allow: { fields: ['*'], aggregate: true },
     rowFilter: { region: { in: '$caller.regions' } },
   });
+  writeYaml(join(dir, 'policies/ledger-admin.yaml'), {
+    id: 'ledger-admin',
+    version: 1,
+    product: 'ledger',
+    when: { roles: ['admin'] },
+    allow: { fields: ['*'], aggregate: true },
+  });
   const file = join(dir, 'sluice.yaml');
   writeYaml(file, {
     products: './products',
@@ -99,6 +180,7 @@ function writeDeployment(dir: string, tableDir: string): string {
           attributes: { regions: ['EU', 'US'] },
           sha256: createHash('sha256').update(ANALYST_KEY).digest('hex'),
         },
+        { id: 'admin', subject: 'ada', roles: ['admin'], sha256: createHash('sha256').update(ADMIN_KEY).digest('hex') },
       ],
     },
   });
@@ -110,12 +192,15 @@ const twins: Demo[] = [];
 beforeAll(async () => {
   process.env[CURSOR_ENV] = 'iceberg-twins-cursor-secret-0123456789';
   root = mkdtempSync(join(tmpdir(), 'sluice-iceberg-twins-'));
-  for (const [name, factor, salt] of [
-    ['a', 1, 3],
-    ['b', 3, 7],
+  for (const [name, factor, salt, ledger] of [
+    ['a', 1, 3, { amount: 'i % 100', kind: 'x', deleted: [4n * 2048n + 2n, 4n * 2048n + 9n] }],
+    // As many hidden rows deleted in each: a delete file is reported (to operators) with its whole row count.
+    ['b', 3, 7, { amount: '4000 + i % 1000', kind: 'y', deleted: [5n * 2048n + 1n, 4n * 2048n + 4n] }],
   ] as const) {
     await writeTwin(join(root, name, 'table'), factor, salt);
-    twins.push(await openDemo(writeDeployment(join(root, name), join(root, name, 'table'))));
+    await writeLedger(join(root, name, 'ledger'), ledger.amount, ledger.kind, ledger.deleted);
+    const config = writeDeployment(join(root, name), join(root, name, 'table'), join(root, name, 'ledger'));
+    twins.push(await openDemo(config, () => new CountingEngine()));
   }
 }, 120_000);
 afterAll(async () => {
@@ -133,13 +218,53 @@ const QUERIES = [
   '{ eventsV1Aggregate(groupBy: [kind]) { key { kind } count sum { amount } max { amount } } }',
   '{ eventsV1(first: 3, asOf: { ref: "main" }) { nodes { event_id } } }',
   '{ eventsV1ByKey(event_id: 100004) { event_id } }',
+  // Inside the ledger's file: statistics of mixed groups cover hidden amounts (below 100 in a, above 4000 in b; visible ones below 900).
+  '{ ledgerV1(first: 5, where: { amount: { gt: 950 } }) { nodes { event_id amount } totalCount } }',
+  '{ ledgerV1(first: 5, where: { amount: { gte: 900, lte: 3900 } }) { nodes { event_id amount } totalCount } }',
+  // Best-first visiting for a top-K: only bounds of visible rows may order the groups.
+  '{ ledgerV1(first: 4, orderBy: [{ amount: DESC }]) { nodes { event_id amount } } }',
+  '{ ledgerV1(first: 4, where: { kind: { eq: "b" } }, orderBy: [{ amount: ASC }]) { nodes { event_id amount } } }',
+  // Bloom filters (built by the first lookup of kind, consulted by the second) know hidden kinds.
+  '{ ledgerV1(first: 5, where: { kind: { eq: "y" } }) { nodes { event_id } totalCount } }',
+  '{ ledgerV1(first: 5, where: { kind: { in: ["x", "y"] } }) { nodes { event_id } totalCount } }',
+  '{ ledgerV1(first: 5, where: { kind: { eq: "x" } }) { nodes { event_id } totalCount } }',
+  // Counts: from the footer only where every row is visible and none deleted.
+  '{ ledgerV1(first: 1) { totalCount } }',
+  '{ ledgerV1(first: 1, where: { amount: { gte: 0 } }) { totalCount } }',
+  '{ ledgerV1Aggregate { count max { amount } min { amount } } }',
+  // Again, now that earlier scans kept statistics of the visible rows of the groups they decoded.
+  '{ ledgerV1(first: 5, where: { amount: { gt: 950 } }) { nodes { event_id amount } totalCount } }',
+  '{ ledgerV1(first: 4, orderBy: [{ amount: DESC }]) { nodes { event_id amount } } }',
 ];
 
+/** What an engine's scans since its last reset read, as operators see it: per scan, per file in order, row groups and rows (names differ by design). */
+function reads(engine: CountingEngine): string[] {
+  return engine.scans
+    .map(
+      (s) =>
+        `${s.product}: ${s.sources.map((f) => `${f.role ?? 'data'} ${f.rowGroupsScanned}/${f.rowGroupsTotal}g ${f.rowsScanned}r`).join(', ')}`,
+    )
+    .sort();
+}
+
 describe('Iceberg row-filter twins', () => {
-  it.each(QUERIES)('the analyst gets the same response from both twins: %s', async (query) => {
+  it.each(QUERIES)('the analyst gets the same response from both twins, and both read the same: %s', async (query) => {
+    for (const t of twins) (t.engine as CountingEngine).reset();
     const [a, b] = await Promise.all(twins.map((t) => t.query(query, undefined, { 'x-api-key': ANALYST_KEY })));
     expect(a!.errors?.[0]?.extensions?.['code'] ?? null).not.toBe('INTERNAL_SERVER_ERROR');
     expect(comparableText(JSON.stringify(b))).toBe(comparableText(JSON.stringify(a)));
+    const [readsA, readsB] = twins.map((t) => reads(t.engine as CountingEngine));
+    expect(readsB).toEqual(readsA);
+  });
+
+  it('the ledger twins differ in what the row filter hides, and the admin reads them differently', async () => {
+    const query = '{ ledgerV1(first: 5, where: { amount: { gt: 950 } }) { nodes { event_id } totalCount } }';
+    for (const t of twins) (t.engine as CountingEngine).reset();
+    const [a, b] = await Promise.all(twins.map((t) => t.query(query, undefined, { 'x-api-key': ADMIN_KEY })));
+    expect(JSON.stringify(b!.data)).not.toBe(JSON.stringify(a!.data));
+    const [readsA, readsB] = twins.map((t) => reads(t.engine as CountingEngine));
+    // Without a row filter the statistics prune freely: a skips every group, b reads its hidden ones.
+    expect(readsB).not.toEqual(readsA);
   });
 
   it('the twins do differ in what the row filter hides (an unfiltered count)', async () => {

@@ -79,7 +79,7 @@ async function build(n: PlanNode, needed: readonly string[], ctx: Run, order: Sc
       if (n.table === undefined) return openScan(n, needed, ctx, order);
       if (ctx.tables === undefined)
         throw new SluiceError('SOURCE_UNSUPPORTED', 'source', `${n.product}: this engine does not read Iceberg tables`);
-      return openIcebergScan(n, needed, ctx, ctx.tables);
+      return openIcebergScan(n, needed, ctx, ctx.tables, order);
     case 'filter':
       // Rows the filter drops must not count towards the first rows the top-K needs.
       return filter(

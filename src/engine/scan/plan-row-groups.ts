@@ -1,5 +1,6 @@
 import type { Expr } from '../../plan/expr.js';
 import type { ScanField, ScanNode } from '../../plan/plan.js';
+import type { Scalar } from '../../plan/scalar.js';
 import { ColumnCache } from '../cache/column-cache.js';
 import { VisibleStatistics } from '../index/visible-stats.js';
 import type { ParquetFooter } from '../parquet/parquet-metadata.js';
@@ -57,32 +58,49 @@ export interface RowGroupPlanning {
   readonly columns: ColumnCache | undefined;
   /** Statistics of row-filtered groups' visible rows, and this scan's row filter's key in them; undefined: none kept. */
   readonly visible: { readonly statistics: VisibleStatistics; readonly rowFilter: string } | undefined;
+  /**
+   * Where files bind fields each their own way (a table format binds them by
+   * field id): how file `file` holds field `name`, as a column or as the one
+   * value all its rows have. Undefined: as `byName` says, in every file.
+   */
+  readonly fieldIn?: (file: number, name: string) => FileField;
 }
+
+/** How one file holds a field: a column (`column` is the file's name for it), or one value for every row. */
+export type FileField = ScanField | { readonly constant: Scalar | null };
 
 export function planRowGroups(p: RowGroupPlanning): Unit[] {
   const { node, files, filter, byName, lookedUp, sortBy: ordered } = p;
+  // A table's scan may have pruned every file.
+  if (files.length === 0) return [];
   let units: Unit[] = [];
   let ordinal = 0;
   // The row group being judged; the two lookups are made once per scan, not once per row group.
   let file = files[0]!;
   let rg = file.footer.rowGroups[0]!;
   let ri = 0;
-  const statsOf: StatsOf = (name) => fieldStats(rg, byName.get(name)!);
+  let fi = 0;
+  const fieldOf = p.fieldIn === undefined ? (name: string): FileField => byName.get(name)! : (name: string) => p.fieldIn!(fi, name);
+  const statsOf: StatsOf = (name) => {
+    const f = fieldOf(name);
+    return 'constant' in f ? constantStats(f.constant, rg.numRows) : fieldStats(rg, f);
+  };
   const bloomOf = (name: string) => {
-    const field = byName.get(name)!;
-    return field.type === 'string' ? p.columns?.getBloom(ColumnCache.bloomKey(file.object.cacheKey, ri, field.column)) : undefined;
+    const field = fieldOf(name);
+    if ('constant' in field || field.type !== 'string') return undefined;
+    return p.columns?.getBloom(ColumnCache.bloomKey(file.object.cacheKey, ri, field.column));
   };
   const visibleRows = () => {
     const g =
       p.visible === undefined ? undefined : p.visible.statistics.get(VisibleStatistics.key(file.object.cacheKey, ri, p.visible.rowFilter));
     if (g === undefined) return undefined;
     const stats: StatsOf = (name) => {
-      const f = byName.get(name)!;
-      return g.columns.get(VisibleStatistics.columnKey(f.column, f.type));
+      const f = fieldOf(name);
+      return 'constant' in f ? undefined : g.columns.get(VisibleStatistics.columnKey(f.column, f.type));
     };
     return { rows: g.rows, stats };
   };
-  for (let fi = 0; fi < files.length; fi++) {
+  for (fi = 0; fi < files.length; fi++) {
     file = files[fi]!;
     for (ri = 0; ri < file.footer.rowGroups.length; ri++) {
       rg = file.footer.rowGroups[ri]!;
@@ -119,4 +137,12 @@ function fieldStats(rg: ParquetFooter['rowGroups'][number], field: ScanField): F
   const stats = s && Object.freeze({ ...s, numRows: rg.numRows, mayHoldNaN: field.type === 'float64' });
   byField.set(key, stats);
   return stats;
+}
+
+/** A field every row of a file holds as one value (Iceberg: a partition value, a default, null): exact statistics. */
+function constantStats(value: Scalar | null, numRows: number): FieldStats | undefined {
+  if (value === null) return { nullCount: numRows, numRows, mayHoldNaN: false };
+  // NaN has no place in an order: it proves nothing.
+  if (typeof value === 'number' && Number.isNaN(value)) return undefined;
+  return { nullCount: 0, min: value, max: value, numRows, mayHoldNaN: false };
 }

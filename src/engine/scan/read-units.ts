@@ -11,7 +11,7 @@ import { throwIfAborted } from '../limits/cancellation.js';
 import { readRowGroup, type DecodedBatch, type OpenSourceFile } from '../parquet/read-row-groups.js';
 import type { Unit } from './plan-row-groups.js';
 import { keepBlooms, keepVisibleStats } from './row-group-facts.js';
-import type { ScanContext, ScanOrder, ScanReport, SourceFileReport } from './scan-context.js';
+import type { ScanContext, ScanOrder, SourceFileReport } from './scan-context.js';
 
 /**
  * Reading the planned row groups (plan-row-groups.ts decided which): each
@@ -35,10 +35,40 @@ export interface ReadPlan {
   readonly filter: Expr;
   readonly fetch: number | undefined;
   readonly order: ScanOrder | undefined;
-  readonly report: ScanReport;
+  /** What each of `files` reports (same index). */
+  readonly sources: readonly SourceFileReport[];
   readonly label: string;
   /** The row filter and its key, when the scan gathers statistics of its visible rows. */
   readonly visible: { readonly rowFilter: Expr; readonly key: string } | undefined;
+  /** A table format's files (Iceberg): fields bound per file, and rows deleted; undefined: plain Parquet. */
+  readonly table?: TableFileReads;
+}
+
+/**
+ * How a table format's data files differ from plain Parquet files to the
+ * reading: each file names the fields' columns its own way (or lacks some),
+ * and some of its rows may be deleted. Deleted rows leave the batch before
+ * any filter or limit sees it, so they never reach a filter, a count or a
+ * page; they are still charged, as the row group is charged whole.
+ */
+export interface TableFileReads {
+  /** `fields` as file `file` stores them (columns renamed); fields it lacks are left out. */
+  stored(file: number, fields: readonly ScanField[]): readonly ScanField[];
+  /** Columns a unit needs decoded to find its deleted rows (with its first read); none once they are known. */
+  deleteKeys(u: Unit): readonly ScanField[];
+  /**
+   * Rows of a unit deleted, when known without decoding (0 when none can
+   * be); undefined: to be found from its decoded columns. A count needs no
+   * decoding when this is known and the filters are settled.
+   */
+  knownDeleted(u: Unit): number | undefined;
+  /**
+   * A decoded batch of a unit (its rows from `first` in the row group) as
+   * filters see it, lacking fields as constant columns; and its deleted
+   * rows (ascending), which the reading leaves out before any filter's
+   * answer, limit or count is taken.
+   */
+  complete(u: Unit, d: DecodedBatch, first: number): Promise<{ readonly batch: Batch; readonly deleted: Int32Array }>;
 }
 
 /** The first (or only) read of a row group, started ahead of use. */
@@ -51,7 +81,9 @@ interface FirstRead {
 }
 
 export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<Batch> {
-  const { units, files, filter, order, report, label } = p;
+  const { units, files, filter, order, sources, label } = p;
+  const stored = (file: number, fields: readonly ScanField[]) => (p.table === undefined ? fields : p.table.stored(file, fields));
+  const deleteKeys = (u: Unit) => p.table?.deleteKeys(u) ?? [];
   // Fields a row group needs when the statistics already settle its filter.
   const unfiltered = p.decode.filter((f) => p.needed.has(f.name) || (order?.keyFields.includes(f.name) ?? false));
   let remaining = p.fetch ?? Infinity;
@@ -61,7 +93,7 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
   const start = (u: Unit): Promise<FirstRead> => {
     const filtering = filter.kind !== 'const' && !u.allPass;
     const decode = filtering ? p.decode : unfiltered;
-    const source = report.sources[u.file]!;
+    const source = sources[u.file]!;
     // Decoding the deciding columns first pays off when they often leave no
     // row alive (a selective filter; a full top-K that most rows cannot
     // enter). When the second read is nearly always needed, one read is
@@ -75,7 +107,9 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
       (filtering || order?.narrowing() === true) &&
       (split.tried < 4 || split.completed * 4 < split.tried * 3);
     const file = files[u.file]!;
-    const first = twoPhase ? early : decode;
+    const keys = deleteKeys(u);
+    const first = uniqueFields([...stored(u.file, twoPhase ? early : decode), ...keys]);
+    const all = uniqueFields([...stored(u.file, decode), ...keys]);
     const bytes = chunkBytes(file, u.rowGroup, first);
     ctx.budget?.chargeRowGroup(u.numRows, bytes);
     source.rowGroupsScanned++;
@@ -84,6 +118,9 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
     source.readStartedAt ??= now();
     const read = (async (): Promise<FirstRead> => {
       const blooms = new Map<string, BloomFilter>();
+      // Nothing stored to read (a table's file holding the filtered fields as constants, its deletes known): the rows alone.
+      if (first.length === 0)
+        return { batches: [{ length: u.numRows, columns: new Map() }], late: twoPhase ? stored(u.file, late) : [], blooms };
       const batches = await timed(
         source,
         readRowGroup(ctx.decoder, {
@@ -93,23 +130,23 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
           label,
           signal: ctx.signal,
           cache: ctx.columns,
-          blooms: p.lookedUp,
+          blooms: stored(u.file, p.lookedUp),
           built: blooms,
         }),
       );
       if (twoPhase && batches.length !== 1) {
         // Both reads must cut the row group alike to be joined; a split batch is read whole instead.
-        charge(source, chunkBytes(file, u.rowGroup, decode), ctx);
+        charge(source, chunkBytes(file, u.rowGroup, all), ctx);
         return {
           batches: await timed(
             source,
-            readRowGroup(ctx.decoder, { file, rowGroup: u.rowGroup, fields: decode, label, signal: ctx.signal, cache: ctx.columns }),
+            readRowGroup(ctx.decoder, { file, rowGroup: u.rowGroup, fields: all, label, signal: ctx.signal, cache: ctx.columns }),
           ),
           late: [],
           blooms,
         };
       }
-      return { batches, late: twoPhase ? late : [], blooms };
+      return { batches, late: twoPhase ? stored(u.file, late) : [], blooms };
     })();
     // A read started ahead may never be awaited (the consumer stopped); its failure must not go unhandled.
     read.catch(() => undefined);
@@ -132,7 +169,9 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
     return 2;
   };
   // A count whose filters the statistics settle needs no decoding: the footer knows the rows.
-  const footerOnly = (u: Unit) => (filter.kind === 'const' || u.allPass) && unfiltered.length === 0;
+  // Rows deleted from it (a table format) are known then, or no count comes from the footer.
+  const footerOnly = (u: Unit) =>
+    (filter.kind === 'const' || u.allPass) && unfiltered.length === 0 && (p.table === undefined || p.table.knownDeleted(u) !== undefined);
   // Nothing above reads a field (a count): the rows passing the filter need
   // only be counted, and a batch of that many rows without columns stands for them.
   const countOnly = p.needed.size === 0 && order === undefined && p.fetch === undefined;
@@ -142,7 +181,8 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
     throwIfAborted(ctx.signal);
     if (order?.stopBefore(u.bound)) return;
     if (footerOnly(u)) {
-      const out = sliceLive({ length: u.numRows, columns: new Map(), selection: null, ordinalBase: u.ordinalBase }, 0, remaining);
+      const live = u.numRows - (p.table?.knownDeleted(u) ?? 0);
+      const out = sliceLive({ length: live, columns: new Map(), selection: null, ordinalBase: u.ordinalBase }, 0, remaining);
       remaining -= liveCount(out);
       yield out;
       if (remaining <= 0) return;
@@ -154,39 +194,50 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
       if (started.has(j) || footerOnly(units[j]!)) continue;
       if (order?.stopBefore(units[j]!.bound)) break;
       // A group past the budget is not read ahead: the scan fails only if it comes to need it.
-      if (ctx.budget?.allows(units[j]!.numRows, chunkBytes(files[units[j]!.file]!, units[j]!.rowGroup, p.decode)) === false) break;
+      const next = units[j]!;
+      if (ctx.budget?.allows(next.numRows, chunkBytes(files[next.file]!, next.rowGroup, stored(next.file, p.decode))) === false) break;
       started.set(j, start(units[j]!));
     }
     const { batches, late, blooms } = await read;
     for (const d of batches) ctx.budget?.chargeMemory(columnBytes(d.columns));
     if (late.length > 0) split.tried++;
     if (p.lookedUp.length > 0 && batches.length === 1 && batches[0]!.length === u.numRows)
-      keepBlooms(files[u.file]!, u.rowGroup, batches[0]!, p.lookedUp, blooms, ctx);
+      keepBlooms(files[u.file]!, u.rowGroup, batches[0]!, stored(u.file, p.lookedUp), blooms, ctx);
+    // As the filters see them: a table's fields bound, its deleted rows out.
+    const completed: { readonly batch: Batch; readonly deleted: Int32Array }[] = [];
+    let first = 0;
+    for (const d of batches) {
+      completed.push(
+        p.table === undefined
+          ? { batch: { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + first }, deleted: NONE }
+          : await p.table.complete(u, d, first),
+      );
+      first += d.length;
+    }
     const visible =
       p.visible && u.judgedBy !== 'every-row' && batches.length === 1 && batches[0]!.length === u.numRows ? p.visible : undefined;
     if (visible)
       keepVisibleStats(
         files[u.file]!,
         u.rowGroup,
-        batches[0]!,
-        p.decode,
+        // Every row, deleted ones too: statistics of rows the row filter lets through, whether or not deleted, still bound the live ones.
+        { length: completed[0]!.batch.length, columns: completed[0]!.batch.columns as Map<string, Column> },
+        stored(u.file, p.decode),
         (f) => p.filterFields.has(f.name) || (order?.keyFields.includes(f.name) ?? false),
         visible,
         ctx,
       );
-    let offset = 0;
-    for (const d of batches) {
-      let batch: Batch = { length: d.length, columns: d.columns, selection: null, ordinalBase: u.ordinalBase + offset };
-      offset += d.length;
+    for (const { batch: whole, deleted } of completed) {
+      let batch = whole;
       // A scan with a fetch (never visited in sort order), or a top-K over rows already in its order, stops testing rows once it has enough.
       const enough = Math.min(p.fetch === undefined ? Infinity : remaining, order?.firstRowsEnough(batch) ?? Infinity);
-      if (filter.kind !== 'const' && !u.allPass) batch = filterRows(filter, batch, enough, countOnly);
-      else batch = sliceLive(batch, 0, enough);
+      if (filter.kind !== 'const' && !u.allPass) batch = filterLiveRows(filter, batch, deleted, enough, countOnly);
+      else batch = sliceLive(withoutRows(sliceLive(batch, 0, enough + deleted.length), deleted), 0, enough);
       if (late.length > 0 && order !== undefined) batch = order.candidates(batch);
       batch = sliceLive(batch, 0, remaining);
       if (liveCount(batch) === 0) continue;
       if (late.length > 0) {
-        batch = await completeBatch(batch, files[u.file]!, u.rowGroup, late, report.sources[u.file]!, label, ctx);
+        batch = await completeBatch(batch, files[u.file]!, u.rowGroup, late, sources[u.file]!, label, ctx);
         split.completed++;
       }
       remaining -= liveCount(batch);
@@ -194,6 +245,46 @@ export async function* readUnits(p: ReadPlan, ctx: ScanContext): AsyncGenerator<
       if (remaining <= 0) return;
     }
   }
+}
+
+const NONE = new Int32Array(0);
+
+/**
+ * `filterRows` over the rows of a batch but `deleted` (a table's deleted
+ * rows, ascending; few). Deletes are sparse, so rather than test every
+ * live row through a selection (which loses the indexes and binary
+ * searches of whole columns), the whole batch is filtered and the deleted
+ * rows taken out of the answer: a count less the deleted rows that pass;
+ * at most `enough` rows found among the first `enough` + deleted ones.
+ */
+function filterLiveRows(filter: Expr, batch: Batch, deleted: Int32Array, enough: number, countOnly: boolean): Batch {
+  if (deleted.length === 0) return filterRows(filter, batch, enough, countOnly);
+  if (countOnly) {
+    const counted = filterRows(filter, batch, enough, true);
+    const passes = compilePredicate(filter, batch.columns);
+    let n = 0;
+    for (const i of deleted) if (passes(i)) n++;
+    return { ...counted, length: counted.length - n };
+  }
+  const passed = filterRows(filter, batch, enough === Infinity ? Infinity : enough + deleted.length, false);
+  return sliceLive(withoutRows(passed, deleted), 0, enough);
+}
+
+/** The batch without the rows `deleted` (ascending). */
+function withoutRows(batch: Batch, deleted: Int32Array): Batch {
+  if (deleted.length === 0) return batch;
+  const live = batch.selection;
+  const out = new Int32Array(live === null ? batch.length : live.length);
+  let n = 0;
+  let k = 0;
+  const count = live === null ? batch.length : live.length;
+  for (let j = 0; j < count; j++) {
+    const i = live === null ? j : live[j]!;
+    while (k < deleted.length && deleted[k]! < i) k++;
+    if (k < deleted.length && deleted[k] === i) continue;
+    out[n++] = i;
+  }
+  return { ...batch, selection: out.subarray(0, n) };
 }
 
 /**
@@ -211,6 +302,12 @@ function filterRows(filter: Expr, batch: Batch, enough: number, countOnly: boole
     found === undefined ? batch : { ...batch, selection: found instanceof Int32Array ? found : rangeRows(found.from, found.to) };
   if (countOnly) return { length: countRows(filter, within), columns: new Map(), selection: null, ordinalBase: batch.ordinalBase };
   return selectRows(filter, within, enough);
+}
+
+function uniqueFields(fields: readonly ScanField[]): ScanField[] {
+  const seen = new Map<string, ScanField>();
+  for (const f of fields) if (!seen.has(f.name)) seen.set(f.name, f);
+  return [...seen.values()];
 }
 
 function rangeRows(from: number, to: number): Int32Array {

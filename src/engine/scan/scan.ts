@@ -102,7 +102,7 @@ export async function openScan(
       filter,
       fetch: node.fetch,
       order: ordered,
-      report,
+      sources: report.sources,
       label,
       visible,
     },

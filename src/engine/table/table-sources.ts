@@ -1,9 +1,11 @@
+import { exprKey } from '../../plan/expr.js';
 import { sourceFailure, type SourceStore } from '../storage/source-files.js';
 import { isS3Uri } from '../storage/s3-location.js';
 import type { S3SourceStore } from '../storage/s3-store.js';
 import type { AvroContainer } from './iceberg/avro/container.js';
 import { parquetColumnReader, type ColumnReader } from './iceberg/io/parquet-columns.js';
 import type { DeleteFiles } from './iceberg/read/delete-files.js';
+import type { ScanPlan, ScanRequest } from './iceberg/scan/plan-scan.js';
 import type { SnapshotSelector } from './iceberg/scan/select-snapshot.js';
 import { IcebergTable } from './iceberg/table.js';
 import { parseTableIdentifier, type TableCatalog } from './catalog/table-catalog.js';
@@ -22,7 +24,8 @@ import { parseTableIdentifier, type TableCatalog } from './catalog/table-catalog
  *
  * Manifests, footers' field ids and delete files never change once
  * written, so their caches outlive versions (manifests and footers) or live
- * as long as a version (delete files).
+ * as long as a version (delete files, and scan plans: the same snapshot,
+ * fields and filters plan the same files while the version is used).
  */
 export interface TableSourcesOptions {
   /** Local files (and anything not `s3://`). */
@@ -40,6 +43,9 @@ export const DEFAULT_TABLE_REFRESH_MS = 60_000;
 const UNKNOWN_SNAPSHOT_RETRY_MS = 1000;
 /** Decoded manifests kept per table (they are small; a table with more is cleared and re-read). */
 const MAX_MANIFESTS = 4096;
+/** Scan plans kept per table version, and the longest request key kept (a long in-list is planned each time). */
+const MAX_PLANS = 256;
+const MAX_PLAN_KEY = 4096;
 
 /** A snapshot a request reads: its id exactly as recorded, and when it was committed. */
 export interface ResolvedSnapshot {
@@ -52,6 +58,8 @@ interface Entry {
   openedAt: number;
   /** The delete-file loader of the current version (its cache lives as long as the version). */
   deletes: WeakMap<IcebergTable, DeleteFiles>;
+  /** Scan plans of a version by request. */
+  plans: WeakMap<IcebergTable, Map<string, Promise<ScanPlan>>>;
 }
 
 export class TableSources {
@@ -108,9 +116,40 @@ export class TableSources {
     return found;
   }
 
+  /**
+   * `table.planScan(request)`, made once per version of the table for the
+   * same request: planning reads no file that can change while the version
+   * is used (manifests and data files are immutable; a changed data file
+   * fails its read, as any), and a warm query should not pay for decoding
+   * manifest entries and looking up every data file again.
+   */
+  planScan(source: string, table: IcebergTable, request: ScanRequest): Promise<ScanPlan> {
+    const entry = this.entries.get(source);
+    const key = planKey(request);
+    if (entry === undefined || key === undefined) return table.planScan(request);
+    let plans = entry.plans.get(table);
+    if (plans === undefined) entry.plans.set(table, (plans = new Map()));
+    let plan = plans.get(key);
+    if (plan === undefined) {
+      if (plans.size >= MAX_PLANS) plans.clear();
+      plan = table.planScan(request);
+      plans.set(key, plan);
+      // A failed plan is not kept: the next request plans again.
+      plan.catch(() => {
+        if (plans.get(key) === plan) plans.delete(key);
+      });
+    }
+    return plan;
+  }
+
   private reopen(source: string, label: string, previous: Entry | undefined): Promise<IcebergTable> {
     const version = this.open(source, label);
-    const entry: Entry = { version, openedAt: Date.now(), deletes: previous?.deletes ?? new WeakMap() };
+    const entry: Entry = {
+      version,
+      openedAt: Date.now(),
+      deletes: previous?.deletes ?? new WeakMap(),
+      plans: previous?.plans ?? new WeakMap(),
+    };
     this.entries.set(source, entry);
     // A failed open is not kept: the next request tries again (and a previous version is not served in its place).
     version.catch(() => {
@@ -151,6 +190,18 @@ export class TableSources {
       throw sourceFailure('SOURCE_UNAVAILABLE', label, 'the table is in object storage, and no object store is configured');
     return this.options.objectStore;
   }
+}
+
+/** What makes two scan requests plan alike; undefined: not worth keeping (too long). */
+function planKey(r: ScanRequest): string | undefined {
+  const fields = r.fields.map((f) => `${f.name}\u0000${f.column}\u0000${f.type ?? ''}`).join('\u0001');
+  const key = [
+    r.snapshot?.id ?? '',
+    fields,
+    r.rowFilter === undefined ? '' : exprKey(r.rowFilter),
+    r.filter === undefined ? '' : exprKey(r.filter),
+  ].join('\u0002');
+  return key.length > MAX_PLAN_KEY ? undefined : key;
 }
 
 function knows(table: IcebergTable, snapshotId: string): boolean {

@@ -21,9 +21,13 @@ export interface EqualityDeleteSet {
 /** A key of several values of known types: values equal as equality deletes compare them give equal keys. */
 export const rowKey = (values: readonly (IcebergValue | null)[]) => values.map(valueKey).join('\u0000');
 
+/** Row groups whose deleted rows are kept (a few bytes each: deletes are sparse); past it the memory starts again. */
+const MAX_FOUND = 65_536;
+
 export class DeleteFiles {
   private readonly positions = new Map<DeleteFileTask, Promise<ReadonlyMap<string, readonly number[]>>>();
   private readonly equalities = new Map<DeleteFileTask, Promise<EqualityDeleteSet>>();
+  private readonly found = new Map<string, Int32Array>();
 
   /** `mapPath` maps a recorded data file path to the URI the plan reads it from (undefined: outside the table). */
   constructor(
@@ -48,6 +52,21 @@ export class DeleteFiles {
       this.equalities.set(task, found);
     }
     return found;
+  }
+
+  /**
+   * The rows of a stretch of a data file that its deletes were found to
+   * delete, as a scan found them (`key` names the file, the stretch and the
+   * delete files applied): the same deletes delete the same rows, so a
+   * later scan of the same snapshot need not test them again.
+   */
+  foundDeleted(key: string): Int32Array | undefined {
+    return this.found.get(key);
+  }
+
+  keepFoundDeleted(key: string, rows: Int32Array): void {
+    if (this.found.size >= MAX_FOUND) this.found.clear();
+    this.found.set(key, rows);
   }
 
   /** Positions of `dataUri` deleted by any of `tasks`. */
