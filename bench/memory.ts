@@ -22,7 +22,9 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { ensureData, REPO } from './generate.js';
+import { median } from './measure.js';
 import { benchQueries } from './queries.js';
 
 const rows = Number(process.argv[2] ?? 10_000_000);
@@ -43,6 +45,8 @@ interface Sample {
   readonly cacheMiB: number | null;
   readonly heapMiB: number | null;
   readonly externalMiB: number | null;
+  /** The step's query: median latency over HTTP (ms). */
+  readonly p50Ms?: number;
 }
 
 const MiB = 2 ** 20;
@@ -115,7 +119,7 @@ for (const budget of budgets) {
   const pid = server.child.pid!;
   const base = server.url.replace(/\/graphql$/, '');
   const samples: Sample[] = [];
-  const sample = async (step: string) => {
+  const sample = async (step: string, p50Ms?: number) => {
     const r = residency(pid);
     const m = await metrics(base);
     const mib = (b: number | null) => (b === null ? null : b / MiB);
@@ -128,16 +132,19 @@ for (const budget of budgets) {
       cacheMiB: mib(m.cache),
       heapMiB: mib(m.heap),
       externalMiB: mib(m.external),
+      ...(p50Ms !== undefined && { p50Ms }),
     };
     samples.push(s);
     progress(
-      `  ${step.padEnd(24)} rss ${s.rssMiB.toFixed(0).padStart(5)} MiB  peak ${s.peakMiB.toFixed(0).padStart(5)} MiB  wasm ${s.wasmMiB.toFixed(0).padStart(5)} MiB (${s.wasmMemories})  cache ${s.cacheMiB?.toFixed(0) ?? '—'}  heap ${s.heapMiB?.toFixed(0) ?? '—'}  external ${s.externalMiB?.toFixed(0) ?? '—'} MiB`,
+      `  ${step.padEnd(24)} rss ${s.rssMiB.toFixed(0).padStart(5)} MiB  peak ${s.peakMiB.toFixed(0).padStart(5)} MiB  wasm ${s.wasmMiB.toFixed(0).padStart(5)} MiB (${s.wasmMemories})  cache ${s.cacheMiB?.toFixed(0) ?? '—'}  heap ${s.heapMiB?.toFixed(0) ?? '—'}  external ${s.externalMiB?.toFixed(0) ?? '—'} MiB${p50Ms === undefined ? '' : `  p50 ${p50Ms.toFixed(1)} ms`}`,
     );
   };
   await sample('started');
   for (const q of queries) {
     const t0 = Date.now();
+    const ms: number[] = [];
     for (let i = 0; i < RUNS && (i < 5 || Date.now() - t0 < BUDGET_MS); i++) {
+      const started = performance.now();
       const res = await fetch(server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': 'demo-admin-key', ...q.headers },
@@ -145,11 +152,17 @@ for (const budget of budgets) {
       });
       const body = (await res.json()) as { errors?: unknown };
       if (!res.ok || body.errors) throw new Error(`${q.id}: HTTP ${res.status} ${JSON.stringify(body)}`);
+      ms.push(performance.now() - started);
     }
-    await sample(`${q.id} × HTTP`);
+    await sample(`${q.id} × HTTP`, median(ms));
   }
   const q1 = JSON.stringify({ query: queries[0]!.graphql });
-  const opts = { url: server.url, connections: 10, method: 'POST' as const, headers: { 'content-type': 'application/json', 'x-api-key': 'demo-admin-key' } };
+  const opts = {
+    url: server.url,
+    connections: 10,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json', 'x-api-key': 'demo-admin-key' },
+  };
   await autocannon({ ...opts, body: q1, duration: HTTP_SECONDS });
   await sample('autocannon Q1');
   await autocannon({ ...opts, body: JSON.stringify({ query: '{ __typename }' }), duration: HTTP_SECONDS });
