@@ -13,15 +13,21 @@
  * - everything else (the decoder threads' heaps, code, libraries, the
  *   allocator's free lists) is the rest.
  *
- *   tsx bench/memory.ts [rows] [cacheBytes,…]
+ *   tsx bench/memory.ts [rows] [variant,…]
  *
- * One server per column cache budget (SLUICE_COLUMN_CACHE_BYTES; `default`
- * for the engine's own default), one after another. Prints a table to
- * stderr and the figures as one JSON line to stdout.
+ * One server per variant, one after another: `default` (the engine's own
+ * column cache budget) or a budget in bytes (SLUICE_COLUMN_CACHE_BYTES);
+ * `+malloc` after either runs the server with the allocator settings the
+ * Dockerfile sets (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_); `before` runs
+ * another build's `bin/sluice.js` (BENCH_BEFORE: its folder) at its default,
+ * for a before/after in the same run. Prints a table to stderr, the figures
+ * as one JSON line to stdout, and with BENCH_OUT a markdown table to
+ * BENCH_OUT/memory-results.md.
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ensureData, REPO } from './generate.js';
 import { median } from './measure.js';
@@ -90,8 +96,11 @@ async function metrics(base: string): Promise<{ cache: number | null; heap: numb
   };
 }
 
-async function start(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['bin/sluice.js', 'serve', '--config', data.config, '--port', '0'], {
+/** What the Dockerfile sets for glibc's allocator (see there for why). */
+const MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
+
+async function start(env: Record<string, string>, root = REPO): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(root, 'bin/sluice.js'), 'serve', '--config', data.config, '--port', '0'], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -114,8 +123,13 @@ const data = await ensureData(rows, progress);
 const queries = benchQueries(data);
 const results: { budget: string; samples: Sample[] }[] = [];
 for (const budget of budgets) {
-  progress(`column cache budget ${budget}: starting \`sluice serve\`…`);
-  const server = await start(budget === 'default' ? {} : { SLUICE_COLUMN_CACHE_BYTES: budget });
+  progress(`${budget}: starting \`sluice serve\`…`);
+  const [cache, malloc] = budget.split('+');
+  const env = {
+    ...(cache === 'default' || cache === 'before' ? {} : { SLUICE_COLUMN_CACHE_BYTES: cache! }),
+    ...(malloc === 'malloc' ? MALLOC_ENV : {}),
+  };
+  const server = await start(env, cache === 'before' ? resolve(process.env.BENCH_BEFORE!) : REPO);
   const pid = server.child.pid!;
   const base = server.url.replace(/\/graphql$/, '');
   const samples: Sample[] = [];
@@ -173,3 +187,38 @@ for (const budget of budgets) {
   results.push({ budget, samples });
 }
 process.stdout.write(`${JSON.stringify({ rows, results })}\n`);
+if (process.env.BENCH_OUT !== undefined) writeFileSync(join(process.env.BENCH_OUT, 'memory-results.md'), markdown());
+
+function markdown(): string {
+  const f = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  const out = [
+    `# Server memory — ${rows.toLocaleString('en')} orders (bench/memory.ts)`,
+    '',
+    `${new Date().toISOString()}, Node ${process.version}. \`sluice serve\` in its own process; each bench query over HTTP (up to ${RUNS} runs), then autocannon -c 10 for ${HTTP_SECONDS} s on Q1 and on \`{ __typename }\`. After each step: resident set (VmRSS), peak (VmHWM), WebAssembly memories (parquet-wasm in the decoder threads), the main thread's heap and external memory, the column cache's bytes (MiB), and the step's median latency over HTTP (ms).`,
+    '',
+  ];
+  const what = (v: string) =>
+    v === 'before'
+      ? `before: another build (${process.env.BENCH_BEFORE}) at its own default budget`
+      : `${v.replace('+malloc', '')} column cache budget${v === 'default' || v.startsWith('default+') ? ' (256 MiB)' : ' (bytes)'}${v.endsWith('+malloc') ? ', with the Dockerfile’s allocator settings (MALLOC_ARENA_MAX=2, MALLOC_MMAP_THRESHOLD_=131072)' : ', glibc’s allocator defaults'}`;
+  out.push('| server | peak RSS (MiB) | RSS at the end | cache at the end |', '|---|---:|---:|---:|');
+  for (const r of results) {
+    const last = r.samples.at(-1)!;
+    out.push(`| ${what(r.budget)} | ${f(Math.max(...r.samples.map((x) => x.peakMiB)))} | ${f(last.rssMiB)} | ${f(last.cacheMiB)} |`);
+  }
+  out.push('');
+  for (const r of results) {
+    out.push(
+      `## ${what(r.budget)}`,
+      '',
+      '| step | RSS | peak | wasm | heap | external | cache | p50 ms |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const s of r.samples)
+      out.push(
+        `| ${s.step} | ${f(s.rssMiB)} | ${f(s.peakMiB)} | ${f(s.wasmMiB)} | ${f(s.heapMiB)} | ${f(s.externalMiB)} | ${f(s.cacheMiB)} | ${f(s.p50Ms)} |`,
+      );
+    out.push('');
+  }
+  return out.join('\n');
+}
