@@ -75,10 +75,11 @@ export interface EngineOptions {
  * every bench query is served warm from the cache, as at 512 MiB, while at
  * 192 MiB that query and its row-filtered twin fall out of the cache on
  * every run (seconds instead of tens of milliseconds). The process around
- * the cache needs ~260 MiB of its own (two decoder threads, the schema,
- * footers) plus the allocator's slack, so 256 MiB is the budget that keeps
- * a 10M-row deployment within ~600 MiB. Deployments with more memory and
- * wider working sets raise it with SLUICE_COLUMN_CACHE_BYTES.
+ * the cache needs ~230–260 MiB of its own (two decoder threads, the schema,
+ * footers), so with this budget a server on 10M rows holds ~570 MiB after
+ * every bench query (the Dockerfile's allocator settings; 775 MiB with
+ * glibc's defaults). Deployments with more memory and wider working sets
+ * raise it with SLUICE_COLUMN_CACHE_BYTES.
  */
 export const DEFAULT_COLUMN_CACHE_BYTES = 256 * 2 ** 20;
 
