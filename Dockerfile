@@ -12,6 +12,14 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# glibc's allocator, read only when the process starts: the decoder threads hand
+# the main thread buffers of a few MiB for every row group, and the column cache
+# frees them in another order than it took them. By default glibc raises its
+# mmap threshold to the largest buffer freed, so such buffers then come from
+# per-thread heaps whose freed holes it never returns: about 200 MiB of resident
+# slack on 10M rows (bench/memory-results.md). A fixed threshold returns them,
+# and two arenas stop each thread from growing its own.
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

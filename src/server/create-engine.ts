@@ -88,7 +88,8 @@ export function withExternalEngines(config: SluiceConfig, embedded: Engine, key:
 
 /**
  * `SLUICE_COLUMN_CACHE_BYTES`: the decoded-column cache's budget for this
- * process (default 512 MiB; 0 turns it off), an operator's memory knob.
+ * process (default 256 MiB, DEFAULT_COLUMN_CACHE_BYTES; 0 turns it off), an
+ * operator's memory knob.
  */
 function columnCacheFromEnv(): Pick<EngineOptions, 'columnCacheBytes'> {
   const raw = process.env['SLUICE_COLUMN_CACHE_BYTES'];

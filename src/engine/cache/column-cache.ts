@@ -1,5 +1,5 @@
 import type { BloomFilter } from '../index/bloom-filter.js';
-import { dictionaryOf, type Column, type StringDictionary } from '../columnar/column.js';
+import { codedStringColumn, dictionaryOf, type Column, type StringDictionary } from '../columnar/column.js';
 import { indexBytes, numberIndexOf, stringIndexOf } from '../index/bitmap-index.js';
 
 /**
@@ -164,9 +164,17 @@ export function sizeOf(c: Column): number {
       return c.bits.byteLength + valid;
     case 'string': {
       const d = c.dictionary;
-      const dictionary =
-        d === undefined ? 0 : d.codes.byteLength + d.entries.offsets.byteLength + d.entries.bytes.byteLength * 3 + d.values.length * 16;
-      return c.offsets.byteLength + c.bytes.byteLength + valid + dictionary + indexBytes(c.index);
+      // A column with a dictionary is held by its codes alone (column.ts codedStringColumn).
+      if (d !== undefined)
+        return (
+          d.codes.byteLength +
+          d.entries.offsets.byteLength +
+          d.entries.bytes.byteLength * 3 +
+          d.values.length * 16 +
+          valid +
+          indexBytes(c.index)
+        );
+      return c.offsets.byteLength + c.bytes.byteLength + valid + indexBytes(c.index);
     }
     case 'scalars': {
       let n = c.values.length * 8;
@@ -189,11 +197,11 @@ function ownedCopy(c: Column, found: StringDictionary | null | undefined): Colum
     case 'boolean':
       return { kind: 'boolean', bits: c.bits.slice(), valid };
     case 'string': {
-      const copy = { kind: 'string' as const, offsets: c.offsets.slice(), bytes: Buffer.from(c.bytes), valid };
-      const dictionary = found === undefined ? dictionaryOf(copy, copy.offsets.length - 1) : (found ?? undefined);
-      if (dictionary === undefined) return copy;
-      const index = stringIndexOf(dictionary, valid, copy.offsets.length - 1);
-      return index === undefined ? { ...copy, dictionary } : { ...copy, dictionary, index };
+      const n = c.offsets.length - 1;
+      // The dictionary's codes and values are its own memory: nothing of the decoded buffer is kept with them.
+      const dictionary = found === undefined ? dictionaryOf(c, n) : (found ?? undefined);
+      if (dictionary === undefined) return { kind: 'string', offsets: c.offsets.slice(), bytes: Buffer.from(c.bytes), valid };
+      return codedStringColumn(dictionary, valid, stringIndexOf(dictionary, valid, n));
     }
     case 'scalars':
       return c;

@@ -24,7 +24,12 @@ export type Column =
       readonly offsets: Int32Array;
       readonly bytes: Buffer;
       readonly valid: Uint8Array | null;
-      /** Low-cardinality columns kept in the column cache: each row's code into the distinct values. */
+      /**
+       * Low-cardinality columns kept in the column cache: each row's code into
+       * the distinct values. Such a column is kept by its codes alone
+       * (`codedStringColumn`): `offsets` and `bytes` are spelled out again on
+       * each read of them, so kernels read the dictionary instead.
+       */
       readonly dictionary?: StringDictionary;
       /** Chunks in the column cache with few distinct values: a bitmap per value (bitmap-index.ts). */
       readonly index?: BitmapIndex;
@@ -71,6 +76,42 @@ export function dictionaryOf(c: StringColumn, n: number, maxEntries = MAX_DICTIO
   return { codes, entries: { kind: 'string', offsets: entryOffsets, bytes: entryBytes, valid: null }, values };
 }
 
+/**
+ * A string column held by its dictionary alone (what the column cache keeps
+ * of a low-cardinality chunk): two bytes a row instead of four of offsets
+ * plus the values' bytes again, which for a region or a status is most of a
+ * chunk's memory. Kernels read `dictionary`; `offsets` and `bytes` remain
+ * readable for any path that does not, rebuilt from the codes on each read
+ * (never kept, so the cache's count of the column's bytes stays true).
+ */
+export function codedStringColumn(dictionary: StringDictionary, valid: Uint8Array | null, index?: BitmapIndex): StringColumn {
+  const spelled = () => spellOut(dictionary, valid);
+  const column = { kind: 'string' as const, valid, dictionary, ...(index !== undefined && { index }) };
+  return Object.defineProperties(column, {
+    offsets: { get: () => spelled().offsets, enumerable: true },
+    bytes: { get: () => spelled().bytes, enumerable: true },
+  }) as StringColumn;
+}
+
+/** Offsets and bytes of every row of a coded column (a null row spelled empty). */
+function spellOut(d: StringDictionary, valid: Uint8Array | null): { offsets: Int32Array; bytes: Buffer } {
+  const { codes } = d;
+  const eo = d.entries.offsets;
+  const n = codes.length;
+  const offsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const k = codes[i]!;
+    offsets[i + 1] = offsets[i]! + (valid !== null && !bitSet(valid, i) ? 0 : eo[k + 1]! - eo[k]!);
+  }
+  const bytes = Buffer.allocUnsafe(offsets[n]!);
+  for (let i = 0; i < n; i++) {
+    if (offsets[i + 1] === offsets[i]) continue;
+    const k = codes[i]!;
+    d.entries.bytes.copy(bytes, offsets[i], eo[k], eo[k + 1]);
+  }
+  return { offsets, bytes };
+}
+
 /** Distinct values above which a string column is kept without codes. */
 export const MAX_DICTIONARY_ENTRIES = 4096;
 
@@ -98,7 +139,10 @@ export function valueAt(c: Column, i: number): Nullable {
     case 'boolean':
       return c.valid !== null && !bitSet(c.valid, i) ? null : bitSet(c.bits, i);
     case 'string':
-      return c.valid !== null && !bitSet(c.valid, i) ? null : c.bytes.toString('utf8', c.offsets[i]!, c.offsets[i + 1]!);
+      if (c.valid !== null && !bitSet(c.valid, i)) return null;
+      return c.dictionary !== undefined
+        ? c.dictionary.values[c.dictionary.codes[i]!]!
+        : c.bytes.toString('utf8', c.offsets[i]!, c.offsets[i + 1]!);
     case 'scalars':
       return c.values[i]!;
     default:

@@ -59,7 +59,7 @@ export interface EngineOptions {
   readonly openFileCacheSize?: number;
   /**
    * Byte budget of decoded column chunks kept for later queries (column-cache.ts);
-   * default 512 MiB, 0 turns the cache off. The cache never holds more.
+   * default 256 MiB (`DEFAULT_COLUMN_CACHE_BYTES`), 0 turns the cache off. The cache never holds more.
    */
   readonly columnCacheBytes?: number;
   /** How long an Iceberg table's metadata is used before it is looked at again (table-sources.ts); default 60 s. */
@@ -68,7 +68,20 @@ export interface EngineOptions {
   readonly catalogs?: ReadonlyMap<string, TableCatalog>;
 }
 
-export const DEFAULT_COLUMN_CACHE_BYTES = 512 * 2 ** 20;
+/**
+ * 256 MiB: measured on 10M orders (bench/memory.ts, bench/memory-results.md),
+ * the largest working set of one bench query is ~223 MiB of cached columns
+ * (a selective filter with a top 20 over every row group), so at 256 MiB
+ * every bench query is served warm from the cache, as at 512 MiB, while at
+ * 192 MiB that query and its row-filtered twin fall out of the cache on
+ * every run (seconds instead of tens of milliseconds). The process around
+ * the cache needs ~230–260 MiB of its own (two decoder threads, the schema,
+ * footers), so with this budget a server on 10M rows holds ~570 MiB after
+ * every bench query (the Dockerfile's allocator settings; 775 MiB with
+ * glibc's defaults). Deployments with more memory and wider working sets
+ * raise it with SLUICE_COLUMN_CACHE_BYTES.
+ */
+export const DEFAULT_COLUMN_CACHE_BYTES = 256 * 2 ** 20;
 
 export class EmbeddedEngine implements Engine {
   private readonly store: SourceStore;

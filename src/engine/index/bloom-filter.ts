@@ -39,14 +39,15 @@ export class BloomFilter {
   /**
    * The filter of a decoded string column chunk of `n` rows (nulls left
    * out), sized by the row count alone. A column kept with dictionary codes
-   * adds its distinct values too: those are what the evaluator compares
-   * such a column by.
+   * adds its distinct values only: every row holds one of them, and they
+   * are what the evaluator compares such a column by.
    */
   static ofColumn(c: StringColumn, n: number): BloomFilter {
     const f = BloomFilter.forValues(n);
-    insertColumn(f.words, c.offsets, c.bytes, c.valid, n);
     const entries = c.dictionary?.entries;
+    // Every row of a coded column holds one of its distinct values: those alone are its filter's contents.
     if (entries !== undefined) insertColumn(f.words, entries.offsets, entries.bytes, null, entries.offsets.length - 1);
+    else insertColumn(f.words, c.offsets, c.bytes, c.valid, n);
     return f;
   }
 

@@ -595,17 +595,22 @@ class Extreme implements Accumulator {
         return;
       }
       case 'string': {
-        const { offsets, bytes, valid } = c;
+        const valid = c.valid;
+        // A coded column (the column cache's) is read through its codes: row i's value is entry codes[i].
+        const d = c.dictionary;
+        const { offsets, bytes } = d === undefined ? c : d.entries;
+        const codes = d?.codes;
         const kept = this.bestBytes;
         for (let r = 0; r < rows.length; r++) {
           const i = rows[r]!;
           if (valid !== null && !bitSet(valid, i)) continue;
           const g = ids[r]!;
+          const at = codes === undefined ? i : codes[i]!;
           let cur = kept[g];
           if (cur === undefined && best[g] !== null) cur = kept[g] = Buffer.from(best[g] as string, 'utf8');
-          // bytes[i] against the kept value: negative when row i sorts first.
-          if (cur === undefined || sign * bytes.compare(cur, 0, cur.length, offsets[i], offsets[i + 1]) < 0) {
-            kept[g] = Buffer.from(bytes.subarray(offsets[i], offsets[i + 1]));
+          // bytes[at] against the kept value: negative when row i sorts first.
+          if (cur === undefined || sign * bytes.compare(cur, 0, cur.length, offsets[at], offsets[at + 1]) < 0) {
+            kept[g] = Buffer.from(bytes.subarray(offsets[at], offsets[at + 1]));
             best[g] = null; // decoded in finish
           }
         }

@@ -169,9 +169,24 @@ function rowVsEntry(c: Column, at: number, k: number): { isNull: (i: number) => 
       };
     }
     case 'string': {
-      const { offsets, bytes, valid } = c;
+      const valid = c.valid;
+      const isNull = valid === null ? () => false : (i: number) => !bitSet(valid, i);
+      if (c.dictionary !== undefined) {
+        // A coded column (the column cache's): row i's value is its code's entry.
+        const { codes, entries } = c.dictionary;
+        const { offsets, bytes } = entries;
+        return {
+          isNull,
+          compare: (i, e) => {
+            const p = e.keyBytes[k]!;
+            const code = codes[i]!;
+            return bytes.compare(p, 0, p.length, offsets[code], offsets[code + 1]);
+          },
+        };
+      }
+      const { offsets, bytes } = c;
       return {
-        isNull: valid === null ? () => false : (i) => !bitSet(valid, i),
+        isNull,
         compare: (i, e) => {
           const p = e.keyBytes[k]!;
           return bytes.compare(p, 0, p.length, offsets[i], offsets[i + 1]);
