@@ -1,5 +1,5 @@
 /**
- * What a schema per caller costs (SPEC §11), over the demo deployment
+ * What a schema per caller costs (docs/frontend-apps.md), over the demo deployment
  * (sluice.yaml, its policies and keys):
  *
  * 1. How many distinct schemas the demo's callers produce: the anonymous

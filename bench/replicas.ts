@@ -1,5 +1,5 @@
 /**
- * The replicas part of the bench (SPEC §12), optional: it needs Debian's
+ * The replicas part of the bench (docs/configuration.md), optional: it needs Debian's
  * `redis-server`, and is skipped with a line saying so when it is absent.
  * `npm run bench` runs it after the rest (BENCH_REPLICAS=0 leaves it out; the
  * smoke mode leaves it out unless BENCH_REPLICAS=1); `npx tsx bench/replicas.ts`

@@ -1,5 +1,5 @@
 /**
- * Errors that cross a boundary carry a stable code (SPEC §6) and say whose
+ * Errors that cross a boundary carry a stable code (docs/errors.md) and say whose
  * fault they are, in the manner of DataFusion's `Plan` / `NotImplemented` /
  * `Internal` / `Execution` split:
  *

@@ -10,7 +10,7 @@ import { SluiceError } from '../errors.js';
 import { buildSchema } from '../graphql/build-schema.js';
 
 /**
- * `sluice contract diff <old.yaml> <new.yaml>` (SPEC §9): every change
+ * `sluice contract diff <old.yaml> <new.yaml>` (docs/cli.md): every change
  * between two versions of a contract, classified breaking / dangerous / safe
  * at the contract level (diff-contracts.ts) and at the GraphQL level — the SDL
  * each contract generates on its own, compared by graphql-inspector. Needs
@@ -100,7 +100,7 @@ async function diffGraphQL(before: Contract, after: Contract): Promise<ContractC
 }
 
 /**
- * The API one contract generates on its own (SPEC §2). Status decides
+ * The API one contract generates on its own (docs/graphql.md). Status decides
  * whether a version is served, not what it looks like: a draft or retired
  * contract is shown as if served (its status change is reported at the
  * contract level), a deprecated one with its sunset whatever today is.

@@ -65,7 +65,7 @@ export async function explainQuery(o: ExplainOptions): Promise<string> {
         : resolveAccess(o.policies, served, { subject: caller.subject, tenant: o.tenant, role, purpose, attributes: caller.attributes }),
     limits: { timeoutMs: o.config.server.timeoutMs },
   });
-  // With --role, the schema that caller gets (SPEC §11): what it may not use fails validation, as on the server.
+  // With --role, the schema that caller gets (docs/frontend-apps.md): what it may not use fails validation, as on the server.
   const schemaOptions = { cursorSecret: o.config.cursorSecret, maxOffset: o.config.server.limits.maxOffset };
   const schema = buildSchema(o.catalog, schemaOptions, o.role === undefined ? undefined : schemaViewOf(session.access));
   const problems = validate(schema, document);

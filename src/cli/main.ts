@@ -18,7 +18,7 @@ import type { Reloader, ReloadRequest } from '../server/reload.js';
 const displayPath = (file: string) => import('../contract/yaml-file.js').then((m) => m.displayPath(file));
 
 /**
- * `sluice <command>` (SPEC §9). Every command takes `--config` (default
+ * `sluice <command>` (docs/cli.md). Every command takes `--config` (default
  * ./sluice.yaml) and exits non-zero with a one-line reason on bad input.
  * Returns the exit code instead of exiting, so tests can call it in-process.
  */
@@ -102,7 +102,7 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
   const json = values.format === 'json';
 
   if (command === 'contract' && sub === 'diff') {
-    // From the two files alone (SPEC §9): no config, no data.
+    // From the two files alone (docs/cli.md): no config, no data.
     if (rest.length !== 2) {
       io.err('sluice: contract diff takes two contract files: <old.yaml> <new.yaml>');
       return 2;
@@ -177,7 +177,7 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
         const { loadPolicies } = await import('../policy/load-policies.js');
         const current = new Catalog(loadContracts(config.productsDir));
         const proposed = values.against ? proposedCatalog(current, values.against) : undefined;
-        // The keys that run persisted operations see their own schemas (SPEC §11). The policies are
+        // The keys that run persisted operations see their own schemas (docs/frontend-apps.md). The policies are
         // checked against today's contracts; over proposed ones a grant of a removed field grants nothing.
         const keys = persistedRunners(config.auth.apiKeys);
         const result = checkPersistedOperations({

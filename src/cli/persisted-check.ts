@@ -16,7 +16,7 @@ import { retiredFieldErrors, retiredVersions } from '../server/use-retired-versi
 import { stripSuggestions } from '../server/use-no-suggestions.js';
 
 /**
- * `sluice persisted check` (SPEC §9): every operation of the persisted
+ * `sluice persisted check` (docs/cli.md): every operation of the persisted
  * manifest against the schema the contracts generate — today's contracts, or
  * with `--against`, a proposed change to them — naming for each operation
  * that would break the field and the reason:
@@ -28,7 +28,7 @@ import { stripSuggestions } from '../server/use-no-suggestions.js';
  * - it asks for a page (`first:` literal) above the version's maxPageSize;
  * - no key that runs persisted operations (`persistedOnly`) may run it: it
  *   does not validate against the schema of any of their callers (each of
- *   their roles and purposes, SPEC §11), so whoever it was written for can
+ *   their roles and purposes, docs/frontend-apps.md), so whoever it was written for can
  *   no longer run it.
  *
  * Uses of deprecated fields and versions are listed as warnings.

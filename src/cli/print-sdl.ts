@@ -22,7 +22,7 @@ export interface CallerSpec {
   readonly subject?: string;
 }
 
-/** The SDL one caller sees (SPEC §11): what its policies allow, as graphql/caller-schema.ts builds it for a request. */
+/** The SDL one caller sees (docs/frontend-apps.md): what its policies allow, as graphql/caller-schema.ts builds it for a request. */
 export function printCallerSdl(
   catalog: Catalog,
   policies: readonly Policy[],

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
 /**
- * `catalogs:` in sluice.yaml (SPEC §10): Iceberg REST catalogs that contracts
+ * `catalogs:` in sluice.yaml (docs/iceberg.md): Iceberg REST catalogs that contracts
  * name with `source: { format: iceberg, catalog, table }`. Secrets are never
  * in the file: it names the environment variables holding them, and they
  * are read at start-up (a missing one is a config error then, not a failed

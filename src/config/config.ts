@@ -9,7 +9,7 @@ import { checkExecution, enginesSchema, executionSchema } from './engines.js';
 import { redisConnectionOf, stateSchema } from './state.js';
 
 /**
- * `sluice.yaml` (SPEC §8). Paths are relative to the config file. Secrets are
+ * `sluice.yaml` (docs/configuration.md). Paths are relative to the config file. Secrets are
  * never in the file: it names environment variables that hold them.
  *
  * Sections that later work fills in (`audit`, `masking`)
@@ -17,7 +17,7 @@ import { redisConnectionOf, stateSchema } from './state.js';
  * product loads today.
  */
 /**
- * What one request may ask for (SPEC §6: QUERY_TOO_COMPLEX, RESOURCE_LIMIT),
+ * What one request may ask for (docs/errors.md: QUERY_TOO_COMPLEX, RESOURCE_LIMIT),
  * checked before anything is planned or read — but for what its scans use,
  * checked as they read. The defaults leave room for the
  * demo's deepest honest query (a relationship and its page, with fragments)
@@ -91,7 +91,7 @@ const limitsSchema = z.strictObject({
 /** A token bucket: `perSecond` sustained, `burst` at once. */
 const rateSchema = limitsSchema.shape.rate.unwrap();
 /**
- * Cross-origin access for browser apps on other origins (SPEC §11). Absent:
+ * Cross-origin access for browser apps on other origins (docs/frontend-apps.md). Absent:
  * no origin is granted. Each entry is a serialized origin, exactly as a
  * browser sends it in `Origin` (scheme, host, and port when not the
  * scheme's default; no path, no trailing slash); `*` and `null` are refused,
@@ -142,7 +142,7 @@ const serverSchema = z.strictObject({
    */
   metrics: z.strictObject({ tokenEnv: z.string().min(1) }).optional(),
   /**
-   * `POST /admin/reload` (SPEC §12: reload contracts, policies and config,
+   * `POST /admin/reload` (docs/configuration.md: reload contracts, policies and config,
    * as SIGHUP does), only for requests bearing the token read from the
    * environment variable `tokenEnv` (at least 16 characters). Absent: not served.
    */
@@ -174,7 +174,7 @@ const serverSchema = z.strictObject({
 });
 
 /**
- * Who may call (SPEC §3). API keys are stored as their SHA-256 only; JWTs are
+ * Who may call (docs/policies.md). API keys are stored as their SHA-256 only; JWTs are
  * verified with an HS256 secret from the environment or with the public keys
  * of a local JWKS file, never both, so a token cannot pick which kind of key
  * verifies it (key confusion).
@@ -194,7 +194,7 @@ const apiKeySchema = z.strictObject({
   attributes: z.record(z.string(), attributeValue).default({}),
   /** When set, the key may only be used for these purposes (`X-Purpose`). */
   purposes: z.array(nonEmpty).min(1).optional(),
-  /** The key may only run persisted operations (SPEC §7). */
+  /** The key may only run persisted operations (docs/persisted-operations.md). */
   persistedOnly: z.boolean().default(false),
   /** The key may register operations through Apollo APQ (a query sent with its sha256Hash); not with persistedOnly. */
   allowPersistRegistration: z.boolean().default(false),
@@ -255,7 +255,7 @@ const authSchema = z.strictObject({
 });
 
 /**
- * Object storage (SPEC §8) for `s3://` sources. Credentials are never in the
+ * Object storage (docs/configuration.md) for `s3://` sources. Credentials are never in the
  * file: the SDK's chain finds them (environment, shared config and
  * credentials files, SSO, container or instance roles), or a named profile
  * of the shared files does, for all sources or per location prefix.
@@ -295,7 +295,7 @@ const s3Schema = z.strictObject({
 
 const storageSchema = z.strictObject({
   s3: s3Schema.default(s3Schema.parse({})),
-  /** Apache Iceberg tables (SPEC §10). */
+  /** Apache Iceberg tables (docs/iceberg.md). */
   iceberg: z
     .strictObject({
       /** How long a table's metadata is used before it is looked at again: a new commit is visible within it. At most 60 s. */
@@ -317,7 +317,7 @@ const configSchema = z.strictObject({
     .default({}),
   auth: authSchema.default({ apiKeys: [] }),
   storage: storageSchema.default(storageSchema.parse({})),
-  /** Iceberg REST catalogs (SPEC §10), by the name contracts use (catalogs.ts). */
+  /** Iceberg REST catalogs (docs/iceberg.md), by the name contracts use (catalogs.ts). */
   catalogs: catalogsSchema.default({}),
   audit: z.strictObject({ file: z.string().optional() }).optional(),
   /** OpenLineage RunEvents, one per request that read a product: to a file, an HTTP consumer, or both. */
@@ -390,7 +390,7 @@ export interface SluiceConfig {
   readonly productsDir: string;
   readonly policiesDir: string;
   readonly persistedFile?: string;
-  /** Where `serve` appends the audit trail (SPEC §5); none = not written. */
+  /** Where `serve` appends the audit trail (docs/lineage-and-audit.md); none = not written. */
   readonly auditFile?: string;
   readonly cursorSecret: Buffer;
   readonly auth: AuthConfig;
@@ -484,7 +484,7 @@ export function loadConfig(file: string): SluiceConfig {
 const PROCESS_CURSOR_SECRET = randomBytes(32);
 
 /**
- * The cursor signing key (SPEC §2): from the named environment variable when
+ * The cursor signing key (docs/graphql.md): from the named environment variable when
  * set (share it between replicas), otherwise a random key of this process,
  * the same for every config it loads. Never derived from files: anything in
  * the repository (the config text included) is known to whoever can read it,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
 /**
- * `engines:` and `execution:` in sluice.yaml (SPEC §12): which engine runs
+ * `engines:` and `execution:` in sluice.yaml (docs/external-engines.md): which engine runs
  * each product's plans. The embedded engine is the default; the others get
  * the same optimized, policy-injected plan lowered to their SQL.
  *

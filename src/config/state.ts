@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
 /**
- * `state:` in sluice.yaml (SPEC §12): where the state that replicas must
+ * `state:` in sluice.yaml (docs/configuration.md): where the state that replicas must
  * share lives — per-key rate limits, APQ registrations and change notices.
  * Absent: in this process's memory, as with one replica.
  *
@@ -47,7 +47,7 @@ const redisSchema = z
     /**
      * How long one command may take before the request that needs it fails
      * (a rate-limited request with 503 SOURCE_UNAVAILABLE). At most 5 s: a
-     * decision must come within SPEC §12's bound, never the request deadline.
+     * decision must come within docs/configuration.md's bound, never the request deadline.
      */
     commandTimeoutMs: z.number().int().positive().max(5000).default(1000),
     /** How long an APQ registration lives after its last use. */

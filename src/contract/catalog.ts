@@ -18,7 +18,7 @@ export class Catalog {
   }
 
   /**
-   * Versions with an API today (SPEC §1): `active`, and `deprecated` until
+   * Versions with an API today (docs/contracts.md): `active`, and `deprecated` until
    * its sunset date has passed. `draft` and `retired` are never served.
    */
   served(today: string = new Date().toISOString().slice(0, 10)): Contract[] {

@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import { fieldOf, type Contract } from './contract.js';
 
 /**
- * Relationships across contracts (SPEC §1), checked once every contract is
+ * Relationships across contracts (docs/contracts.md), checked once every contract is
  * loaded: the target product and major exist, every `on` pair names a field
  * on both sides, and the two fields have the same type (a join key compared
  * across types would match nothing, or the wrong rows). A target that exists

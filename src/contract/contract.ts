@@ -1,5 +1,5 @@
 /**
- * The table contract (SPEC §1): the one description of a data product version
+ * The table contract (docs/contracts.md): the one description of a data product version
  * from which its GraphQL API, its plan and its checks are derived.
  * Loaded contracts are frozen plain data.
  */
@@ -51,7 +51,7 @@ export interface ContractLimits {
 }
 
 export interface ContractSource {
-  /** `parquet`: a glob of Parquet files; `iceberg`: an Apache Iceberg table (SPEC §10). */
+  /** `parquet`: a glob of Parquet files; `iceberg`: an Apache Iceberg table (docs/iceberg.md). */
   readonly format: 'parquet' | 'iceberg';
   /** As written in the contract; for a table found through a catalog, `<catalog>:<namespace.table>`. */
   readonly location: string;

@@ -3,7 +3,7 @@ import { CLASSIFICATIONS, OPERATOR_GROUPS, type Contract, type ContractField, ty
 
 /**
  * What a contract change does to the people who use the product, at the
- * level of the contract (SPEC §1). `sluice contract diff` adds the GraphQL
+ * level of the contract (docs/contracts.md). `sluice contract diff` adds the GraphQL
  * level (the generated SDL of each side, compared by graphql-inspector) and
  * gates on the result.
  *

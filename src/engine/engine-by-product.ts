@@ -14,7 +14,7 @@ import type { ResolvedSnapshot } from './table/table-sources.js';
 
 /**
  * The engine a deployment serves with when `execution:` routes products to
- * engines elsewhere (SPEC §12): each plan goes to its product's engine,
+ * engines elsewhere (docs/external-engines.md): each plan goes to its product's engine,
  * the default one for products not listed. A plan reads one product (a
  * relationship's batch is a plan of the related product), so products on
  * different engines still join level by level, one plan per engine and

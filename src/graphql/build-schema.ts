@@ -27,7 +27,7 @@ import { resolveMany, resolveOne, type ManyArgs } from './resolve-relationship.j
 import { BigIntScalar, DateScalar, DateTimeScalar, GRAPHQL_SCALAR } from './scalars.js';
 
 /**
- * Generates the GraphQL schema from the served contracts (SPEC §2) with
+ * Generates the GraphQL schema from the served contracts (docs/graphql.md) with
  * Pothos. Per product version `orders` v2:
  *
  *   ordersV2(where: OrdersV2Where, orderBy: [OrdersV2OrderBy!], first: Int,
@@ -37,7 +37,7 @@ import { BigIntScalar, DateScalar, DateTimeScalar, GRAPHQL_SCALAR } from './scal
  *
  *   ordersV2ByKey(order_id: BigInt!): OrdersV2            -- one argument per primary-key field
  *
- * Connections are Relay connections (SPEC §11) that keep `nodes`:
+ * Connections are Relay connections (docs/frontend-apps.md) that keep `nodes`:
  * `nodes`, `edges { cursor node }`, `pageInfo { hasNextPage hasPreviousPage
  * startCursor endCursor }` and `totalCount`, paged forward with first / after
  * (or offset) or backward with last / before.
@@ -53,7 +53,7 @@ import { BigIntScalar, DateScalar, DateTimeScalar, GRAPHQL_SCALAR } from './scal
  * versions, fields, operators, sort keys, relationships, lookups and
  * aggregates that session may use, and its page limits in the descriptions.
  * A field left out is absent, so asking for it is the validation error of a
- * field that does not exist (SPEC §11).
+ * field that does not exist (docs/frontend-apps.md).
  */
 type Types = {
   Context: GatewayContext;
@@ -305,7 +305,7 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions, view?: Sch
 
   /**
    * `<product>V<major>ByKey(<primary-key fields>)`: the row with that key, or
-   * null when there is none or none this session may see (SPEC §11).
+   * null when there is none or none this session may see (docs/frontend-apps.md).
    */
   function addByKey(contract: Contract, objectRef: AnyRef, fields: readonly ContractField[]): void {
     const name = typeName(contract.product, contract.major);
@@ -385,7 +385,7 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions, view?: Sch
   }
 
   /**
-   * `<product>V<major>Aggregate(where:, groupBy:)` and its types (SPEC §2):
+   * `<product>V<major>Aggregate(where:, groupBy:)` and its types (docs/graphql.md):
    * `<Type>GroupField` (field names verbatim), `<Type>Group` with `key`,
    * `count` and the `sum`/`avg` (numeric fields) and `min`/`max` (ordered
    * fields) objects. Sums of integers are BigInt, averages Float, min and
@@ -506,7 +506,7 @@ export function buildSchema(catalog: Catalog, options: SchemaOptions, view?: Sch
 
   /**
    * `asOf: SnapshotSelector` on the root fields of an Iceberg-backed version
-   * (SPEC §10); the input type exists only in schemas that use it.
+   * (docs/iceberg.md); the input type exists only in schemas that use it.
    */
   function asOfArg(t: AnyRef, contract: Contract): Record<string, AnyRef> {
     if (contract.source.format !== 'iceberg') return {};

@@ -16,9 +16,9 @@ import { buildSchema } from './build-schema.js';
 import type { SchemaOptions, SchemaView, VersionView } from './context.js';
 
 /**
- * Each caller sees its own schema (SPEC §11): the product versions its
+ * Each caller sees its own schema (docs/frontend-apps.md): the product versions its
  * session may read, their granted fields only (masked fields included: they
- * are read, filtered and sorted by their masked values, SPEC §4), the filter
+ * are read, filtered and sorted by their masked values, docs/policies.md), the filter
  * operators and sort keys of those fields, relationships whose keys it may
  * read on both sides, the lookup by key when the whole primary key is
  * granted and unmasked, and the aggregate root field only where every

@@ -5,7 +5,7 @@ import { filterOver, scanOf } from './compile-connection.js';
 import { compileWhere, type WhereInput } from '../plan/compile-where.js';
 
 /**
- * Compiles an aggregate request (SPEC §2: `<product>V<major>Aggregate(where:,
+ * Compiles an aggregate request (docs/graphql.md: `<product>V<major>Aggregate(where:,
  * groupBy:)` and the aggregates selected) into a logical plan:
  *
  *   Sort(groupBy… ASC)                       -- groups in key order, nulls last (only with groupBy)

@@ -6,7 +6,7 @@ import type { Scalar } from '../plan/scalar.js';
 import { scanOf } from './compile-connection.js';
 
 /**
- * Compiles a lookup by primary key (SPEC §11: `ordersV2ByKey(order_id: …)`)
+ * Compiles a lookup by primary key (docs/frontend-apps.md: `ordersV2ByKey(order_id: …)`)
  * into one plan, an ordinary plan of the product, so the analyzer puts the
  * session's grants, row filter and masks under it as under a connection's page:
  *

@@ -7,7 +7,7 @@ import { decodeCursor, queryFingerprint, type CursorKey } from './cursor.js';
 import { compileWhere, type WhereInput } from '../plan/compile-where.js';
 
 /**
- * Compiles a connection request (SPEC §2, §11: where, orderBy, first, after,
+ * Compiles a connection request (docs/graphql.md, docs/frontend-apps.md: where, orderBy, first, after,
  * offset or last, before, and what is selected) into logical plans:
  *
  *   page (forward):  Project(selected + sort keys)
@@ -45,7 +45,7 @@ export interface ConnectionArgs {
 }
 
 /**
- * Relay's PageInfo (SPEC §11). `hasNextPage` paging forward and
+ * Relay's PageInfo (docs/frontend-apps.md). `hasNextPage` paging forward and
  * `hasPreviousPage` paging backward come from the one row read past the
  * page. The other direction, which the Relay specification leaves to the
  * server, is answered exactly too: paging forward, whether any row precedes
@@ -225,7 +225,7 @@ export function scanOf(contract: Contract): ScanNode {
 export const filterOver = (input: PlanNode, predicate: Predicate): PlanNode =>
   predicate.kind === 'const' && predicate.value ? input : FilterNode.create(input, predicate);
 
-/** orderBy as given, then the primary key ascending as the final tie-breaker (SPEC §2). */
+/** orderBy as given, then the primary key ascending as the final tie-breaker (docs/graphql.md). */
 export function compileOrderBy(contract: Contract, orderBy: ConnectionArgs['orderBy']): SortKey[] {
   const keys: SortKey[] = [];
   (orderBy ?? []).forEach((entry, i) => {

@@ -9,7 +9,7 @@ import { compileWhere } from '../plan/compile-where.js';
 import type { Selection } from './selection.js';
 
 /**
- * Relationships (SPEC §1, §2) as plans. All the parents of one level share
+ * Relationships (docs/contracts.md, docs/graphql.md) as plans. All the parents of one level share
  * one batch plan over the target product, whatever their number:
  *
  *   Project(selected fields + target keys + sort keys)

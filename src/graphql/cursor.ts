@@ -4,7 +4,7 @@ import { userError } from '../errors.js';
 import type { Nullable } from '../plan/scalar.js';
 
 /**
- * Keyset cursors (SPEC §2, §11). A cursor holds the sort-key values of one row
+ * Keyset cursors (docs/graphql.md, docs/frontend-apps.md). A cursor holds the sort-key values of one row
  * of a page (every edge has one; `startCursor` and `endCursor` are those of
  * the first and last) and a fingerprint of the query that made it (product
  * version, `where`, `orderBy`), signed with HMAC-SHA-256. The same cursor
@@ -28,7 +28,7 @@ interface Payload {
   readonly q: string;
   /** Sort-key values, encoded per type. */
   readonly k: readonly (string | number | boolean | null)[];
-  /** An Iceberg source: the snapshot the page was read from (SPEC §10), which the next page reads too. */
+  /** An Iceberg source: the snapshot the page was read from (docs/iceberg.md), which the next page reads too. */
   readonly s?: string;
 }
 

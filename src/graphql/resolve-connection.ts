@@ -29,7 +29,7 @@ export async function resolveConnection(
   // Selected fields (of nodes and edges), and the keys of selected relationships (read even when not selected).
   const nodeFields = fieldsToRead(contract, connectionRows(selection), ctx.session);
   const pageInfo = selection.fields.get('pageInfo');
-  // A policy may lower the contract's page limits for this session (SPEC §4).
+  // A policy may lower the contract's page limits for this session (docs/policies.md).
   const sessionMax = accessTo(ctx.session, contract.product, contract.major)?.maxPageSize;
   const limits = {
     defaultPageSize: Math.min(contract.limits.defaultPageSize, sessionMax ?? Infinity),

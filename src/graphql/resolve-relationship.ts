@@ -22,7 +22,7 @@ import { decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
 import { connectionRows, selectionOf, type Selection } from './selection.js';
 
 /**
- * Resolves relationship fields (SPEC §2) without N+1: every parent at one
+ * Resolves relationship fields (docs/graphql.md) without N+1: every parent at one
  * level asks one DataLoader for its key, and the loader runs one batch plan
  * (compile-relationship.ts) for all of them through `ctx.run` — the same
  * session, so the target's grants, row filter and masks apply, and lineage

@@ -5,7 +5,7 @@ import { parseBigInt as parseBigIntValue, parseDate as parseDateValue, parseDate
 import { formatDate, formatTimestamp } from '../plan/scalar.js';
 
 /**
- * The custom scalars of SPEC §2 and their mapping to the plan's internal
+ * The custom scalars of docs/graphql.md and their mapping to the plan's internal
  * values (src/plan/scalar.ts): BigInt ↔ bigint, Date ↔ days since epoch,
  * DateTime ↔ microseconds since epoch (UTC), parsed by plan/parse-scalar.ts.
  * Every parse failure is a GraphQLError with code BAD_USER_INPUT and a

@@ -6,7 +6,7 @@ import { cursorSnapshot } from './cursor.js';
 
 /**
  * `asOf: SnapshotSelector` on the root fields of an Iceberg-backed version
- * (SPEC §10), and which snapshot a root field reads: the one its cursor was
+ * (docs/iceberg.md), and which snapshot a root field reads: the one its cursor was
  * minted on (a cursor pins its snapshot, whatever the table did since),
  * else the one `asOf` names, else the table's current one, each resolved
  * once per request (request-context.ts).

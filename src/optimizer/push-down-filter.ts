@@ -23,7 +23,7 @@
  * - Sort without fetch: filtering before or after sorting keeps the same rows
  *   in the same order.
  * - Project, for the conjuncts whose fields the project keeps.
- * - Mask, for the conjuncts that read no masked field (SPEC §4: the caller's
+ * - Mask, for the conjuncts that read no masked field (docs/policies.md: the caller's
  *   filters on masked fields see masked values, so those stay above).
  * - Filter: two filters are one filter over the AND of their conjuncts.
  * - Scan without fetch: its filters are conjuncts evaluated before its rows

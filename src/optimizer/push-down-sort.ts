@@ -22,7 +22,7 @@
  * values row by row and neither drops nor reorders rows, so sorting on keys
  * it leaves alone gives the same rows in the same order on either side of
  * it. A sort on a masked key stays above the Mask: masked values must order
- * the rows (SPEC §4), and raw ones would leak through the order.
+ * the rows (docs/policies.md), and raw ones would leak through the order.
  */
 import { MaskNode, SortNode, type PlanNode } from '../plan/plan.js';
 import { changed, transformUp, unchanged, type Transformed } from '../plan/transform.js';

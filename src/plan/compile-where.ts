@@ -4,12 +4,12 @@ import { Expr, negate, type CompareOp, type TextOp } from './expr.js';
 import type { Scalar } from './scalar.js';
 
 /**
- * Compiles a coerced `where` argument (SPEC §2) into a predicate in negation
+ * Compiles a coerced `where` argument (docs/graphql.md) into a predicate in negation
  * normal form. GraphQL has already checked names and types; what is left is
  * what the type system cannot say: no nulls as operands, and a clear message
  * naming the path when something is wrong.
  *
- * The same language is used by policy row filters (SPEC §4).
+ * The same language is used by policy row filters (docs/policies.md).
  */
 export type WhereInput = { readonly [key: string]: unknown };
 

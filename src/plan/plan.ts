@@ -39,7 +39,7 @@ export interface ScanNode {
   readonly rowFilter?: Expr;
   /** Stop after this many rows that pass `filters` (limit pushed into the scan). */
   readonly fetch?: number;
-  /** Set when the source is a table with snapshots (Apache Iceberg, SPEC §10) rather than a set of Parquet files. */
+  /** Set when the source is a table with snapshots (Apache Iceberg, docs/iceberg.md) rather than a set of Parquet files. */
   readonly table?: TableScan;
 }
 
@@ -71,7 +71,7 @@ export interface SortKey {
   readonly field: string;
   readonly direction: 'asc' | 'desc';
   /**
-   * SPEC §2 puts nulls last in both directions; a backward page (`last`,
+   * docs/graphql.md puts nulls last in both directions; a backward page (`last`,
    * `before`) sorts the connection's order reversed, where they come first.
    */
   readonly nullsLast: boolean;
@@ -93,7 +93,7 @@ export interface LimitNode {
 }
 
 /**
- * Masks, strictest first (SPEC §4). When several policies mask one field,
+ * Masks, strictest first (docs/policies.md). When several policies mask one field,
  * the earliest in this list wins.
  */
 export const MASK_KINDS = ['null', 'redact', 'hash', 'show_first_4', 'show_last_4', 'email_domain', 'year', 'round'] as const;
@@ -101,7 +101,7 @@ export type MaskKind = (typeof MASK_KINDS)[number];
 
 export interface FieldMask {
   readonly field: string;
-  /** The field's type; every mask keeps it (SPEC §4). */
+  /** The field's type; every mask keeps it (docs/policies.md). */
   readonly type: FieldType;
   readonly kind: MaskKind;
   /** For `round`: round to the nearest multiple of this (positive). */
@@ -128,7 +128,7 @@ export interface CountNode {
 }
 
 /**
- * Aggregate functions (SPEC §2), with SQL's semantics: nulls are ignored, and
+ * Aggregate functions (docs/graphql.md), with SQL's semantics: nulls are ignored, and
  * a function that sees no non-null value gives null (`count` gives 0).
  *
  * | function  | input            | output representation (src/plan/scalar.ts)       |

@@ -8,7 +8,7 @@ import { resolveRowFilter, type CallerValues } from './row-filter.js';
 /**
  * What a session may do with one product version: the policies that match
  * the caller (role, purpose, tenant, version), combined most-restrictively
- * (SPEC §4): granted fields are the intersection, row filters are ANDed,
+ * (docs/policies.md): granted fields are the intersection, row filters are ANDed,
  * limits take the minimum, aggregation needs every policy's consent, and a
  * field masked by any policy is masked, by the strictest mask.
  *

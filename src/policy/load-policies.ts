@@ -12,7 +12,7 @@ import { CALLER_REF, type Policy, type PolicyMask } from './policy.js';
 import { checkRowFilter } from './row-filter.js';
 
 /**
- * Loads `policies/*.yaml` (SPEC §4) and checks each against the contracts it
+ * Loads `policies/*.yaml` (docs/policies.md) and checks each against the contracts it
  * matches: the product exists, the version range is valid and matches a
  * version, every granted, masked or filtered field exists, every mask fits
  * its field's type (`null` only on nullable fields, `round` only on numbers,
@@ -171,7 +171,7 @@ function checkMask(mask: PolicyMask, f: ContractField, fail: (message: string) =
   }
 }
 
-/** Strictest first: by the SPEC's order, and a coarser round before a finer one. */
+/** Strictest first: by the order docs/policies.md gives, and a coarser round before a finer one. */
 export function stricterMask(a: PolicyMask, b: PolicyMask): number {
   const d = MASK_KINDS.indexOf(a.kind) - MASK_KINDS.indexOf(b.kind);
   return d !== 0 ? d : (b.round ?? 0) - (a.round ?? 0);

@@ -5,7 +5,7 @@ import type { FieldMask, MaskKind } from '../plan/plan.js';
 import { daysFromCivil, type Nullable } from '../plan/scalar.js';
 
 /**
- * What each mask does to a value (SPEC §4). Every mask keeps the field's type,
+ * What each mask does to a value (docs/policies.md). Every mask keeps the field's type,
  * so a masked field still filters, sorts and pages like its type; NULL stays
  * NULL except under the `null` mask, which makes every value NULL.
  *

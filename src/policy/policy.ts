@@ -1,7 +1,7 @@
 import type { MaskKind } from '../plan/plan.js';
 
 /**
- * A policy (SPEC §4), as loaded from `policies/*.yaml` and checked against
+ * A policy (docs/policies.md), as loaded from `policies/*.yaml` and checked against
  * the contracts. Frozen plain data; matching and combining happen per session
  * (effective-policy.ts).
  */

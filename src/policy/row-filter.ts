@@ -5,7 +5,7 @@ import type { Expr } from '../plan/expr.js';
 import { CALLER_REF } from './policy.js';
 
 /**
- * Row filters are written in the `where` language (SPEC §2) with any operator
+ * Row filters are written in the `where` language (docs/graphql.md) with any operator
  * the field's type supports (the contract's `filter` groups bind callers, not
  * policy authors), and values that may be `$caller.<name>` references:
  * subject, tenant, role, purpose, or one of the caller's attributes.

@@ -6,7 +6,7 @@ import { fieldsReferenced, maskedFieldsOf, type PlanNode } from '../plan/plan.js
 import { accessTo, type Caller, type Session } from '../session/session.js';
 
 /**
- * The audit trail (SPEC §5): one JSON line per request, allowed or denied,
+ * The audit trail (docs/lineage-and-audit.md): one JSON line per request, allowed or denied,
  * carrying the same queryId and decisionId as the response's lineage. It says
  * who asked (subject, tenant, role, purpose, credential), what (operation,
  * document hash, products and versions, fields requested / granted / masked /
@@ -25,7 +25,7 @@ export interface ProductAudit {
   policies: { id: string; version: number }[];
   rowFilter: boolean;
   rows: number;
-  /** The engine that ran the field's plans (SPEC §12): embedded, duckdb or trino. */
+  /** The engine that ran the field's plans (docs/configuration.md): embedded, duckdb or trino. */
   engine: 'embedded' | 'duckdb' | 'trino';
   /**
    * Deprecated things the request used, as schema coordinates: the root
@@ -66,7 +66,7 @@ export interface AuditRecord {
 }
 
 /**
- * A refused request: the error code (SPEC §6), a reason in the gateway's own
+ * A refused request: the error code (docs/errors.md), a reason in the gateway's own
  * words (never the caller's input: error messages may quote variable values),
  * and what the request asked for, as sent and unchecked — the persisted id it
  * named (`sha256:<hex>`, only when well-formed) or the SHA-256 of the query
@@ -211,7 +211,7 @@ export class AuditTrail {
 
   /**
    * The request asked for fields or versions its caller's schema does not
-   * show (SPEC §11): refused by validation as if they did not exist, and a
+   * show (docs/frontend-apps.md): refused by validation as if they did not exist, and a
    * denial here, naming them for operators.
    */
   hide(coordinates: readonly string[]): void {

@@ -1,7 +1,7 @@
 import type { AuditRecord, AuditSink } from './audit.js';
 
 /**
- * Who still depends on deprecated versions and fields (SPEC §1 sunsets):
+ * Who still depends on deprecated versions and fields (docs/contracts.md sunsets):
  * counts, per operation (persisted id or document hash, and name) and per
  * API key, every use of a deprecated thing named by its schema coordinate
  * (`Query.ordersV1` for a deprecated version, `OrdersV2.is_gift` for a

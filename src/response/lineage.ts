@@ -4,7 +4,7 @@ import { fieldsReferenced, maskedFieldsOf, type PlanNode } from '../plan/plan.js
 import { accessTo, type Session } from '../session/session.js';
 
 /**
- * Lineage of one response (SPEC §5): for each root field that touched a
+ * Lineage of one response (docs/lineage-and-audit.md): for each root field that touched a
  * product, which version and contract, which files and how many of their row
  * groups were read (not for a product read under a row filter: ShownSource),
  * and (with governance) which policies and masks applied.
@@ -39,7 +39,7 @@ export interface ProductLineage {
    * computed from, at the versions listed now; nothing was fetched for it.
    */
   readonly fromCache?: true;
-  /** The engine that ran the product's plans (SPEC §12). */
+  /** The engine that ran the product's plans (docs/configuration.md). */
   readonly engine: 'embedded' | 'duckdb' | 'trino';
   /**
    * External engines only: `sha256:<hex>` of the statement text sent (never
@@ -47,7 +47,7 @@ export interface ProductLineage {
    * totalCount), their hashes sorted and separated by a space.
    */
   readonly statementHash?: string;
-  /** Iceberg: the snapshot read (SPEC §10), its id exactly as the metadata records it. */
+  /** Iceberg: the snapshot read (docs/iceberg.md), its id exactly as the metadata records it. */
   readonly snapshot?: { readonly id: string; readonly timestamp: string };
 }
 
@@ -188,7 +188,7 @@ export class LineageRecorder {
     return {
       queryId: this.session.queryId,
       decisionId: this.session.decisionId,
-      // `major` is internal bookkeeping; SPEC §5 names the version instead.
+      // `major` is internal bookkeeping; docs/lineage-and-audit.md names the version instead.
       products: this.recorded().map(({ major: _, ...shown }) =>
         shown.rowFilter ? { ...shown, sources: shown.sources.map(({ uri, etag, role }) => ({ uri, etag, ...(role && { role }) })) } : shown,
       ),

@@ -6,7 +6,7 @@ import { SluiceError } from '../errors.js';
 import type { Caller } from '../session/session.js';
 
 /**
- * Who is calling, in which role and for which purpose (SPEC §3), from the
+ * Who is calling, in which role and for which purpose (docs/policies.md), from the
  * request headers:
  *
  * - `X-Api-Key: <key>` — matched by SHA-256 against `auth.apiKeys`;

@@ -16,7 +16,7 @@ import { maskFunction, maskValuesWith } from '../policy/mask-value.js';
 /**
  * The engine a deployment runs on: Mask nodes masked with the configured
  * hash key, local sources read from disk and `s3://` sources from object
- * storage as `storage.s3` configures it (SPEC §8). One per process.
+ * storage as `storage.s3` configures it (docs/configuration.md). One per process.
  *
  * `objectStore` may be passed in to keep a handle on it (its `stats()` are
  * the storage metrics: requests, retries, bytes fetched, cache hits).
@@ -43,7 +43,7 @@ export function createEngine(
 }
 
 /**
- * `embedded`, or when `execution:` routes products elsewhere (SPEC §12) an
+ * `embedded`, or when `execution:` routes products elsewhere (docs/external-engines.md) an
  * engine sending each product's plans to its engine: DuckDB in this process
  * (the hash mask registered with the key), Trino over its protocol (the hash
  * mask the routine the operator installed).

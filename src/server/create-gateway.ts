@@ -95,7 +95,7 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, RequestContext
  *  7. persisted operations — after authentication, because the caller decides
  *                    which stores it may read and whether it may send a query;
  *                    before parsing, which needs the document it looks up;
- * 7b. caller schema — the schema this caller's policies allow (SPEC §11), for
+ * 7b. caller schema — the schema this caller's policies allow (docs/frontend-apps.md), for
  *                    parsing, validation, introspection and execution alike:
  *                    after authentication, which names the caller (a bad
  *                    credential is 401 before any schema), and after the rate

@@ -10,7 +10,7 @@ import type { Policy } from '../policy/policy.js';
 
 /**
  * Loads every contract and checks each served or servable version against
- * its source's Parquet schema (SPEC §1): a missing column or a type that does
+ * its source's Parquet schema (docs/contracts.md): a missing column or a type that does
  * not fit is an error naming the file, the field and the column. Used by
  * `serve` (which refuses to start) and `contract validate` alike, so both
  * print the same message. All problems are collected before failing.
@@ -55,7 +55,7 @@ async function checkSource(c: Contract, engine: Engine): Promise<ConfigError[]> 
 }
 
 /**
- * An Iceberg source (SPEC §10): each field against the table's current
+ * An Iceberg source (docs/iceberg.md): each field against the table's current
  * schema (bound by field id when read), and the current snapshot planned
  * whole so that a feature Sluice does not read is refused here.
  */
@@ -79,7 +79,7 @@ export interface Deployment {
 }
 
 /**
- * Contracts, sources and policies, validated together (SPEC §4): what
+ * Contracts, sources and policies, validated together (docs/policies.md): what
  * `serve` starts from and what `contract validate` checks.
  */
 export interface DeploymentOptions {

@@ -3,7 +3,7 @@ import { SluiceError } from '../errors.js';
 import { stripSuggestions } from './use-no-suggestions.js';
 
 /**
- * Turns whatever a resolver threw into what a caller may see (SPEC §6).
+ * Turns whatever a resolver threw into what a caller may see (docs/errors.md).
  * Expected errors keep their message and code; anything else is a bug or an
  * infrastructure fault, logged with the query id and shown as
  * INTERNAL_SERVER_ERROR with no detail (no stack, path or value leaks).

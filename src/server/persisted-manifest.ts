@@ -5,7 +5,7 @@ import { displayPath } from '../contract/yaml-file.js';
 import { ConfigError } from '../errors.js';
 
 /**
- * The persisted-operations manifest (SPEC §7): `{ "<sha256-hex>": "<document>" }`,
+ * The persisted-operations manifest (docs/persisted-operations.md): `{ "<sha256-hex>": "<document>" }`,
  * the format graphql-codegen's client preset writes (`npm run codegen` writes
  * persisted/operations.json from partners/operations/). Every id must be the
  * SHA-256 of its document's text, so an id names exactly one document and a

@@ -7,7 +7,7 @@ import type { Deployment } from './load-catalog.js';
 import type { Notice, Notices } from './state/notices.js';
 
 /**
- * Reloading a running replica (SPEC §12): on SIGHUP, on `POST /admin/reload`,
+ * Reloading a running replica (docs/configuration.md): on SIGHUP, on `POST /admin/reload`,
  * or on another replica's notice, the config file is read again and the
  * contracts, policies and persisted manifest it names are loaded and
  * validated into a new gateway; only when all of that succeeded is the new

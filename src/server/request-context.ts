@@ -103,7 +103,7 @@ export function createRequestContext(o: RequestPathOptions, request: Request, au
 }
 
 /**
- * One request's snapshots of Iceberg sources (SPEC §10: within one request,
+ * One request's snapshots of Iceberg sources (docs/iceberg.md: within one request,
  * one snapshot): each source and selector resolved once, the first time a
  * resolver or a plan needs it, and that answer kept for the request.
  */

@@ -5,7 +5,7 @@ import { AuditTrail, type AuditSink } from '../response/audit.js';
 import { normalizeDocumentId } from './persisted-manifest.js';
 
 /**
- * Writes one audit record per GraphQL request (SPEC §5), allowed or denied —
+ * Writes one audit record per GraphQL request (docs/lineage-and-audit.md), allowed or denied —
  * including requests refused before a session exists (no or bad credentials,
  * a malformed request), which are recorded without one, with what was refused
  * and why. Requests that carry no GraphQL operation (the GraphiQL page) are

@@ -4,7 +4,7 @@ import type { Authenticated, Authenticator } from './authenticate.js';
 /**
  * Authenticates every GraphQL request as soon as its parameters are known,
  * before yoga parses and validates the document: a caller without valid
- * credentials gets 401/403 (SPEC §3, §6) and learns nothing about the schema
+ * credentials gets 401/403 (docs/policies.md, docs/errors.md) and learns nothing about the schema
  * from validation errors. Plugins that come after it in the list (persisted
  * operations, policies) and the context factory read the result with
  * `authenticated(request)`; a request is authenticated once.

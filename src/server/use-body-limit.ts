@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /**
- * Refuses request bodies over `maxBytes` with HTTP 413 (SPEC §6): at once
+ * Refuses request bodies over `maxBytes` with HTTP 413 (docs/errors.md): at once
  * when the declared Content-Length is over it (Node's HTTP parser never
  * delivers more body than the Content-Length says), and otherwise (chunked
  * bodies) by counting the bytes as the parser reads them and failing the

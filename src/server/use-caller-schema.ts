@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import { hiddenCoordinates } from '../graphql/caller-schema.js';
 
 /**
- * Serves each request the schema of its caller (SPEC §11;
+ * Serves each request the schema of its caller (docs/frontend-apps.md;
  * graphql/caller-schema.ts): chosen once the caller is known (onParams,
  * after authentication) and set for the request when yoga envelops it
  * (onEnveloped), so that parsing, validation, introspection and execution

@@ -2,7 +2,7 @@ import type { CORSOptions, Plugin } from 'graphql-yoga';
 import type { CorsConfig } from '../config/config.js';
 
 /**
- * Cross-origin access (SPEC §11), through yoga's own CORS support: yoga
+ * Cross-origin access (docs/frontend-apps.md), through yoga's own CORS support: yoga
  * answers every preflight (OPTIONS) itself, first of all plugins — before
  * CSRF prevention, the body limit, the audit and authentication — so a
  * preflight needs no credentials and never reaches GraphQL, and yoga adds

@@ -17,7 +17,7 @@ import { tooComplex } from './use-query-limits.js';
 
 /**
  * Refuses operations that would ask for more rows than `maxCost`, before any
- * plan is made (SPEC §6: QUERY_TOO_COMPLEX). Depth and alias limits alone let
+ * plan is made (docs/errors.md: QUERY_TOO_COMPLEX). Depth and alias limits alone let
  * `customersV1(first: 500) { nodes { orders(first: 500) { … } } }` through:
  * 250,000 rows from a document of forty tokens. So a field with a `first`
  * argument (a page, at the root or through a relationship) costs its page

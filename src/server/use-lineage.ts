@@ -2,8 +2,8 @@ import type { Plugin } from 'graphql-yoga';
 import type { LineageRecorder } from '../response/lineage.js';
 
 /**
- * Puts `extensions.lineage` on every response that touched a product (SPEC
- * §5). The recorder lives in the request's context; plans report into it as
+ * Puts `extensions.lineage` on every response that touched a product
+ * (docs/lineage-and-audit.md). The recorder lives in the request's context; plans report into it as
  * they run, so lineage is exactly what this request read.
  */
 export interface LineagePluginOptions {

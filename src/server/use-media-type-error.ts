@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 /**
  * Answers a request whose body no parser accepts (e.g. `text/plain`, or no
  * Content-Type) with a 415 that says what to send; yoga's own 415 has an
- * empty body, and every error needs a code and a message (SPEC §6). The code
+ * empty body, and every error needs a code and a message (docs/errors.md). The code
  * is yoga's for malformed HTTP requests, as for a body that is not JSON.
  *
  * Must come after yoga's request parsers (which user plugins do), so that

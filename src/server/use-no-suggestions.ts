@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 
 /**
- * Removes graphql-js's "Did you mean …?" from validation messages (SPEC §6:
+ * Removes graphql-js's "Did you mean …?" from validation messages (docs/errors.md:
  * no schema suggestions; with policies they could name fields the caller
  * cannot see). graphql-js puts the suggestion last, naming fields, input
  * fields, arguments or enum values.

@@ -8,7 +8,7 @@ import { inProcessRegisteredOperations, type RegisteredOperations } from './stat
 import { StateUnavailable } from './state/rate-limit-store.js';
 
 /**
- * Persisted operations (SPEC §7), with graphql-yoga's persisted-operations
+ * Persisted operations (docs/persisted-operations.md), with graphql-yoga's persisted-operations
  * plugin doing the lookup:
  *
  * - `{"documentId": "<sha256>"}` (POST body or GET `?documentId=`) runs a

@@ -10,7 +10,7 @@ import type { Plugin } from 'graphql-yoga';
  * tokens) with graphql-armor's rules, configured from `server.limits`.
  *
  * graphql-armor reports its rejections as `Syntax Error: …` with no code, in
- * a 200 (FIELD-NOTES); here each becomes QUERY_TOO_COMPLEX (SPEC §6) with the
+ * a 200 (measured on the machines that build Sluice); here each becomes QUERY_TOO_COMPLEX (docs/errors.md) with the
  * limit named, as a request error (HTTP 400 under
  * application/graphql-response+json, like any validation failure). The token
  * count runs in the parser, so a document of a million tokens is refused

@@ -5,7 +5,7 @@ import { SluiceError } from '../errors.js';
 /**
  * Checks the shape of a GraphQL-over-HTTP request before any other plugin
  * reads it: every parameter has the type the protocol gives it, or the
- * request is refused with HTTP 400 and BAD_USER_INPUT (SPEC §6), naming the
+ * request is refused with HTTP 400 and BAD_USER_INPUT (docs/errors.md), naming the
  * parameter and never echoing what was sent.
  *
  * - A POST body that is not a JSON object, and GET `variables` or

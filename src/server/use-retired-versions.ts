@@ -4,7 +4,7 @@ import type { Catalog } from '../contract/catalog.js';
 import { rootFieldName, versionKey, type Contract } from '../contract/contract.js';
 
 /**
- * A version that is no longer served (SPEC §1: `retired`, or `deprecated`
+ * A version that is no longer served (docs/contracts.md: `retired`, or `deprecated`
  * past its sunset date) has no root field, so graphql-js would answer a
  * request for it with `Cannot query field "ordersV1" on type "Query"`. This
  * plugin answers instead with what the caller needs to know: when it was
@@ -64,7 +64,7 @@ export function retiredVersions(catalog: Catalog, today?: string): ReadonlyMap<s
 
 /**
  * The errors for the retired root fields a document's operations ask for.
- * `shown`: whether the caller's schema has a root field (SPEC §11: each
+ * `shown`: whether the caller's schema has a root field (docs/frontend-apps.md: each
  * caller sees its own schema); a replacement it does not show is not named.
  */
 export function retiredFieldErrors(

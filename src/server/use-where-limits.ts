@@ -20,7 +20,7 @@ import { badUserInput } from './use-query-limits.js';
 
 /**
  * Bounds what a `where` may hold before anything reads it, in the document
- * and in variables alike (SPEC §6: BAD_USER_INPUT, naming the limit):
+ * and in variables alike (docs/errors.md: BAD_USER_INPUT, naming the limit):
  *
  * - `maxWhereDepth`: levels of AND / OR / NOT. graphql-js coerces variables
  *   recursively: a `where: $w` nested 1,000 deep overflowed the stack

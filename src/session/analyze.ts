@@ -6,11 +6,11 @@ import { accessTo, type Session } from './session.js';
 /**
  * Analyzer: the mandatory rewrites and checks that make a plan valid for a
  * session. Unlike optimizer rules they cannot be switched off, and they run
- * before any rule that moves filters (STYLE.md §4):
+ * before any rule that moves filters (policies before optimisation: see ARCHITECTURE.md):
  *
  * 1. every scan reads a product version the session may see;
  * 2. an Aggregate reads only product versions whose policies allow
- *    aggregation (`allow.aggregate`, SPEC §4); a plain Count (totalCount)
+ *    aggregation (`allow.aggregate`, docs/policies.md); a plain Count (totalCount)
  *    needs no such consent;
  * 3. `inject_policy`: granted fields only, row filter on the scan, masks on
  *    the row filter, everything else above (see inject-policy.ts) — so an

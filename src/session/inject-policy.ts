@@ -6,7 +6,7 @@ import type { EffectivePolicy } from '../policy/effective-policy.js';
 
 /**
  * `inject_policy` (analyzer, mandatory): puts each product's policy into the
- * plan, at its scan, before any optimizer rule runs (STYLE.md §4).
+ * plan, at its scan, before any optimizer rule runs (policies before optimisation: see ARCHITECTURE.md).
  *
  * Before:
  *

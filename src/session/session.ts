@@ -5,7 +5,7 @@ import { ScanBudget, type ScanLimits } from '../engine/engine.js';
 import type { Access, Denial, EffectivePolicy } from '../policy/effective-policy.js';
 
 /**
- * A session is the control boundary of one request (SPEC §3), after Apache
+ * A session is the control boundary of one request (docs/policies.md), after Apache
  * DataFusion's `SessionContext`: who is calling, in which role and for which
  * purpose, which product versions it may see, and its limits. Sessions are
  * frozen and share nothing mutable; what they share (contracts, footers,
@@ -24,7 +24,7 @@ export interface Caller {
   readonly keyId?: string;
   /** When set, the only purposes this caller may name in `X-Purpose`. */
   readonly purposes?: readonly string[];
-  /** The caller may run persisted operations only (SPEC §7). */
+  /** The caller may run persisted operations only (docs/persisted-operations.md). */
   readonly persistedOnly?: boolean;
 }
 

@@ -1,7 +1,7 @@
 /**
- * Aggregates under policy (SPEC §2, §4): served only where every matching
+ * Aggregates under policy (docs/graphql.md, docs/policies.md): served only where every matching
  * policy sets allow.aggregate (else the aggregate root field is not in the
- * caller's schema, SPEC §11; the analyzer refuses such a plan too); grouped
+ * caller's schema, docs/frontend-apps.md; the analyzer refuses such a plan too); grouped
  * and aggregated fields must be granted; row filters apply first; masked
  * fields are aggregated, and grouped, by their masked values; more groups
  * than the product's limits.maxGroups is a RESOURCE_LIMIT error, never a
@@ -68,7 +68,7 @@ describe('aggregates under policy', () => {
   it('are not in the schema of a caller whose policy does not allow aggregation, and nothing runs', async () => {
     demo.engine.reset();
     const res = await demo.query('{ ordersV2Aggregate(groupBy: [region]) { key { region } count } }', {}, { 'x-api-key': '' });
-    // SPEC §2, §11: a validation error, as for a field that does not exist (the analyzer still refuses the plan: analyze-aggregate.test.ts).
+    // docs/graphql.md, docs/frontend-apps.md: a validation error, as for a field that does not exist (the analyzer still refuses the plan: analyze-aggregate.test.ts).
     expect(error(res)).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', message: 'Cannot query field "ordersV2Aggregate" on type "Query".' });
     expect(res.data).toBeUndefined();
     expect(demo.engine.plans).toHaveLength(0);
@@ -90,7 +90,7 @@ describe('aggregates under policy', () => {
       '{ ordersV2Aggregate(groupBy: [email]) { count } }',
       '{ ordersV2Aggregate(where: { quantity: { gt: 3 } }) { count } }',
     ]) {
-      // Fields not granted are not in the caller's schema (SPEC §11): not among the group fields, aggregates or where.
+      // Fields not granted are not in the caller's schema (docs/frontend-apps.md): not among the group fields, aggregates or where.
       const res = await governed.query(q, {}, as(KEYS.counter));
       expect(error(res).code, q).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(error(res).message, q).toMatch(

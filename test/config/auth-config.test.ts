@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { apiKeyHash } from '../../src/server/authenticate.js';
 import { configFiles } from './config-files.js';
 
-/** sluice.yaml's `auth` section (SPEC §3, §8): shape, uniqueness, and key material checked at start-up. */
+/** sluice.yaml's `auth` section (docs/policies.md, docs/configuration.md): shape, uniqueness, and key material checked at start-up. */
 const { write, problem } = configFiles('sluice-auth-config-');
 
 const SECRET_ENV = 'SLUICE_TEST_AUTH_CONFIG_SECRET';

@@ -3,7 +3,7 @@ import { catalogCredentialOf } from '../../src/config/catalogs.js';
 import { loadConfig } from '../../src/config/config.js';
 import { configFiles } from './config-files.js';
 
-/** sluice.yaml's `catalogs:` (SPEC §10): a strict shape, secrets only from the environment, checked at start-up. */
+/** sluice.yaml's `catalogs:` (docs/iceberg.md): a strict shape, secrets only from the environment, checked at start-up. */
 const { write, problem } = configFiles('sluice-catalogs-config-');
 const ID_ENV = 'SLUICE_TEST_CATALOG_CLIENT_ID';
 const SECRET_ENV = 'SLUICE_TEST_CATALOG_CLIENT_SECRET';

@@ -1,5 +1,5 @@
 /**
- * `engines:` and `execution:` in sluice.yaml (SPEC §12): which engine serves
+ * `engines:` and `execution:` in sluice.yaml (docs/external-engines.md): which engine serves
  * which product, checked at load time with messages that say what to write,
  * the Trino password only from the environment and never quoted back.
  */

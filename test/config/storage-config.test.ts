@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/errors.js';
 
-/** `storage.s3` (SPEC §8): a strict shape with defaults; credentials are never part of it. */
+/** `storage.s3` (docs/configuration.md): a strict shape with defaults; credentials are never part of it. */
 const dir = mkdtempSync(join(tmpdir(), 'sluice-storage-config-'));
 const load = (text: string) => {
   const file = join(dir, 'sluice.yaml');

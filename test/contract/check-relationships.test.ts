@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadContracts } from '../../src/contract/load-contracts.js';
 import { ConfigErrors } from '../../src/errors.js';
 
-/** Relationships across contracts are checked once all are loaded (SPEC §1): target, key fields, key types. */
+/** Relationships across contracts are checked once all are loaded (docs/contracts.md): target, key fields, key types. */
 const demo = (product: string, major: number) =>
   readFileSync(resolve('products', product, `v${major}.yaml`), 'utf8').replace(
     './data/*.parquet',

@@ -1,5 +1,5 @@
 /**
- * The `sluice` command as users run it (SPEC §9): `node bin/sluice.js …` in
+ * The `sluice` command as users run it (docs/cli.md): `node bin/sluice.js …` in
  * a child process, checking exit codes and what it prints.
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The cursor key (SPEC §2): without `cursors.secretEnv`, every process signs
+ * The cursor key (docs/graphql.md): without `cursors.secretEnv`, every process signs
  * with a random key of its own — nothing in the repository (config text
  * included) lets anyone mint a cursor — and says at start-up that its cursors
  * end with it; replicas sharing `cursors.secretEnv` accept each other's

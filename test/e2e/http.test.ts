@@ -164,7 +164,7 @@ describe('queries over HTTP', () => {
     const [expected] = await sql(`SELECT count(*)::INTEGER AS n FROM ${ORDERS_GLOB}`);
     expect(page.totalCount).toBe(expected!['n']);
 
-    // The values are the file's, formatted per SPEC §2 (DuckDB as the oracle).
+    // The values are the file's, formatted per docs/graphql.md (DuckDB as the oracle).
     // Aliases differ from the column names, so ORDER BY sorts the numbers.
     const rows = await sql(`
       SELECT order_id::VARCHAR AS oid, customer_id::VARCHAR AS cid, region, status, amount, currency, quantity,
@@ -319,7 +319,7 @@ describe('paging over HTTP', () => {
 });
 
 describe('bad input', () => {
-  /** Things no error message may contain (SPEC §6). */
+  /** Things no error message may contain (docs/errors.md). */
   function expectSafeMessage(message: string) {
     expect(message.trim()).not.toBe('');
     expect(message).not.toMatch(/\n\s+at /); // a stack frame
@@ -560,7 +560,7 @@ describe('bad input', () => {
     expect(res.status).toBe(400);
     const json = (await res.json()) as GqlResponse;
     expect(json.errors).toHaveLength(1);
-    // A malformed request parameter (SPEC §6), without the body echoed back.
+    // A malformed request parameter (docs/errors.md), without the body echoed back.
     expect(json.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
     expect(json.errors![0]!.message).toMatch(/The body must be a JSON object/);
     expect(JSON.stringify(json)).not.toContain('ordersV2');

@@ -11,7 +11,7 @@ import { openDemo, type Demo } from '../support/demo.js';
 import { IcebergRestCatalogStandIn } from '../support/iceberg-rest-catalog.js';
 
 /**
- * An Iceberg product found through a REST catalog (SPEC §10), end to end:
+ * An Iceberg product found through a REST catalog (docs/iceberg.md), end to end:
  * `catalogs:` in sluice.yaml, a contract with `source: { catalog, table }`,
  * OAuth client credentials, loadTable, the table's files read where the
  * catalog says it lives. The catalog is the loopback stand-in, which checks

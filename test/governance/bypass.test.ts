@@ -374,7 +374,7 @@ describe('sorting and filtering on masked fields use masked values (customers-an
 });
 
 describe('fields a role is not granted (orders-public: no email, notes, customer_id)', () => {
-  // The caller's schema has no such field (SPEC §11): the validation error a
+  // The caller's schema has no such field (docs/frontend-apps.md): the validation error a
   // field that does not exist gets, naming only what was asked for. The
   // analyzer still refuses such a plan (FORBIDDEN, session/inject-policy.test.ts).
   const forbidden = (res: GraphQLResponse, field: string, message: string) => {
@@ -462,7 +462,7 @@ describe('product versions a caller cannot see', () => {
   const NOT_AVAILABLE = /^product orders v\d is not available to this session$/;
 
   it('public on ordersV1 (orders-public covers >=2): the validation error of a version that does not exist; the analyzer refuses both alike', async () => {
-    // The caller's schema has no ordersV1 (SPEC §11): exactly what ordersV9 gets.
+    // The caller's schema has no ordersV1 (docs/frontend-apps.md): exactly what ordersV9 gets.
     const hidden = errorOf(await query(`{ ordersV1(first: 1) { nodes { order_id } } }`, PUBLIC));
     const none = errorOf(await query(`{ ordersV9(first: 1) { nodes { order_id } } }`, PUBLIC));
     expect(hidden.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');

@@ -1,5 +1,5 @@
 /**
- * Sessions under load (SPEC §3: nothing is shared between sessions except
+ * Sessions under load (docs/policies.md: nothing is shared between sessions except
  * immutable data and caches whose keys include everything that changes an
  * answer). Many interleaved requests from callers with different roles,
  * row filters, masks and grants hit one gateway at once; each answer must be
@@ -187,7 +187,7 @@ const QUERIES: Record<string, Query> = {
 };
 
 /**
- * What a caller's schema refuses (SPEC §11): a version it may not read is not
+ * What a caller's schema refuses (docs/frontend-apps.md): a version it may not read is not
  * in it; fields it may not read are not in its types, so each use of one is a
  * validation error naming that field (and only it).
  */

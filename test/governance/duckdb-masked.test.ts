@@ -3,7 +3,7 @@
  * gets from the gateway equals DuckDB's answer to the equivalent SQL, where
  * the row filter reads raw columns and the masks are computed in a subquery
  * that everything the caller wrote (where, orderBy, offset, first, count)
- * reads from (SPEC §4). The SQL is written here from the GraphQL arguments,
+ * reads from (docs/policies.md). The SQL is written here from the GraphQL arguments,
  * independently of the compiler and the mask code under test.
  *
  * The caller matches two policies of this file, which combine
@@ -211,7 +211,7 @@ describe('a masked, row-filtered caller gets what DuckDB computes over the maske
     const tooMany = await ask(`{ ordersV2(first: 61) { nodes { order_id } } }`);
     expect(tooMany.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(tooMany.errors?.[0]?.message).toMatch(/at most 60/);
-    // Not granted by policy b: not in this caller's schema (SPEC §11).
+    // Not granted by policy b: not in this caller's schema (docs/frontend-apps.md).
     const currency = await ask(`{ ordersV2(first: 1) { nodes { currency } } }`);
     expect(currency.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(currency.errors?.[0]?.message).toBe('Cannot query field "currency" on type "OrdersV2".');

@@ -8,7 +8,7 @@ import { comparableText, openDemo, type Demo } from '../support/demo.js';
 import { CountingEngine, writeYaml } from '../support/counting-gateway.js';
 
 /**
- * Row-filter twins over Iceberg (SPEC §4, §10): two tables with the same
+ * Row-filter twins over Iceberg (docs/policies.md, docs/iceberg.md): two tables with the same
  * commits (so the same snapshot ids and times), identical in every row the
  * analyst's row filter lets through (regions EU and US), different in the
  * rows it hides (APAC: other values, nine times as many in three files

@@ -1,5 +1,5 @@
 /**
- * Metamorphic oracle for masking (SPEC §4: "everything the caller does sees
+ * Metamorphic oracle for masking (docs/policies.md: "everything the caller does sees
  * masked values"). Two deployments serve datasets that are identical except
  * for the raw values of masked fields, perturbed so that every masked value
  * stays the same while the raw values — and so the row groups' min/max and

@@ -1,5 +1,5 @@
 /**
- * Lookups by primary key (SPEC §11): `<product>V<n>ByKey(<key>)` answers the
+ * Lookups by primary key (docs/frontend-apps.md): `<product>V<n>ByKey(<key>)` answers the
  * row the connection answers for the same key — under the same policies, row
  * filter and masks — or null; a key outside the caller's row filter and a key
  * that does not exist are indistinguishable, in the response and in the

@@ -1,5 +1,5 @@
 /**
- * Paging backward costs what paging forward costs (SPEC §11): a page of
+ * Paging backward costs what paging forward costs (docs/frontend-apps.md): a page of
  * `last: n` (before a cursor or from the end) is a top-K of the reversed
  * order, which the scan feeds best-first and stops early, not a scan of
  * everything before the cursor. The oracle is the forward page of the

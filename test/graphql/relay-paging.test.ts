@@ -1,5 +1,5 @@
 /**
- * Relay cursor connections (SPEC §11) against DuckDB over the same files:
+ * Relay cursor connections (docs/frontend-apps.md) against DuckDB over the same files:
  * walking a sorted, filtered query forward (first / after) and backward
  * (last / before) visits exactly the rows of the unpaged query, in its order,
  * whatever the page size — with ties and nulls in the sort keys — and

@@ -303,7 +303,7 @@ const CORPUS: Shape[] = [
     status: 413,
     code: 'RESOURCE_LIMIT',
   },
-  // Malformed parameters: BAD_USER_INPUT (SPEC §6), never the body echoed (use-request-shape.ts).
+  // Malformed parameters: BAD_USER_INPUT (docs/errors.md), never the body echoed (use-request-shape.ts).
   {
     name: 'a body that is not JSON',
     body: '{"query": "{ __typename }"',

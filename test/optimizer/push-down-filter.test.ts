@@ -221,7 +221,7 @@ describe('push_down_filter', () => {
     });
 
     it('across a mask, for a predicate on a masked field', () => {
-      // SPEC §4: the caller's filters on masked fields see masked values.
+      // docs/policies.md: the caller's filters on masked fields see masked values.
       const mask = MaskNode.create(scan, [{ field: 'region', type: 'string', kind: 'hash' }]);
       expectUnchanged(FilterNode.create(mask, eu));
     });

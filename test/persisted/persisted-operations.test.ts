@@ -1,5 +1,5 @@
 /**
- * Persisted operations through the gateway (SPEC §7): manifest ids, Apollo
+ * Persisted operations through the gateway (docs/persisted-operations.md): manifest ids, Apollo
  * APQ with registration for the keys allowed to register, persisted-only
  * partner keys, ids that name nothing the caller may run, and variables.
  */

@@ -1,5 +1,5 @@
 /**
- * Versions side by side (SPEC §1) with an injected clock: orders v1 is
+ * Versions side by side (docs/contracts.md) with an injected clock: orders v1 is
  * deprecated with sunset 2027-06-30 and v2 replaces it. Before the sunset v1
  * is served and marked deprecated, and its use is counted per operation and
  * per API key (in memory, and by `sluice usage` from the audit log); after

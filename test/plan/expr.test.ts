@@ -95,7 +95,7 @@ describe('negate', () => {
   });
 
   it('keeps the promise that two-valued evaluation (leaves false on NULL) gives SQL’s answer, negated too', () => {
-    // So `where: { NOT: {..} }` never returns rows whose compared field is null (SPEC §2).
+    // So `where: { NOT: {..} }` never returns rows whose compared field is null (docs/graphql.md).
     fc.assert(
       fc.property(expr, row, (e, r) => {
         expect(evaluate2(e, r)).toBe(evaluate3(e, r) === true);

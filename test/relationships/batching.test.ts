@@ -1,5 +1,5 @@
 /**
- * No N+1 (SPEC §2): the related rows of every parent of one level come from
+ * No N+1 (docs/graphql.md): the related rows of every parent of one level come from
  * one batched plan, whatever the number of parents. Counted through the
  * engine (every plan it executes, every scan it reports), never inferred
  * from timing.

@@ -1,5 +1,5 @@
 /**
- * Relationships under the target product's policies (SPEC §2, §4): the batch
+ * Relationships under the target product's policies (docs/graphql.md, docs/policies.md): the batch
  * runs in the caller's session, so the target's grants, row filter and masks
  * apply; what the caller may not see is absent, never an error that reveals
  * it exists. One temporary deployment (the demo's products with a low
@@ -78,7 +78,7 @@ const errorsOf = (res: GraphQLResponse) =>
 
 describe('relationships keep every policy of the products they touch', () => {
   it('into a product the caller cannot see at all: not in its schema; behind it, null with FORBIDDEN on that field, the parents answered', async () => {
-    // SPEC §11: the caller's OrdersV2 has no customer field, as if there were none.
+    // docs/frontend-apps.md: the caller's OrdersV2 has no customer field, as if there were none.
     const served = await gateway.query('{ ordersV2(first: 5) { nodes { order_id customer { name } } } }', {}, as('ops'));
     expect(errorsOf(served)).toEqual([
       { code: 'GRAPHQL_VALIDATION_FAILED', message: 'Cannot query field "customer" on type "OrdersV2".', path: undefined },

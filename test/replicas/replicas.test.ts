@@ -1,5 +1,5 @@
 /**
- * Three replicas and Redis (SPEC §12), as operators run them: a real
+ * Three replicas and Redis (docs/configuration.md), as operators run them: a real
  * `redis-server` on a free loopback port with persistence off, three
  * `sluice serve` processes started from one config (deploy/sluice.yaml, the
  * file compose.yaml mounts), and a round-robin proxy in front

@@ -7,7 +7,7 @@ import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } 
 
 /**
  * A real S3-protocol server on loopback for tests: s3rver in a temporary
- * directory. Its quirks (FIELD-NOTES): path-style only, credentials
+ * directory. Its quirks (measured on the machines that build Sluice): path-style only, credentials
  * S3RVER/S3RVER (it does not check signatures), suffix ranges answered
  * wrongly (the store never sends them), If-Match ignored (the store checks
  * the answer's ETag as well), streamed uploads need

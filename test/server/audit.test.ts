@@ -110,7 +110,7 @@ describe('audit trail', () => {
   });
 
   it('records a field the policy does not grant as denied', async () => {
-    // Not in the caller's schema (SPEC §11): the caller gets the validation
+    // Not in the caller's schema (docs/frontend-apps.md): the caller gets the validation
     // error of a field that does not exist; the audit names what it reached for.
     const { record } = await ask('{ ordersV2(first: 1, where: { notes: { isNull: true } }) { nodes { order_id email } } }', {});
     expect(record).toMatchObject({

@@ -1,5 +1,5 @@
 /**
- * Each caller sees its own schema (SPEC §11), checked from the outside: what
+ * Each caller sees its own schema (docs/frontend-apps.md), checked from the outside: what
  * introspection over HTTP shows the admin, the analyst and an anonymous
  * caller is exactly the committed golden SDL of that caller
  * (schema/callers/*.graphql, kept by `sluice schema check`), and every name

@@ -1,5 +1,5 @@
 /**
- * `execution:` through the whole gateway (SPEC §12): the demo deployment
+ * `execution:` through the whole gateway (docs/external-engines.md): the demo deployment
  * served by the embedded engine, by DuckDB in-process (`default: duckdb`),
  * by the Trino stand-in over the client protocol (`default: trino`), and
  * with orders on Trino and customers on DuckDB (relationships across

@@ -9,7 +9,7 @@ import { writeYaml } from '../support/counting-gateway.js';
 import { TABLES } from '../engine/table/iceberg/support.js';
 
 /**
- * `contract validate` over Iceberg sources (SPEC §10): each field is
+ * `contract validate` over Iceberg sources (docs/iceberg.md): each field is
  * checked against the table's current schema with a message naming the
  * file, the field and the column, and the current snapshot is planned so a
  * feature Sluice does not read is refused before serving.

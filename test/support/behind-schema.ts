@@ -13,7 +13,7 @@ import type { GraphQLResponse } from './demo.js';
 /**
  * Runs a query against the full schema (every served version and field) in
  * the session of a caller with `role`: what the resolvers and the analyzer
- * do when the caller's own schema (SPEC §11) is not there to stop a request
+ * do when the caller's own schema (docs/frontend-apps.md) is not there to stop a request
  * first. The gateway never serves this; tests use it to check the checks
  * behind the schema (defence in depth).
  */

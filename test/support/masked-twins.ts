@@ -6,7 +6,7 @@ import { comparableText, type GraphQLResponse } from './demo.js';
 import { demoContract, openCounted, writeDeployment, writeYaml, type CountedGateway, type TestKey } from './counting-gateway.js';
 
 /**
- * Twin deployments for metamorphic tests of masking across products (SPEC §4:
+ * Twin deployments for metamorphic tests of masking across products (docs/policies.md:
  * "aggregates, relationship keys … on a masked field all operate on the
  * masked value"). A and B serve orders and customers that are identical
  * except for the raw values of masked fields, perturbed so that every masked

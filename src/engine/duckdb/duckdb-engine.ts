@@ -7,7 +7,7 @@ import { SqlEngine } from '../sql/sql-engine.js';
 import { InProcessDuckDb } from './in-process-duckdb.js';
 
 /**
- * The `duckdb` engine (SPEC §12): plans lowered to DuckDB's SQL and run in
+ * The `duckdb` engine (docs/external-engines.md): plans lowered to DuckDB's SQL and run in
  * this process by `@duckdb/node-api`, over the same Parquet files the
  * embedded engine reads (`read_parquet` of the contract's resolved glob).
  *

@@ -6,7 +6,7 @@ import { ascendingRun as runOf, bitSet, valueAt, type Column } from '../columnar
 import type { SortBound } from '../scan/prune-row-groups.js';
 
 /**
- * Sorting: keys in order, each ascending or descending, nulls last (SPEC §2)
+ * Sorting: keys in order, each ascending or descending, nulls last (docs/graphql.md)
  * unless a key says `nullsLast: false` (a backward page sorts the connection's
  * order reversed, so its nulls come first), ties broken by input ordinal so the
  * sort is stable whatever order the scan visited row groups in.

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { SluiceError } from '../../errors.js';
 
-/** A query whose signal aborted: cancelled by the caller or past its time limit (SPEC §6). */
+/** A query whose signal aborted: cancelled by the caller or past its time limit (docs/errors.md). */
 export const queryTimeout = () => new SluiceError('QUERY_TIMEOUT', 'user', 'the query was cancelled or ran out of time');
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -1,7 +1,7 @@
 import { SluiceError } from '../../errors.js';
 
 /**
- * The work one request may make the engine do (SPEC §6, RESOURCE_LIMIT),
+ * The work one request may make the engine do (docs/errors.md, RESOURCE_LIMIT),
  * shared by every plan the request runs (its page, its totalCount, its
  * relationship batches). Three measures, each checked as it grows, so a
  * query stops at the row group that would pass a limit instead of after the

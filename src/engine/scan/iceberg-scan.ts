@@ -28,7 +28,7 @@ import { readUnits, type TableFileReads } from './read-units.js';
 import type { ScanContext, ScanOrder, ScanReport, SourceFileReport } from './scan-context.js';
 
 /**
- * The scan of an Apache Iceberg snapshot (SPEC §10): the table layer plans
+ * The scan of an Apache Iceberg snapshot (docs/iceberg.md): the table layer plans
  * it (table/iceberg: manifests and data files pruned by partition values
  * and column bounds under the row-filter rule, each field bound by field id
  * per data file, the delete files that apply to each), and its data files

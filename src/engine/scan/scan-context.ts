@@ -33,7 +33,7 @@ export interface SourceFileReport {
   bytesFetched?: number;
   /** Object storage only: requests sent for this file by this execution, retries included. */
   requests?: number;
-  /** Iceberg: set on the delete files a scan applied (SPEC §10); data files have none. */
+  /** Iceberg: set on the delete files a scan applied (docs/iceberg.md); data files have none. */
   readonly role?: 'delete';
 }
 

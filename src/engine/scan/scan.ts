@@ -21,7 +21,7 @@ import type { ScanContext, ScanOrder, ScanReport } from './scan-context.js';
  * visible-stats.ts; plan-row-groups.ts) —, decodes the
  * surviving ones one at a time (so a consumer that has enough
  * stops the reading), and evaluates the scan's filters on the decoded
- * buffers (read-units.ts). Every file is reported, pruned or not (lineage, SPEC §5).
+ * buffers (read-units.ts). Every file is reported, pruned or not (lineage, docs/lineage-and-audit.md).
  * Each row group is charged to the request's budget (scan-budget.ts) before
  * it is decoded, so a request past its limits stops reading there.
  */

@@ -1,5 +1,5 @@
 /**
- * `s3://bucket/prefix/*.parquet` (SPEC §1): which bucket, which keys.
+ * `s3://bucket/prefix/*.parquet` (docs/contracts.md): which bucket, which keys.
  *
  * `*` and `?` match within one path segment (they never match `/`), as for
  * local files, and may appear in any segment after the bucket. A listing

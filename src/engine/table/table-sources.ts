@@ -16,7 +16,7 @@ import { parseTableIdentifier, type TableCatalog } from './catalog/table-catalog
  * `catalog:<catalog>/<namespace.table>`), each kept as one immutable
  * `IcebergTable` version and opened again at most once per refresh interval:
  * so an unchanged table's metadata is read once per interval, and a new
- * commit becomes visible within it (SPEC §10: 60 seconds at most).
+ * commit becomes visible within it (docs/iceberg.md: 60 seconds at most).
  *
  * A snapshot asked for by id that the kept version does not know (a cursor
  * minted by a replica that saw a newer commit) makes the table be opened

@@ -6,7 +6,7 @@ import { trinoDialect } from '../sql/trino.js';
 import { TrinoClient, type TrinoClientOptions } from './client.js';
 
 /**
- * The `trino` engine (SPEC §12): plans lowered to Trino's SQL and sent with
+ * The `trino` engine (docs/external-engines.md): plans lowered to Trino's SQL and sent with
  * the client protocol (client.ts) to the configured coordinator, which reads
  * product `p` from table `<catalog>.<schema>.<p>` over the same data.
  * The hash mask calls the routine the operator created in Trino

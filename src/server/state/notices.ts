@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisState } from './redis.js';
 
 /**
- * Change notices between replicas (SPEC §12): when one replica reloads its
+ * Change notices between replicas (docs/configuration.md): when one replica reloads its
  * contracts, policies and config — say, because a version was retired — it
  * tells the others, which reload too. A notice says what happened and
  * where; it never carries the files themselves: every replica reads its own

@@ -2,7 +2,7 @@ import type { RedisState } from './redis.js';
 import { StateUnavailable } from './rate-limit-store.js';
 
 /**
- * Operations registered through Apollo APQ (SPEC §7): a cache for trusted
+ * Operations registered through Apollo APQ (docs/persisted-operations.md): a cache for trusted
  * keys, not a database — an APQ client sends the query again whenever its
  * hash is not found. Manifest operations are never here (they stay files).
  *

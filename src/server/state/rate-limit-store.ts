@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { RedisState } from './redis.js';
 
 /**
- * Where per-caller token buckets live (SPEC §12). One bucket per key, refilled
+ * Where per-caller token buckets live (docs/configuration.md). One bucket per key, refilled
  * at `perSecond` up to `burst`; `take` removes one token and resolves 0, or,
  * when the bucket holds less than one, leaves it and resolves the whole
  * seconds until one is back (the Retry-After).

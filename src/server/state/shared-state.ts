@@ -8,7 +8,7 @@ import { inProcessRateLimitStore, redisRateLimitStore, type RateLimitStore } fro
 import { connectRedis, whenUp, type RedisState } from './redis.js';
 
 /**
- * The state a replica shares with the others (SPEC §12), one owner per
+ * The state a replica shares with the others (docs/configuration.md), one owner per
  * kind: rate-limit buckets, APQ registrations, change notices. With
  * `state.redis` configured, all three live in Redis; without, in this
  * process, as with a single replica. Made once per process by `serve` and

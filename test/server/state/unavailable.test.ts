@@ -1,5 +1,5 @@
 /**
- * What a request gets when shared state does not answer (SPEC §12), through
+ * What a request gets when shared state does not answer (docs/configuration.md), through
  * the whole gateway: a caller with a rate fails closed (503
  * SOURCE_UNAVAILABLE, Retry-After 1); a caller without one is served; an
  * APQ hash is answered as unknown (the client sends the query, which runs,

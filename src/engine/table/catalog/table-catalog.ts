@@ -2,7 +2,7 @@ import type { DelegatedS3Access } from '../../storage/s3-store.js';
 
 /**
  * A catalog finds a table by name: `source: { format: iceberg, catalog: lake,
- * table: sales.orders }` (SPEC §10). This is the whole boundary between a
+ * table: sales.orders }` (docs/iceberg.md). This is the whole boundary between a
  * catalog and the Iceberg table layer: for a table identifier, where its
  * current metadata is, that metadata as text, and the storage access the
  * catalog grants for the table's objects. The table layer parses the

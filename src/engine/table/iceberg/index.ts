@@ -1,5 +1,5 @@
 /**
- * Apache Iceberg tables as sources (SPEC §10). Laid out after iceberg-rust:
+ * Apache Iceberg tables as sources (docs/iceberg.md). Laid out after iceberg-rust:
  * `spec/` (metadata, schemas, partition transforms, manifests as data),
  * `avro/` (container files), `io/` (locations, path mapping, reads through
  * the engine's stores), `scan/` (snapshot selection, field binding,

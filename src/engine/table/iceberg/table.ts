@@ -9,7 +9,7 @@ import { currentSchema, parseTableMetadata, type Snapshot, type TableMetadata } 
 import type { Schema } from './spec/types.js';
 
 /**
- * An Apache Iceberg table read straight from storage (SPEC §10): one
+ * An Apache Iceberg table read straight from storage (docs/iceberg.md): one
  * version of its metadata, opened once; snapshots are chosen from it and
  * scans planned against them. Opening again is how a new commit becomes
  * visible: an `IcebergTable` never changes.

@@ -8,7 +8,7 @@ import { BigIntLong, readAvroContainer } from '../../../../src/engine/table/iceb
 import { allColumns, openTable, snapshotRows, TABLES } from './support.js';
 
 /**
- * Refusals (SPEC §10): a feature Sluice does not read is SOURCE_UNSUPPORTED
+ * Refusals (docs/iceberg.md): a feature Sluice does not read is SOURCE_UNSUPPORTED
  * naming it; a missing or corrupt manifest is SOURCE_UNAVAILABLE /
  * SOURCE_CORRUPT naming the manifest by its place, never by path. The
  * tables are copies of a real one with one manifest rewritten (by avsc,

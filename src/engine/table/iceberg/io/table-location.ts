@@ -4,7 +4,7 @@ import { isS3Uri } from '../../../storage/s3-location.js';
 import { sourceFailure, type SourceObject, type SourceStore } from '../../../storage/source-files.js';
 
 /**
- * Where a table lives and how its files are reached (SPEC §10): the
+ * Where a table lives and how its files are reached (docs/iceberg.md): the
  * configured location is a table root, a `*.metadata.json` file, or an
  * `s3://` prefix; bytes come through the engine's stores (local files or
  * S3, with their ranged reads, ETag checks and caches).
@@ -109,7 +109,7 @@ export class TableFiles {
 }
 
 /**
- * The current metadata file of a table root (SPEC §10): `metadata/version-hint.text`
+ * The current metadata file of a table root (docs/iceberg.md): `metadata/version-hint.text`
  * when present (a version number N means `vN.metadata.json`, anything else
  * is a file name without `.metadata.json`), else the highest `vN.metadata.json`
  * or `NNNNN-<uuid>.metadata.json` in `metadata/`.

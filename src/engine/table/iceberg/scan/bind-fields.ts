@@ -9,7 +9,7 @@ import { valueFromJson, type IcebergValue } from '../spec/values.js';
 /**
  * Binding contract fields to Iceberg field ids, once per scan against the
  * table's current schema; then, per data file, deciding how each field is
- * read (SPEC §10, Iceberg spec "Column Projection"): the Parquet column
+ * read (docs/iceberg.md, Iceberg spec "Column Projection"): the Parquet column
  * carrying the field id, or the column the name mapping gives it in files
  * written without ids, or else the file's identity partition value, or else
  * the field's `initial-default`, or else null.

@@ -8,7 +8,7 @@ import { compareValues, valueFromBinary, type IcebergValue } from '../spec/value
 import type { BoundField } from './bind-fields.js';
 
 /**
- * Pruning manifests and data files (SPEC §10) with three-valued verdicts:
+ * Pruning manifests and data files (docs/iceberg.md) with three-valued verdicts:
  * a predicate is `never` true for any row of a manifest or file, `always`
  * true for every row, or `maybe`. `never` skips it; `always` is what the
  * governance rule needs (below).

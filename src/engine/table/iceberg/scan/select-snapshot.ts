@@ -2,7 +2,7 @@ import { userError } from '../../../../errors.js';
 import type { Snapshot, TableMetadata } from '../spec/table-metadata.js';
 
 /**
- * `asOf` (SPEC §10): exactly one of a snapshot id, a time or a ref; none
+ * `asOf` (docs/iceberg.md): exactly one of a snapshot id, a time or a ref; none
  * means the table's current snapshot. Ids are compared as integers written
  * in decimal, so `"0042"`, `42` and `42n` name the same snapshot.
  */

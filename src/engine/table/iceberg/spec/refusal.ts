@@ -1,7 +1,7 @@
 import { SluiceError } from '../../../../errors.js';
 
 /**
- * The table uses a feature this reader does not read (SPEC §10): the answer
+ * The table uses a feature this reader does not read (docs/iceberg.md): the answer
  * is refused, never given without it. The message names the feature and
  * nothing else (no paths).
  */
