@@ -71,6 +71,9 @@ export type FileField = ScanField | { readonly constant: Scalar | null };
 
 export function planRowGroups(p: RowGroupPlanning): Unit[] {
   const { node, files, filter, byName, lookedUp, sortBy: ordered } = p;
+  // A filter folded to false (a caller's contradiction) holds for no row: nothing is read. Reading goes on to
+  // treat a constant filter as settled, so a group judged by the row filter alone must not get that far.
+  if (filter.kind === 'const' && !filter.value) return [];
   // A table's scan may have pruned every file.
   if (files.length === 0) return [];
   let units: Unit[] = [];

@@ -1,4 +1,4 @@
-import type { Expr } from '../../plan/expr.js';
+import { exprFields, type Expr } from '../../plan/expr.js';
 import type { ScanField } from '../../plan/plan.js';
 import { ColumnCache } from '../cache/column-cache.js';
 import { BloomFilter } from '../index/bloom-filter.js';
@@ -66,6 +66,9 @@ export function keepVisibleStats(
   };
   const missing = fields.filter((f) => worth(f) && !known?.columns.has(VisibleStatistics.columnKey(f.column, f.type)));
   if (missing.length === 0) return;
+  // Which rows are visible needs every column the row filter reads; a batch decoded without one of them (the
+  // deciding columns of a two-phase read) teaches nothing, and the group is judged by the row filter as before.
+  for (const name of exprFields(visible.rowFilter)) if (!batch.columns.has(name)) return;
   const rows = selectRows(visible.rowFilter, { length: batch.length, columns: batch.columns, selection: null, ordinalBase: 0 }).selection;
   const stats = new Map(
     missing.map((f) => [VisibleStatistics.columnKey(f.column, f.type), statsOfRows(batch.columns.get(f.name)!, rows, batch.length)]),
