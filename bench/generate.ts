@@ -53,7 +53,16 @@ const ICEBERG_FORMAT = 1;
 
 const mix = (x: string, salt: number) => `((((${x}) * 2654435761 + ${salt}) % 4294967296) // 7)`;
 
-export async function ensureData(rows: number, progress: (s: string) => void = () => undefined): Promise<BenchData> {
+export interface EnsureOptions {
+  /** Also write the Iceberg copy of the orders (bench:iceberg and its test need it; the other benches do not). */
+  readonly iceberg?: boolean;
+}
+
+export async function ensureData(
+  rows: number,
+  progress: (s: string) => void = () => undefined,
+  options: EnsureOptions = {},
+): Promise<BenchData> {
   const customers = Math.max(1000, Math.round(rows / 50));
   // BENCH_CACHE: where generated data (and the bench deployment's audit log) live; tests point it at a temporary folder.
   const dir = join(process.env.BENCH_CACHE ?? join(REPO, 'bench/.cache'), `orders-${rows}`);
@@ -78,7 +87,7 @@ export async function ensureData(rows: number, progress: (s: string) => void = (
   } else {
     progress(`data: reusing ${dir}`);
   }
-  await ensureIcebergOrders(data, progress);
+  if (options.iceberg === true) await ensureIcebergOrders(data, progress);
   writeDeployment(data);
   const size = (d: string) => readdirSync(d).reduce((n, f) => n + readFileSync(join(d, f)).byteLength, 0);
   return { ...data, bytes: size(join(dir, 'data/orders')) + size(join(dir, 'data/customers')) };

@@ -27,7 +27,7 @@ import { ensureData, REPO } from './generate.js';
 
 const rows = Number(process.argv[2] ?? 10_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
-const data = await ensureData(rows, (s) => console.error(s));
+const data = await ensureData(rows, (s) => console.error(s), { iceberg: true });
 
 /** The bench deployment with orders v2 read from the Iceberg table. */
 function icebergDeployment(): string {

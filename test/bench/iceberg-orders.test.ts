@@ -24,7 +24,7 @@ const previous = process.env.BENCH_CACHE;
 
 beforeAll(async () => {
   process.env.BENCH_CACHE = cache;
-  data = await ensureData(10_000);
+  data = await ensureData(10_000, undefined, { iceberg: true });
   table = await openTable(data.icebergOrders);
   duck = await (await DuckDBInstance.create(':memory:', { threads: '1' })).connect();
   await duck.run("SET TimeZone = 'UTC'");
@@ -83,7 +83,7 @@ describe('the bench orders as an Iceberg table', () => {
     const marker = join(data.dir, 'iceberg/done-v1');
     const before = statSync(marker).mtimeMs;
     const metadata = statSync(table.metadataFile).mtimeMs;
-    await ensureData(10_000);
+    await ensureData(10_000, undefined, { iceberg: true });
     expect(statSync(marker).mtimeMs).toBe(before);
     expect(statSync(table.metadataFile).mtimeMs).toBe(metadata);
   });
