@@ -1,4 +1,5 @@
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { FieldType } from '../contract/contract.js';
 import { userError } from '../errors.js';
 import type { Nullable } from '../plan/scalar.js';
@@ -36,8 +37,16 @@ const SIG_BYTES = 16;
 
 export function queryFingerprint(parts: unknown): string {
   const json = JSON.stringify(parts, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
-  return createHash('sha256').update(json).digest('base64url').slice(0, 22);
+  let fingerprint = fingerprints.get(json);
+  if (fingerprint === undefined) {
+    fingerprint = createHash('sha256').update(json).digest('base64url').slice(0, 22);
+    fingerprints.set(json, fingerprint);
+  }
+  return fingerprint;
 }
+
+/** Fingerprints of recent queries: a client pages through the same query many times (bounded by count and length). */
+const fingerprints = new LRUCache<string, string>({ max: 4096, maxSize: 8 * 1024 * 1024, sizeCalculation: (_v, json) => json.length + 40 });
 
 export function encodeCursor(
   secret: Buffer,

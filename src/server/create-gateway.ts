@@ -10,7 +10,13 @@ import { buildSchema } from '../graphql/build-schema.js';
 import { CallerSchemas } from '../graphql/caller-schema.js';
 import { discardAuditSink, type AuditSink } from '../response/audit.js';
 import { useAudit } from './use-audit.js';
-import { accessResolver, createRequestContext, type RequestContext, type RequestPathOptions } from './request-context.js';
+import {
+  accessResolver,
+  createRequestContext,
+  endRequestSessions,
+  type RequestContext,
+  type RequestPathOptions,
+} from './request-context.js';
 import { createAuthenticator } from './authenticate.js';
 import { maskError, type ErrorLogger } from './mask-error.js';
 import { authenticationOf, useAuthentication } from './use-authentication.js';
@@ -178,6 +184,8 @@ export function createGateway(o: GatewayOptions): Gateway {
     context: async ({ request }): Promise<RequestContext> => createRequestContext(requestPath, request, await authenticated(request)),
     plugins: [
       tracing,
+      // Answered: the request's sessions stop their deadline timers (session.ts, endSession).
+      { onResponse: ({ request }) => endRequestSessions(request) },
       ...(config.server.cors ? [useVaryOrigin()] : []),
       useCsrfPrevention(),
       useBodyLimit({ maxBytes: config.server.maxBodyBytes }),

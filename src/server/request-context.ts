@@ -12,7 +12,7 @@ import type { AuditTrail } from '../response/audit.js';
 import { LineageRecorder } from '../response/lineage.js';
 import type { ResultCache } from '../session/result-cache.js';
 import { runPlan } from '../session/run-plan.js';
-import { createSession, type Session } from '../session/session.js';
+import { createSession, endSession, type Session } from '../session/session.js';
 import { inSpan } from '../telemetry/spans.js';
 import type { Authenticated } from './authenticate.js';
 import { unexpected, type ErrorLogger } from './mask-error.js';
@@ -88,6 +88,9 @@ export function createRequestContext(o: RequestPathOptions, request: Request, au
     },
     signal: request.signal,
   });
+  const sessions = sessionsOf.get(request);
+  if (sessions === undefined) sessionsOf.set(request, [session]);
+  else sessions.push(session);
   const lineage = new LineageRecorder(session);
   const trail = o.trailOf(request);
   trail.session = session;
@@ -100,6 +103,15 @@ export function createRequestContext(o: RequestPathOptions, request: Request, au
     run: (plan, contract, path) => runRequestPlan({ ...run, span: o.spanOf(request) }, plan, contract, path),
     snapshotOf,
   };
+}
+
+/** The sessions of each request in flight (one per operation of a batch). */
+const sessionsOf = new WeakMap<Request, Session[]>();
+
+/** Ends the sessions of an answered request (session.ts, endSession): their deadlines are cleared. */
+export function endRequestSessions(request: Request): void {
+  for (const s of sessionsOf.get(request) ?? []) endSession(s);
+  sessionsOf.delete(request);
 }
 
 /**

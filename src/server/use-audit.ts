@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
 import { AuditTrail, type AuditSink } from '../response/audit.js';
 import { normalizeDocumentId } from './persisted-manifest.js';
 
@@ -50,7 +51,23 @@ function requestedDocument(
   ].find((v): v is string => typeof v === 'string');
   const id = sent === undefined ? null : normalizeDocumentId(sent);
   if (id !== null) return `sha256:${id}`;
-  return typeof params.query === 'string' ? `sha256:${createHash('sha256').update(params.query, 'utf8').digest('hex')}` : null;
+  return typeof params.query === 'string' ? documentHash(params.query) : null;
+}
+
+/**
+ * `sha256:<hex>` of a document's text. Both the requested and the parsed
+ * document are hashed on every request, and clients send the same few
+ * documents over and over: hashes of recent texts are kept (bounded by
+ * count and by the texts' total length).
+ */
+const hashes = new LRUCache<string, string>({ max: 2048, maxSize: 16 * 1024 * 1024, sizeCalculation: (_v, text) => text.length + 80 });
+function documentHash(text: string): string {
+  let hash = hashes.get(text);
+  if (hash === undefined) {
+    hash = `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+    hashes.set(text, hash);
+  }
+  return hash;
 }
 
 /** nginx's status for a request its client closed before the response. */
@@ -105,7 +122,7 @@ export function useAudit(options: AuditPluginOptions): AuditPlugin {
       const request = (context as { request?: Request }).request;
       const trail = request && trails.get(request);
       const text = typeof params.source === 'string' ? params.source : params.source.body;
-      if (trail) trail.documentHash = `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+      if (trail) trail.documentHash = documentHash(text);
     },
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;

@@ -51,15 +51,25 @@ export interface WhereLimitsPluginOptions {
 }
 
 export function useWhereLimits(options: WhereLimitsPluginOptions): Plugin {
+  // An operation without variables is judged by its document and schema alone: once per document (yoga's
+  // parse cache hands the same DocumentNode for the same text), per schema (callers are served their own).
+  const judged = new WeakMap<object, WeakMap<GraphQLSchema, Map<string, GraphQLError | undefined>>>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const error = checkWhereLimits(
-        args.schema,
-        args.document,
-        (args.variableValues ?? {}) as Record<string, unknown>,
-        args.operationName,
-        options,
-      );
+      const check = () =>
+        checkWhereLimits(args.schema, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName, options);
+      const operation = getOperationAST(args.document, args.operationName);
+      let error: GraphQLError | undefined;
+      if (operation == null || (operation.variableDefinitions?.length ?? 0) > 0) error = check();
+      else {
+        let bySchema = judged.get(args.document);
+        if (bySchema === undefined) judged.set(args.document, (bySchema = new WeakMap()));
+        let byName = bySchema.get(args.schema);
+        if (byName === undefined) bySchema.set(args.schema, (byName = new Map()));
+        const name = args.operationName ?? '';
+        if (byName.has(name)) error = byName.get(name);
+        else byName.set(name, (error = check()));
+      }
       if (error) setResultAndStopExecution({ errors: [error] });
     },
   };

@@ -73,12 +73,11 @@ export interface SessionOptions {
 
 export function createSession(o: SessionOptions): Session {
   const queryId = o.queryId ?? randomUUID();
-  const deadline = AbortSignal.timeout(o.limits.timeoutMs);
-  const signal = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
+  const { signal, end } = sessionSignal(o.limits.timeoutMs, o.signal);
   // Every read in flight listens to the request's signal and stops listening when it ends: a scan of
   // many files has many at once, which is not the leak Node's default warning (past 10) looks for.
   setMaxListeners(0, signal);
-  return Object.freeze({
+  const session: Session = Object.freeze({
     queryId,
     decisionId: `d-${randomUUID()}`,
     caller: o.caller,
@@ -92,6 +91,53 @@ export function createSession(o: SessionOptions): Session {
     startedAt: Date.now(),
     signal,
   });
+  endings.set(session, end);
+  return session;
+}
+
+/**
+ * Ends a session whose request has been answered: its deadline timer is
+ * cleared and it stops listening to the request's signal. Until then (or its
+ * deadline) the timer holds the session's signal; a session never ended
+ * lets go of it at its deadline.
+ */
+export function endSession(s: Session): void {
+  endings.get(s)?.();
+  endings.delete(s);
+}
+
+const endings = new WeakMap<Session, () => void>();
+
+/**
+ * Aborted at the deadline (a TimeoutError, as AbortSignal.timeout gives) or
+ * when the request's own signal aborts. One controller and one timer that
+ * the end clears: AbortSignal.timeout and AbortSignal.any keep every
+ * signal alive through weak references and finalizers until the timeout
+ * passes, which under load held tens of thousands of answered requests'
+ * signals and timers for the whole timeout, and cost the collector and
+ * the heap (bench/run.ts, HTTP load).
+ */
+function sessionSignal(timeoutMs: number, request: AbortSignal | undefined): { signal: AbortSignal; end: () => void } {
+  const controller = new AbortController();
+  const onRequestAbort = () => {
+    clearTimeout(timer);
+    controller.abort(request!.reason);
+  };
+  const timer = setTimeout(() => {
+    request?.removeEventListener('abort', onRequestAbort);
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, timeoutMs);
+  // The deadline alone never keeps a process alive.
+  timer.unref();
+  if (request?.aborted === true) onRequestAbort();
+  else request?.addEventListener('abort', onRequestAbort, { once: true });
+  return {
+    signal: controller.signal,
+    end: () => {
+      clearTimeout(timer);
+      request?.removeEventListener('abort', onRequestAbort);
+    },
+  };
 }
 
 export const sessionSees = (s: Session, product: string, major: number): Contract | undefined => s.catalog.get(versionKey(product, major));

@@ -1,4 +1,13 @@
-import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import {
+  INVALID_SPAN_CONTEXT,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 
 /**
  * The request's OpenTelemetry spans (shared by server, session and engine
@@ -20,8 +29,25 @@ import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Context, typ
  */
 export const tracer = trace.getTracer('sluice');
 
+/** The provider the API answers with while no SDK is registered (a fresh proxy's delegate is that one no-op). */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+/** What every span is while nothing records them: one span that records nothing, made once. */
+const NOT_RECORDED = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * Whether a tracer provider is registered. Without one, the API's no-op
+ * tracer would still build a context and a span object per call, a few per
+ * plan of every request (bench/run.ts profiled them at 1–2% of a page
+ * request's CPU): so spans are skipped altogether.
+ */
+function recording(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider && provider.getDelegate() === NOOP_PROVIDER);
+}
+
 /** Starts a child of `parent` (a span or a context), or a root span. */
 export function startSpan(name: string, parent: Span | Context | undefined, attributes?: Attributes, startTime?: number): Span {
+  if (!recording()) return NOT_RECORDED;
   const ctx = parent === undefined ? undefined : isSpan(parent) ? trace.setSpan(ROOT_CONTEXT, parent) : parent;
   return tracer.startSpan(name, { ...(attributes && { attributes }), ...(startTime !== undefined && { startTime }) }, ctx);
 }
@@ -33,6 +59,7 @@ export async function inSpan<T>(
   attributes: Attributes,
   f: (span: Span) => Promise<T> | T,
 ): Promise<T> {
+  if (!recording()) return f(NOT_RECORDED);
   const span = startSpan(name, parent, attributes);
   try {
     return await f(span);

@@ -1,4 +1,5 @@
-import type { Expr } from '../../plan/expr.js';
+import { LRUCache } from 'lru-cache';
+import { exprKey, type Expr } from '../../plan/expr.js';
 import type { ScanField, ScanNode } from '../../plan/plan.js';
 import type { Scalar } from '../../plan/scalar.js';
 import { ColumnCache } from '../cache/column-cache.js';
@@ -69,7 +70,24 @@ export interface RowGroupPlanning {
 /** How one file holds a field: a column (`column` is the file's name for it), or one value for every row. */
 export type FileField = ScanField | { readonly constant: Scalar | null };
 
-export function planRowGroups(p: RowGroupPlanning): Unit[] {
+export function planRowGroups(p: RowGroupPlanning): readonly Unit[] {
+  // Judged on footers alone (no row filter, no Bloom filter or visible statistics, which grow as scans run),
+  // a plan is the same for the same files, fields and filters: kept, since a page request re-plans every row group.
+  const settled = p.node.rowFilter === undefined && p.lookedUp.length === 0 && p.visible === undefined && p.fieldIn === undefined;
+  if (!settled) return judge(p);
+  const key = `${p.node.product}@${p.node.version}\u0000${exprKey(p.filter)}\u0000${p.sortBy === undefined ? '' : `${p.sortBy.field} ${p.sortBy.direction} ${p.sortBy.nullsLast}`}\u0000${p.files.map((f) => f.object.cacheKey).join('\u0000')}`;
+  let units = plans.get(key);
+  if (units === undefined) plans.set(key, (units = Object.freeze(judge(p))));
+  return units;
+}
+
+/**
+ * Row-group plans judged on footers alone, by scan (product version, filter, order, files and their versions),
+ * bounded by the units they hold (about 100 bytes each): a caller sending ever new filters churns it, never grows it.
+ */
+const plans = new LRUCache<string, readonly Unit[]>({ max: 4096, maxSize: 200_000, sizeCalculation: (units) => units.length + 1 });
+
+function judge(p: RowGroupPlanning): Unit[] {
   const { node, files, filter, byName, lookedUp, sortBy: ordered } = p;
   // A filter folded to false (a caller's contradiction) holds for no row: nothing is read. Reading goes on to
   // treat a constant filter as settled, so a group judged by the row filter alone must not get that far.
