@@ -244,8 +244,17 @@ function writeDeployment(d: BenchData): void {
   for (const f of readdirSync(join(REPO, 'policies')).filter((f) => /^(orders|customers)-.*\.yaml$/.test(f)))
     copyFileSync(join(REPO, 'policies', f), at(`policies/${f}`));
   // The demo's config minus its persisted manifest (it names orders v1, not served here); audit next to the data.
-  const config = readFileSync(join(REPO, 'sluice.yaml'), 'utf8')
+  let config = readFileSync(join(REPO, 'sluice.yaml'), 'utf8')
     .replace(/^persisted:.*\n/m, '')
     .replace(/^(\s*)file: \.\/audit\.log.*$/m, `$1file: ${at('audit.log')}`);
+  // Past 10M orders the demo's limits (sized for it) would refuse the bench's full scans (the group-by reads
+  // every row): a deployment serving more rows sizes its limits to them, and so does the bench's.
+  const scale = d.rows / 10_000_000;
+  if (scale > 1)
+    config = config
+      .replace(/^(\s*)timeoutMs: \d+/m, `$1timeoutMs: ${Math.round(30_000 * scale)}`)
+      .replace(/^(\s*maxRowsScanned:) \d+/m, `$1 ${Math.round(100_000_000 * scale)}`)
+      .replace(/^(\s*maxBytesRead:) \d+/m, `$1 ${Math.round(2 ** 31 * scale)}`)
+      .replace(/^(\s*maxMemoryBytes:) \d+/m, `$1 ${Math.round(2 ** 32 * scale)}`);
   writeFileSync(d.config, config);
 }

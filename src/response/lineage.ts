@@ -75,6 +75,8 @@ export class LineageRecorder {
   private readonly entries = new Map<string, Mutable<ProductLineage> | undefined>();
   /** Fields the plans of each entry read (projected, filtered, sorted, masked), for OpenLineage's column lineage. */
   private readonly read = new Map<string, Set<string>>();
+  /** Where each file sits in an entry's `sources`, by entry and uri: a product of a hundred files is merged in linear time. */
+  private readonly sourceAt = new Map<string, Map<string, number>>();
   private readonly failed = new Map<string, ProductLineage>();
 
   constructor(private readonly session: Session) {}
@@ -135,7 +137,9 @@ export class LineageRecorder {
       if (scan.product !== contract.product || scan.major !== contract.major) continue;
       if (scan.snapshot !== undefined)
         entry.snapshot = { id: scan.snapshot.id, timestamp: new Date(scan.snapshot.timestampMs).toISOString() };
-      for (const s of scan.sources) mergeSource(entry.sources, s);
+      let at = this.sourceAt.get(key);
+      if (at === undefined) this.sourceAt.set(key, (at = new Map()));
+      for (const s of scan.sources) mergeSource(entry.sources, at, s);
       if (scan.engine !== undefined) entry.engine = scan.engine;
       if (scan.statementHash !== undefined) {
         const hashes = new Set(entry.statementHash?.split(' '));
@@ -208,8 +212,8 @@ const keyOf = (path: readonly (string | number)[], contract: Pick<Contract, 'pro
  * each file once with the larger number of row groups read, and what
  * fetching it cost all those plans together.
  */
-function mergeSource(into: SourceLineage[], s: SourceFileReport): void {
-  const i = into.findIndex((x) => x.uri === s.uri);
+function mergeSource(into: SourceLineage[], at: Map<string, number>, s: SourceFileReport): void {
+  const i = at.get(s.uri) ?? -1;
   const prev = i < 0 ? undefined : into[i]!;
   const sum = (a: number | undefined, b: number | undefined) => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
   const bytesFetched = sum(prev?.bytesFetched, s.bytesFetched);
@@ -223,7 +227,7 @@ function mergeSource(into: SourceLineage[], s: SourceFileReport): void {
     rowGroupsTotal: s.rowGroupsTotal,
     ...cost,
   };
-  if (prev === undefined) into.push(next);
+  if (prev === undefined) at.set(s.uri, into.push(next) - 1);
   else if (prev.rowGroupsScanned < s.rowGroupsScanned) into[i] = next;
   else into[i] = { ...prev, ...cost };
 }

@@ -297,6 +297,8 @@ class ExecutionReads {
 
   /** The scans' reports, with what each metered file cost. */
   withCost(scans: ScanReport[]): ScanReport[] {
+    // Local files are not metered: nothing to add (and a scan may list hundreds of them).
+    if (this.meters.size === 0) return scans;
     for (const scan of scans) {
       for (const s of scan.sources) {
         const meter = this.meters.get(`${s.uri}\u0000${s.etag}`);

@@ -112,11 +112,20 @@ export async function openScan(
 
 /** A file whose schema no longer fits the contract is a source problem, reported before any row is read. */
 function checkSchema(file: OpenSourceFile, fields: readonly ScanField[], label: string): void {
+  // A file version's columns do not change: each (column, type) that fits is checked once, not on every request.
+  let fit = fitting.get(file.footer);
+  if (fit === undefined) fitting.set(file.footer, (fit = new Set()));
   for (const f of fields) {
+    const key = `${f.column}\u0000${f.type}`;
+    if (fit.has(key)) continue;
     const column = file.footer.columns.find((c) => c.name === f.column);
     const shown = file.object.shownAs ?? file.object.uri;
     if (column === undefined) throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} is missing from ${shown}`);
     const problem = checkColumnType(f, column);
     if (problem !== undefined) throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} in ${shown} ${problem}`);
+    fit.add(key);
   }
 }
+
+/** The columns of each file footer (one per file version) found to fit a field's type. */
+const fitting = new WeakMap<object, Set<string>>();
