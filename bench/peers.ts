@@ -12,7 +12,8 @@
  *    and `sluice serve` over the same data.
  * 2. Each of Q1–Q8 asked of both; the answers must agree (bench/peers/queries.ts),
  *    or the run fails: a peer that answers something else measures nothing.
- * 3. Each query's latency from one client, Sluice and PostGraphile in turns.
+ * 3. Each query's latency from one client, Sluice and PostGraphile in turns
+ *    (a run of one, then a run of the other).
  * 4. autocannon on Q1, Sluice and PostGraphile in turns, ROUNDS times each
  *    (the median round, and the spread).
  */
@@ -25,7 +26,7 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { startServer } from '../test/e2e/start-server.js';
 import { ensureData, REPO, type BenchData } from './generate.js';
-import { measure, type Timing } from './measure.js';
+import { measureInTurns, type Timing } from './measure.js';
 import { benchQueries } from './queries.js';
 import { INDEXES, loadBenchData, type LoadTimes } from './peers/load.js';
 import { startCluster, type Cluster } from './peers/postgres.js';
@@ -49,7 +50,7 @@ export interface PeersResults {
   readonly indexes: readonly string[];
   /** Every query's answers agreed (the run fails otherwise). */
   readonly agreed: readonly string[];
-  readonly http: readonly { readonly id: string; readonly sluice: Timing; readonly postgraphile: Timing }[];
+  readonly http: readonly { readonly id: string; readonly what: string; readonly sluice: Timing; readonly postgraphile: Timing }[];
   readonly throughput: {
     readonly query: 'Q1';
     readonly connections: number;
@@ -68,7 +69,7 @@ export interface PeersOptions {
   /** Repeated runs per query from one client, and the time after which a slow query stops repeating. */
   readonly runs: number;
   readonly budgetMs: number;
-  /** autocannon rounds per server (default 2; 1 in smoke mode). */
+  /** autocannon rounds per server (default 3; 1 in smoke mode). */
   readonly rounds?: number;
   readonly smoke?: boolean;
   readonly progress: (s: string) => void;
@@ -156,6 +157,7 @@ export async function benchPeers(data: BenchData, o: PeersOptions): Promise<Peer
       if (p.id !== q.id) throw new Error(`peer query ${p.id} where ${q.id} was expected`);
       return {
         id: q.id,
+        what: q.what,
         sluice: () => postJson(sluice!.url, q.graphql, { ...ADMIN, ...q.headers }),
         postgraphile: () => postJson(peer!.url, p.graphql, p.analyst ? peer!.analystHeaders : {}),
       };
@@ -171,17 +173,20 @@ export async function benchPeers(data: BenchData, o: PeersOptions): Promise<Peer
     o.progress(`peers: answers agree (${agreed.join(', ')})`);
 
     // Both servers fresh from their start: a few rounds of every query first (the JIT, the pools, the caches).
-    for (let i = 0; i < (o.smoke ? 3 : 10); i++) for (const q of asked) await Promise.all([q.sluice(), q.postgraphile()]);
+    for (let i = 0; i < 3; i++)
+      for (const q of asked) {
+        await q.sluice();
+        await q.postgraphile();
+      }
     const http = [];
     for (const q of asked) {
-      o.progress(`  peers HTTP ${q.id}: Sluice, then PostGraphile…`);
-      const s = await measure(q.sluice, o.runs, o.budgetMs);
-      const p = await measure(q.postgraphile, o.runs, o.budgetMs);
+      o.progress(`  peers HTTP ${q.id}: Sluice and PostGraphile in turns…`);
+      const [s, p] = await measureInTurns(q.sluice, q.postgraphile, o.runs, o.budgetMs);
       o.progress(`  peers HTTP ${q.id}: Sluice p50 ${s.p50Ms.toFixed(1)} ms, PostGraphile p50 ${p.p50Ms.toFixed(1)} ms`);
-      http.push({ id: q.id, sluice: s, postgraphile: p });
+      http.push({ id: q.id, what: q.what, sluice: s, postgraphile: p });
     }
 
-    const rounds = o.rounds ?? (o.smoke ? 1 : 2);
+    const rounds = o.rounds ?? (o.smoke ? 1 : 3);
     const body = (query: string) => JSON.stringify({ query });
     const targets = {
       sluice: { url: sluice.url, body: body(sluiceQs[0]!.graphql), headers: ADMIN },
@@ -261,11 +266,13 @@ export function peersMarkdown(r: PeersResults): string {
       `Loaded in ${f(r.load.copySeconds)} s (COPY) + ${f(r.load.indexSeconds)} s (keys and indexes) + ${f(r.load.analyzeSeconds)} s (VACUUM ANALYZE); ` +
       `${(r.load.tableBytes / 2 ** 20).toFixed(0)} MiB of tables, ${(r.load.indexBytes / 2 ** 20).toFixed(0)} MiB of indexes.`,
     '',
-    '| query | Sluice HTTP p50 | p99 | PostGraphile HTTP p50 | p99 | Sluice / PostGraphile (p50) |',
-    '|---|---:|---:|---:|---:|---:|',
+    'Each query over HTTP from one client, the two servers in turns (a run of one, then of the other); times in ms, ratio below 1: Sluice faster.',
+    '',
+    '| query | what | Sluice p50 | p99 | PostGraphile p50 | p99 | Sluice / PostGraphile (p50) |',
+    '|---|---|---:|---:|---:|---:|---:|',
     ...r.http.map(
       (q) =>
-        `| ${q.id} | ${f(q.sluice.p50Ms)} | ${f(q.sluice.p99Ms)} | ${f(q.postgraphile.p50Ms)} | ${f(q.postgraphile.p99Ms)} | ${(q.sluice.p50Ms / q.postgraphile.p50Ms).toFixed(2)}× |`,
+        `| ${q.id} | ${q.what} | ${f(q.sluice.p50Ms)} | ${f(q.sluice.p99Ms)} | ${f(q.postgraphile.p50Ms)} | ${f(q.postgraphile.p99Ms)} | ${(q.sluice.p50Ms / q.postgraphile.p50Ms).toFixed(2)}× |`,
     ),
     '',
     `Q1 under autocannon -c ${t.connections} for ${t.seconds} s, the two servers in turns, ${t.rounds} round${t.rounds > 1 ? 's' : ''} each (the median round):`,
