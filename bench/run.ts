@@ -222,7 +222,10 @@ async function load(url: string, body: string, headers: Record<string, string>):
 async function main() {
   const t0 = performance.now();
   // Before half an hour of measuring, not after it.
-  if (PEERS && findPostgresBin() === null) throw new Error(`--peers: ${NO_POSTGRES}`);
+  if (PEERS && findPostgresBin() === null) {
+    progress(`bench --peers: ${NO_POSTGRES}`);
+    process.exit(1);
+  }
   progress(
     `bench: ${ROWS.toLocaleString('en')} orders${SMOKE ? ' (smoke mode)' : ''}; up to ${WARM_RUNS} warm runs per query; results to ${OUT}`,
   );

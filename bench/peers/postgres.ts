@@ -87,9 +87,16 @@ export async function startCluster(progress: (s: string) => void = () => undefin
   owned(dir);
   const as = account ? { uid: account.uid, gid: account.gid } : {};
   let child: ChildProcess | undefined;
+  // Synchronous (it also runs in an exit hook): an immediate shutdown, a wait until the postmaster has removed
+  // its lock file (at most 10 s), then the folder.
   const removeNow = () => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT');
-    rmSync(dir, { recursive: true, force: true });
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGQUIT');
+      const lock = join(data, 'postmaster.pid');
+      const until = Date.now() + 10_000;
+      while (existsSync(lock) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   };
   // A Ctrl-C or a kill of the bench stops the cluster and removes its folder (the postmaster also gets the
   // terminal's SIGINT: a fast shutdown); the exit hook covers a bench that fails and exits.
