@@ -263,6 +263,7 @@ export function peersMarkdown(r: PeersResults): string {
       `PostgreSQL indexes: ${r.indexes.join('; ')}; Q5 through a view grouping by region and status (PostGraphile v4 has no group-by of its own); ` +
       `Q8's analyst as a role with a row-level security policy on region, its regions in the token's claims. ` +
       "PostgreSQL has no per-caller column mask: PostGraphile's Q8 returns e-mails as stored, where Sluice's are hashed. " +
+      'The cluster: shared_buffers 512 MB, C collation, durability off (fsync, synchronous_commit, full_page_writes: the load writes, the queries only read), the rest the defaults. ' +
       `Loaded in ${f(r.load.copySeconds)} s (COPY) + ${f(r.load.indexSeconds)} s (keys and indexes) + ${f(r.load.analyzeSeconds)} s (VACUUM ANALYZE); ` +
       `${(r.load.tableBytes / 2 ** 20).toFixed(0)} MiB of tables, ${(r.load.indexBytes / 2 ** 20).toFixed(0)} MiB of indexes.`,
     '',
