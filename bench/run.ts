@@ -34,6 +34,8 @@ import { benchQueries, parquetSources, type BenchQuery } from './queries.js';
 import { renderChart, renderScaleChart, type ScalePoint } from './chart.js';
 import { benchReplicas, replicasMarkdown } from './replicas.js';
 import { measure as measureRuns, median, type Timing } from './measure.js';
+import { benchPeers, peersMarkdown } from './peers.js';
+import { findPostgresBin, NO_POSTGRES } from './peers/postgres.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const SMOKE = ROWS <= 100_000;
@@ -55,6 +57,9 @@ const CONNECTIONS = 10;
 const HASH_KEY = (process.env.SLUICE_HASH_KEY ??= 'demo-only-hash-key');
 // The demo config serves /metrics behind a token (server.metrics.tokenEnv); the server process needs one.
 process.env.SLUICE_METRICS_TOKEN ??= 'demo-only-metrics-token';
+
+/** `npm run bench -- --peers`: PostGraphile over PostgreSQL beside Sluice (bench/peers.ts). */
+const PEERS = process.argv.includes('--peers');
 
 const progress = (s: string) => process.stderr.write(`${s}\n`);
 const measure = (f: () => Promise<unknown>) => measureRuns(f, WARM_RUNS, BUDGET_MS);
@@ -216,6 +221,11 @@ async function load(url: string, body: string, headers: Record<string, string>):
 
 async function main() {
   const t0 = performance.now();
+  // Before half an hour of measuring, not after it.
+  if (PEERS && findPostgresBin() === null) {
+    progress(`bench --peers: ${NO_POSTGRES}`);
+    process.exit(1);
+  }
   progress(
     `bench: ${ROWS.toLocaleString('en')} orders${SMOKE ? ' (smoke mode)' : ''}; up to ${WARM_RUNS} warm runs per query; results to ${OUT}`,
   );
@@ -287,6 +297,17 @@ async function main() {
   const floor = await startProcess([...TSX, 'bench/floor.ts'], /floor: listening at (\S+)/);
   const floorLoad = await load(floor.url, JSON.stringify({ query: '{ hello }' }), {});
   await stopProcess(floor.child);
+  // The peer (optional): PostGraphile over PostgreSQL, the same rows, Sluice measured beside it in turns.
+  const peers = PEERS
+    ? await benchPeers(data, {
+        connections: CONNECTIONS,
+        seconds: HTTP_SECONDS,
+        runs: WARM_RUNS,
+        budgetMs: BUDGET_MS,
+        smoke: SMOKE,
+        progress,
+      })
+    : undefined;
   // The scale curve: the same queries at other sizes, each size in a process of its own (bench/scale.ts).
   const scale: ScalePoint[] = [];
   for (const rows of SCALE) {
@@ -348,11 +369,14 @@ async function main() {
     },
     scale,
     ...(replicas && { replicas }),
+    ...(peers && { peers }),
     seconds: (performance.now() - t0) / 1000,
   };
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const md = `${markdown(results, data)}${results.replicas ? `\n${replicasMarkdown(results.replicas)}` : ''}`;
+  const md =
+    markdown(results, data, results.peers ? peersMarkdown(results.peers) : undefined) +
+    (results.replicas ? `\n${replicasMarkdown(results.replicas)}` : '');
   writeFileSync(join(OUT, 'results.md'), md);
   writeFileSync(
     join(OUT, 'results.svg'),
@@ -500,7 +524,7 @@ function scaleMarkdown(scale: readonly ScalePoint[]): string[] {
   ];
 }
 
-function markdown(r: Results, d: BenchData): string {
+function markdown(r: Results, d: BenchData, peers?: string): string {
   const x = (v: number) => `${v.toFixed(2)}×`;
   const t = r.throughput;
   return [
@@ -529,6 +553,7 @@ function markdown(r: Results, d: BenchData): string {
     '',
     `Ratios to the floor: gateway Q1 ${(t.ratio * 100).toFixed(0)}%, \`{ __typename }\` ${((t.typename.requestsPerSecond / t.floor.requestsPerSecond) * 100).toFixed(0)}%, Q1 compiled ${((t.compiled.requestsPerSecond / t.floor.requestsPerSecond) * 100).toFixed(0)}%, Q1 from the result cache ${((t.resultCache.requestsPerSecond / t.floor.requestsPerSecond) * 100).toFixed(0)}%.`,
     '',
+    ...(peers === undefined ? [] : [peers]),
     ...targets(r),
     ...scaleMarkdown(r.scale),
     `Gateway throughput = ${(t.ratio * 100).toFixed(0)}% of the floor. Peak RSS of the server process (column cache budget ${mib(r.memory.columnCacheBudgetBytes)}): ${mib(r.memory.serverPeakRssBytes)}; of the bench process (gateway in-process plus two DuckDB instances): ${mib(r.memory.benchProcessPeakRssBytes)}. Engine cache: ${JSON.stringify(r.memory.inProcessCache)}.`,
