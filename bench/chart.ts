@@ -25,8 +25,14 @@ interface Series<R> {
 /** One size of the scale curve: warm p50 of each query and cold Q1, Sluice and DuckDB over Parquet. */
 export interface ScalePoint {
   readonly rows: number;
-  readonly queries: readonly { readonly id: string; readonly sluiceP50Ms: number; readonly duckdbP50Ms: number }[];
+  readonly queries: readonly { readonly id: string; readonly sluiceP50Ms: number; readonly duckdbP50Ms: number; readonly runs?: number }[];
   readonly coldQ1: { readonly sluiceMs: number; readonly duckdbMs: number } | null;
+  /** A point bench/scale.ts measured: when, at which load, at which commit (the main size has none: it is the run's). */
+  readonly measuredAt?: string;
+  readonly loadAverage?: readonly number[];
+  readonly commit?: string | null;
+  /** Measured in a run of its own before this one (BENCH_SCALE_SAVED), not in this run. */
+  readonly separate?: boolean;
 }
 
 const SERIES: readonly Series<Row>[] = [

@@ -15,17 +15,22 @@ export const quantile = (xs: number[], q: number) => {
 export const median = (xs: number[]) => quantile(xs, 0.5);
 
 /**
- * The first run, two more unmeasured, then up to `runs` measured ones (at
- * least 5; a slow query stops repeating after `budgetMs`).
+ * The first run, `warmups` more unmeasured (2), then up to `runs` measured
+ * ones (at least `minRuns`, 5; a slow query stops repeating after `budgetMs`).
  */
-export async function measure(f: () => Promise<unknown>, runs: number, budgetMs: number): Promise<Timing> {
+export async function measure(
+  f: () => Promise<unknown>,
+  runs: number,
+  budgetMs: number,
+  { minRuns = 5, warmups = 2 }: { readonly minRuns?: number; readonly warmups?: number } = {},
+): Promise<Timing> {
   let t = performance.now();
   await f();
   const firstMs = performance.now() - t;
-  for (let i = 0; i < 2; i++) await f();
+  for (let i = 0; i < warmups; i++) await f();
   const warm: number[] = [];
   const start = performance.now();
-  while (warm.length < runs && (warm.length < 5 || performance.now() - start < budgetMs)) {
+  while (warm.length < runs && (warm.length < minRuns || performance.now() - start < budgetMs)) {
     t = performance.now();
     await f();
     warm.push(performance.now() - t);

@@ -314,6 +314,11 @@ async function main() {
     progress(`scale: ${rows.toLocaleString('en')} orders (bench/scale.ts)…`);
     scale.push(JSON.parse((await runChild([...TSX, 'bench/scale.ts', String(rows)])).trim().split('\n').pop()!) as ScalePoint);
   }
+  // Points measured in runs of their own (a 100M-order point takes half an hour): BENCH_SCALE_SAVED=bench/scale-100000000.json,…
+  for (const file of (process.env.BENCH_SCALE_SAVED ?? '').split(',').filter((f) => f.trim() !== '')) {
+    const saved = JSON.parse(readFileSync(resolve(file), 'utf8')) as ScalePoint;
+    if (saved.rows !== ROWS && !scale.some((p) => p.rows === saved.rows)) scale.push({ ...saved, separate: true });
+  }
   scale.push({
     rows: ROWS,
     queries: warm.map((w) => ({ id: w.id, sluiceP50Ms: w.sluice.p50Ms, duckdbP50Ms: w.duckdb.p50Ms })),
@@ -510,14 +515,21 @@ function scaleMarkdown(scale: readonly ScalePoint[]): string[] {
   const ids = scale[0]!.queries.map((q) => q.id);
   const label = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n.toLocaleString('en'));
   return [
-    `Scale curve: warm p50 (ms) of each query and cold Q1, Sluice / DuckDB over Parquet, at ${scale.map((p) => label(p.rows)).join(', ')} orders (each size in the same run; sizes other than the main one measured by bench/scale.ts with up to 10 warm runs):`,
+    `Scale curve: warm p50 (ms) of each query and cold Q1, Sluice / DuckDB over Parquet, at ${scale.map((p) => label(p.rows)).join(', ')} orders. Sizes other than the main one are measured by bench/scale.ts in a process of their own, with up to 10 warm runs (3–5 past 50M orders, where a full scan decodes every row group on every run)${scale.some((p) => p.separate) ? '; a size marked * was measured in a run of its own before this one (when, at which load and commit: below the table)' : ', in this run'}:`,
     '',
     `| orders | ${ids.join(' | ')} | cold Q1 |`,
     `|---:|${ids.map(() => '---:|').join('')}---:|`,
     ...scale.map(
       (p) =>
-        `| ${label(p.rows)} | ${p.queries.map((q) => `${f(q.sluiceP50Ms)} / ${f(q.duckdbP50Ms)}`).join(' | ')} | ${p.coldQ1 === null ? '—' : `${f(p.coldQ1.sluiceMs)} / ${f(p.coldQ1.duckdbMs)}`} |`,
+        `| ${label(p.rows)}${p.separate ? '*' : ''} | ${p.queries.map((q) => `${f(q.sluiceP50Ms)} / ${f(q.duckdbP50Ms)}`).join(' | ')} | ${p.coldQ1 === null ? '—' : `${f(p.coldQ1.sluiceMs)} / ${f(p.coldQ1.duckdbMs)}`} |`,
     ),
+    '',
+    ...scale
+      .filter((p) => p.separate)
+      .map(
+        (p) =>
+          `\\* ${label(p.rows)}: measured ${p.measuredAt ?? '(unknown)'} at commit ${p.commit ?? '(unknown)'}, load average ${p.loadAverage?.map((l) => l.toFixed(1)).join(' ') ?? 'n/a'}.`,
+      ),
     '',
     '![scale](scale.svg)',
     '',
