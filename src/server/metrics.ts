@@ -128,14 +128,25 @@ export function createMetrics(options: { engine?: Engine } = {}): GatewayMetrics
     },
     scanned(scans) {
       for (const scan of scans) {
-        const product = `${scan.product}@v${scan.major}`;
+        const product = { product: `${scan.product}@v${scan.major}` };
+        // Summed over the scan's files first: one increment per series, not one per file (a product may have hundreds).
+        let scannedRows = 0;
+        let scannedGroups = 0;
+        let pruned = 0;
+        let fetched = 0;
+        let read = 0;
         for (const s of scan.sources) {
-          rows.inc({ product }, s.rowsScanned);
-          rowGroups.inc({ product }, s.rowGroupsScanned);
-          rowGroupsPruned.inc({ product }, s.rowGroupsTotal - s.rowGroupsScanned);
-          if (s.bytesFetched) bytes.inc({ product }, s.bytesFetched);
-          bytesRead.inc({ product }, s.bytesRead);
+          scannedRows += s.rowsScanned;
+          scannedGroups += s.rowGroupsScanned;
+          pruned += s.rowGroupsTotal - s.rowGroupsScanned;
+          fetched += s.bytesFetched ?? 0;
+          read += s.bytesRead;
         }
+        rows.inc(product, scannedRows);
+        rowGroups.inc(product, scannedGroups);
+        rowGroupsPruned.inc(product, pruned);
+        if (fetched > 0) bytes.inc(product, fetched);
+        bytesRead.inc(product, read);
       }
     },
   };
