@@ -10,6 +10,7 @@ import { buildSchema } from '../graphql/build-schema.js';
 import { CallerSchemas } from '../graphql/caller-schema.js';
 import { discardAuditSink, type AuditSink } from '../response/audit.js';
 import { useAudit } from './use-audit.js';
+import { useOrderedExecution } from './use-ordered-execution.js';
 import {
   accessResolver,
   createRequestContext,
@@ -239,6 +240,7 @@ export function createGateway(o: GatewayOptions): Gateway {
           ]
         : []),
       // Last: the plugins above check the operation in their onExecute before it runs, whichever function runs it.
+      useOrderedExecution(),
       ...(config.server.compiledExecution ? [useCompiledExecution()] : []),
     ],
   });
