@@ -109,11 +109,15 @@ export class ColumnCache {
    * uses the copy, so the IPC buffer can go), unless it would take more than
    * an eighth of the budget: then `column` is returned as is. A string
    * column's `dictionary`, when the decoder thread already looked for one:
-   * its codes, or null when it has too many distinct values.
+   * its codes, or null when it has too many distinct values. `owned`: the
+   * column's arrays are views of a buffer that holds this column alone
+   * (read-row-groups.ts decodes each column into its own), so they are kept
+   * without a copy; the few hundred bytes of IPC framing around them go
+   * uncounted.
    */
-  put(key: string, column: Column, dictionary?: StringDictionary | null): Column {
+  put(key: string, column: Column, dictionary?: StringDictionary | null, { owned: isOwned = false } = {}): Column {
     if (this.budget <= 0 || sizeOf(column) * 8 > this.budget) return column;
-    const owned = ownedCopy(column, dictionary);
+    const owned = ownedCopy(column, dictionary, isOwned);
     const bytes = sizeOf(owned);
     const old = this.entries.get(key);
     if (old !== undefined) this.remove(key, old);
@@ -184,23 +188,28 @@ export function sizeOf(c: Column): number {
   }
 }
 
-function ownedCopy(c: Column, found: StringDictionary | null | undefined): Column {
-  const valid = 'valid' in c && c.valid !== null ? c.valid.slice() : null;
+function ownedCopy(c: Column, found: StringDictionary | null | undefined, owned: boolean): Column {
+  const copy = <T extends { slice(): T }>(a: T): T => (owned ? a : a.slice());
+  const valid = 'valid' in c && c.valid !== null ? copy(c.valid) : null;
   switch (c.kind) {
     case 'number': {
-      const values = c.values.slice();
+      const values = copy(c.values);
       const index = numberIndexOf(values, valid, values.length);
       return index === undefined ? { kind: 'number', values, valid } : { kind: 'number', values, valid, index };
     }
     case 'bigint':
-      return { kind: 'bigint', values: c.values.slice(), valid };
+      return { kind: 'bigint', values: copy(c.values), valid };
     case 'boolean':
-      return { kind: 'boolean', bits: c.bits.slice(), valid };
+      return { kind: 'boolean', bits: copy(c.bits), valid };
     case 'string': {
       const n = c.offsets.length - 1;
       // The dictionary's codes and values are its own memory: nothing of the decoded buffer is kept with them.
       const dictionary = found === undefined ? dictionaryOf(c, n) : (found ?? undefined);
-      if (dictionary === undefined) return { kind: 'string', offsets: c.offsets.slice(), bytes: Buffer.from(c.bytes), valid };
+      if (dictionary === undefined) {
+        // A Buffer's slice() is a view: its bytes are copied as a Uint8Array's (a memcpy; Buffer.from(view) copies byte by byte).
+        const bytes = owned ? c.bytes : Uint8Array.prototype.slice.call(c.bytes);
+        return { kind: 'string', offsets: copy(c.offsets), bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), valid };
+      }
       return codedStringColumn(dictionary, valid, stringIndexOf(dictionary, valid, n));
     }
     case 'scalars':

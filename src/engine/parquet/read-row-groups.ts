@@ -82,7 +82,8 @@ export async function readRowGroup(pool: DecodePool, read: RowGroupRead): Promis
   for (const f of missing) {
     const found = dictionaries[f.column];
     const dictionary = found === undefined ? undefined : found && dictionaryFrom(found.codes, found.offsets, found.bytes);
-    columns.set(f.name, cache.put(keyOf(f), decoded[0]!.columns.get(f.name)!, dictionary));
+    // Each column came in a buffer of its own (decodeRowGroup): the cache keeps it without a copy.
+    columns.set(f.name, cache.put(keyOf(f), decoded[0]!.columns.get(f.name)!, dictionary, { owned: true }));
   }
   return [{ length: numRows, columns: ordered(fields, columns) }];
 }
@@ -90,10 +91,14 @@ export async function readRowGroup(pool: DecodePool, read: RowGroupRead): Promis
 const ordered = (fields: readonly ScanField[], columns: Map<string, Column>) => new Map(fields.map((f) => [f.name, columns.get(f.name)!]));
 
 /**
- * Decodes `fields` of one row group (never from the cache). Asking for the
- * row group's row count as batch size makes parquet-wasm return it as a
- * single record batch (otherwise it cuts 1024-row batches). `extras`: the
- * columns to build Bloom filters of, and whether to find dictionary codes.
+ * Decodes `fields` of one row group (never from the cache), one decoder
+ * request per column: each column comes back in an IPC buffer of its own,
+ * which the column cache can keep as it is (no copy on the main thread, and
+ * evicting one column frees its memory), and the columns of one row group
+ * are decoded by both decoder threads at once. Asking for the row group's
+ * row count as batch size makes parquet-wasm return it as a single record
+ * batch (otherwise it cuts 1024-row batches). `extras`: the columns to build
+ * Bloom filters of, and whether to find dictionary codes.
  */
 async function decodeRowGroup(
   pool: DecodePool,
@@ -102,20 +107,25 @@ async function decodeRowGroup(
 ): Promise<{ batches: DecodedBatch[] } & Omit<Decoded, 'ipc'>> {
   const uri = file.object.shownAs ?? file.object.uri;
   const numRows = file.footer.rowGroups[rowGroup]!.numRows;
-  let decoded: Decoded;
+  const names = [...new Set(fields.map((f) => f.column))];
+  let decoded: Decoded[];
   try {
-    decoded = await pool.decode(
-      {
-        key: file.object.cacheKey,
-        size: file.reader.size,
-        reader: file.reader,
-        rowGroup,
-        columns: [...new Set(fields.map((f) => f.column))],
-        batchSize: Math.max(1, numRows),
-        ...(blooms.length > 0 && { blooms }),
-        ...(dictionaries && { dictionaries }),
-      },
-      signal,
+    decoded = await Promise.all(
+      names.map((column) =>
+        pool.decode(
+          {
+            key: file.object.cacheKey,
+            size: file.reader.size,
+            reader: file.reader,
+            rowGroup,
+            columns: [column],
+            batchSize: Math.max(1, numRows),
+            ...(blooms.includes(column) && { blooms: [column] }),
+            ...(dictionaries && { dictionaries }),
+          },
+          signal,
+        ),
+      ),
     );
   } catch (e) {
     if (!(e instanceof DecodeFailure)) throw e;
@@ -128,17 +138,29 @@ async function decodeRowGroup(
         throw sourceFailure('SOURCE_CORRUPT', label, `${uri} is not a valid Parquet file (row group ${rowGroup} cannot be decoded)`);
     }
   }
-  const batches = tableFromIPC(decoded.ipc).batches.map((rb) => {
+  const tables = new Map(names.map((column, k) => [column, tableFromIPC(decoded[k]!.ipc)]));
+  // Each column was cut into batches alike (by the batch size); they are joined batch by batch.
+  const cuts = names.length === 0 ? [numRows] : tables.get(names[0]!)!.batches.map((rb) => rb.numRows);
+  for (const [column, table] of tables) {
+    const lengths = table.batches.map((rb) => rb.numRows);
+    if (lengths.length !== cuts.length || lengths.some((n, k) => n !== cuts[k]))
+      throw sourceFailure('SOURCE_CORRUPT', label, `column ${column} in ${uri} has a different number of rows in row group ${rowGroup}`);
+  }
+  const batches = cuts.map((length, k) => {
     const columns = new Map<string, Column>();
     for (const f of fields) {
-      const vector = rb.getChild(f.column);
+      const vector = tables.get(f.column)!.batches[k]!.getChild(f.column);
       if (vector === null) throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} is missing from ${uri}`);
       const column = columnFromArrow(vector, f.type);
       if (typeof column === 'string')
         throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} in ${uri} ${column}, expected ${f.type}`);
       columns.set(f.name, column);
     }
-    return { length: rb.numRows, columns };
+    return { length, columns };
   });
-  return { batches, blooms: decoded.blooms, dictionaries: decoded.dictionaries };
+  return {
+    batches,
+    blooms: Object.assign({}, ...decoded.map((d) => d.blooms)) as Decoded['blooms'],
+    dictionaries: Object.assign({}, ...decoded.map((d) => d.dictionaries)) as Decoded['dictionaries'],
+  };
 }
