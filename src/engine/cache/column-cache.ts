@@ -42,6 +42,8 @@ export interface ColumnCacheStats {
 interface Entry {
   readonly column: Column;
   readonly bytes: number;
+  /** Used again since it entered: its bitmap index was looked for (built when it has few values). */
+  readonly reused: boolean;
 }
 
 export class ColumnCache {
@@ -100,8 +102,19 @@ export class ColumnCache {
     }
     this.hits++;
     this.entries.delete(key);
-    this.entries.set(key, e);
-    return e.column;
+    if (e.reused) {
+      this.entries.set(key, e);
+      return e.column;
+    }
+    // The chunk's second use: now its bitmap index pays (bitmap-index.ts); a chunk used once, as a cold scan
+    // passing through uses most, never builds one.
+    const column = withIndex(e.column);
+    const bytes = sizeOf(column);
+    this.entries.set(key, { column, bytes, reused: true });
+    this.used += bytes - e.bytes;
+    this.evictColumns();
+    this.peak = Math.max(this.peak, this.used + this.bloomsUsed);
+    return column;
   }
 
   /**
@@ -121,7 +134,7 @@ export class ColumnCache {
     const bytes = sizeOf(owned);
     const old = this.entries.get(key);
     if (old !== undefined) this.remove(key, old);
-    this.entries.set(key, { column: owned, bytes });
+    this.entries.set(key, { column: owned, bytes, reused: false });
     this.used += bytes;
     this.evictColumns();
     this.peak = Math.max(this.peak, this.used + this.bloomsUsed);
@@ -192,11 +205,8 @@ function ownedCopy(c: Column, found: StringDictionary | null | undefined, owned:
   const copy = <T extends { slice(): T }>(a: T): T => (owned ? a : a.slice());
   const valid = 'valid' in c && c.valid !== null ? copy(c.valid) : null;
   switch (c.kind) {
-    case 'number': {
-      const values = copy(c.values);
-      const index = numberIndexOf(values, valid, values.length);
-      return index === undefined ? { kind: 'number', values, valid } : { kind: 'number', values, valid, index };
-    }
+    case 'number':
+      return { kind: 'number', values: copy(c.values), valid };
     case 'bigint':
       return { kind: 'bigint', values: copy(c.values), valid };
     case 'boolean':
@@ -210,9 +220,22 @@ function ownedCopy(c: Column, found: StringDictionary | null | undefined, owned:
         const bytes = owned ? c.bytes : Uint8Array.prototype.slice.call(c.bytes);
         return { kind: 'string', offsets: copy(c.offsets), bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), valid };
       }
-      return codedStringColumn(dictionary, valid, stringIndexOf(dictionary, valid, n));
+      return codedStringColumn(dictionary, valid);
     }
     case 'scalars':
       return c;
   }
+}
+
+/** `c` with its bitmap index, when it has few enough distinct values (bitmap-index.ts). */
+function withIndex(c: Column): Column {
+  if (c.kind === 'number' && c.index === undefined) {
+    const index = numberIndexOf(c.values, c.valid, c.values.length);
+    return index === undefined ? c : { ...c, index };
+  }
+  if (c.kind === 'string' && c.dictionary !== undefined && c.index === undefined) {
+    const index = stringIndexOf(c.dictionary, c.valid, c.dictionary.codes.length);
+    return index === undefined ? c : codedStringColumn(c.dictionary, c.valid, index);
+  }
+  return c;
 }
