@@ -169,6 +169,15 @@ export class ColumnCache {
   }
 }
 
+/**
+ * Bytes of a column's values alone, its bitmap index left out: what a
+ * request is charged for the columns it reads, the same whether the cache
+ * has indexed the chunk yet (on its second use) or not.
+ */
+export function valueBytes(c: Column): number {
+  return sizeOf(c) - ((c.kind === 'number' || c.kind === 'string') && c.index !== undefined ? indexBytes(c.index) : 0);
+}
+
 /** Bytes a column's copy holds; for materialised values an estimate (a pointer each, strings at two bytes a character). */
 export function sizeOf(c: Column): number {
   const valid = 'valid' in c && c.valid !== null ? c.valid.byteLength : 0;
