@@ -20,9 +20,13 @@ import type { ByteRangeReader } from '../storage/source-files.js';
  * holds its own parquet-wasm instance and file handles.
  *
  * Blame: a request whose own read failed gets `unavailable`. Every other
- * request caught in a crash is retried alone, in a fresh worker of its own;
- * crashing that one too makes it `corrupt`, and the row group is remembered
- * so later queries fail fast instead of crashing the shared worker again.
+ * request caught in a crash is retried alone, one at a time, in a worker
+ * that runs nothing else (a fresh one after each crash, so a crash there
+ * has one request to blame); crashing that one too makes it `corrupt`, and
+ * the row group is remembered so later queries fail fast instead of
+ * crashing the shared worker again. A scan has many requests in hand (one
+ * per column of each row group started), so starting a worker for each
+ * retry would take longer than the retries.
  */
 export interface DecodeRequest {
   /** The file version (`SourceObject.cacheKey`): what the worker caches its handle under. */
@@ -177,22 +181,16 @@ export class DecodePool {
     this.isolation = this.isolation.then(
       () =>
         new Promise<void>((done) => {
-          const worker: DecodeWorker = new DecodeWorker((orphans, workerStarted) => {
-            this.isolated.delete(worker);
-            for (const o of orphans) {
-              if (!workerStarted) o.reject(new Error('the Parquet decoder worker failed to start'));
-              else if (o.readFailed) o.reject(new DecodeFailure('unavailable', 'a read failed while decoding'));
-              else {
-                this.corrupt.add(rowGroupKey(o.request));
-                o.reject(new DecodeFailure('corrupt', `row group ${o.request.rowGroup} cannot be decoded`));
-              }
-            }
-            done();
-          });
-          this.isolated.add(worker);
+          // Another column of this row group was found corrupt meanwhile: it fails fast, as a new request would.
+          if (this.corrupt.has(rowGroupKey(p.request))) {
+            p.reject(new DecodeFailure('corrupt', `row group ${p.request.rowGroup} cannot be decoded`));
+            return done();
+          }
+          const worker = this.isolatedWorker();
+          this.isolatedDone = done;
           const settle = () => {
-            this.isolated.delete(worker);
-            void worker.terminate().then(() => done());
+            if (this.isolatedDone === done) this.isolatedDone = undefined;
+            done();
           };
           worker.run({
             ...p,
@@ -207,6 +205,42 @@ export class DecodePool {
           });
         }),
     );
+    // Once no retry is left, the isolation worker goes.
+    const tail = this.isolation;
+    void tail.then(() => {
+      const worker = this.isolation === tail ? this.isolating : undefined;
+      if (worker === undefined) return;
+      this.isolating = undefined;
+      this.isolated.delete(worker);
+      void worker.terminate();
+    });
+  }
+
+  /** The worker retrying requests one at a time; a request that kills it is to blame, and the next gets a fresh one. */
+  private isolating: DecodeWorker | undefined;
+  /** Settles the retry in hand when its worker dies. */
+  private isolatedDone: (() => void) | undefined;
+
+  private isolatedWorker(): DecodeWorker {
+    if (this.isolating !== undefined && !this.isolating.dead) return this.isolating;
+    const worker: DecodeWorker = new DecodeWorker((orphans, workerStarted) => {
+      this.isolated.delete(worker);
+      if (this.isolating === worker) this.isolating = undefined;
+      for (const o of orphans) {
+        if (!workerStarted) o.reject(new Error('the Parquet decoder worker failed to start'));
+        else if (o.readFailed) o.reject(new DecodeFailure('unavailable', 'a read failed while decoding'));
+        else {
+          this.corrupt.add(rowGroupKey(o.request));
+          o.reject(new DecodeFailure('corrupt', `row group ${o.request.rowGroup} cannot be decoded`));
+        }
+      }
+      const done = this.isolatedDone;
+      this.isolatedDone = undefined;
+      done?.();
+    });
+    this.isolated.add(worker);
+    this.isolating = worker;
+    return worker;
   }
 }
 
