@@ -221,6 +221,8 @@ function ownedCopy(c: Column, found: StringDictionary | null | undefined, owned:
     case 'boolean':
       return { kind: 'boolean', bits: copy(c.bits), valid };
     case 'string': {
+      // Decoded as codes already (dictionary-chunk.ts): its offsets would only be spelled out to be dropped.
+      if (c.dictionary !== undefined) return codedStringColumn(c.dictionary, valid);
       const n = c.offsets.length - 1;
       // The dictionary's codes and values are its own memory: nothing of the decoded buffer is kept with them.
       const dictionary = found === undefined ? dictionaryOf(c, n) : (found ?? undefined);

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ByteRangeReader } from '../storage/source-files.js';
+import type { ChunkLayout, CodedChunk } from './dictionary-chunk.js';
 
 /**
  * Row-group decoding with parquet-wasm, kept off the main thread.
@@ -40,6 +41,12 @@ export interface DecodeRequest {
   readonly blooms?: readonly string[];
   /** Find the dictionary codes of the UTF-8 columns while decoding (column.ts `dictionaryOf`). */
   readonly dictionaries?: boolean;
+  /**
+   * The one column asked for is a dictionary-encoded string chunk lying
+   * here: read its codes straight from its pages (dictionary-chunk.ts), and
+   * decode it with parquet-wasm only when that cannot be done.
+   */
+  readonly chunk?: ChunkLayout;
 }
 
 /** Dictionary codes a decoder thread found: codes, and the distinct values as offsets into their bytes. */
@@ -51,7 +58,10 @@ export interface FoundDictionary {
 
 /** A decoded row group: Arrow IPC stream bytes, and the Bloom filter words asked for, by column. */
 export interface Decoded {
+  /** The columns parquet-wasm decoded (none of those in `coded`). */
   readonly ipc: Uint8Array;
+  /** With `chunk`: the column read as dictionary codes, which the IPC stream then lacks. */
+  readonly coded?: Readonly<Record<string, CodedChunk>>;
   readonly blooms: Readonly<Record<string, Uint32Array>>;
   /** With `dictionaries`: by UTF-8 column, its dictionary, or null when it has too many distinct values. */
   readonly dictionaries: Readonly<Record<string, FoundDictionary | null>>;
@@ -292,14 +302,14 @@ class DecodeWorker {
   run(p: Pending): void {
     const id = this.nextId++;
     this.pending.set(id, p);
-    const { key, size, rowGroup, columns, batchSize, blooms, dictionaries } = p.request;
+    const { key, size, rowGroup, columns, batchSize, blooms, dictionaries, chunk } = p.request;
     // Opening ahead must not keep the process alive (a CLI that only checks contracts exits); a decode must.
     if (p.open === true) {
       this.worker.postMessage({ type: 'open', id, key, size });
       return;
     }
     if (this.refs++ === 0) this.worker.ref();
-    this.worker.postMessage({ type: 'decode', id, key, size, rowGroup, columns, batchSize, blooms, dictionaries });
+    this.worker.postMessage({ type: 'decode', id, key, size, rowGroup, columns, batchSize, blooms, dictionaries, chunk });
   }
 
   terminate(): Promise<number> {
@@ -330,7 +340,12 @@ class DecodeWorker {
         void this.serveRead(m);
         return;
       case 'decoded':
-        this.settle(m.id)?.resolve({ ipc: m.ipc, blooms: m.blooms, dictionaries: m.dictionaries });
+        this.settle(m.id)?.resolve({
+          ipc: m.ipc,
+          blooms: m.blooms,
+          dictionaries: m.dictionaries,
+          ...(m.coded !== undefined && { coded: m.coded }),
+        });
         return;
       case 'failed': {
         const p = this.settle(m.id);
@@ -381,6 +396,7 @@ export type WorkerMessage =
       ipc: Uint8Array;
       blooms: Record<string, Uint32Array>;
       dictionaries: Record<string, FoundDictionary | null>;
+      coded?: Record<string, CodedChunk>;
     }
   | { type: 'failed'; id: number; message: string };
 
@@ -389,6 +405,6 @@ export type PoolMessage =
   | { type: 'open'; id: number; key: string; size: number }
   | ({ type: 'decode'; id: number } & Pick<
       DecodeRequest,
-      'key' | 'size' | 'rowGroup' | 'columns' | 'batchSize' | 'blooms' | 'dictionaries'
+      'key' | 'size' | 'rowGroup' | 'columns' | 'batchSize' | 'blooms' | 'dictionaries' | 'chunk'
     >)
   | { type: 'bytes'; readId: number; ok: boolean; buffer?: ArrayBuffer };

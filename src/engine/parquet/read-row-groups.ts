@@ -1,8 +1,9 @@
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC, type Table } from 'apache-arrow';
 import type { ScanField } from '../../plan/plan.js';
 import { queryTimeout } from '../limits/cancellation.js';
 import { BloomFilter } from '../index/bloom-filter.js';
-import { columnFromArrow, dictionaryFrom, type Column } from '../columnar/column.js';
+import { codedStringColumn, columnFromArrow, dictionaryFrom, type Column } from '../columnar/column.js';
+import type { CodedChunk } from './dictionary-chunk.js';
 import { ColumnCache } from '../cache/column-cache.js';
 import { DecodeFailure, type Decoded, type DecodePool } from './decode-pool.js';
 import type { ParquetFooter } from './parquet-metadata.js';
@@ -108,6 +109,10 @@ async function decodeRowGroup(
   const uri = file.object.shownAs ?? file.object.uri;
   const numRows = file.footer.rowGroups[rowGroup]!.numRows;
   const names = [...new Set(fields.map((f) => f.column))];
+  const chunks = file.footer.rowGroups[rowGroup]!.dictionaryChunks;
+  // A dictionary-encoded chunk read as strings alone is read as its codes (dictionary-chunk.ts).
+  const codedAs = (column: string) =>
+    chunks.has(column) && fields.every((f) => f.column !== column || f.type === 'string') ? chunks.get(column) : undefined;
   let decoded: Decoded[];
   try {
     decoded = await Promise.all(
@@ -122,6 +127,7 @@ async function decodeRowGroup(
             batchSize: Math.max(1, numRows),
             ...(blooms.includes(column) && { blooms: [column] }),
             ...(dictionaries && { dictionaries }),
+            ...(codedAs(column) !== undefined && { chunk: codedAs(column) }),
           },
           signal,
         ),
@@ -138,17 +144,31 @@ async function decodeRowGroup(
         throw sourceFailure('SOURCE_CORRUPT', label, `${uri} is not a valid Parquet file (row group ${rowGroup} cannot be decoded)`);
     }
   }
-  const tables = new Map(names.map((column, k) => [column, tableFromIPC(decoded[k]!.ipc)]));
-  // Each column was cut into batches alike (by the batch size); they are joined batch by batch.
-  const cuts = names.length === 0 ? [numRows] : tables.get(names[0]!)!.batches.map((rb) => rb.numRows);
+  const coded = new Map<string, CodedChunk>();
+  const tables = new Map<string, Table>();
+  names.forEach((column, k) => {
+    const found = decoded[k]!.coded?.[column];
+    if (found !== undefined) coded.set(column, found);
+    else tables.set(column, tableFromIPC(decoded[k]!.ipc));
+  });
+  // Each column was cut into batches alike (by the batch size); they are joined batch by batch. Coded columns come whole.
+  const first = tables.values().next().value;
+  const cuts = first === undefined ? [numRows] : first.batches.map((rb) => rb.numRows);
   for (const [column, table] of tables) {
     const lengths = table.batches.map((rb) => rb.numRows);
     if (lengths.length !== cuts.length || lengths.some((n, k) => n !== cuts[k]))
       throw sourceFailure('SOURCE_CORRUPT', label, `column ${column} in ${uri} has a different number of rows in row group ${rowGroup}`);
   }
+  if (coded.size > 0 && (cuts.length !== 1 || cuts[0] !== numRows))
+    throw sourceFailure('SOURCE_CORRUPT', label, `row group ${rowGroup} of ${uri} decoded into differently split batches`);
   const batches = cuts.map((length, k) => {
     const columns = new Map<string, Column>();
     for (const f of fields) {
+      const c = coded.get(f.column);
+      if (c !== undefined) {
+        columns.set(f.name, codedStringColumn(dictionaryFrom(c.codes, c.offsets, c.bytes), c.valid));
+        continue;
+      }
       const vector = tables.get(f.column)!.batches[k]!.getChild(f.column);
       if (vector === null) throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} is missing from ${uri}`);
       const column = columnFromArrow(vector, f.type);
@@ -161,6 +181,10 @@ async function decodeRowGroup(
   return {
     batches,
     blooms: Object.assign({}, ...decoded.map((d) => d.blooms)) as Decoded['blooms'],
-    dictionaries: Object.assign({}, ...decoded.map((d) => d.dictionaries)) as Decoded['dictionaries'],
+    dictionaries: Object.assign(
+      {},
+      ...decoded.map((d) => d.dictionaries),
+      ...[...coded].map(([column, c]) => ({ [column]: { codes: c.codes, offsets: c.offsets, bytes: c.bytes } })),
+    ) as Decoded['dictionaries'],
   };
 }
