@@ -42,6 +42,8 @@ export interface ColumnCacheStats {
 interface Entry {
   readonly column: Column;
   readonly bytes: number;
+  /** Used again since it entered: its bitmap index was looked for (built when it has few values). */
+  readonly reused: boolean;
 }
 
 export class ColumnCache {
@@ -100,8 +102,19 @@ export class ColumnCache {
     }
     this.hits++;
     this.entries.delete(key);
-    this.entries.set(key, e);
-    return e.column;
+    if (e.reused) {
+      this.entries.set(key, e);
+      return e.column;
+    }
+    // The chunk's second use: now its bitmap index pays (bitmap-index.ts); a chunk used once, as a cold scan
+    // passing through uses most, never builds one.
+    const column = withIndex(e.column);
+    const bytes = sizeOf(column);
+    this.entries.set(key, { column, bytes, reused: true });
+    this.used += bytes - e.bytes;
+    this.evictColumns();
+    this.peak = Math.max(this.peak, this.used + this.bloomsUsed);
+    return column;
   }
 
   /**
@@ -109,15 +122,19 @@ export class ColumnCache {
    * uses the copy, so the IPC buffer can go), unless it would take more than
    * an eighth of the budget: then `column` is returned as is. A string
    * column's `dictionary`, when the decoder thread already looked for one:
-   * its codes, or null when it has too many distinct values.
+   * its codes, or null when it has too many distinct values. `owned`: the
+   * column's arrays are views of a buffer that holds this column alone
+   * (read-row-groups.ts decodes each column into its own), so they are kept
+   * without a copy; the few hundred bytes of IPC framing around them go
+   * uncounted.
    */
-  put(key: string, column: Column, dictionary?: StringDictionary | null): Column {
+  put(key: string, column: Column, dictionary?: StringDictionary | null, { owned: isOwned = false } = {}): Column {
     if (this.budget <= 0 || sizeOf(column) * 8 > this.budget) return column;
-    const owned = ownedCopy(column, dictionary);
+    const owned = ownedCopy(column, dictionary, isOwned);
     const bytes = sizeOf(owned);
     const old = this.entries.get(key);
     if (old !== undefined) this.remove(key, old);
-    this.entries.set(key, { column: owned, bytes });
+    this.entries.set(key, { column: owned, bytes, reused: false });
     this.used += bytes;
     this.evictColumns();
     this.peak = Math.max(this.peak, this.used + this.bloomsUsed);
@@ -152,6 +169,15 @@ export class ColumnCache {
   }
 }
 
+/**
+ * Bytes of a column's values alone, its bitmap index left out: what a
+ * request is charged for the columns it reads, the same whether the cache
+ * has indexed the chunk yet (on its second use) or not.
+ */
+export function valueBytes(c: Column): number {
+  return sizeOf(c) - ((c.kind === 'number' || c.kind === 'string') && c.index !== undefined ? indexBytes(c.index) : 0);
+}
+
 /** Bytes a column's copy holds; for materialised values an estimate (a pointer each, strings at two bytes a character). */
 export function sizeOf(c: Column): number {
   const valid = 'valid' in c && c.valid !== null ? c.valid.byteLength : 0;
@@ -184,26 +210,43 @@ export function sizeOf(c: Column): number {
   }
 }
 
-function ownedCopy(c: Column, found: StringDictionary | null | undefined): Column {
-  const valid = 'valid' in c && c.valid !== null ? c.valid.slice() : null;
+function ownedCopy(c: Column, found: StringDictionary | null | undefined, owned: boolean): Column {
+  const copy = <T extends { slice(): T }>(a: T): T => (owned ? a : a.slice());
+  const valid = 'valid' in c && c.valid !== null ? copy(c.valid) : null;
   switch (c.kind) {
-    case 'number': {
-      const values = c.values.slice();
-      const index = numberIndexOf(values, valid, values.length);
-      return index === undefined ? { kind: 'number', values, valid } : { kind: 'number', values, valid, index };
-    }
+    case 'number':
+      return { kind: 'number', values: copy(c.values), valid };
     case 'bigint':
-      return { kind: 'bigint', values: c.values.slice(), valid };
+      return { kind: 'bigint', values: copy(c.values), valid };
     case 'boolean':
-      return { kind: 'boolean', bits: c.bits.slice(), valid };
+      return { kind: 'boolean', bits: copy(c.bits), valid };
     case 'string': {
+      // Decoded as codes already (dictionary-chunk.ts): its offsets would only be spelled out to be dropped.
+      if (c.dictionary !== undefined) return codedStringColumn(c.dictionary, valid);
       const n = c.offsets.length - 1;
       // The dictionary's codes and values are its own memory: nothing of the decoded buffer is kept with them.
       const dictionary = found === undefined ? dictionaryOf(c, n) : (found ?? undefined);
-      if (dictionary === undefined) return { kind: 'string', offsets: c.offsets.slice(), bytes: Buffer.from(c.bytes), valid };
-      return codedStringColumn(dictionary, valid, stringIndexOf(dictionary, valid, n));
+      if (dictionary === undefined) {
+        // A Buffer's slice() is a view: its bytes are copied as a Uint8Array's (a memcpy; Buffer.from(view) copies byte by byte).
+        const bytes = owned ? c.bytes : Uint8Array.prototype.slice.call(c.bytes);
+        return { kind: 'string', offsets: copy(c.offsets), bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), valid };
+      }
+      return codedStringColumn(dictionary, valid);
     }
     case 'scalars':
       return c;
   }
+}
+
+/** `c` with its bitmap index, when it has few enough distinct values (bitmap-index.ts). */
+function withIndex(c: Column): Column {
+  if (c.kind === 'number' && c.index === undefined) {
+    const index = numberIndexOf(c.values, c.valid, c.values.length);
+    return index === undefined ? c : { ...c, index };
+  }
+  if (c.kind === 'string' && c.dictionary !== undefined && c.index === undefined) {
+    const index = stringIndexOf(c.dictionary, c.valid, c.dictionary.codes.length);
+    return index === undefined ? c : codedStringColumn(c.dictionary, c.valid, index);
+  }
+  return c;
 }

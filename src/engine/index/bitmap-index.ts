@@ -8,9 +8,11 @@ import type { BitmapIndex, NumberArray, StringDictionary } from '../columnar/col
  * OR of the bitmaps of the values that pass it, the AND of those, and a
  * population count: word-wide operations instead of a test per row.
  *
- * Built when a chunk enters the column cache (and counted in its budget),
- * only for chunks of at most `MAX_INDEXED_VALUES` distinct values, so an
- * index never takes more than twice the bytes of an int32 chunk.
+ * Built when a chunk in the column cache is used a second time (and counted
+ * in its budget), not as it enters: a cold scan reads most chunks once, and
+ * would pay for indexes nobody reads. Only for chunks of at most
+ * `MAX_INDEXED_VALUES` distinct values, so an index never takes more than
+ * twice the bytes of an int32 chunk.
  */
 export const MAX_INDEXED_VALUES = 16;
 

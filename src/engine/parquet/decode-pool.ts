@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ByteRangeReader } from '../storage/source-files.js';
+import type { ChunkLayout, CodedChunk } from './dictionary-chunk.js';
 
 /**
  * Row-group decoding with parquet-wasm, kept off the main thread.
@@ -20,9 +21,13 @@ import type { ByteRangeReader } from '../storage/source-files.js';
  * holds its own parquet-wasm instance and file handles.
  *
  * Blame: a request whose own read failed gets `unavailable`. Every other
- * request caught in a crash is retried alone, in a fresh worker of its own;
- * crashing that one too makes it `corrupt`, and the row group is remembered
- * so later queries fail fast instead of crashing the shared worker again.
+ * request caught in a crash is retried alone, one at a time, in a worker
+ * that runs nothing else (a fresh one after each crash, so a crash there
+ * has one request to blame); crashing that one too makes it `corrupt`, and
+ * the row group is remembered so later queries fail fast instead of
+ * crashing the shared worker again. A scan has many requests in hand (one
+ * per column of each row group started), so starting a worker for each
+ * retry would take longer than the retries.
  */
 export interface DecodeRequest {
   /** The file version (`SourceObject.cacheKey`): what the worker caches its handle under. */
@@ -36,6 +41,12 @@ export interface DecodeRequest {
   readonly blooms?: readonly string[];
   /** Find the dictionary codes of the UTF-8 columns while decoding (column.ts `dictionaryOf`). */
   readonly dictionaries?: boolean;
+  /**
+   * The one column asked for is a dictionary-encoded string chunk lying
+   * here: read its codes straight from its pages (dictionary-chunk.ts), and
+   * decode it with parquet-wasm only when that cannot be done.
+   */
+  readonly chunk?: ChunkLayout;
 }
 
 /** Dictionary codes a decoder thread found: codes, and the distinct values as offsets into their bytes. */
@@ -47,7 +58,10 @@ export interface FoundDictionary {
 
 /** A decoded row group: Arrow IPC stream bytes, and the Bloom filter words asked for, by column. */
 export interface Decoded {
+  /** The columns parquet-wasm decoded (none of those in `coded`). */
   readonly ipc: Uint8Array;
+  /** With `chunk`: the column read as dictionary codes, which the IPC stream then lacks. */
+  readonly coded?: Readonly<Record<string, CodedChunk>>;
   readonly blooms: Readonly<Record<string, Uint32Array>>;
   /** With `dictionaries`: by UTF-8 column, its dictionary, or null when it has too many distinct values. */
   readonly dictionaries: Readonly<Record<string, FoundDictionary | null>>;
@@ -177,22 +191,16 @@ export class DecodePool {
     this.isolation = this.isolation.then(
       () =>
         new Promise<void>((done) => {
-          const worker: DecodeWorker = new DecodeWorker((orphans, workerStarted) => {
-            this.isolated.delete(worker);
-            for (const o of orphans) {
-              if (!workerStarted) o.reject(new Error('the Parquet decoder worker failed to start'));
-              else if (o.readFailed) o.reject(new DecodeFailure('unavailable', 'a read failed while decoding'));
-              else {
-                this.corrupt.add(rowGroupKey(o.request));
-                o.reject(new DecodeFailure('corrupt', `row group ${o.request.rowGroup} cannot be decoded`));
-              }
-            }
-            done();
-          });
-          this.isolated.add(worker);
+          // Another column of this row group was found corrupt meanwhile: it fails fast, as a new request would.
+          if (this.corrupt.has(rowGroupKey(p.request))) {
+            p.reject(new DecodeFailure('corrupt', `row group ${p.request.rowGroup} cannot be decoded`));
+            return done();
+          }
+          const worker = this.isolatedWorker();
+          this.isolatedDone = done;
           const settle = () => {
-            this.isolated.delete(worker);
-            void worker.terminate().then(() => done());
+            if (this.isolatedDone === done) this.isolatedDone = undefined;
+            done();
           };
           worker.run({
             ...p,
@@ -207,6 +215,42 @@ export class DecodePool {
           });
         }),
     );
+    // Once no retry is left, the isolation worker goes.
+    const tail = this.isolation;
+    void tail.then(() => {
+      const worker = this.isolation === tail ? this.isolating : undefined;
+      if (worker === undefined) return;
+      this.isolating = undefined;
+      this.isolated.delete(worker);
+      void worker.terminate();
+    });
+  }
+
+  /** The worker retrying requests one at a time; a request that kills it is to blame, and the next gets a fresh one. */
+  private isolating: DecodeWorker | undefined;
+  /** Settles the retry in hand when its worker dies. */
+  private isolatedDone: (() => void) | undefined;
+
+  private isolatedWorker(): DecodeWorker {
+    if (this.isolating !== undefined && !this.isolating.dead) return this.isolating;
+    const worker: DecodeWorker = new DecodeWorker((orphans, workerStarted) => {
+      this.isolated.delete(worker);
+      if (this.isolating === worker) this.isolating = undefined;
+      for (const o of orphans) {
+        if (!workerStarted) o.reject(new Error('the Parquet decoder worker failed to start'));
+        else if (o.readFailed) o.reject(new DecodeFailure('unavailable', 'a read failed while decoding'));
+        else {
+          this.corrupt.add(rowGroupKey(o.request));
+          o.reject(new DecodeFailure('corrupt', `row group ${o.request.rowGroup} cannot be decoded`));
+        }
+      }
+      const done = this.isolatedDone;
+      this.isolatedDone = undefined;
+      done?.();
+    });
+    this.isolated.add(worker);
+    this.isolating = worker;
+    return worker;
   }
 }
 
@@ -258,14 +302,14 @@ class DecodeWorker {
   run(p: Pending): void {
     const id = this.nextId++;
     this.pending.set(id, p);
-    const { key, size, rowGroup, columns, batchSize, blooms, dictionaries } = p.request;
+    const { key, size, rowGroup, columns, batchSize, blooms, dictionaries, chunk } = p.request;
     // Opening ahead must not keep the process alive (a CLI that only checks contracts exits); a decode must.
     if (p.open === true) {
       this.worker.postMessage({ type: 'open', id, key, size });
       return;
     }
     if (this.refs++ === 0) this.worker.ref();
-    this.worker.postMessage({ type: 'decode', id, key, size, rowGroup, columns, batchSize, blooms, dictionaries });
+    this.worker.postMessage({ type: 'decode', id, key, size, rowGroup, columns, batchSize, blooms, dictionaries, chunk });
   }
 
   terminate(): Promise<number> {
@@ -296,7 +340,12 @@ class DecodeWorker {
         void this.serveRead(m);
         return;
       case 'decoded':
-        this.settle(m.id)?.resolve({ ipc: m.ipc, blooms: m.blooms, dictionaries: m.dictionaries });
+        this.settle(m.id)?.resolve({
+          ipc: m.ipc,
+          blooms: m.blooms,
+          dictionaries: m.dictionaries,
+          ...(m.coded !== undefined && { coded: m.coded }),
+        });
         return;
       case 'failed': {
         const p = this.settle(m.id);
@@ -347,6 +396,7 @@ export type WorkerMessage =
       ipc: Uint8Array;
       blooms: Record<string, Uint32Array>;
       dictionaries: Record<string, FoundDictionary | null>;
+      coded?: Record<string, CodedChunk>;
     }
   | { type: 'failed'; id: number; message: string };
 
@@ -355,6 +405,6 @@ export type PoolMessage =
   | { type: 'open'; id: number; key: string; size: number }
   | ({ type: 'decode'; id: number } & Pick<
       DecodeRequest,
-      'key' | 'size' | 'rowGroup' | 'columns' | 'batchSize' | 'blooms' | 'dictionaries'
+      'key' | 'size' | 'rowGroup' | 'columns' | 'batchSize' | 'blooms' | 'dictionaries' | 'chunk'
     >)
   | { type: 'bytes'; readId: number; ok: boolean; buffer?: ArrayBuffer };

@@ -15,6 +15,8 @@
 //                                                                  with `dictionaries`, each UTF-8 column's codes
 //                                                                  (string-dictionary.ts), or null when it has too
 //                                                                  many distinct values
+//                                                                  with `chunk` (one column): `coded`, the column read as
+//                                                                  dictionary codes (dictionary-chunk.ts), and no IPC
 //   worker → main  { type: 'failed', id, message }                 an error parquet-wasm reported properly
 //
 // Bytes come from the main thread, so storage stays behind one interface
@@ -25,6 +27,7 @@ import { DataType, tableFromIPC, type Data, type RecordBatch, type Utf8 } from '
 import { parentPort as parent } from 'node:worker_threads';
 import { ParquetFile } from 'parquet-wasm';
 import { dictionaryCodes } from '../columnar/string-dictionary.js';
+import { decodeDictionaryChunk } from './dictionary-chunk.js';
 import { insertColumn, wordsFor } from '../index/bloom-hash.js';
 import type { FoundDictionary, PoolMessage, WorkerMessage } from './decode-pool.js';
 
@@ -91,6 +94,24 @@ parentPort.on('message', async (m: PoolMessage) => {
     if (m.type === 'open') {
       post({ type: 'opened', id: m.id });
       return;
+    }
+    if (m.chunk !== undefined && m.columns.length === 1) {
+      const name = m.columns[0]!;
+      const bytes = new Uint8Array(await view(m.key, m.chunk.start, m.chunk.end).arrayBuffer());
+      const coded = decodeDictionaryChunk(bytes, m.chunk, m.batchSize, MAX_DICTIONARY_ENTRIES);
+      if (coded !== undefined) {
+        const { codes, offsets, bytes: values } = coded;
+        const blooms: Record<string, Uint32Array> = {};
+        if (m.blooms?.includes(name)) {
+          const words = new Uint32Array(wordsFor(codes.length));
+          insertColumn(words, offsets, values, null, offsets.length - 1);
+          blooms[name] = words;
+        }
+        const transfer = [codes.buffer, offsets.buffer, values.buffer, ...Object.values(blooms).map((w) => w.buffer)] as ArrayBuffer[];
+        if (coded.valid !== null) transfer.push(coded.valid.buffer as ArrayBuffer);
+        post({ type: 'decoded', id: m.id, ipc: new Uint8Array(0), blooms, dictionaries: {}, coded: { [name]: coded } }, transfer);
+        return;
+      }
     }
     const table = await file.read({ columns: [...m.columns], rowGroups: [m.rowGroup], batchSize: m.batchSize });
     // intoIPCStream copies out of WebAssembly memory, so the buffer can be transferred.

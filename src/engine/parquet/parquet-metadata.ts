@@ -1,4 +1,5 @@
-import { parquetMetadataAsync, type FileMetaData, type LogicalType, type SchemaElement } from 'hyparquet';
+import { parquetMetadataAsync, type ColumnMetaData, type FileMetaData, type LogicalType, type SchemaElement } from 'hyparquet';
+import type { ChunkLayout } from './dictionary-chunk.js';
 import type { Scalar } from '../../plan/scalar.js';
 import type { ColumnDescription } from './column-types.js';
 import { floorDiv } from '../columnar/column.js';
@@ -28,6 +29,12 @@ export interface RowGroupFooter {
    * known before any byte of it is fetched (the per-request budget, scan-budget.ts).
    */
   readonly columnBytes: ReadonlyMap<string, number>;
+  /**
+   * Dictionary-encoded BYTE_ARRAY chunks of flat columns, by column: where
+   * each lies and how it is stored, so a decoder thread can read its codes
+   * without spelling out every row (dictionary-chunk.ts).
+   */
+  readonly dictionaryChunks: ReadonlyMap<string, ChunkLayout>;
 }
 
 /**
@@ -92,13 +99,17 @@ export async function readFooter(reader: ByteRangeReader, uri: string, label: st
 
 function digest(meta: FileMetaData, uri: string, label: string): ParquetFooter {
   const topLevel = topLevelColumns(meta.schema);
+  const flat = new Map(topLevel.filter((el) => !el.num_children).map((el) => [el.name, el]));
   const rowGroups: RowGroupFooter[] = meta.row_groups.map((rg) => {
     const stats = new Map<string, ColumnChunkStats>();
     const columnBytes = new Map<string, number>();
+    const dictionaryChunks = new Map<string, ChunkLayout>();
     for (const chunk of rg.columns) {
       const path = chunk.meta_data?.path_in_schema;
       if (path !== undefined && path.length > 0)
         columnBytes.set(path[0]!, (columnBytes.get(path[0]!) ?? 0) + Number(chunk.meta_data!.total_compressed_size));
+      const layout = path?.length === 1 ? dictionaryChunk(chunk.meta_data!, flat.get(path[0]!)) : undefined;
+      if (layout !== undefined) dictionaryChunks.set(path![0]!, layout);
       const s = chunk.meta_data?.statistics;
       if (path === undefined || path.length !== 1 || s === undefined) continue;
       stats.set(path[0]!, {
@@ -109,7 +120,7 @@ function digest(meta: FileMetaData, uri: string, label: string): ParquetFooter {
         ...(s.is_max_value_exact !== false && statValue(s.max_value) !== undefined && { max: statValue(s.max_value)! }),
       });
     }
-    return Object.freeze({ numRows: Number(rg.num_rows), stats, columnBytes });
+    return Object.freeze({ numRows: Number(rg.num_rows), stats, columnBytes, dictionaryChunks });
   });
   const numRows = rowGroups.reduce((n, rg) => n + rg.numRows, 0);
   if (BigInt(numRows) !== BigInt(meta.num_rows)) {
@@ -134,6 +145,22 @@ function digest(meta: FileMetaData, uri: string, label: string): ParquetFooter {
     });
   });
   return Object.freeze({ numRows, columns: Object.freeze(columns), rowGroups: Object.freeze(rowGroups) });
+}
+
+/** A BYTE_ARRAY chunk of a flat column stored with a dictionary: where it lies, and how. */
+function dictionaryChunk(meta: ColumnMetaData, el: SchemaElement | undefined): ChunkLayout | undefined {
+  if (el === undefined || el.type !== 'BYTE_ARRAY' || meta.type !== 'BYTE_ARRAY' || el.repetition_type === 'REPEATED') return undefined;
+  if (!meta.encodings.some((e) => e === 'PLAIN_DICTIONARY' || e === 'RLE_DICTIONARY')) return undefined;
+  const data = Number(meta.data_page_offset);
+  const dictionary = meta.dictionary_page_offset === undefined ? undefined : Number(meta.dictionary_page_offset);
+  // Some writers record 0 for a dictionary page they did not write.
+  const start = dictionary !== undefined && dictionary > 0 && dictionary < data ? dictionary : data;
+  return Object.freeze({
+    start,
+    end: start + Number(meta.total_compressed_size),
+    codec: meta.codec,
+    optional: el.repetition_type !== 'REQUIRED',
+  });
 }
 
 /** The root's direct children; the schema is a flat pre-order list with child counts. */

@@ -1,8 +1,9 @@
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC, type Table } from 'apache-arrow';
 import type { ScanField } from '../../plan/plan.js';
 import { queryTimeout } from '../limits/cancellation.js';
 import { BloomFilter } from '../index/bloom-filter.js';
-import { columnFromArrow, dictionaryFrom, type Column } from '../columnar/column.js';
+import { codedStringColumn, columnFromArrow, dictionaryFrom, type Column } from '../columnar/column.js';
+import type { CodedChunk } from './dictionary-chunk.js';
 import { ColumnCache } from '../cache/column-cache.js';
 import { DecodeFailure, type Decoded, type DecodePool } from './decode-pool.js';
 import type { ParquetFooter } from './parquet-metadata.js';
@@ -82,7 +83,8 @@ export async function readRowGroup(pool: DecodePool, read: RowGroupRead): Promis
   for (const f of missing) {
     const found = dictionaries[f.column];
     const dictionary = found === undefined ? undefined : found && dictionaryFrom(found.codes, found.offsets, found.bytes);
-    columns.set(f.name, cache.put(keyOf(f), decoded[0]!.columns.get(f.name)!, dictionary));
+    // Each column came in a buffer of its own (decodeRowGroup): the cache keeps it without a copy.
+    columns.set(f.name, cache.put(keyOf(f), decoded[0]!.columns.get(f.name)!, dictionary, { owned: true }));
   }
   return [{ length: numRows, columns: ordered(fields, columns) }];
 }
@@ -90,10 +92,14 @@ export async function readRowGroup(pool: DecodePool, read: RowGroupRead): Promis
 const ordered = (fields: readonly ScanField[], columns: Map<string, Column>) => new Map(fields.map((f) => [f.name, columns.get(f.name)!]));
 
 /**
- * Decodes `fields` of one row group (never from the cache). Asking for the
- * row group's row count as batch size makes parquet-wasm return it as a
- * single record batch (otherwise it cuts 1024-row batches). `extras`: the
- * columns to build Bloom filters of, and whether to find dictionary codes.
+ * Decodes `fields` of one row group (never from the cache), one decoder
+ * request per column: each column comes back in an IPC buffer of its own,
+ * which the column cache can keep as it is (no copy on the main thread, and
+ * evicting one column frees its memory), and the columns of one row group
+ * are decoded by both decoder threads at once. Asking for the row group's
+ * row count as batch size makes parquet-wasm return it as a single record
+ * batch (otherwise it cuts 1024-row batches). `extras`: the columns to build
+ * Bloom filters of, and whether to find dictionary codes.
  */
 async function decodeRowGroup(
   pool: DecodePool,
@@ -102,20 +108,30 @@ async function decodeRowGroup(
 ): Promise<{ batches: DecodedBatch[] } & Omit<Decoded, 'ipc'>> {
   const uri = file.object.shownAs ?? file.object.uri;
   const numRows = file.footer.rowGroups[rowGroup]!.numRows;
-  let decoded: Decoded;
+  const names = [...new Set(fields.map((f) => f.column))];
+  const chunks = file.footer.rowGroups[rowGroup]!.dictionaryChunks;
+  // A dictionary-encoded chunk read as strings alone is read as its codes (dictionary-chunk.ts).
+  const codedAs = (column: string) =>
+    chunks.has(column) && fields.every((f) => f.column !== column || f.type === 'string') ? chunks.get(column) : undefined;
+  let decoded: Decoded[];
   try {
-    decoded = await pool.decode(
-      {
-        key: file.object.cacheKey,
-        size: file.reader.size,
-        reader: file.reader,
-        rowGroup,
-        columns: [...new Set(fields.map((f) => f.column))],
-        batchSize: Math.max(1, numRows),
-        ...(blooms.length > 0 && { blooms }),
-        ...(dictionaries && { dictionaries }),
-      },
-      signal,
+    decoded = await Promise.all(
+      names.map((column) =>
+        pool.decode(
+          {
+            key: file.object.cacheKey,
+            size: file.reader.size,
+            reader: file.reader,
+            rowGroup,
+            columns: [column],
+            batchSize: Math.max(1, numRows),
+            ...(blooms.includes(column) && { blooms: [column] }),
+            ...(dictionaries && { dictionaries }),
+            ...(codedAs(column) !== undefined && { chunk: codedAs(column) }),
+          },
+          signal,
+        ),
+      ),
     );
   } catch (e) {
     if (!(e instanceof DecodeFailure)) throw e;
@@ -128,17 +144,47 @@ async function decodeRowGroup(
         throw sourceFailure('SOURCE_CORRUPT', label, `${uri} is not a valid Parquet file (row group ${rowGroup} cannot be decoded)`);
     }
   }
-  const batches = tableFromIPC(decoded.ipc).batches.map((rb) => {
+  const coded = new Map<string, CodedChunk>();
+  const tables = new Map<string, Table>();
+  names.forEach((column, k) => {
+    const found = decoded[k]!.coded?.[column];
+    if (found !== undefined) coded.set(column, found);
+    else tables.set(column, tableFromIPC(decoded[k]!.ipc));
+  });
+  // Each column was cut into batches alike (by the batch size); they are joined batch by batch. Coded columns come whole.
+  const first = tables.values().next().value;
+  const cuts = first === undefined ? [numRows] : first.batches.map((rb) => rb.numRows);
+  for (const [column, table] of tables) {
+    const lengths = table.batches.map((rb) => rb.numRows);
+    if (lengths.length !== cuts.length || lengths.some((n, k) => n !== cuts[k]))
+      throw sourceFailure('SOURCE_CORRUPT', label, `column ${column} in ${uri} has a different number of rows in row group ${rowGroup}`);
+  }
+  if (coded.size > 0 && (cuts.length !== 1 || cuts[0] !== numRows))
+    throw sourceFailure('SOURCE_CORRUPT', label, `row group ${rowGroup} of ${uri} decoded into differently split batches`);
+  const batches = cuts.map((length, k) => {
     const columns = new Map<string, Column>();
     for (const f of fields) {
-      const vector = rb.getChild(f.column);
+      const c = coded.get(f.column);
+      if (c !== undefined) {
+        columns.set(f.name, codedStringColumn(dictionaryFrom(c.codes, c.offsets, c.bytes), c.valid));
+        continue;
+      }
+      const vector = tables.get(f.column)!.batches[k]!.getChild(f.column);
       if (vector === null) throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} is missing from ${uri}`);
       const column = columnFromArrow(vector, f.type);
       if (typeof column === 'string')
         throw sourceFailure('SOURCE_CORRUPT', label, `column ${f.column} in ${uri} ${column}, expected ${f.type}`);
       columns.set(f.name, column);
     }
-    return { length: rb.numRows, columns };
+    return { length, columns };
   });
-  return { batches, blooms: decoded.blooms, dictionaries: decoded.dictionaries };
+  return {
+    batches,
+    blooms: Object.assign({}, ...decoded.map((d) => d.blooms)) as Decoded['blooms'],
+    dictionaries: Object.assign(
+      {},
+      ...decoded.map((d) => d.dictionaries),
+      ...[...coded].map(([column, c]) => ({ [column]: { codes: c.codes, offsets: c.offsets, bytes: c.bytes } })),
+    ) as Decoded['dictionaries'],
+  };
 }

@@ -1,7 +1,7 @@
 import { internalError } from '../../errors.js';
 import type { Expr } from '../../plan/expr.js';
 import type { ScanField } from '../../plan/plan.js';
-import { sizeOf } from '../cache/column-cache.js';
+import { valueBytes } from '../cache/column-cache.js';
 import { liveCount, sliceLive, type Batch } from '../columnar/batch.js';
 import type { Column } from '../columnar/column.js';
 import type { BloomFilter } from '../index/bloom-filter.js';
@@ -371,6 +371,6 @@ const now = () => performance.now();
 
 const columnBytes = (columns: ReadonlyMap<string, Column>): number => {
   let n = 0;
-  for (const c of columns.values()) n += sizeOf(c);
+  for (const c of columns.values()) n += valueBytes(c);
   return n;
 };

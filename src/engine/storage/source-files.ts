@@ -1,5 +1,5 @@
-import { openAsBlob, watch, type FSWatcher } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { SluiceError, sourceError } from '../../errors.js';
 
@@ -220,20 +220,43 @@ async function localObject(path: string, label: string, linked: boolean): Promis
     size,
     cacheKey: `${path}\u0000${size}\u0000${st.mtimeMs}`,
     async open() {
-      let blob: Blob;
+      let opened;
       try {
-        blob = await openAsBlob(path);
+        opened = await stat(path);
       } catch {
         throw sourceFailure('SOURCE_UNAVAILABLE', label, `source file ${uri} cannot be read`);
       }
-      return {
-        size: blob.size,
-        // A Blob from openAsBlob reads lazily and fails once the file changes
-        // on disk, so a rewritten file is never read half old, half new.
-        read: (start, end) => blob.slice(start, end).arrayBuffer(),
-      };
+      const version = { size: opened.size, mtimeMs: opened.mtimeMs };
+      return { size: version.size, read: (start, end) => readRange(path, start, end, version) };
     },
   };
+}
+
+/**
+ * Bytes [start, end) of a local file, read straight into a buffer the
+ * caller owns (a Blob from openAsBlob reads in chunks and joins them on the
+ * main thread, which was a tenth of a cold scan's main-thread time). Fails
+ * once the file's size or modification time differs from `version`, taken
+ * when it was opened: a rewritten file is never read half old, half new.
+ */
+async function readRange(path: string, start: number, end: number, version: { size: number; mtimeMs: number }): Promise<ArrayBuffer> {
+  const buffer = new ArrayBuffer(Math.max(0, end - start));
+  const handle = await open(path, 'r');
+  try {
+    let done = 0;
+    while (done < buffer.byteLength) {
+      const { bytesRead } = await handle.read(new Uint8Array(buffer, done), 0, buffer.byteLength - done, start + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    const now = await handle.stat();
+    if (done < buffer.byteLength || now.size !== version.size || now.mtimeMs !== version.mtimeMs) {
+      throw new Error('the file changed since it was opened');
+    }
+    return buffer;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

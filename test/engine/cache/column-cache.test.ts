@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ColumnCache, sizeOf } from '../../../src/engine/cache/column-cache.js';
 import { dictionaryOf, valueAt, type Column } from '../../../src/engine/columnar/column.js';
 import { BloomFilter } from '../../../src/engine/index/bloom-filter.js';
-import { compilePredicate } from '../../../src/engine/kernels/evaluate-predicate.js';
+import { compilePredicate, countRows } from '../../../src/engine/kernels/evaluate-predicate.js';
 import { EmbeddedEngine } from '../../../src/engine/engine.js';
 import { Expr } from '../../../src/plan/expr.js';
 import { AggregateNode, ScanNode, SortNode } from '../../../src/plan/plan.js';
@@ -40,14 +40,39 @@ describe('ColumnCache', () => {
 });
 
 describe('ColumnCache bitmap indexes', () => {
-  it('keeps one with a chunk of few distinct values, counted in its bytes; none with a chunk of many', () => {
+  it('keeps one with a chunk of few distinct values once it is used again, counted in its bytes; none with a chunk of many', () => {
     const cache = new ColumnCache(2 ** 20);
-    const few = cache.put('few', { kind: 'number', values: Int32Array.from({ length: 1000 }, (_, i) => i % 3), valid: null });
+    const entered = cache.put('few', { kind: 'number', values: Int32Array.from({ length: 1000 }, (_, i) => i % 3), valid: null });
+    // Not as it enters: a chunk read once never pays for an index.
+    expect(entered.kind === 'number' && entered.index).toBeUndefined();
+    expect(cache.stats().bytes).toBe(4000);
+    const few = cache.get('few')!;
     expect(few.kind === 'number' && few.index?.values).toEqual([0, 1, 2]);
     expect(sizeOf(few)).toBe(4000 + 3 * 4 * Math.ceil(1000 / 32) + 3 * 16);
-    const many = cache.put('many', numbers(1000));
+    expect(cache.get('few')).toBe(few);
+    cache.put('many', numbers(1000));
+    const many = cache.get('many')!;
     expect(many.kind === 'number' && many.index).toBeUndefined();
     expect(cache.stats().bytes).toBe(sizeOf(few) + sizeOf(many));
+  });
+
+  it('indexes a string chunk of few values on its second use, and a count over it equals one without the index', () => {
+    const cache = new ColumnCache(2 ** 20);
+    const values = Array.from({ length: 500 }, (_, i) => ['EU', 'US', 'APAC'][(i * 7) % 3]!);
+    const column: Column = {
+      kind: 'string',
+      offsets: Int32Array.from({ length: 501 }, (_, i) => Buffer.byteLength(values.slice(0, i).join(''))),
+      bytes: Buffer.from(values.join('')),
+      valid: null,
+    };
+    const entered = cache.put('region', column);
+    expect(entered.kind === 'string' && entered.index).toBeUndefined();
+    const indexed = cache.get('region')!;
+    expect(indexed.kind === 'string' && indexed.index?.values).toEqual(['EU', 'US', 'APAC']);
+    const filter = Expr.in('region', ['EU', 'APAC']);
+    const count = (c: Column) => countRows(filter, { length: 500, columns: new Map([['region', c]]), selection: null, ordinalBase: 0 });
+    expect(count(indexed)).toBe(count(entered));
+    expect(count(indexed)).toBe(values.filter((v) => v !== 'US').length);
   });
 });
 

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,5 +67,20 @@ describe('local listings', () => {
     const first = await store.list(pattern, 'orders');
     expect(first).toHaveLength(2);
     expect(await store.list(pattern, 'orders')).not.toBe(first);
+  });
+});
+
+describe('local reads', () => {
+  it('give the bytes asked for, and fail once the file is rewritten after it was opened (never half old, half new)', async () => {
+    const { dir, store, pattern } = fixture();
+    const [object] = await store.list(pattern, 'orders');
+    const reader = await object!.open();
+    const file = readFileSync(join(dir, 'a.parquet'));
+    expect(reader.size).toBe(file.length);
+    expect(Buffer.from(await reader.read(4, 1004)).equals(file.subarray(4, 1004))).toBe(true);
+    expect(Buffer.from(await reader.read(file.length - 8, file.length)).toString('latin1', 4)).toBe('PAR1');
+    copyFileSync('products/orders/data/part-001.parquet', join(dir, 'a.parquet'));
+    utimesSync(join(dir, 'a.parquet'), new Date(), new Date(Date.now() + 5000));
+    await expect(reader.read(4, 1004)).rejects.toThrow();
   });
 });
