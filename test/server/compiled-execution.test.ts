@@ -79,9 +79,12 @@ const whereArb = fc.oneof(
   fc.array(leafArb, { minLength: 2, maxLength: 3 }).map((ls) => `{ OR: [${ls.join(', ')}] }`),
   leafArb.map((l) => `{ NOT: ${l} }`),
 );
-const fieldsArb = fc.subarray(['order_id', 'status', 'total_amount', 'currency', 'order_date', 'created_at', 'email', 'region', 'quantity'], {
-  minLength: 1,
-});
+const fieldsArb = fc.subarray(
+  ['order_id', 'status', 'total_amount', 'currency', 'order_date', 'created_at', 'email', 'region', 'quantity'],
+  {
+    minLength: 1,
+  },
+);
 const orderByArb = fc.option(
   fc.constantFrom('[{ total_amount: DESC }]', '[{ created_at: ASC }, { order_id: DESC }]', '[{ region: ASC }]'),
   { nil: undefined },
@@ -154,7 +157,10 @@ const comparable = (text: string) => {
 
 /** The field names a simple page selection asks for, in order (no fragments): what the response's keys must follow. */
 function pageKeysInOrder(query: string): { connection: string[]; node: string[] } | undefined {
-  const m = /ordersV2\([^)]*\) \{ nodes \{ ([^}]*?)( customer \{ name country \})? \} pageInfo \{ hasNextPage endCursor \}( totalCount)? \}/.exec(query);
+  const m =
+    /ordersV2\([^)]*\) \{ nodes \{ ([^}]*?)( customer \{ name country \})? \} pageInfo \{ hasNextPage endCursor \}( totalCount)? \}/.exec(
+      query,
+    );
   if (m === null) return undefined;
   return {
     connection: ['nodes', 'pageInfo', ...(m[3] ? ['totalCount'] : [])],
